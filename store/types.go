@@ -1,0 +1,202 @@
+package store
+
+import "time"
+
+// UserState is the lifecycle of a user: active ⇄ disabled → archived.
+// Archived is final (nevisIDM semantics): an archived user can only be read
+// or deleted.
+type UserState string
+
+const (
+	StateActive   UserState = "active"
+	StateDisabled UserState = "disabled"
+	StateArchived UserState = "archived"
+)
+
+// Locks says which doors a user or credential may open. BAS-IP calls these
+// lock 1 ("first"), lock 2 ("second") and both ("all", lock_number 0).
+type Locks string
+
+const (
+	LocksBoth   Locks = "both"
+	LocksFirst  Locks = "1"
+	LocksSecond Locks = "2"
+)
+
+// User is a person or technical account that opens doors.
+type User struct {
+	ID           string            `json:"id"`  // uuid, client may supply one
+	UID          uint64            `json:"uid"` // integer key, also the BAS-IP item_uid
+	ExtID        string            `json:"ext_id"`
+	Name         string            `json:"name"`
+	FirstName    string            `json:"first_name,omitempty"`
+	LastName     string            `json:"last_name,omitempty"`
+	Info         string            `json:"info,omitempty"`
+	Notes        string            `json:"notes,omitempty"`
+	Tags         []string          `json:"tags,omitempty"`
+	Properties   map[string]string `json:"properties,omitempty"`
+	Email        string            `json:"email,omitempty"`
+	Phone        string            `json:"phone,omitempty"`
+	State        UserState         `json:"state"`
+	ValidFrom    *time.Time        `json:"valid_from,omitempty"`
+	ValidTo      *time.Time        `json:"valid_to,omitempty"`
+	Locks        Locks             `json:"locks"`
+	TimeProfiles []uint64          `json:"time_profiles,omitempty"`
+	Apartments   []uint64          `json:"apartments,omitempty"`
+	AuthFactors  []string          `json:"auth_factors,omitempty"` // credential types that must all be presented when CustomAccess
+	CustomAccess bool              `json:"custom_access"`
+	Security     bool              `json:"security"` // may pass locked-down doors
+	CreatedAt    time.Time         `json:"created_at"`
+	CreatedBy    string            `json:"created_by,omitempty"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	UpdatedBy    string            `json:"updated_by,omitempty"`
+}
+
+// CredentialType is what is presented at a reader. BAS-IP calls credentials
+// identifiers and uses "inputCode"/"input_code" for PINs.
+type CredentialType string
+
+const (
+	CredCard         CredentialType = "card"
+	CredPIN          CredentialType = "pin"
+	CredQR           CredentialType = "qr"
+	CredLicensePlate CredentialType = "license_plate"
+	CredUKey         CredentialType = "ukey"
+	CredFaceID       CredentialType = "face_id"
+)
+
+// Owner says whether a credential belongs to its user or is a guest's.
+type Owner string
+
+const (
+	OwnerOwner Owner = "owner"
+	OwnerGuest Owner = "guest"
+)
+
+// Credential is something that opens a door for its user. Value is the
+// canonical form: for a card the decimal string of the Wiegand payload
+// without parity bits (see auth.ParseCard), for a PIN its digits.
+type Credential struct {
+	ID           uint64         `json:"id"`
+	UserUID      uint64         `json:"user_uid"`
+	Type         CredentialType `json:"type"`
+	Value        string         `json:"value"`
+	Owner        Owner          `json:"owner"`
+	OwnerName    string         `json:"owner_name,omitempty"`
+	Locks        Locks          `json:"locks"`
+	ValidFrom    *time.Time     `json:"valid_from,omitempty"`
+	ValidTo      *time.Time     `json:"valid_to,omitempty"`
+	MaxPasses    uint32         `json:"max_passes,omitempty"` // 0 = unlimited
+	PassesLeft   uint32         `json:"passes_left,omitempty"`
+	TimeProfiles []uint64       `json:"time_profiles,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// Interval is one weekly window: on each listed weekday (0 = Sunday, as
+// time.Weekday) from Start to End, both "HH:MM" local time; End "24:00"
+// means midnight at the end of the day. End before Start wraps past midnight.
+type Interval struct {
+	Days  []time.Weekday `json:"days"`
+	Start string         `json:"start"`
+	End   string         `json:"end"`
+}
+
+// TimeProfile is a weekly schedule with an optional date range and holidays
+// (dates, "YYYY-MM-DD", on which the profile grants nothing).
+type TimeProfile struct {
+	ID        uint64     `json:"id"`
+	Name      string     `json:"name"`
+	Intervals []Interval `json:"intervals"`
+	DateFrom  string     `json:"date_from,omitempty"` // "YYYY-MM-DD", inclusive
+	DateTo    string     `json:"date_to,omitempty"`   // "YYYY-MM-DD", inclusive
+	Holidays  []string   `json:"holidays,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// Address is an apartment's logical address (BAS-IP apartment_address).
+type Address struct {
+	Building int `json:"building"`
+	Unit     int `json:"unit"`
+	Floor    int `json:"floor"`
+	Room     int `json:"room"`
+}
+
+// Apartment groups residents under an address. Residents are derived from
+// users' Apartments lists; the store does not keep a second copy.
+type Apartment struct {
+	ID        uint64    `json:"id"`
+	Name      string    `json:"name"`
+	Address   Address   `json:"address"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Role is what an operator may do over HTTP.
+type Role string
+
+const (
+	RoleAdmin    Role = "admin"    // everything
+	RoleOperator Role = "operator" // people, credentials, doors
+	RoleViewer   Role = "viewer"   // read only
+)
+
+// Operator is a person or program that manages doord over HTTP. Field names
+// follow seeds 002 (Appgate) and 004 (VikingCloud).
+type Operator struct {
+	ID                  uint64     `json:"id"`
+	Username            string     `json:"username"`
+	PasswordHash        string     `json:"password_hash"` // PHC string, never returned by the API
+	Role                Role       `json:"role"`
+	Enabled             bool       `json:"enabled"`
+	Expired             bool       `json:"expired"`
+	CredentialsExpired  bool       `json:"credentials_expired"`
+	ForcePasswordChange bool       `json:"force_password_change"`
+	TOTPSecret          string     `json:"totp_secret,omitempty"` // base32; empty = no MFA
+	TOTPConfirmed       bool       `json:"totp_confirmed"`
+	FailedLogins        int        `json:"failed_logins"`
+	LockStart           *time.Time `json:"lock_start,omitempty"`
+	LastSuccess         *time.Time `json:"last_success,omitempty"`
+	LastFailure         *time.Time `json:"last_failure,omitempty"`
+	CreatedAt           time.Time  `json:"created_at"`
+	CreatedBy           string     `json:"created_by,omitempty"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+	UpdatedBy           string     `json:"updated_by,omitempty"`
+}
+
+// Session is a login token, stored by the SHA-256 of the token so that a
+// copy of the database does not hand out working tokens.
+type Session struct {
+	TokenHash  [32]byte  `json:"token_hash"`
+	OperatorID uint64    `json:"operator_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+// ChangeKind names the entity a change record is about.
+type ChangeKind string
+
+const (
+	KindUser        ChangeKind = "user"
+	KindCredential  ChangeKind = "credential"
+	KindTimeProfile ChangeKind = "time_profile"
+	KindApartment   ChangeKind = "apartment"
+	KindOperator    ChangeKind = "operator"
+	KindSetting     ChangeKind = "setting"
+)
+
+// Change is one committed write. Seq is the store sequence number, strictly
+// increasing across commits; the in-memory index and the event stream follow
+// this one feed. Exactly one of the pointers is set for an upsert; all are
+// nil for a delete (Deleted is true and ID names the key).
+type Change struct {
+	Seq         uint64       `json:"seq"`
+	Kind        ChangeKind   `json:"kind"`
+	ID          uint64       `json:"id"`
+	Deleted     bool         `json:"deleted,omitempty"`
+	User        *User        `json:"user,omitempty"`
+	Credential  *Credential  `json:"credential,omitempty"`
+	TimeProfile *TimeProfile `json:"time_profile,omitempty"`
+	Apartment   *Apartment   `json:"apartment,omitempty"`
+}
