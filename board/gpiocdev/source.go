@@ -1,0 +1,117 @@
+package gpiocdev
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/doord/doord/board/wiegand"
+)
+
+// EventFile is what a line request looks like to the source: the request's
+// fd as an *os.File on Linux (non-blocking, so reads park in the runtime
+// poller and deadlines work), a pipe in tests, a Queue in the simulator.
+type EventFile interface {
+	Read(p []byte) (int, error)
+	SetReadDeadline(t time.Time) error
+	Close() error
+}
+
+// Source reads one reader's D0/D1 events from an EventFile. It implements
+// wiegand.Source.
+type Source struct {
+	f      EventFile
+	d0, d1 uint32 // line offsets
+	clock  Clock
+
+	mu     sync.Mutex // one reader at a time; guards buf
+	buf    []byte
+	closed chan struct{}
+	once   sync.Once
+}
+
+// batch is how many events one read asks for: a whole 37-bit frame and
+// then some, so a stalled goroutine catches up in one system call.
+const batch = 64
+
+// NewSource reads events for lines d0 and d1 from f, converting kernel
+// timestamps with clock.
+func NewSource(f EventFile, d0, d1 uint32, clock Clock) *Source {
+	return &Source{f: f, d0: d0, d1: d1, clock: clock, buf: make([]byte, 0, batch*EventSize), closed: make(chan struct{})}
+}
+
+// ReadEdges implements wiegand.Source.
+func (s *Source) ReadEdges(buf []wiegand.Edge, deadline time.Time) ([]wiegand.Edge, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.f.SetReadDeadline(deadline); err != nil && !s.isClosed() {
+		return buf, fmt.Errorf("gpiocdev: set deadline: %w", err)
+	}
+	start := len(buf)
+	for len(buf) == start {
+		// Keep any partial record from the last read (a pipe may split
+		// records; the kernel never does).
+		have := len(s.buf)
+		n, err := s.f.Read(s.buf[have:cap(s.buf)])
+		s.buf = s.buf[:have+n]
+		buf = s.parse(buf)
+		if err != nil {
+			if s.isClosed() || errors.Is(err, os.ErrClosed) || errors.Is(err, io.EOF) {
+				return buf, wiegand.ErrClosed
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return buf, nil
+			}
+			return buf, fmt.Errorf("gpiocdev: read events: %w", err)
+		}
+	}
+	return buf, nil
+}
+
+// parse converts whole records in s.buf to edges, keeping the remainder.
+func (s *Source) parse(out []wiegand.Edge) []wiegand.Edge {
+	b := s.buf
+	for len(b) >= EventSize {
+		ev := ParseEvent(b)
+		b = b[EventSize:]
+		if ev.ID != EventFalling {
+			continue // we ask for falling edges only; ignore anything else
+		}
+		var line wiegand.Line
+		switch ev.Offset {
+		case s.d0:
+			line = wiegand.D0
+		case s.d1:
+			line = wiegand.D1
+		default:
+			continue
+		}
+		out = append(out, wiegand.Edge{Line: line, At: s.clock.At(ev.TimestampNS), Seq: uint64(ev.Seqno)})
+	}
+	s.buf = append(s.buf[:0], b...)
+	return out
+}
+
+func (s *Source) isClosed() bool {
+	select {
+	case <-s.closed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Close releases the line request; a blocked ReadEdges returns ErrClosed.
+func (s *Source) Close() error {
+	var err error
+	s.once.Do(func() {
+		close(s.closed)
+		err = s.f.Close()
+	})
+	return err
+}
+
+var _ wiegand.Source = (*Source)(nil)
