@@ -1,6 +1,8 @@
 module github.com/doord/doord
 
-go 1.25.0
+go 1.26.0
+
+require go.etcd.io/bbolt v1.5.0
 
 require (
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
@@ -11,7 +13,6 @@ require (
 	github.com/pquerna/otp v1.5.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasthttp v1.74.0 // indirect
-	go.etcd.io/bbolt v1.5.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	periph.io/x/conn/v3 v3.7.2 // indirect
