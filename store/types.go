@@ -194,6 +194,7 @@ type Change struct {
 	Seq         uint64       `json:"seq"`
 	Kind        ChangeKind   `json:"kind"`
 	ID          uint64       `json:"id"`
+	Key         string       `json:"key,omitempty"` // settings are keyed by name, not id
 	Deleted     bool         `json:"deleted,omitempty"`
 	User        *User        `json:"user,omitempty"`
 	Credential  *Credential  `json:"credential,omitempty"`

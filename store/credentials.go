@@ -1,0 +1,274 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/doord/doord/store/internal/index"
+	"github.com/doord/doord/store/internal/keys"
+	bolt "go.etcd.io/bbolt"
+)
+
+// UnlimitedPasses is what UsePass reports for a credential without a pass
+// limit (MaxPasses 0); nothing is written for it.
+const UnlimitedPasses = ^uint32(0)
+
+// valueKey is the unique key of a credential: a value is unique within
+// its type (a card number among cards, a PIN among PINs), so the type is
+// part of the key.
+func valueKey(t CredentialType, value string) []byte {
+	return append(keys.Str(string(t)), value...)
+}
+
+func credEntries(c *Credential) []index.Entry {
+	id := keys.U64(c.ID)
+	es := make([]index.Entry, 0, 2+len(c.TimeProfiles))
+	es = append(es,
+		index.Entry{Bucket: bCredByValue, Key: valueKey(c.Type, c.Value), Val: id},
+		index.Entry{Bucket: bCredByUser, Key: keys.Posting(keys.U64(c.UserUID), c.ID)},
+	)
+	for _, p := range c.TimeProfiles {
+		es = append(es, index.Entry{Bucket: bCredByTP, Key: keys.Posting(keys.U64(p), c.ID)})
+	}
+	return es
+}
+
+func (w *wtx) checkCredential(c *Credential) error {
+	if !validCredType(c.Type) {
+		return &InvalidError{Field: "type", Reason: fmt.Sprintf("unknown credential type %q", c.Type)}
+	}
+	if c.Value == "" {
+		return &InvalidError{Field: "value", Reason: "empty"}
+	}
+	if err := checkLen("value", c.Value); err != nil {
+		return err
+	}
+	if c.Owner != OwnerOwner && c.Owner != OwnerGuest {
+		return &InvalidError{Field: "owner", Reason: fmt.Sprintf("unknown owner %q", c.Owner)}
+	}
+	if !validLocks(c.Locks) {
+		return &InvalidError{Field: "locks", Reason: fmt.Sprintf("unknown locks %q", c.Locks)}
+	}
+	if c.MaxPasses == 0 {
+		c.PassesLeft = 0
+	} else if c.PassesLeft > c.MaxPasses {
+		c.PassesLeft = c.MaxPasses
+	}
+	if w.b(bUsers).Get(keys.U64(c.UserUID)) == nil {
+		return &RefError{Field: "user_uid", ID: c.UserUID}
+	}
+	c.TimeProfiles = dedupe(c.TimeProfiles)
+	return w.checkRefs(c.TimeProfiles, nil)
+}
+
+// CreateCredential stores a new credential for an existing user and
+// fills in ID, Owner (owner), Locks (both), PassesLeft (= MaxPasses) and
+// the stamps. Its (Type, Value) must be unused: ConflictError{"value"}.
+func (s *Store) CreateCredential(c *Credential) error {
+	var out Credential
+	err := s.write(true, func(w *wtx) error {
+		n := cloneCredential(c)
+		n.ID = 0
+		if err := w.createCredential(&n); err != nil {
+			return err
+		}
+		out = n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*c = out
+	return nil
+}
+
+func (w *wtx) createCredential(c *Credential) error {
+	if c.Owner == "" {
+		c.Owner = OwnerOwner
+	}
+	if c.Locks == "" {
+		c.Locks = LocksBoth
+	}
+	c.PassesLeft = c.MaxPasses
+	if err := w.checkCredential(c); err != nil {
+		return err
+	}
+	if w.b(bCredByValue).Get(valueKey(c.Type, c.Value)) != nil {
+		return &ConflictError{Field: "value"}
+	}
+	if err := w.assignID(bCreds, &c.ID, "id"); err != nil {
+		return err
+	}
+	c.CreatedAt, c.UpdatedAt = w.now, w.now
+	return w.putCredential(nil, c)
+}
+
+func (w *wtx) putCredential(old, c *Credential) error {
+	if err := w.put(bCreds, keys.U64(c.ID), c); err != nil {
+		return err
+	}
+	var oldEntries []index.Entry
+	if old != nil {
+		oldEntries = credEntries(old)
+	}
+	if err := w.index(oldEntries, credEntries(c)); err != nil {
+		return err
+	}
+	cc := cloneCredential(c)
+	return w.emit(Change{Kind: KindCredential, ID: c.ID, Credential: &cc})
+}
+
+// GetCredential reads a credential by id.
+func (s *Store) GetCredential(id uint64) (Credential, error) {
+	var c Credential
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		c, err = getJSON[Credential](tx.Bucket(bCreds), keys.U64(id))
+		return err
+	})
+	return c, err
+}
+
+// LookupCredential finds the credential with this type and canonical value.
+func (s *Store) LookupCredential(t CredentialType, value string) (Credential, error) {
+	var c Credential
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		id, ok := index.Lookup(tx.Bucket(bCredByValue), valueKey(t, value))
+		if !ok {
+			return ErrNotFound
+		}
+		c, err = getJSON[Credential](tx.Bucket(bCreds), keys.U64(id))
+		return err
+	})
+	return c, err
+}
+
+// ListCredentials returns a user's credentials in id order; ErrNotFound
+// if the user does not exist.
+func (s *Store) ListCredentials(userUID uint64) ([]Credential, error) {
+	var out []Credential
+	err := s.view(func(tx *bolt.Tx) error {
+		if tx.Bucket(bUsers).Get(keys.U64(userUID)) == nil {
+			return ErrNotFound
+		}
+		for _, id := range index.IDs(tx.Bucket(bCredByUser), keys.U64(userUID)) {
+			c, err := getJSON[Credential](tx.Bucket(bCreds), keys.U64(id))
+			if err != nil {
+				return fmt.Errorf("credential %d of user %d: %w", id, userUID, err)
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateCredential edits a credential in one transaction (fn: as in
+// UpdateUser). ID, UserUID and CreatedAt are restored; an emptied Owner or
+// Locks keeps the stored value; a changed (Type, Value) must be unused.
+// Changing MaxPasses without touching PassesLeft starts a fresh budget.
+func (s *Store) UpdateCredential(id uint64, fn func(*Credential) error) (Credential, error) {
+	return s.updateCredential(id, func(c *Credential, _ *wtx) error { return fn(c) })
+}
+
+func (s *Store) updateCredential(id uint64, fn func(*Credential, *wtx) error) (Credential, error) {
+	var out Credential
+	err := s.write(true, func(w *wtx) error {
+		old, err := getJSON[Credential](w.b(bCreds), keys.U64(id))
+		if err != nil {
+			return err
+		}
+		n := cloneCredential(&old)
+		if err := fn(&n, w); err != nil {
+			return err
+		}
+		n.ID, n.UserUID, n.CreatedAt = old.ID, old.UserUID, old.CreatedAt
+		if n.Owner == "" {
+			n.Owner = old.Owner
+		}
+		if n.Locks == "" {
+			n.Locks = old.Locks
+		}
+		if n.MaxPasses != old.MaxPasses && n.PassesLeft == old.PassesLeft {
+			n.PassesLeft = n.MaxPasses
+		}
+		if err := w.checkCredential(&n); err != nil {
+			return err
+		}
+		if n.Type != old.Type || n.Value != old.Value {
+			if other, ok := index.Lookup(w.b(bCredByValue), valueKey(n.Type, n.Value)); ok && other != id {
+				return &ConflictError{Field: "value"}
+			}
+		}
+		n.UpdatedAt = w.now
+		out = n
+		return w.putCredential(&old, &n)
+	})
+	return out, err
+}
+
+// DeleteCredential deletes a credential.
+func (s *Store) DeleteCredential(id uint64) error {
+	return s.write(false, func(w *wtx) error { return w.deleteCredential(id) })
+}
+
+func (w *wtx) deleteCredential(id uint64) error {
+	c, err := getJSON[Credential](w.b(bCreds), keys.U64(id))
+	if err != nil {
+		return err
+	}
+	if err := w.del(bCreds, keys.U64(id)); err != nil {
+		return err
+	}
+	if err := w.index(credEntries(&c), nil); err != nil {
+		return err
+	}
+	return w.emit(Change{Kind: KindCredential, ID: id, Deleted: true})
+}
+
+// ResetPasses gives a limited credential its full budget again.
+func (s *Store) ResetPasses(id uint64) (Credential, error) {
+	return s.updateCredential(id, func(c *Credential, _ *wtx) error {
+		c.PassesLeft = c.MaxPasses
+		return nil
+	})
+}
+
+// UsePass durably spends one pass and returns how many are left. It fails
+// with ErrNoPassesLeft when none are; for an unlimited credential it
+// writes nothing and returns UnlimitedPasses. It does not wait for a
+// batch window: the door path calls it once per grant.
+func (s *Store) UsePass(id uint64) (left uint32, err error) {
+	err = s.write(false, func(w *wtx) error {
+		c, err := getJSON[Credential](w.b(bCreds), keys.U64(id))
+		if err != nil {
+			return err
+		}
+		if c.MaxPasses == 0 {
+			left = UnlimitedPasses
+			return nil
+		}
+		if c.PassesLeft == 0 {
+			return ErrNoPassesLeft
+		}
+		old := cloneCredential(&c)
+		c.PassesLeft--
+		c.UpdatedAt = w.now
+		left = c.PassesLeft
+		return w.putCredential(&old, &c)
+	})
+	return left, err
+}
+
+// ForEachCredential calls fn with every credential in id order inside one
+// read transaction; fn must not write to the store.
+func (s *Store) ForEachCredential(fn func(*Credential) error) error {
+	return s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bCreds).ForEach(func(k, v []byte) error {
+			var c Credential
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("corrupt credential %x: %w", k, err)
+			}
+			return fn(&c)
+		})
+	})
+}

@@ -1,0 +1,38 @@
+// Package store is doord's database: one bbolt file holding users,
+// credentials, time profiles, apartments, operators, sessions and
+// settings. It owns the schema (buckets and the keys in them), the
+// secondary indexes, schema migrations, the store sequence number and the
+// change feed; later also the event log and backups.
+//
+// Why it looks the way it does:
+//
+//   - bbolt, because doord is one static binary on a small ARM board: no
+//     server, no cgo, crash-safe copy-on-write pages, readers that never
+//     block the writer. Its costs shape the rest: every commit is an
+//     fsync, and there is one writer at a time.
+//   - Writes from HTTP go through db.Batch, so 64 clients creating users at
+//     once share a handful of fsyncs instead of queueing for 64. Batch may
+//     run a write function twice; every write function here derives its
+//     result from the transaction alone, and one that fails before writing
+//     does not spoil the batch for the others (see wtx).
+//   - Records are JSON under big-endian uint64 keys (numeric order is key
+//     order; appends are cheap). Every secondary index is a bucket written in
+//     the same transaction as its record, from one function per record type
+//     that lists the record's index entries; Check recomputes those lists
+//     and compares them with the buckets both ways.
+//   - Lists page by an opaque cursor (the last key) and filter by walking
+//     an index, so a page costs the page even at a million users.
+//   - Every committed write of a user, credential, time profile, apartment,
+//     operator or setting gets the next store sequence number, persisted in
+//     the same transaction, and a Change record. Options.OnChange receives
+//     them after the commit, in sequence order; the in-memory credential
+//     index and the event stream follow this one feed.
+//   - The schema version lives in the file; Open runs pending migrations in
+//     one transaction and refuses files from a newer doord.
+//   - Open never waits forever for the file lock: a second doord on the
+//     same file fails fast with ErrLocked.
+//
+// Errors are sentinels (ErrNotFound, ErrArchived, ErrDiskFull, …) and
+// typed errors (ConflictError, RefError, InvalidError) for errors.Is and
+// errors.As; the HTTP layer maps them to statuses.
+package store

@@ -1,0 +1,279 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/doord/doord/store/internal/index"
+	"github.com/doord/doord/store/internal/keys"
+	bolt "go.etcd.io/bbolt"
+)
+
+func opEntries(o *Operator) []index.Entry {
+	return []index.Entry{{Bucket: bOpByUsername, Key: []byte(o.Username), Val: keys.U64(o.ID)}}
+}
+
+func checkOperator(o *Operator) error {
+	if o.Username == "" {
+		return &InvalidError{Field: "username", Reason: "empty"}
+	}
+	if err := checkLen("username", o.Username); err != nil {
+		return err
+	}
+	switch o.Role {
+	case RoleAdmin, RoleOperator, RoleViewer:
+		return nil
+	}
+	return &InvalidError{Field: "role", Reason: fmt.Sprintf("unknown role %q", o.Role)}
+}
+
+// CreateOperator stores a new operator and fills in ID and the stamps
+// (CreatedBy and UpdatedBy are the caller's). Usernames are unique and
+// case-sensitive: ConflictError{"username"}.
+func (s *Store) CreateOperator(o *Operator) error {
+	var out Operator
+	err := s.write(true, func(w *wtx) error {
+		n := cloneOperator(o)
+		if err := checkOperator(&n); err != nil {
+			return err
+		}
+		if w.b(bOpByUsername).Get([]byte(n.Username)) != nil {
+			return &ConflictError{Field: "username"}
+		}
+		var err error
+		if n.ID, err = w.nextID(bOperators); err != nil {
+			return err
+		}
+		n.CreatedAt, n.UpdatedAt = w.now, w.now
+		out = n
+		return w.putOperator(nil, &n)
+	})
+	if err == nil {
+		*o = out
+	}
+	return err
+}
+
+// putOperator's change record carries no payload: operators hold password
+// hashes and TOTP secrets, which have no business in a change feed.
+func (w *wtx) putOperator(old, o *Operator) error {
+	if err := w.put(bOperators, keys.U64(o.ID), o); err != nil {
+		return err
+	}
+	var oldEntries []index.Entry
+	if old != nil {
+		oldEntries = opEntries(old)
+	}
+	if err := w.index(oldEntries, opEntries(o)); err != nil {
+		return err
+	}
+	return w.emit(Change{Kind: KindOperator, ID: o.ID})
+}
+
+// GetOperator reads an operator by id.
+func (s *Store) GetOperator(id uint64) (Operator, error) {
+	var o Operator
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		o, err = getJSON[Operator](tx.Bucket(bOperators), keys.U64(id))
+		return err
+	})
+	return o, err
+}
+
+// GetOperatorByUsername reads an operator by exact username.
+func (s *Store) GetOperatorByUsername(name string) (Operator, error) {
+	var o Operator
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		id, ok := index.Lookup(tx.Bucket(bOpByUsername), []byte(name))
+		if !ok {
+			return ErrNotFound
+		}
+		o, err = getJSON[Operator](tx.Bucket(bOperators), keys.U64(id))
+		return err
+	})
+	return o, err
+}
+
+// ListOperators returns every operator in id order (there are few).
+func (s *Store) ListOperators() ([]Operator, error) {
+	var out []Operator
+	err := s.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bOperators).ForEach(func(k, v []byte) error {
+			var o Operator
+			if err := json.Unmarshal(v, &o); err != nil {
+				return fmt.Errorf("corrupt operator %x: %w", k, err)
+			}
+			out = append(out, o)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// CountOperators counts operators (first-run setup asks "are there any?").
+func (s *Store) CountOperators() (int, error) {
+	var n int
+	err := s.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bOperators).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// UpdateOperator edits an operator in one transaction (fn: as in
+// UpdateUser); ID, CreatedAt and CreatedBy are restored, UpdatedAt is
+// stamped, a changed username must be unused.
+func (s *Store) UpdateOperator(id uint64, fn func(*Operator) error) (Operator, error) {
+	var out Operator
+	err := s.write(true, func(w *wtx) error {
+		old, err := getJSON[Operator](w.b(bOperators), keys.U64(id))
+		if err != nil {
+			return err
+		}
+		n := cloneOperator(&old)
+		if err := fn(&n); err != nil {
+			return err
+		}
+		n.ID, n.CreatedAt, n.CreatedBy, n.UpdatedAt = old.ID, old.CreatedAt, old.CreatedBy, w.now
+		if err := checkOperator(&n); err != nil {
+			return err
+		}
+		if n.Username != old.Username {
+			if other, ok := index.Lookup(w.b(bOpByUsername), []byte(n.Username)); ok && other != id {
+				return &ConflictError{Field: "username"}
+			}
+		}
+		out = n
+		return w.putOperator(&old, &n)
+	})
+	return out, err
+}
+
+// DeleteOperator deletes an operator and its sessions.
+func (s *Store) DeleteOperator(id uint64) error {
+	return s.write(false, func(w *wtx) error {
+		o, err := getJSON[Operator](w.b(bOperators), keys.U64(id))
+		if err != nil {
+			return err
+		}
+		if err := w.deleteOperatorSessions(id); err != nil {
+			return err
+		}
+		if err := w.del(bOperators, keys.U64(id)); err != nil {
+			return err
+		}
+		if err := w.index(opEntries(&o), nil); err != nil {
+			return err
+		}
+		return w.emit(Change{Kind: KindOperator, ID: id, Deleted: true})
+	})
+}
+
+// sessKey is the operator→session index key: all of one operator's
+// sessions share the 8-byte operator prefix.
+func sessKey(opID uint64, hash []byte) []byte { return append(keys.U64(opID), hash...) }
+
+func sessEntries(s *Session) []index.Entry {
+	return []index.Entry{{Bucket: bSessByOp, Key: sessKey(s.OperatorID, s.TokenHash[:])}}
+}
+
+// PutSession stores (or replaces) a session; its operator must exist.
+// Sessions produce no change records: they are nobody's feed.
+func (s *Store) PutSession(sess Session) error {
+	return s.write(false, func(w *wtx) error {
+		if w.b(bOperators).Get(keys.U64(sess.OperatorID)) == nil {
+			return &RefError{Field: "operator_id", ID: sess.OperatorID}
+		}
+		var oldEntries []index.Entry
+		if old, err := getJSON[Session](w.b(bSessions), sess.TokenHash[:]); err == nil {
+			oldEntries = sessEntries(&old)
+		}
+		if err := w.put(bSessions, sess.TokenHash[:], sess); err != nil {
+			return err
+		}
+		if oldEntries == nil {
+			return w.index(nil, sessEntries(&sess))
+		}
+		return w.index(oldEntries, sessEntries(&sess))
+	})
+}
+
+// GetSession reads a session by token hash, expired or not (the caller
+// compares ExpiresAt with its clock).
+func (s *Store) GetSession(hash [32]byte) (Session, error) {
+	var sess Session
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		sess, err = getJSON[Session](tx.Bucket(bSessions), hash[:])
+		return err
+	})
+	return sess, err
+}
+
+// DeleteSession deletes a session (logout); ErrNotFound if absent.
+func (s *Store) DeleteSession(hash [32]byte) error {
+	return s.write(false, func(w *wtx) error { return w.deleteSession(hash[:]) })
+}
+
+func (w *wtx) deleteSession(hash []byte) error {
+	sess, err := getJSON[Session](w.b(bSessions), hash)
+	if err != nil {
+		return err
+	}
+	if err := w.del(bSessions, hash); err != nil {
+		return err
+	}
+	return w.index(sessEntries(&sess), nil)
+}
+
+// DeleteOperatorSessions logs an operator out everywhere.
+func (s *Store) DeleteOperatorSessions(opID uint64) error {
+	return s.write(false, func(w *wtx) error { return w.deleteOperatorSessions(opID) })
+}
+
+func (w *wtx) deleteOperatorSessions(opID uint64) error {
+	prefix := keys.U64(opID)
+	var hashes [][]byte
+	c := w.b(bSessByOp).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		hashes = append(hashes, bytes.Clone(k[8:]))
+	}
+	for _, h := range hashes {
+		if err := w.deleteSession(h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PurgeExpiredSessions deletes sessions that expired at or before now and
+// returns how many. Sessions are few (one per login), so this scans.
+func (s *Store) PurgeExpiredSessions(now time.Time) (int, error) {
+	var n int
+	err := s.write(false, func(w *wtx) error {
+		n = 0
+		var expired [][]byte
+		err := w.b(bSessions).ForEach(func(k, v []byte) error {
+			var sess Session
+			if err := json.Unmarshal(v, &sess); err != nil {
+				return fmt.Errorf("corrupt session %x: %w", k, err)
+			}
+			if !sess.ExpiresAt.After(now) {
+				expired = append(expired, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, h := range expired {
+			if err := w.deleteSession(h); err != nil {
+				return err
+			}
+		}
+		n = len(expired)
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,417 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/doord/doord/store/internal/index"
+	"github.com/doord/doord/store/internal/keys"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Options configure Open.
+type Options struct {
+	// Timeout bounds the wait for the file lock; 0 (or negative) means 1s.
+	// bbolt's own default waits forever, which turns a second doord on the
+	// same file into a silent hang.
+	Timeout time.Duration
+	// OnChange receives each commit's change records after the commit,
+	// in sequence order, one call at a time, never while a transaction is
+	// open. A write returns only after its own records were delivered, so
+	// a caller that gets nil may rely on OnChange having seen the write.
+	// OnChange must not write to the store (that would wait on itself).
+	OnChange func([]Change)
+	// MaxBatchDelay is passed to bbolt's DB.MaxBatchDelay when > 0.
+	MaxBatchDelay time.Duration
+}
+
+// Store is doord's database. All methods are safe for concurrent use.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	version  int
+	onChange func([]Change)
+
+	seq atomic.Uint64 // last committed sequence number
+
+	// Delivery sequencer: commits finish in seq order, but the goroutines
+	// that made them wake in any order; records wait in pending until
+	// every lower seq was delivered.
+	dmu        sync.Mutex
+	dcond      *sync.Cond
+	pending    map[uint64][]Change // first seq → records
+	next       uint64              // next seq to deliver
+	delivering bool
+}
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date.
+func Open(path string, opt Options) (*Store, error) {
+	timeout := opt.Timeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", diskFull(err))
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: timeout,
+		// The map freelist keeps commits O(1) in the number of free pages
+		// once a million-user file has churned.
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &lockedError{path: path, timeout: timeout}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
+	}
+	if opt.MaxBatchDelay > 0 {
+		db.MaxBatchDelay = opt.MaxBatchDelay
+	}
+	s := &Store{db: db, path: path, onChange: opt.OnChange, pending: map[uint64][]Change{}}
+	s.dcond = sync.NewCond(&s.dmu)
+	if s.version, err = migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		v, _ := keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
+		s.seq.Store(v)
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.next = s.seq.Load() + 1
+	return s, nil
+}
+
+// Close closes the file; it waits for open transactions.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.path }
+
+// Seq is the last committed store sequence number.
+func (s *Store) Seq() uint64 { return s.seq.Load() }
+
+// SchemaVersion is the file's schema version (after migrations).
+func (s *Store) SchemaVersion() int { return s.version }
+
+// Stats are record counts and the file size.
+type Stats struct {
+	Users        int    `json:"users"`
+	Credentials  int    `json:"credentials"`
+	TimeProfiles int    `json:"time_profiles"`
+	Apartments   int    `json:"apartments"`
+	Operators    int    `json:"operators"`
+	Sessions     int    `json:"sessions"`
+	FileSize     int64  `json:"file_size"`
+	Seq          uint64 `json:"seq"`
+}
+
+// Stats counts records. It walks each record bucket's pages (not the
+// records), which is milliseconds even at a million users.
+func (s *Store) Stats() (Stats, error) {
+	var st Stats
+	err := s.db.View(func(tx *bolt.Tx) error {
+		st.Users = tx.Bucket(bUsers).Stats().KeyN
+		st.Credentials = tx.Bucket(bCreds).Stats().KeyN
+		st.TimeProfiles = tx.Bucket(bTimeProfiles).Stats().KeyN
+		st.Apartments = tx.Bucket(bApartments).Stats().KeyN
+		st.Operators = tx.Bucket(bOperators).Stats().KeyN
+		st.Sessions = tx.Bucket(bSessions).Stats().KeyN
+		st.FileSize = tx.Size()
+		st.Seq, _ = keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
+		return nil
+	})
+	return st, err
+}
+
+// Backup writes a consistent copy of the whole file to w while writers
+// carry on (a read transaction pins the snapshot).
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, diskFull(err)
+}
+
+// BackupFile writes a backup to path atomically: a temp file in the same
+// directory, fsync, rename, fsync of the directory. A crash leaves either
+// the old backup or the new one, never a torn file.
+func (s *Store) BackupFile(path string) (int64, error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	if err != nil {
+		return 0, diskFull(err)
+	}
+	defer os.Remove(f.Name()) // no-op after the rename
+	n, err := s.Backup(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err == nil {
+		var d *os.File
+		if d, err = os.Open(dir); err == nil {
+			err = d.Sync()
+			d.Close()
+		}
+	}
+	return n, diskFull(err)
+}
+
+// wtx is one write function's view of a read-write transaction. Every
+// mutation goes through it so that it knows whether anything was written:
+// a function that fails before writing (validation, conflict, not found)
+// returns nil to bbolt and its error to its caller, so a db.Batch it shares
+// with other writers is not rolled back and re-run for their sake.
+type wtx struct {
+	tx      *bolt.Tx
+	now     time.Time
+	dirty   bool
+	changes []Change
+}
+
+func (w *wtx) b(name []byte) *bolt.Bucket { return w.tx.Bucket(name) }
+
+func (w *wtx) put(bucket, k []byte, v any) error {
+	w.dirty = true
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return w.tx.Bucket(bucket).Put(k, data)
+}
+
+func (w *wtx) putRaw(bucket, k, v []byte) error {
+	w.dirty = true
+	return w.tx.Bucket(bucket).Put(k, v)
+}
+
+func (w *wtx) del(bucket, k []byte) error {
+	w.dirty = true
+	return w.tx.Bucket(bucket).Delete(k)
+}
+
+func (w *wtx) nextID(bucket []byte) (uint64, error) {
+	w.dirty = true
+	return w.tx.Bucket(bucket).NextSequence()
+}
+
+// assignID gives *id the bucket's next sequence when it is 0; a preset
+// id (BulkLoad) must be free and moves the sequence past it.
+func (w *wtx) assignID(bucket []byte, id *uint64, field string) error {
+	b := w.b(bucket)
+	if *id == 0 {
+		var err error
+		*id, err = w.nextID(bucket)
+		return err
+	}
+	if b.Get(keys.U64(*id)) != nil {
+		return &ConflictError{Field: field}
+	}
+	if b.Sequence() < *id {
+		w.dirty = true
+		return b.SetSequence(*id)
+	}
+	return nil
+}
+
+func (w *wtx) index(old, new []index.Entry) error {
+	w.dirty = true
+	switch {
+	case old == nil:
+		return index.Put(w.tx, new)
+	case new == nil:
+		return index.Delete(w.tx, old)
+	}
+	return index.Replace(w.tx, old, new)
+}
+
+// emit assigns c the next sequence number (persisted in meta in this same
+// transaction) and queues it for delivery after the commit. A batch that
+// is rolled back and re-run re-reads meta, so numbers are never skipped.
+func (w *wtx) emit(c Change) error {
+	w.dirty = true
+	meta := w.tx.Bucket(bMeta)
+	cur, _ := keys.ParseU64(meta.Get(kSeq))
+	c.Seq = cur + 1
+	if err := meta.Put(kSeq, keys.U64(c.Seq)); err != nil {
+		return err
+	}
+	w.changes = append(w.changes, c)
+	return nil
+}
+
+// errNoop rolls back a read-only write function's transaction.
+var errNoop = errors.New("nothing written")
+
+// write runs fn in a read-write transaction (coalesced with concurrent
+// writers through db.Batch when batch is set), then publishes its change
+// records. fn may run more than once: it must derive everything from the
+// transaction and its inputs and only report results through variables it
+// sets on every run.
+func (s *Store) write(batch bool, fn func(w *wtx) error) error {
+	var (
+		recs   []Change
+		appErr error
+	)
+	run := func(tx *bolt.Tx) error {
+		w := &wtx{tx: tx, now: time.Now().UTC()}
+		recs, appErr = nil, nil
+		if err := fn(w); err != nil {
+			appErr = err
+			if w.dirty || !batch {
+				return err // roll back (in a batch, bbolt re-runs the others)
+			}
+			return nil
+		}
+		if !w.dirty && !batch {
+			return errNoop // nothing to commit: skip the fsync
+		}
+		recs = w.changes
+		return nil
+	}
+	var err error
+	if batch {
+		err = s.db.Batch(run)
+	} else {
+		err = s.db.Update(run)
+	}
+	if appErr != nil {
+		return diskFull(appErr)
+	}
+	if err != nil && err != errNoop {
+		return diskFull(err)
+	}
+	s.publish(recs)
+	return nil
+}
+
+// publish records a commit's last seq and hands its records to OnChange
+// in global seq order, returning once they were delivered.
+func (s *Store) publish(recs []Change) {
+	if len(recs) == 0 {
+		return
+	}
+	last := recs[len(recs)-1].Seq
+	for {
+		cur := s.seq.Load()
+		if cur >= last || s.seq.CompareAndSwap(cur, last) {
+			break
+		}
+	}
+	if s.onChange == nil {
+		return
+	}
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	s.pending[recs[0].Seq] = recs
+	if !s.delivering {
+		s.delivering = true
+		for {
+			r, ok := s.pending[s.next]
+			if !ok {
+				break
+			}
+			delete(s.pending, s.next)
+			s.dmu.Unlock()
+			s.onChange(r)
+			s.dmu.Lock()
+			s.next = r[len(r)-1].Seq + 1
+			s.dcond.Broadcast()
+		}
+		s.delivering = false
+	}
+	for s.next <= last {
+		s.dcond.Wait()
+	}
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+
+// getJSON decodes the record at k; ErrNotFound when absent.
+func getJSON[T any](b *bolt.Bucket, k []byte) (T, error) {
+	var v T
+	data := b.Get(k)
+	if data == nil {
+		return v, ErrNotFound
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("corrupt record %s[%x]: %w", b.Tx().DB().Path(), k, err)
+	}
+	return v, nil
+}
+
+// limit applies the list defaults: 50, at most 1000.
+func limit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 1000:
+		return 1000
+	}
+	return n
+}
+
+// listByID pages through a record bucket keyed by uint64 id.
+func listByID[T any](s *Store, bucket []byte, cursor string, n int) ([]T, string, error) {
+	after, hasAfter, err := keys.DecodeCursor(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	n = limit(n)
+	var out []T
+	var next string
+	err = s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		var k, v []byte
+		if hasAfter {
+			if after == ^uint64(0) {
+				return nil
+			}
+			k, v = c.Seek(keys.U64(after + 1))
+		} else {
+			k, v = c.First()
+		}
+		var lastID uint64
+		for ; k != nil; k, v = c.Next() {
+			if len(out) == n {
+				next = keys.EncodeCursor(lastID)
+				return nil
+			}
+			var r T
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("corrupt record %s[%x]: %w", bucket, k, err)
+			}
+			out = append(out, r)
+			lastID, _ = keys.ParseU64(k)
+		}
+		return nil
+	})
+	return out, next, err
+}
