@@ -107,13 +107,12 @@ func (d *Decoder) Deadline() (t time.Time, ok bool) {
 // previous frame if the edge came after a gap, and the current one if it
 // reached the configured format's length.
 func (d *Decoder) Push(e Edge, out []Result) []Result {
-	if d.Pending() && e.At.Sub(d.last) >= d.gap {
-		out = d.finish(out)
-	}
 	if e.Seq != 0 && d.lastSeq != 0 && e.Seq != d.lastSeq+1 {
-		// The source dropped events: whatever frame this edge belongs
-		// to, and the one before it, may be missing bits. A wrong card
-		// is worse than a retry, so both become bad reads.
+		// The source dropped events. They may be the tail of the frame
+		// in progress or the start of the one this edge begins, so
+		// both become bad reads — checked before the time gap, which
+		// would otherwise pass a frame missing its last bits. A wrong
+		// card is worse than asking for a second swipe.
 		lost := fmt.Sprintf("damaged frame: %d edge(s) lost (seqno %d after %d)", int64(e.Seq)-int64(d.lastSeq)-1, e.Seq, d.lastSeq)
 		if d.Pending() {
 			if d.damaged == "" {
@@ -121,7 +120,10 @@ func (d *Decoder) Push(e Edge, out []Result) []Result {
 			}
 			out = d.finish(out)
 		}
+		d.early = false
 		d.damaged = lost
+	} else if d.Pending() && e.At.Sub(d.last) >= d.gap {
+		out = d.finish(out)
 	}
 	if e.Seq != 0 {
 		d.lastSeq = e.Seq
