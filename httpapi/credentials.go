@@ -1,0 +1,290 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/store"
+)
+
+const maxCredValue = 256
+
+var credTypes = map[store.CredentialType]bool{
+	store.CredCard: true, store.CredPIN: true, store.CredQR: true,
+	store.CredLicensePlate: true, store.CredUKey: true, store.CredFaceID: true,
+}
+
+// cardValue reads a card number in every form the API accepts: a decimal or
+// hex string, a JSON number, or a facility/card pair (in "value" or at the
+// top level), and returns the canonical value so that a card typed in any
+// form matches the same card read at a reader.
+func cardValue(o *object, field string) (string, bool) {
+	if r, ok := o.raw(field); ok {
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			v, err := auth.ParseCardNumber(s)
+			if err != nil {
+				o.fail(field, err.Error())
+				return "", false
+			}
+			return auth.FormatCard(v), true
+		}
+		var n json.Number
+		if json.Unmarshal(r, &n) == nil {
+			v, err := auth.ParseCardNumber(n.String())
+			if err != nil {
+				o.fail(field, err.Error())
+				return "", false
+			}
+			return auth.FormatCard(v), true
+		}
+		sub, ok := o.sub(field, r)
+		if !ok {
+			return "", false
+		}
+		v, ok := facilityCard(sub)
+		o.errs = append(o.errs, sub.errs...)
+		return v, ok
+	}
+	if o.has("facility") || o.has("card") {
+		return facilityCard(o)
+	}
+	o.fail(field, "is required: a card number (decimal, 0x-hex or AA:BB:CC) or {\"facility\": F, \"card\": N}")
+	return "", false
+}
+
+func facilityCard(o *object) (string, bool) {
+	var fac, card uint64
+	var format string
+	okF := o.uint("facility", &fac, 1<<32)
+	okC := o.uint("card", &card, 1<<32)
+	o.str("format", &format, 16)
+	if !okF {
+		o.fail("facility", "is required with card")
+	}
+	if !okC {
+		o.fail("card", "is required with facility")
+	}
+	if !okF || !okC {
+		return "", false
+	}
+	v, err := auth.CardFromFacility(format, fac, card)
+	if err != nil {
+		o.fail("facility", err.Error())
+		return "", false
+	}
+	return auth.FormatCard(v), true
+}
+
+// credentialValue validates and normalizes the value for its type.
+func credentialValue(o *object, t store.CredentialType) (string, bool) {
+	switch t {
+	case store.CredCard, store.CredUKey:
+		return cardValue(o, "value")
+	case store.CredPIN:
+		var s string
+		r, ok := o.raw("value")
+		if !ok {
+			o.fail("value", "is required: 4 to 12 digits")
+			return "", false
+		}
+		if json.Unmarshal(r, &s) != nil {
+			// A number would lose leading zeros: "0042" is not 42.
+			o.fail("value", "must be a string of 4 to 12 digits (a number would lose leading zeros)")
+			return "", false
+		}
+		pin, err := auth.ParsePIN(s)
+		if err != nil {
+			o.fail("value", err.Error())
+			return "", false
+		}
+		return pin, true
+	default:
+		var s string
+		if !o.str("value", &s, maxCredValue) || strings.TrimSpace(s) == "" {
+			o.fail("value", "is required")
+			return "", false
+		}
+		s = strings.TrimSpace(s)
+		if t == store.CredLicensePlate {
+			// Plates are read by cameras in capitals, without spaces or dashes.
+			s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
+		}
+		return s, true
+	}
+}
+
+// applyCredential validates o into c. On create the type and value are
+// required; on PATCH they are optional.
+func applyCredential(o *object, c *store.Credential, create bool) {
+	var t string
+	if o.str("type", &t, 32) {
+		if !credTypes[store.CredentialType(t)] {
+			o.fail("type", "must be one of card, pin, qr, license_plate, ukey, face_id")
+		} else if !create && store.CredentialType(t) != c.Type {
+			o.fail("type", "cannot be changed; delete the credential and create a new one")
+		} else {
+			c.Type = store.CredentialType(t)
+		}
+	} else if create {
+		o.fail("type", "is required")
+	}
+	if c.Type != "" && (create || o.has("value") || o.has("facility") || o.has("card")) {
+		if v, ok := credentialValue(o, c.Type); ok {
+			c.Value = v
+		}
+	}
+	var owner string
+	if o.str("owner", &owner, 16) {
+		switch store.Owner(owner) {
+		case store.OwnerOwner, store.OwnerGuest:
+			c.Owner = store.Owner(owner)
+		case "":
+			c.Owner = store.OwnerOwner
+		default:
+			o.fail("owner", "must be owner or guest")
+		}
+	}
+	if c.Owner == "" {
+		c.Owner = store.OwnerOwner
+	}
+	o.str("owner_name", &c.OwnerName, maxName)
+	applyLocks(o, "locks", &c.Locks)
+	if c.Locks == "" {
+		c.Locks = store.LocksBoth
+	}
+	o.timePtr("valid_from", &c.ValidFrom)
+	o.timePtr("valid_to", &c.ValidTo)
+	if c.ValidFrom != nil && c.ValidTo != nil && !c.ValidFrom.Before(*c.ValidTo) {
+		o.fail("valid_to", "must be after valid_from")
+	}
+	var mp uint64
+	if o.uint("max_passes", &mp, 99999) {
+		if mp != uint64(c.MaxPasses) {
+			c.MaxPasses = uint32(mp)
+			c.PassesLeft = uint32(mp) // a new limit starts full, as BAS-IP's reset
+		}
+	}
+	o.ids("time_profiles", &c.TimeProfiles)
+	if len(c.TimeProfiles) > maxRefs {
+		o.failf("time_profiles", "must have at most %d items", maxRefs)
+	}
+}
+
+// credentialOut shows a credential with the uuid of its user, which is how
+// the native API names users.
+type credentialOut struct {
+	store.Credential
+	UserID string `json:"user_id"`
+}
+
+func (s *Server) credOut(c store.Credential) credentialOut {
+	out := credentialOut{Credential: c}
+	if u, err := s.st.GetUserByUID(c.UserUID); err == nil {
+		out.UserID = u.ID
+	}
+	return out
+}
+
+func (s *Server) createCredential(r *request) error {
+	u, err := s.userParam(r)
+	if err != nil {
+		return err
+	}
+	if u.State == store.StateArchived {
+		return store.ErrArchived
+	}
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	c := store.Credential{UserUID: u.UID}
+	applyCredential(o, &c, true)
+	if err := o.err(); err != nil {
+		return err
+	}
+	if err := s.st.CreateCredential(&c); err != nil {
+		return err
+	}
+	return created(r, credsBasePath+strconv.FormatUint(c.ID, 10), credentialOut{Credential: c, UserID: u.ID})
+}
+
+func (s *Server) listUserCredentials(r *request) error {
+	u, err := s.userParam(r)
+	if err != nil {
+		return err
+	}
+	cs, err := s.st.ListCredentials(u.UID)
+	if err != nil {
+		return err
+	}
+	out := make([]credentialOut, len(cs))
+	for i, c := range cs {
+		out[i] = credentialOut{Credential: c, UserID: u.ID}
+	}
+	return writeJSON(r.ctx, 200, listOut[credentialOut]{Items: out})
+}
+
+func (s *Server) getCredential(r *request) error {
+	id, err := uintParam(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.st.GetCredential(id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, s.credOut(c))
+}
+
+func (s *Server) patchCredential(r *request) error {
+	id, err := uintParam(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.st.GetCredential(id)
+	if err != nil {
+		return err
+	}
+	if u, err := s.st.GetUserByUID(c.UserUID); err == nil && u.State == store.StateArchived {
+		return store.ErrArchived
+	}
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	c, err = s.st.UpdateCredential(id, func(c *store.Credential) error {
+		o.errs = o.errs[:0]
+		applyCredential(o, c, false)
+		return o.err()
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, s.credOut(c))
+}
+
+func (s *Server) deleteCredential(r *request) error {
+	id, err := uintParam(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.st.DeleteCredential(id); err != nil {
+		return err
+	}
+	return noContent(r)
+}
+
+func (s *Server) resetPasses(r *request) error {
+	id, err := uintParam(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.st.ResetPasses(id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, s.credOut(c))
+}

@@ -1,0 +1,345 @@
+package httpapi
+
+import (
+	"regexp"
+	"strconv"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/store"
+)
+
+const opBasePath = "/api/v1/operators/"
+
+var usernameRe = regexp.MustCompile(`^[A-Za-z0-9._@\-]{1,64}$`)
+
+// applyOperator validates o into op. Passwords are hashed here, so the
+// plain text never reaches the store. now stamps counters an admin resets.
+func (s *Server) applyOperator(o *object, op *store.Operator, create bool) {
+	if create {
+		if !o.str("username", &op.Username, 64) || op.Username == "" {
+			o.fail("username", "is required")
+		} else if !usernameRe.MatchString(op.Username) {
+			o.fail("username", "must be 1 to 64 of A-Z a-z 0-9 . _ @ -")
+		}
+	} else if o.has("username") {
+		var u string
+		if o.str("username", &u, 64) && u != op.Username {
+			o.fail("username", "cannot be changed; create a new operator")
+		}
+	}
+	var pw string
+	if o.str("password", &pw, 256) {
+		if err := auth.CheckPasswordPolicy(pw); err != nil {
+			o.fail("password", err.Error())
+		} else {
+			h, err := auth.HashPassword(pw)
+			if err != nil {
+				o.fail("password", "could not be hashed: "+err.Error())
+			}
+			op.PasswordHash = h
+		}
+	} else if create {
+		o.fail("password", "is required")
+	}
+	var role string
+	if o.str("role", &role, 16) || create {
+		if role == "" && create {
+			role = string(store.RoleViewer)
+		}
+		if !auth.ValidRole(store.Role(role)) {
+			o.fail("role", "must be admin, operator or viewer")
+		} else {
+			op.Role = store.Role(role)
+		}
+	}
+	if create {
+		op.Enabled = true
+	}
+	o.boolean("enabled", &op.Enabled)
+	o.boolean("expired", &op.Expired)
+	o.boolean("credentials_expired", &op.CredentialsExpired)
+	o.boolean("force_password_change", &op.ForcePasswordChange)
+	var failed uint64
+	if o.uint("failed_logins", &failed, 1000) {
+		// As Appgate: an admin writing the counter resets it (and any lock).
+		op.FailedLogins = int(failed)
+		if failed == 0 {
+			op.LockStart = nil
+		}
+	}
+	var locked bool
+	if o.boolean("locked", &locked) {
+		if locked {
+			o.fail("locked", "can only be set to false (to lift a lockout); use enabled=false to block an operator")
+		} else {
+			op.LockStart = nil
+			op.FailedLogins = 0
+		}
+	}
+	var mfa bool
+	if o.boolean("mfa", &mfa) {
+		if mfa {
+			o.fail("mfa", "can only be set to false; enrol with POST /api/v1/operators/{id}/totp")
+		} else {
+			op.TOTPSecret, op.TOTPConfirmed = "", false
+		}
+	}
+}
+
+func (s *Server) createOperator(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	op := store.Operator{CreatedBy: r.op.username, UpdatedBy: r.op.username}
+	s.applyOperator(o, &op, true)
+	if err := o.err(); err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	op.CreatedAt, op.UpdatedAt = now, now
+	if err := s.st.CreateOperator(&op); err != nil {
+		return err
+	}
+	s.log.Info("operator created", "username", op.Username, "role", op.Role, "by", r.op.username)
+	return created(r, opBasePath+strconv.FormatUint(op.ID, 10), s.viewOperator(&op))
+}
+
+// operatorParam resolves {id}: a number, or "me" for the caller.
+func (s *Server) operatorParam(r *request) (uint64, error) {
+	if id, ok := r.params["id"]; !ok || id == "me" {
+		return r.op.opID, nil
+	}
+	return uintParam(r, "id")
+}
+
+func (s *Server) getOperator(r *request) error {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return err
+	}
+	op, err := s.st.GetOperator(id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}
+
+func (s *Server) listOperators(r *request) error {
+	ops, err := s.st.ListOperators()
+	if err != nil {
+		return err
+	}
+	out := make([]operatorView, len(ops))
+	for i := range ops {
+		out[i] = s.viewOperator(&ops[i])
+	}
+	return writeJSON(r.ctx, 200, listOut[operatorView]{Items: out})
+}
+
+func (s *Server) patchOperator(r *request) error {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return err
+	}
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	// Validate and hash on a copy first: the store's update function may run
+	// twice (batched writes) and must not open a second transaction.
+	cur, err := s.st.GetOperator(id)
+	if err != nil {
+		return err
+	}
+	next := cur
+	s.applyOperator(o, &next, false)
+	if err := o.err(); err != nil {
+		return err
+	}
+	if cur.Role == store.RoleAdmin && cur.Enabled && (next.Role != store.RoleAdmin || !next.Enabled) {
+		if err := s.keepOneAdmin(id); err != nil {
+			return err
+		}
+	}
+	counters := o.has("failed_logins") || o.has("locked")
+	op, err := s.st.UpdateOperator(id, func(op *store.Operator) error {
+		op.PasswordHash, op.Role, op.Enabled = next.PasswordHash, next.Role, next.Enabled
+		op.Expired, op.CredentialsExpired, op.ForcePasswordChange = next.Expired, next.CredentialsExpired, next.ForcePasswordChange
+		op.TOTPSecret, op.TOTPConfirmed = next.TOTPSecret, next.TOTPConfirmed
+		if counters {
+			op.FailedLogins, op.LockStart = next.FailedLogins, next.LockStart
+		}
+		op.UpdatedAt, op.UpdatedBy = s.now().UTC(), r.op.username
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.forgetOperator(id)
+	s.log.Info("operator changed", "username", op.Username, "by", r.op.username)
+	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}
+
+// keepOneAdmin refuses a change that would leave no enabled admin: nobody
+// could then manage operators without deleting the database.
+func (s *Server) keepOneAdmin(except uint64) error {
+	ops, err := s.st.ListOperators()
+	if err != nil {
+		return err
+	}
+	for _, o := range ops {
+		if o.ID != except && o.Role == store.RoleAdmin && o.Enabled {
+			return nil
+		}
+	}
+	return errStatus(409, "this is the last enabled admin; create or enable another admin first")
+}
+
+func (s *Server) deleteOperator(r *request) error {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return err
+	}
+	op, err := s.st.GetOperator(id)
+	if err != nil {
+		return err
+	}
+	if op.Role == store.RoleAdmin && op.Enabled {
+		if err := s.keepOneAdmin(id); err != nil {
+			return err
+		}
+	}
+	if err := s.st.DeleteOperator(id); err != nil {
+		return err
+	}
+	s.forgetOperator(id)
+	s.log.Info("operator deleted", "username", op.Username, "by", r.op.username)
+	return noContent(r)
+}
+
+// changeOwnPassword is POST /api/v1/operators/me/password: any operator,
+// including one that must change its password before doing anything else.
+func (s *Server) changeOwnPassword(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var cur, next string
+	if !o.str("current_password", &cur, 256) || cur == "" {
+		o.fail("current_password", "is required")
+	}
+	if !o.str("new_password", &next, 256) || next == "" {
+		o.fail("new_password", "is required")
+	} else if err := auth.CheckPasswordPolicy(next); err != nil {
+		o.fail("new_password", err.Error())
+	} else if next == cur {
+		o.fail("new_password", "must differ from the current password")
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	op, err := s.st.GetOperator(r.op.opID)
+	if err != nil {
+		return err
+	}
+	if ok, _ := auth.VerifyPassword(op.PasswordHash, cur); !ok {
+		return errField("current_password", "is wrong")
+	}
+	h, err := auth.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	op, err = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
+		o.PasswordHash = h
+		o.ForcePasswordChange, o.CredentialsExpired = false, false
+		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Other sessions of this operator end; this one goes on.
+	s.forgetOperator(op.ID)
+	if err := s.st.DeleteOperatorSessions(op.ID); err != nil {
+		return err
+	}
+	sess, err := s.newSession(&op)
+	if err != nil {
+		return err
+	}
+	s.log.Info("operator password changed", "username", op.Username)
+	return writeJSON(r.ctx, 200, map[string]any{"token": sess.token, "token_type": "Bearer",
+		"expires_at": sess.ExpiresAt, "operator": s.viewOperator(&op)})
+}
+
+// enrolTOTP is POST /api/v1/operators/{id}/totp: a new secret, not yet in
+// force until confirmed with a code, so a half-done enrolment cannot lock
+// anyone out.
+func (s *Server) enrolTOTP(r *request) error {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return err
+	}
+	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
+		return errStatus(403, "only an admin may enrol another operator")
+	}
+	op, err := s.st.GetOperator(id)
+	if err != nil {
+		return err
+	}
+	secret, url, err := auth.NewTOTPSecret("doord", op.Username)
+	if err != nil {
+		return err
+	}
+	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
+		o.TOTPSecret, o.TOTPConfirmed = secret, false
+		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, map[string]any{"secret": secret, "otpauth_url": url, "operator": s.viewOperator(&op)})
+}
+
+// confirmTOTP is POST /api/v1/operators/{id}/totp/confirm {code}.
+func (s *Server) confirmTOTP(r *request) error {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return err
+	}
+	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
+		return errStatus(403, "only an admin may confirm another operator's enrolment")
+	}
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var code string
+	if !o.str("code", &code, 10) || code == "" {
+		o.fail("code", "is required")
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	op, err := s.st.GetOperator(id)
+	if err != nil {
+		return err
+	}
+	if op.TOTPSecret == "" {
+		return errStatus(409, "no enrolment is pending; POST /api/v1/operators/{id}/totp first")
+	}
+	if !auth.ValidateTOTP(op.TOTPSecret, code, s.now()) {
+		return errField("code", "is wrong or expired")
+	}
+	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
+		o.TOTPConfirmed = true
+		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}

@@ -1,0 +1,127 @@
+package httpapi
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+)
+
+// handlerFunc serves one route. params holds the path's {name} segments,
+// already copied out of fasthttp's buffers. A returned error becomes a
+// problem+json answer.
+type handlerFunc func(r *request) error
+
+// route is one path pattern with a handler per method. The router is a
+// plain segment matcher: doord has a few dozen routes, and a tree router
+// would be a dependency without a measurable gain.
+type route struct {
+	segs    []string // literal segments, or "{name}" for a parameter
+	methods map[string]routeEntry
+}
+
+type routeEntry struct {
+	h      handlerFunc
+	action access
+}
+
+type router struct {
+	routes []*route
+}
+
+func (rt *router) handle(method, pattern string, act access, h handlerFunc) {
+	segs := splitPath(pattern)
+	for _, r := range rt.routes {
+		if equalSegs(r.segs, segs) {
+			r.methods[method] = routeEntry{h, act}
+			return
+		}
+	}
+	rt.routes = append(rt.routes, &route{segs: segs, methods: map[string]routeEntry{method: {h, act}}})
+}
+
+func equalSegs(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func splitPath(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	return strings.Split(p, "/")
+}
+
+// match finds the route for method and path. Literal segments win over
+// parameters (/operators/me before /operators/{id}), but only among routes
+// that have the method, so PATCH /operators/me still reaches
+// /operators/{id}. ok is false when a path matched but no method did; allow
+// then lists the methods that would.
+func (rt *router) match(method, path string) (e routeEntry, params map[string]string, allow string, found bool) {
+	segs := splitPath(path)
+	var best *route
+	bestLiterals := -1
+	var methods []string
+	for _, r := range rt.routes {
+		literals, ok := r.fits(segs)
+		if !ok {
+			continue
+		}
+		if _, has := r.methods[method]; !has {
+			for m := range r.methods {
+				methods = append(methods, m)
+			}
+			continue
+		}
+		if literals > bestLiterals {
+			best, bestLiterals = r, literals
+		}
+	}
+	if best == nil {
+		if len(methods) == 0 {
+			return routeEntry{}, nil, "", false
+		}
+		sort.Strings(methods)
+		return routeEntry{}, nil, strings.Join(slices.Compact(methods), ", "), true
+	}
+	params = map[string]string{}
+	for i, s := range best.segs {
+		if strings.HasPrefix(s, "{") {
+			params[strings.Trim(s, "{}")] = segs[i]
+		}
+	}
+	return best.methods[method], params, "", true
+}
+
+// fits reports whether segs match the route and how many literal segments
+// matched.
+func (r *route) fits(segs []string) (literals int, ok bool) {
+	if len(r.segs) != len(segs) {
+		return 0, false
+	}
+	for i, s := range r.segs {
+		if strings.HasPrefix(s, "{") {
+			if segs[i] == "" {
+				return 0, false
+			}
+			continue
+		}
+		if s != segs[i] {
+			return 0, false
+		}
+		literals++
+	}
+	return literals, true
+}
+
+// methodOf copies the request method into a string the handler may keep.
+func methodOf(ctx *fasthttp.RequestCtx) string { return string(ctx.Method()) }

@@ -1,0 +1,61 @@
+package httpapi
+
+// routes lists every route with the access it needs. The table is the
+// API's map: read it to see who may do what.
+func (s *Server) routes() {
+	h := s.rt.handle
+	h("GET", "/api/v1/health", accPublic, s.health)
+
+	h("POST", "/api/v1/session", accPublic, s.login)
+	h("GET", "/api/v1/session", accLogin, s.whoami)
+	h("DELETE", "/api/v1/session", accLogin, s.logout)
+
+	h("POST", "/api/v1/users", accPeople, s.createUser)
+	h("GET", "/api/v1/users", accRead, s.listUsers)
+	h("GET", "/api/v1/users/{id}", accRead, s.getUser)
+	h("PATCH", "/api/v1/users/{id}", accPeople, s.updateUser(modePatch))
+	h("PUT", "/api/v1/users/{id}", accPeople, s.updateUser(modeReplace))
+	h("DELETE", "/api/v1/users/{id}", accPeople, s.deleteUser)
+	h("POST", "/api/v1/users/{id}/time-profiles/{ref}", accPeople, s.attach("time_profiles", true))
+	h("DELETE", "/api/v1/users/{id}/time-profiles/{ref}", accPeople, s.attach("time_profiles", false))
+	h("POST", "/api/v1/users/{id}/apartments/{ref}", accPeople, s.attach("apartments", true))
+	h("DELETE", "/api/v1/users/{id}/apartments/{ref}", accPeople, s.attach("apartments", false))
+
+	h("POST", "/api/v1/users/{id}/credentials", accPeople, s.createCredential)
+	h("GET", "/api/v1/users/{id}/credentials", accRead, s.listUserCredentials)
+	h("GET", "/api/v1/credentials/{id}", accRead, s.getCredential)
+	h("PATCH", "/api/v1/credentials/{id}", accPeople, s.patchCredential)
+	h("DELETE", "/api/v1/credentials/{id}", accPeople, s.deleteCredential)
+	h("POST", "/api/v1/credentials/{id}/passes/reset", accPeople, s.resetPasses)
+
+	h("POST", "/api/v1/time-profiles", accPeople, s.createTimeProfile)
+	h("GET", "/api/v1/time-profiles", accRead, s.listTimeProfiles)
+	h("GET", "/api/v1/time-profiles/{id}", accRead, s.getTimeProfile)
+	h("PATCH", "/api/v1/time-profiles/{id}", accPeople, s.updateTimeProfile(false))
+	h("PUT", "/api/v1/time-profiles/{id}", accPeople, s.updateTimeProfile(true))
+	h("DELETE", "/api/v1/time-profiles/{id}", accPeople, s.deleteTimeProfile)
+
+	h("POST", "/api/v1/apartments", accPeople, s.createApartment)
+	h("GET", "/api/v1/apartments", accRead, s.listApartments)
+	h("GET", "/api/v1/apartments/{id}", accRead, s.getApartment)
+	h("PATCH", "/api/v1/apartments/{id}", accPeople, s.updateApartment(false))
+	h("PUT", "/api/v1/apartments/{id}", accPeople, s.updateApartment(true))
+	h("DELETE", "/api/v1/apartments/{id}", accPeople, s.deleteApartment)
+
+	h("POST", "/api/v1/operators", accAdmin, s.createOperator)
+	h("GET", "/api/v1/operators", accAdmin, s.listOperators)
+	h("GET", "/api/v1/operators/{id}", accAdmin, s.getOperator)
+	h("PATCH", "/api/v1/operators/{id}", accAdmin, s.patchOperator)
+	h("DELETE", "/api/v1/operators/{id}", accAdmin, s.deleteOperator)
+	h("GET", "/api/v1/operators/me", accLogin, s.getOperator)
+	h("POST", "/api/v1/operators/me/password", accLogin, s.changeOwnPassword)
+	h("POST", "/api/v1/operators/{id}/totp", accRead, s.enrolTOTP)
+	h("POST", "/api/v1/operators/{id}/totp/confirm", accRead, s.confirmTOTP)
+
+	if s.sim != nil {
+		h("POST", "/api/v1/sim/readers/{reader}/card", accDoors, s.simCard)
+		h("POST", "/api/v1/sim/readers/{reader}/keys", accDoors, s.simKeys)
+		h("POST", "/api/v1/sim/inputs/{input}", accDoors, s.simInput)
+		h("GET", "/api/v1/sim/outputs", accDoors, s.simOutputs)
+	}
+}

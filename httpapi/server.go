@@ -1,0 +1,318 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/store"
+	"github.com/valyala/fasthttp"
+)
+
+// Config holds the HTTP server's limits and login policy. Zero values take
+// the defaults documented on each field.
+type Config struct {
+	MaxBodyBytes  int           // request body cap; 1 MiB
+	ReadTimeout   time.Duration // 10s
+	WriteTimeout  time.Duration // 10s
+	IdleTimeout   time.Duration // 60s
+	MaxConnsPerIP int           // 256
+	Concurrency   int           // 1024 concurrent handlers
+	TokenTTL      time.Duration // session lifetime; 8h
+	Lockout       auth.LockoutPolicy
+	Version       string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
+	if c.MaxConnsPerIP <= 0 {
+		c.MaxConnsPerIP = 256
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 1024
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = 8 * time.Hour
+	}
+	if c.Lockout == (auth.LockoutPolicy{}) {
+		c.Lockout = auth.DefaultLockout
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Server is the management API over one store.
+type Server struct {
+	cfg     Config
+	st      *store.Store
+	log     *slog.Logger
+	rt      router
+	started time.Time
+	sim     Simulator
+
+	mu       sync.RWMutex
+	sessions map[[32]byte]*sessionInfo
+
+	fs *fasthttp.Server
+}
+
+// New builds the API. sim may be nil: the simulator routes then do not
+// exist at all (404), as on real hardware.
+func New(st *store.Store, cfg Config, log *slog.Logger, sim Simulator) *Server {
+	cfg.defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, st: st, log: log, sim: sim, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
+	s.routes()
+	s.fs = &fasthttp.Server{
+		Handler:            s.Handler,
+		ErrorHandler:       s.errorHandler,
+		Name:               "doord",
+		ReadTimeout:        cfg.ReadTimeout,
+		WriteTimeout:       cfg.WriteTimeout,
+		IdleTimeout:        cfg.IdleTimeout,
+		MaxConnsPerIP:      cfg.MaxConnsPerIP,
+		Concurrency:        cfg.Concurrency,
+		MaxRequestBodySize: cfg.MaxBodyBytes,
+		CloseOnShutdown:    true,
+		Logger:             fasthttpLogger{log},
+	}
+	return s
+}
+
+// Serve answers on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.fs.Serve(ln) }
+
+// Shutdown stops accepting, lets in-flight requests finish and closes idle
+// connections.
+func (s *Server) Shutdown() error { return s.fs.Shutdown() }
+
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Warn("fasthttp", "msg", fmt.Sprintf(format, args...))
+}
+
+// errorHandler answers requests fasthttp rejected before our handler ran.
+// fasthttp's default turns an oversized body into a 400; the API promises 413.
+func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		writeProblem(ctx, 413, fmt.Sprintf("the request body exceeds the limit of %d bytes", s.cfg.MaxBodyBytes))
+	default:
+		var te interface{ Timeout() bool }
+		if errors.As(err, &te) && te.Timeout() {
+			writeProblem(ctx, 408, "the request was not received in time")
+			return
+		}
+		writeProblem(ctx, 400, "the request could not be parsed: "+err.Error())
+	}
+	ctx.SetConnectionClose()
+}
+
+// request is what a handler sees: the fasthttp context plus copied path
+// parameters and the authenticated operator.
+type request struct {
+	ctx    *fasthttp.RequestCtx
+	params map[string]string
+	op     *sessionInfo
+	srv    *Server
+}
+
+func (r *request) param(name string) string { return r.params[name] }
+
+// Handler is the fasthttp handler: recover, route, negotiate, authenticate,
+// dispatch, and turn errors into problem+json.
+func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("handler panic", "panic", p, "path", string(ctx.Path()), "stack", string(debug.Stack()))
+			writeProblem(ctx, 500, "internal error")
+		}
+	}()
+	start := time.Now()
+	s.serve(ctx)
+	if s.log.Enabled(nil, slog.LevelDebug) {
+		s.log.Debug("http", "method", string(ctx.Method()), "path", string(ctx.Path()),
+			"status", ctx.Response.StatusCode(), "dur", time.Since(start), "remote", ctx.RemoteIP().String())
+	}
+}
+
+func (s *Server) serve(ctx *fasthttp.RequestCtx) {
+	method := methodOf(ctx)
+	if method == "HEAD" {
+		method = "GET"
+	}
+	e, params, allow, found := s.rt.match(method, string(ctx.Path()))
+	if !found {
+		writeProblem(ctx, 404, "no such route")
+		return
+	}
+	if e.h == nil {
+		ctx.Response.Header.Set("Allow", allow)
+		writeProblem(ctx, 405, "method "+string(ctx.Method())+" is not allowed here")
+		return
+	}
+	if !acceptsJSON(ctx.Request.Header.Peek("Accept")) {
+		// The problem body is JSON anyway: it is the only form we have, and a
+		// client that asked for something else still deserves a reason.
+		writeProblem(ctx, 406, "this API answers only application/json")
+		return
+	}
+	if hasBody(method) && len(ctx.PostBody()) > 0 && !isJSONType(ctx.Request.Header.ContentType(), method) {
+		writeProblem(ctx, 415, "send the body as application/json")
+		return
+	}
+	r := &request{ctx: ctx, params: params, srv: s}
+	if e.action != accPublic {
+		op, err := s.authenticate(ctx)
+		if err == nil {
+			err = authorize(op, e.action)
+		}
+		if err != nil {
+			s.writeError(ctx, err)
+			return
+		}
+		r.op = op
+	}
+	if err := e.h(r); err != nil {
+		s.writeError(ctx, err)
+	}
+}
+
+func hasBody(method string) bool { return method == "POST" || method == "PUT" || method == "PATCH" }
+
+// acceptsJSON is a small Accept parser: any media range covering
+// application/json with q > 0 passes; an absent header accepts anything.
+func acceptsJSON(h []byte) bool {
+	if len(bytes.TrimSpace(h)) == 0 {
+		return true
+	}
+	for _, part := range bytes.Split(h, []byte(",")) {
+		fields := bytes.Split(part, []byte(";"))
+		mt := string(bytes.ToLower(bytes.TrimSpace(fields[0])))
+		q := 1.0
+		for _, f := range fields[1:] {
+			f = bytes.TrimSpace(f)
+			if bytes.HasPrefix(f, []byte("q=")) {
+				if v, err := strconv.ParseFloat(string(f[2:]), 64); err == nil {
+					q = v
+				}
+			}
+		}
+		if q <= 0 {
+			continue
+		}
+		switch mt {
+		case "*/*", "application/*", "application/json", "application/problem+json", "application/merge-patch+json":
+			return true
+		}
+	}
+	return false
+}
+
+func isJSONType(ct []byte, method string) bool {
+	mt := bytes.ToLower(bytes.TrimSpace(bytes.SplitN(ct, []byte(";"), 2)[0]))
+	switch string(mt) {
+	case "application/json":
+		return true
+	case "application/merge-patch+json":
+		return method == "PATCH"
+	}
+	return false
+}
+
+// writeError maps handler and store errors to statuses. Anything unknown is
+// a 500 and is logged; client mistakes must never land here.
+func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
+	var ae *apiError
+	var ce *store.ConflictError
+	var re *store.RefError
+	var ie *store.InvalidError
+	switch {
+	case errors.As(err, &ae):
+		writeProblem(ctx, ae.status, ae.detail, ae.errs...)
+		if ae.retryAfter > 0 {
+			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.retryAfter))
+		}
+	case errors.As(err, &ce):
+		writeProblem(ctx, 409, ce.Error(), FieldError{Field: ce.Field, Message: "already exists"})
+	case errors.As(err, &re):
+		writeProblem(ctx, 422, "the request refers to something that does not exist",
+			FieldError{Field: re.Field, Message: fmt.Sprintf("%d does not exist", re.ID)})
+	case errors.As(err, &ie):
+		writeProblem(ctx, 422, "the request has an invalid field", FieldError{Field: ie.Field, Message: ie.Reason})
+	case errors.Is(err, store.ErrNotFound):
+		writeProblem(ctx, 404, "not found")
+	case errors.Is(err, store.ErrArchived):
+		writeProblem(ctx, 409, "the user is archived; archived is final and allows only reading and deletion")
+	case errors.Is(err, store.ErrBadCursor):
+		writeProblem(ctx, 422, "the cursor is not valid", FieldError{Field: "cursor", Message: "not a cursor this server issued"})
+	case errors.Is(err, store.ErrDiskFull):
+		s.log.Error("store write failed: disk full", "err", err)
+		writeProblem(ctx, 507, "the controller's disk is full; nothing was written")
+	case errors.Is(err, store.ErrInUse):
+		writeProblem(ctx, 409, err.Error())
+	default:
+		s.log.Error("request failed", "path", string(ctx.Path()), "err", err)
+		writeProblem(ctx, 503, "the store could not complete the request; nothing was changed")
+	}
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(b)
+	return nil
+}
+
+func created(r *request, location string, v any) error {
+	r.ctx.Response.Header.Set("Location", location)
+	return writeJSON(r.ctx, 201, v)
+}
+
+func noContent(r *request) error {
+	r.ctx.SetStatusCode(204)
+	return nil
+}
+
+// uintParam parses a numeric id from the path; a non-number is a 404, the
+// same as an id that does not exist.
+func uintParam(r *request, name string) (uint64, error) {
+	v, err := strconv.ParseUint(r.param(name), 10, 64)
+	if err != nil || v == 0 {
+		return 0, errStatus(404, name+" "+strconv.Quote(r.param(name))+" does not exist")
+	}
+	return v, nil
+}

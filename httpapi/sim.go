@@ -1,0 +1,197 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/doord/doord/auth"
+)
+
+// Simulator is the simulated board as the sim routes need it. It exists
+// only when the daemon runs with board = "sim"; on hardware the routes are
+// not mounted at all. The daemon adapts board.Sim to it, so this package
+// does not depend on the board package.
+type Simulator interface {
+	Card(reader string, bits []bool) (lastEdge time.Time, err error)
+	CardValue(reader, format string, value uint64) (time.Time, error)
+	CardFacility(reader, format string, facility, card uint64) (time.Time, error)
+	Keys(reader, keys string) (time.Time, error)
+	SetInput(name string, active bool) error
+	Outputs() []SimOutput
+}
+
+// SimOutput is one recorded output pin.
+type SimOutput struct {
+	Name        string          `json:"name"`
+	Kind        string          `json:"kind"`
+	Active      bool            `json:"active"`
+	Level       string          `json:"level"`
+	Transitions []SimTransition `json:"transitions"`
+}
+
+// SimTransition is one level change; At is RFC 3339 with nanoseconds.
+type SimTransition struct {
+	At     time.Time `json:"at"`
+	Active bool      `json:"active"`
+}
+
+// ErrSimUnknown marks an unknown reader or input; the adapter wraps board
+// errors with it so the routes answer 404 rather than 422.
+var ErrSimUnknown = errors.New("unknown simulated reader or input")
+
+func simErr(err error) error {
+	if errors.Is(err, ErrSimUnknown) {
+		return errStatus(404, err.Error())
+	}
+	return errStatus(422, err.Error())
+}
+
+func (s *Server) simCard(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	reader := r.param("reader")
+	var format string
+	o.str("format", &format, 16)
+	if format != "" {
+		if _, ok := auth.LookupCardFormat(format); !ok {
+			o.fail("format", "must be one of h10301, 34bit, c1000, h10304")
+		}
+	}
+	var at time.Time
+	switch {
+	case o.has("bits"):
+		var bits string
+		o.str("bits", &bits, 256)
+		if len(bits) == 0 {
+			o.fail("bits", "must be a string of 0 and 1")
+		}
+		b := make([]bool, 0, len(bits))
+		for _, c := range bits {
+			if c != '0' && c != '1' {
+				o.fail("bits", "must contain only 0 and 1")
+				break
+			}
+			b = append(b, c == '1')
+		}
+		if err := o.err(); err != nil {
+			return err
+		}
+		at, err = s.sim.Card(reader, b)
+	case o.has("number"):
+		var v uint64
+		if r, ok := o.raw("number"); ok {
+			var str string
+			var n json.Number
+			if json.Unmarshal(r, &str) != nil {
+				if json.Unmarshal(r, &n) != nil {
+					o.fail("number", "must be a card number (decimal, 0x-hex or AA:BB:CC)")
+				}
+				str = n.String()
+			}
+			if str != "" {
+				if v, err = auth.ParseCardNumber(str); err != nil {
+					o.fail("number", err.Error())
+				}
+			}
+		} else {
+			o.fail("number", "must not be null")
+		}
+		if err := o.err(); err != nil {
+			return err
+		}
+		at, err = s.sim.CardValue(reader, format, v)
+	case o.has("facility") || o.has("card"):
+		var fac, card uint64
+		if !o.uint("facility", &fac, 1<<32) {
+			o.fail("facility", "is required with card")
+		}
+		if !o.uint("card", &card, 1<<32) {
+			o.fail("card", "is required with facility")
+		}
+		if err := o.err(); err != nil {
+			return err
+		}
+		at, err = s.sim.CardFacility(reader, format, fac, card)
+	default:
+		o.fail("number", `give one of number, {facility, card} or bits`)
+		return o.err()
+	}
+	if err != nil {
+		return simErr(err)
+	}
+	return writeJSON(r.ctx, 200, map[string]any{"reader": reader, "last_edge_at": at.Format(time.RFC3339Nano)})
+}
+
+func (s *Server) simKeys(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var keys string
+	if !o.str("keys", &keys, 64) || keys == "" {
+		o.fail("keys", `is required, e.g. "1234#"`)
+	}
+	for _, c := range keys {
+		if !(c >= '0' && c <= '9' || c == '*' || c == '#') {
+			o.fail("keys", "may contain only 0-9, * and #")
+			break
+		}
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	at, err := s.sim.Keys(r.param("reader"), keys)
+	if err != nil {
+		return simErr(err)
+	}
+	return writeJSON(r.ctx, 200, map[string]any{"reader": r.param("reader"), "last_edge_at": at.Format(time.RFC3339Nano)})
+}
+
+func (s *Server) simInput(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var active bool
+	if !o.has("active") {
+		o.fail("active", "is required: true or false")
+	} else {
+		o.boolean("active", &active)
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	if err := s.sim.SetInput(r.param("input"), active); err != nil {
+		return simErr(err)
+	}
+	return writeJSON(r.ctx, 200, map[string]any{"input": r.param("input"), "active": active})
+}
+
+// simOutputs answers with every relay, LED and buzzer pin and its recorded
+// transitions, times in RFC 3339 with nanoseconds so latency can be
+// measured from outside.
+func (s *Server) simOutputs(r *request) error {
+	type tr struct {
+		At     string `json:"at"`
+		Active bool   `json:"active"`
+	}
+	type out struct {
+		Name        string `json:"name"`
+		Kind        string `json:"kind"`
+		Active      bool   `json:"active"`
+		Level       string `json:"level"`
+		Transitions []tr   `json:"transitions"`
+	}
+	outs := s.sim.Outputs()
+	res := make([]out, len(outs))
+	for i, o := range outs {
+		res[i] = out{Name: o.Name, Kind: o.Kind, Active: o.Active, Level: o.Level, Transitions: make([]tr, len(o.Transitions))}
+		for j, t := range o.Transitions {
+			res[i].Transitions[j] = tr{At: t.At.Format(time.RFC3339Nano), Active: t.Active}
+		}
+	}
+	return writeJSON(r.ctx, 200, map[string]any{"outputs": res})
+}

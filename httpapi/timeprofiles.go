@@ -1,0 +1,219 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doord/doord/store"
+)
+
+const (
+	maxIntervals = 64
+	maxHolidays  = 366
+	tpBasePath   = "/api/v1/time-profiles/"
+)
+
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+// parseClock reads "HH:MM" (00:00–24:00) into minutes after midnight.
+func parseClock(s string) (int, bool) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	h, err1 := strconv.Atoi(s[:2])
+	m, err2 := strconv.Atoi(s[3:])
+	if err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+func validDate(s string) bool {
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+func applyTimeProfile(o *object, p *store.TimeProfile, replace bool) {
+	if replace {
+		*p = store.TimeProfile{ID: p.ID, CreatedAt: p.CreatedAt}
+	}
+	if o.str("name", &p.Name, maxName) || replace {
+		if strings.TrimSpace(p.Name) == "" {
+			o.fail("name", "is required")
+		}
+	}
+	if r, ok := o.fields["intervals"]; ok {
+		p.Intervals = nil
+		var raws []json.RawMessage
+		if !isNull(r) && json.Unmarshal(r, &raws) != nil {
+			o.fail("intervals", "must be an array of {days, start, end}")
+		} else if len(raws) > maxIntervals {
+			o.failf("intervals", "must have at most %d items", maxIntervals)
+		} else {
+			for i, raw := range raws {
+				name := "intervals[" + strconv.Itoa(i) + "]"
+				sub, ok := o.sub(name, raw)
+				if !ok {
+					continue
+				}
+				iv := parseInterval(sub)
+				o.errs = append(o.errs, sub.errs...)
+				p.Intervals = append(p.Intervals, iv)
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"date_from", &p.DateFrom}, {"date_to", &p.DateTo}} {
+		if o.str(f.name, f.dst, 10) && *f.dst != "" && !validDate(*f.dst) {
+			o.fail(f.name, "must be a date YYYY-MM-DD")
+		}
+	}
+	if p.DateFrom != "" && p.DateTo != "" && validDate(p.DateFrom) && validDate(p.DateTo) && p.DateTo < p.DateFrom {
+		o.fail("date_to", "must not be before date_from")
+	}
+	if o.strs("holidays", &p.Holidays, maxHolidays, 10) {
+		for i, h := range p.Holidays {
+			if !validDate(h) {
+				o.fail("holidays["+strconv.Itoa(i)+"]", "must be a date YYYY-MM-DD")
+			}
+		}
+	}
+}
+
+// parseInterval accepts days as names ("mon") or numbers (0 = Sunday).
+func parseInterval(o *object) store.Interval {
+	var iv store.Interval
+	if r, ok := o.raw("days"); ok {
+		var items []json.RawMessage
+		if json.Unmarshal(r, &items) != nil || len(items) == 0 {
+			o.fail("days", `must be a non-empty array of weekdays ("mon".."sun" or 0..6, 0 = Sunday)`)
+		}
+		seen := map[time.Weekday]bool{}
+		for j, it := range items {
+			var d time.Weekday
+			var name string
+			var n int
+			switch {
+			case json.Unmarshal(it, &name) == nil:
+				wd, ok := weekdayNames[strings.ToLower(name)]
+				if !ok {
+					o.fail("days["+strconv.Itoa(j)+"]", "must be a weekday name like mon")
+					continue
+				}
+				d = wd
+			case json.Unmarshal(it, &n) == nil && n >= 0 && n <= 6:
+				d = time.Weekday(n)
+			default:
+				o.fail("days["+strconv.Itoa(j)+"]", "must be a weekday name like mon or 0..6")
+				continue
+			}
+			if !seen[d] {
+				seen[d] = true
+				iv.Days = append(iv.Days, d)
+			}
+		}
+	} else {
+		o.fail("days", "is required")
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"start", &iv.Start}, {"end", &iv.End}} {
+		if !o.str(f.name, f.dst, 5) {
+			o.fail(f.name, "is required (HH:MM)")
+		} else if _, ok := parseClock(*f.dst); !ok {
+			o.fail(f.name, "must be a time HH:MM from 00:00 to 24:00")
+		}
+	}
+	if a, ok1 := parseClock(iv.Start); ok1 {
+		if b, ok2 := parseClock(iv.End); ok2 && a == b {
+			o.fail("end", "must differ from start")
+		}
+	}
+	return iv
+}
+
+func (s *Server) createTimeProfile(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var p store.TimeProfile
+	applyTimeProfile(o, &p, true)
+	if err := o.err(); err != nil {
+		return err
+	}
+	if err := s.st.CreateTimeProfile(&p); err != nil {
+		return err
+	}
+	return created(r, tpBasePath+strconv.FormatUint(p.ID, 10), p)
+}
+
+func (s *Server) getTimeProfile(r *request) error {
+	id, err := uintParam(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.st.GetTimeProfile(id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(r.ctx, 200, p)
+}
+
+func (s *Server) listTimeProfiles(r *request) error {
+	limit, err := listLimit(r)
+	if err != nil {
+		return err
+	}
+	ps, next, err := s.st.ListTimeProfiles(string(r.ctx.QueryArgs().Peek("cursor")), limit)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []store.TimeProfile{}
+	}
+	return writeJSON(r.ctx, 200, listOut[store.TimeProfile]{Items: ps, NextCursor: next})
+}
+
+func (s *Server) updateTimeProfile(replace bool) handlerFunc {
+	return func(r *request) error {
+		id, err := uintParam(r, "id")
+		if err != nil {
+			return err
+		}
+		o, err := parseObject(r.ctx.PostBody())
+		if err != nil {
+			return err
+		}
+		p, err := s.st.UpdateTimeProfile(id, func(p *store.TimeProfile) error {
+			o.errs = o.errs[:0]
+			applyTimeProfile(o, p, replace)
+			return o.err()
+		})
+		if err != nil {
+			return err
+		}
+		return writeJSON(r.ctx, 200, p)
+	}
+}
+
+func (s *Server) deleteTimeProfile(r *request) error {
+	id, err := uintParam(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.st.DeleteTimeProfile(id); err != nil {
+		return err
+	}
+	return noContent(r)
+}
