@@ -37,6 +37,9 @@ type Source struct {
 // then some, so a stalled goroutine catches up in one system call.
 const batch = 64
 
+// drainGrace is how long the last look for queued events may wait.
+const drainGrace = time.Millisecond
+
 // NewSource reads events for lines d0 and d1 from f, converting kernel
 // timestamps with clock.
 func NewSource(f EventFile, d0, d1 uint32, clock Clock) *Source {
@@ -51,6 +54,7 @@ func (s *Source) ReadEdges(buf []wiegand.Edge, deadline time.Time) ([]wiegand.Ed
 		return buf, fmt.Errorf("gpiocdev: set deadline: %w", err)
 	}
 	start := len(buf)
+	drained := false
 	for len(buf) == start {
 		// Keep any partial record from the last read (a pipe may split
 		// records; the kernel never does).
@@ -63,7 +67,20 @@ func (s *Source) ReadEdges(buf []wiegand.Edge, deadline time.Time) ([]wiegand.Ed
 				return buf, wiegand.ErrClosed
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return buf, nil
+				if drained || len(buf) > start {
+					return buf, nil
+				}
+				// The poller reports an expired deadline without
+				// reading, but events stamped before the deadline may
+				// be queued (this goroutine was late). Read once more
+				// with a short grace, so "no edges" really means none
+				// happened before the deadline and the caller may
+				// close the frame.
+				drained = true
+				if err := s.f.SetReadDeadline(time.Now().Add(drainGrace)); err != nil {
+					return buf, nil
+				}
+				continue
 			}
 			return buf, fmt.Errorf("gpiocdev: read events: %w", err)
 		}
