@@ -20,7 +20,9 @@ func BenchmarkCreateUser(b *testing.B) {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			e := newEnv(b)
 			var n atomic.Int64
-			body := func(i int64) string { return fmt.Sprintf(`{"name":"User %d","tags":["bench"],"email":"u%d@example.com"}`, i, i) }
+			body := func(i int64) string {
+				return fmt.Sprintf(`{"name":"User %d","tags":["bench"],"email":"u%d@example.com"}`, i, i)
+			}
 			b.ResetTimer()
 			start := time.Now()
 			var wg sync.WaitGroup
