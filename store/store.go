@@ -41,6 +41,7 @@ type Store struct {
 	onChange func([]Change)
 
 	seq atomic.Uint64 // last committed sequence number
+	cur *txChanges    // see collect
 
 	// Delivery sequencer: commits finish in seq order, but the goroutines
 	// that made them wake in any order; records wait in pending until
@@ -270,18 +271,15 @@ func (w *wtx) emit(c Change) error {
 var errNoop = errors.New("nothing written")
 
 // write runs fn in a read-write transaction (coalesced with concurrent
-// writers through db.Batch when batch is set), then publishes its change
-// records. fn may run more than once: it must derive everything from the
+// writers through db.Batch when batch is set); its change records are
+// published when that transaction commits (see collect). fn may run more than once: it must derive everything from the
 // transaction and its inputs and only report results through variables it
 // sets on every run.
 func (s *Store) write(batch bool, fn func(w *wtx) error) error {
-	var (
-		recs   []Change
-		appErr error
-	)
+	var appErr error
 	run := func(tx *bolt.Tx) error {
 		w := &wtx{tx: tx, now: time.Now().UTC()}
-		recs, appErr = nil, nil
+		appErr = nil
 		if err := fn(w); err != nil {
 			appErr = err
 			if w.dirty || !batch {
@@ -292,7 +290,7 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 		if !w.dirty && !batch {
 			return errNoop // nothing to commit: skip the fsync
 		}
-		recs = w.changes
+		s.collect(tx, w.changes)
 		return nil
 	}
 	var err error
@@ -307,12 +305,40 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	if err != nil && err != errNoop {
 		return diskFull(err)
 	}
-	s.publish(recs)
 	return nil
 }
 
+// txChanges are the change records of the open write transaction.
+type txChanges struct {
+	tx   *bolt.Tx
+	recs []Change
+}
+
+// collect adds a write function's records to its transaction's, and on
+// the transaction's first records arranges for all of them to be
+// published when (and only if) it commits. So OnChange gets one call per
+// commit, however many batched writers shared it, and a rolled-back
+// transaction publishes nothing. s.cur needs no lock of its own: only the
+// single open write transaction touches it, under bbolt's writer lock.
+func (s *Store) collect(tx *bolt.Tx, recs []Change) {
+	if len(recs) == 0 {
+		return
+	}
+	if s.cur == nil || s.cur.tx != tx {
+		tc := &txChanges{tx: tx}
+		s.cur = tc
+		// bbolt runs commit handlers after the commit is durable and the
+		// writer lock is released, and before Update or Batch returns to
+		// the writers: they return after their records were delivered.
+		tx.OnCommit(func() { s.publish(tc.recs) })
+	}
+	s.cur.recs = append(s.cur.recs, recs...)
+}
+
 // publish records a commit's last seq and hands its records to OnChange
-// in global seq order, returning once they were delivered.
+// in global seq order, returning once they were delivered. Commit
+// handlers run after bbolt released the writer lock, so the next commit's
+// handler may get here first; it then waits in pending for this one.
 func (s *Store) publish(recs []Change) {
 	if len(recs) == 0 {
 		return

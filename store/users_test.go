@@ -36,9 +36,9 @@ func TestUserCRUD(t *testing.T) {
 	}
 
 	for name, get := range map[string]func() (store.User, error){
-		"GetUser":          func() (store.User, error) { return s.GetUser(u.ID) },
-		"GetUser(upper)":   func() (store.User, error) { return s.GetUser(strings.ToUpper(u.ID)) },
-		"GetUserByUID":     func() (store.User, error) { return s.GetUserByUID(u.UID) },
+		"GetUser":        func() (store.User, error) { return s.GetUser(u.ID) },
+		"GetUser(upper)": func() (store.User, error) { return s.GetUser(strings.ToUpper(u.ID)) },
+		"GetUserByUID":   func() (store.User, error) { return s.GetUserByUID(u.UID) },
 	} {
 		got, err := get()
 		if err != nil || !reflect.DeepEqual(got, u) {
