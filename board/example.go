@@ -1,0 +1,39 @@
+package board
+
+import "time"
+
+// SimExample is the board section doord ships in doord.example.toml (the
+// same as board/example.toml): two doors on an active-low, fail-secure
+// relay HAT, each with a contact and a REX button (door 1 also a tamper
+// switch), and one Wiegand reader with keypad and LED per door — reader 1
+// fixed to H10301, reader 2 auto-detecting.
+func SimExample() Config {
+	gap, debounce := Duration(25*time.Millisecond), Duration(DefaultDebounce)
+	return Config{
+		Kind: "sim",
+		Chip: "/dev/gpiochip0",
+		Pins: map[string]string{
+			"relay1":        "GPIO26",
+			"relay2":        "GPIO20",
+			"door1_contact": "GPIO17",
+			"door1_rex":     "GPIO27",
+			"door1_tamper":  "GPIO22",
+			"door2_contact": "GPIO23",
+			"door2_rex":     "GPIO24",
+			"reader1_d0":    "GPIO5",
+			"reader1_d1":    "GPIO6",
+			"reader1_led":   "GPIO13",
+			"reader2_d0":    "GPIO12",
+			"reader2_d1":    "GPIO16",
+			"reader2_led":   "GPIO25",
+		},
+		Readers: []ReaderConfig{
+			{ID: "1", D0: "reader1_d0", D1: "reader1_d1", Format: "h10301", Keypad: "auto", FrameGap: gap, LED: "reader1_led"},
+			{ID: "2", D0: "reader2_d0", D1: "reader2_d1", Format: "auto", Keypad: "auto", FrameGap: gap, LED: "reader2_led"},
+		},
+		Doors: []DoorConfig{
+			{ID: "1", Relay: "relay1", RelayActive: "low", Fail: "secure", Contact: "door1_contact", REX: "door1_rex", Tamper: "door1_tamper", InputActive: "low", Debounce: debounce},
+			{ID: "2", Relay: "relay2", RelayActive: "low", Fail: "secure", Contact: "door2_contact", REX: "door2_rex", InputActive: "low", Debounce: debounce},
+		},
+	}
+}

@@ -1,0 +1,64 @@
+package board
+
+import (
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+)
+
+// edgeWait bounds each WaitForEdge: host v3.8.5 returns at once for -1,
+// so waits are finite, and Close (which also Halts the pin) is noticed
+// within this long even on drivers where Halt does not wake a waiter.
+const edgeWait = time.Second
+
+// input is a door contact, REX button or tamper switch.
+type input struct {
+	name, door, kind string
+	pin              gpio.PinIn
+	activeLow        bool
+	debounce         time.Duration
+}
+
+func (in *input) active() bool { return (in.pin.Read() == gpio.Low) == in.activeLow }
+
+// run reports the state once, then every debounced change. Debouncing is
+// by time, not by sleeping: after an edge, wait (on the pin) until it has
+// been quiet for the debounce time, then look at the level; the event is
+// stamped with the last edge, when the input settled.
+func (in *input) run(b *Board) {
+	defer b.wg.Done()
+	state := in.active()
+	if !in.emit(b, state, time.Now()) {
+		return
+	}
+	for {
+		if !in.pin.WaitForEdge(edgeWait) {
+			if b.stopping() {
+				return
+			}
+			continue
+		}
+		settled := time.Now()
+		for in.pin.WaitForEdge(in.debounce) {
+			settled = time.Now() // bounce: the quiet time starts again
+		}
+		if b.stopping() {
+			return
+		}
+		if now := in.active(); now != state {
+			state = now
+			if !in.emit(b, state, settled) {
+				return
+			}
+		}
+	}
+}
+
+func (in *input) emit(b *Board, active bool, at time.Time) bool {
+	select {
+	case b.events <- InputEvent{Input: in.name, Door: in.door, Kind: in.kind, Active: active, At: at}:
+		return true
+	case <-b.stop:
+		return false
+	}
+}

@@ -1,0 +1,178 @@
+package board
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"periph.io/x/conn/v3/driver/driverreg"
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/host/v3"
+
+	"github.com/doord/doord/board/gpiocdev"
+	"github.com/doord/doord/board/wiegand"
+)
+
+// pinSource hands out the lines named in the profile: periph pins on real
+// hardware, fake pins in the simulator.
+type pinSource interface {
+	pin(name string) (gpio.PinIO, error)
+	readerSource(rc ReaderConfig) (wiegand.Source, error)
+}
+
+// Open validates cfg, takes the pins, drives every relay to its locked
+// level before touching anything else, and starts one goroutine per reader
+// and per input. Goroutines block in the kernel (or on channels in the
+// simulator) until something happens: no polling.
+func Open(cfg Config, log *slog.Logger) (*Board, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Board{
+		cfg: cfg, log: log,
+		relays:  map[string]*relay{},
+		outputs: map[string]*output{},
+		reads:   make(chan Read, 64),
+		events:  make(chan InputEvent, 64),
+		stop:    make(chan struct{}),
+		closed:  make(chan struct{}),
+	}
+	var pins pinSource
+	switch cfg.Kind {
+	case "sim":
+		b.sim = newSim(b)
+		pins = b.sim
+	default:
+		if _, err := hostInit(); err != nil {
+			return nil, fmt.Errorf("board: periph host.Init: %w", err)
+		}
+		pins = gpioPins{cfg: cfg}
+	}
+	fail := func(err error) (*Board, error) {
+		b.Secure()
+		for _, r := range b.readers {
+			r.src.Close()
+		}
+		return nil, err
+	}
+
+	// Relays first, each locked the moment it is resolved: the first
+	// Out() a line ever sees is the locked level.
+	for _, d := range cfg.Doors {
+		p, err := pins.pin(d.Relay)
+		if err != nil {
+			return fail(fmt.Errorf("board: door %q relay: %w", d.ID, err))
+		}
+		r := &relay{door: d.ID, pin: p, activeHigh: d.RelayActive == "high", failSafe: d.Fail == "safe"}
+		if err := r.set(false); err != nil {
+			return fail(err)
+		}
+		b.relays[d.ID] = r
+	}
+	for _, rc := range cfg.Readers {
+		for _, o := range []struct {
+			kind, pin  string
+			activeHigh bool
+		}{{KindLED, rc.LED, rc.LEDActiveHigh}, {KindBuzzer, rc.Buzzer, rc.BuzzerActiveHigh}} {
+			if o.pin == "" {
+				continue
+			}
+			p, err := pins.pin(o.pin)
+			if err != nil {
+				return fail(fmt.Errorf("board: reader %q %s: %w", rc.ID, o.kind, err))
+			}
+			out := &output{name: Name(rc.ID, o.kind), pin: p, activeHigh: o.activeHigh}
+			if err := out.set(false); err != nil {
+				return fail(err)
+			}
+			b.outputs[out.name] = out
+		}
+	}
+	for _, d := range cfg.Doors {
+		debounce := d.Debounce.D()
+		if debounce == 0 {
+			debounce = DefaultDebounce
+		}
+		for _, k := range []struct{ kind, pin string }{{KindContact, d.Contact}, {KindREX, d.REX}, {KindTamper, d.Tamper}} {
+			if k.pin == "" {
+				continue
+			}
+			p, err := pins.pin(k.pin)
+			if err != nil {
+				return fail(fmt.Errorf("board: door %q %s: %w", d.ID, k.kind, err))
+			}
+			in := &input{name: Name(d.ID, k.kind), door: d.ID, kind: k.kind, pin: p, activeLow: d.InputActive != "high", debounce: debounce}
+			pull := gpio.PullUp
+			if !in.activeLow {
+				pull = gpio.PullDown
+			}
+			if err := p.In(pull, gpio.BothEdges); err != nil {
+				return fail(fmt.Errorf("board: door %q %s: pin %q: %w", d.ID, k.kind, k.pin, err))
+			}
+			b.inputs = append(b.inputs, in)
+		}
+	}
+	for _, rc := range cfg.Readers {
+		dec, err := wiegand.NewDecoder(wiegand.Config{Format: rc.Format, Keypad: rc.Keypad, Gap: rc.FrameGap.D()})
+		if err != nil {
+			return fail(fmt.Errorf("board: reader %q: %w", rc.ID, err))
+		}
+		src, err := pins.readerSource(rc)
+		if err != nil {
+			return fail(fmt.Errorf("board: reader %q: %w", rc.ID, err))
+		}
+		b.readers = append(b.readers, &reader{id: rc.ID, src: src, dec: dec})
+	}
+
+	for _, r := range b.readers {
+		b.wg.Add(1)
+		go r.run(b)
+	}
+	for _, in := range b.inputs {
+		b.wg.Add(1)
+		go in.run(b)
+	}
+	log.Info("board: open", "kind", cfg.Kind, "doors", len(cfg.Doors), "readers", len(cfg.Readers), "inputs", len(b.inputs))
+	return b, nil
+}
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// hostInit runs periph's host.Init once per process, however many boards
+// are opened (tests open many).
+var hostInit = sync.OnceValues(func() (*driverreg.State, error) { return host.Init() })
+
+// gpioPins resolves profile names to periph pins on this machine.
+type gpioPins struct{ cfg Config }
+
+func (g gpioPins) pin(name string) (gpio.PinIO, error) {
+	hw := g.cfg.Pins[name]
+	p := gpioreg.ByName(hw)
+	if p == nil {
+		// host.Init succeeds on machines without GPIO; this is where
+		// that shows up.
+		return nil, fmt.Errorf("pin %q (%s): no such GPIO line on this machine (wrong board profile, no GPIO driver, or not permitted?)", name, hw)
+	}
+	return p, nil
+}
+
+func (g gpioPins) readerSource(rc ReaderConfig) (wiegand.Source, error) {
+	if rc.Source == "periph" {
+		d0, err := g.pin(rc.D0)
+		if err != nil {
+			return nil, fmt.Errorf("d0: %w", err)
+		}
+		d1, err := g.pin(rc.D1)
+		if err != nil {
+			return nil, fmt.Errorf("d1: %w", err)
+		}
+		return newPeriphSource(d0, d1)
+	}
+	return gpiocdev.Open(gpiocdev.Request{Chip: g.cfg.Chip, D0: g.cfg.Pins[rc.D0], D1: g.cfg.Pins[rc.D1], Consumer: "doord-reader-" + rc.ID})
+}
