@@ -209,7 +209,8 @@ func (s *Sim) gap(r *simReader) time.Duration {
 	return wiegand.DefaultGap
 }
 
-// send lays frames out (spacing apart, start to start), draws the pulses
+// send lays frames out (spacing apart, start to start, the last falling
+// edge now), draws the pulses
 // on the fake D0/D1 pins and queues the falling edges as kernel events.
 func (s *Sim) send(reader string, frames [][]bool, spacing time.Duration) (time.Time, error) {
 	r, err := s.reader(reader)
@@ -221,7 +222,7 @@ func (s *Sim) send(reader string, frames [][]bool, spacing time.Duration) (time.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	total := time.Duration(len(frames)-1)*spacing + s.timing.Duration(len(frames[len(frames)-1]))
+	total := time.Duration(len(frames)-1)*spacing + s.timing.Span(len(frames[len(frames)-1]))
 	start := time.Now().Add(-total)
 	if earliest := r.lastEnd.Add(s.gap(r) + 5*time.Millisecond); !r.lastEnd.IsZero() && start.Before(earliest) {
 		start = earliest

@@ -38,6 +38,15 @@ func (t Timing) Duration(bits int) time.Duration {
 	return time.Duration(bits-1)*t.Interval + t.Pulse
 }
 
+// Span is how long bits take from the first falling edge to the last,
+// without jitter.
+func (t Timing) Span(bits int) time.Duration {
+	if bits == 0 {
+		return 0
+	}
+	return time.Duration(bits-1) * t.withDefaults().Interval
+}
+
 // Pulse is one bit on the wire: its line goes low at Fall and high at Rise.
 type Pulse struct {
 	Line       Line

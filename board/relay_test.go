@@ -1,0 +1,154 @@
+package board
+
+import (
+	"fmt"
+	"testing"
+	"testing/synctest"
+
+	"periph.io/x/conn/v3/gpio"
+)
+
+func oneDoor(active, fail string) Config {
+	return Config{
+		Kind:  "sim",
+		Pins:  map[string]string{"r": "GPIO26", "c": "GPIO17"},
+		Doors: []DoorConfig{{ID: "1", Relay: "r", RelayActive: active, Fail: fail, Contact: "c"}},
+	}
+}
+
+// unlockLevel is worked out here independently of relay.level.
+func unlockLevel(active, fail string) gpio.Level {
+	energise := fail == "secure" // fail-secure unlocks by energising
+	return gpio.Level(energise == (active == "high"))
+}
+
+// For both polarities and both fail modes, the relay line never shows the
+// unlocking level at start-up, after Close, or after a panic — only when
+// SetRelay asked for it — and the very first level ever driven is the
+// locked one (no "low first" glitch from our side).
+func TestRelayNeverUnlocksUnasked(t *testing.T) {
+	for _, active := range []string{"high", "low"} {
+		for _, fail := range []string{"secure", "safe"} {
+			t.Run(active+"/"+fail, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					unlock := unlockLevel(active, fail)
+					b, err := Open(oneDoor(active, fail), nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					pin := b.Sim().Pin("r")
+					h := pin.History()
+					if len(h) != 1 || h[0].Level == unlock {
+						t.Fatalf("start-up drove %v, want exactly one change to the locked level %v", h, !unlock)
+					}
+					if on, _ := b.Relay("1"); on {
+						t.Error("relay reports unlocked at start")
+					}
+
+					// Unlock on request, then a panic in the daemon's
+					// door goroutine, caught by a recover that secures.
+					if err := b.SetRelay("1", true); err != nil || pin.Level() != unlock {
+						t.Fatalf("SetRelay(true): %v, level %v, want %v", err, pin.Level(), unlock)
+					}
+					func() {
+						defer func() {
+							if recover() != nil {
+								b.Secure()
+							}
+						}()
+						panic("door logic bug")
+					}()
+					if pin.Level() == unlock {
+						t.Error("still unlocked after panic + Secure")
+					}
+					b.Secure() // idempotent
+					b.SetRelay("1", true)
+					if err := b.Close(); err != nil {
+						t.Fatal(err)
+					}
+					if pin.Level() == unlock {
+						t.Error("unlocked after Close")
+					}
+					if err := b.SetRelay("1", true); err == nil || pin.Level() == unlock {
+						t.Error("SetRelay(true) after Close unlocked the door")
+					}
+					b.Close() // idempotent
+
+					// Every unlocking level in the history came from one
+					// of the two SetRelay(true) calls.
+					n := 0
+					for _, c := range pin.History() {
+						if c.Level == unlock {
+							n++
+						}
+					}
+					if n != 2 {
+						t.Errorf("history %v has %d unlocks, want 2 (both asked for)", pin.History(), n)
+					}
+					outs := b.Sim().Outputs()
+					if len(outs) != 1 || outs[0].Name != "1.relay" || outs[0].Active || len(outs[0].Transitions) != len(pin.History()) {
+						t.Errorf("Outputs() = %+v", outs)
+					}
+				})
+			})
+		}
+	}
+}
+
+func TestRelayLevels(t *testing.T) {
+	for _, tc := range []struct {
+		active, fail   string
+		locked, opened gpio.Level
+	}{
+		{"high", "secure", gpio.Low, gpio.High},
+		{"low", "secure", gpio.High, gpio.Low},
+		{"high", "safe", gpio.High, gpio.Low},
+		{"low", "safe", gpio.Low, gpio.High},
+	} {
+		r := relay{activeHigh: tc.active == "high", failSafe: tc.fail == "safe"}
+		if r.level(false) != tc.locked || r.level(true) != tc.opened {
+			t.Errorf("%s/%s: locked %v unlocked %v, want %v %v", tc.active, tc.fail, r.level(false), r.level(true), tc.locked, tc.opened)
+		}
+	}
+}
+
+// Secure must work even with the relay mutex held by a goroutine that
+// died holding it.
+func TestSecureWithMutexHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := Open(oneDoor("low", "secure"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		b.SetRelay("1", true)
+		b.relays["1"].mu.Lock()
+		b.Secure()
+		b.relays["1"].mu.Unlock()
+		if got := b.Sim().Pin("r").Level(); got != gpio.High {
+			t.Errorf("level %v after Secure, want high (locked, active-low)", got)
+		}
+	})
+}
+
+func TestUnknownNames(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := Open(SimExample(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		for _, err := range []error{
+			b.SetRelay("9", true), b.SetLED("9", true), b.SetBuzzer("1", true),
+			b.Sim().SetInput("1.window", true), func() error { _, err := b.Sim().Keys("7", "1"); return err }(),
+			func() error { _, err := b.Sim().CardValue("7", "", 1); return err }(),
+		} {
+			if _, ok := err.(*UnknownError); !ok {
+				t.Errorf("got %v (%T), want *UnknownError", err, err)
+			}
+		}
+		if err := b.SetRelay("9", true); err.Error() != `board: unknown door "9"` {
+			t.Errorf("message %q", fmt.Sprint(err))
+		}
+	})
+}
