@@ -1,0 +1,46 @@
+# doord — the two commands a newcomer needs are `make run` and `make test`.
+GO      ?= go
+BIN     := bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: run test test-unit test-arm build build-arm lint bench clean
+
+## run: the daemon on the simulated board, data in ./data, on 127.0.0.1:8080
+run:
+	$(GO) run ./cmd/doord serve --config doord.example.toml
+
+## test: vet, unit and integration tests with the race detector, then the ARM builds and tests
+test: lint test-unit build-arm test-arm
+
+test-unit:
+	$(GO) test -race -count=1 $(PKGS)
+
+## test-arm: the tests of every package under qemu-user for 32-bit ARM (GOARM 6, 7) and arm64
+test-arm:
+	@command -v qemu-arm-static >/dev/null || { echo "qemu-arm-static missing: apt-get install qemu-user-static (or run .ci/run)"; exit 1; }
+	CGO_ENABLED=0 GOARCH=arm GOARM=6 $(GO) test -count=1 -exec qemu-arm-static $(PKGS)
+	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) test -count=1 -exec qemu-arm-static $(PKGS)
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static $(PKGS)
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/doord ./cmd/doord
+
+## build-arm: static binaries for ARMv7 (Pi 2/3 32-bit OS) and arm64 (Pi 3/4/5 64-bit OS)
+build-arm:
+	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/doord-linux-armv7 ./cmd/doord
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/doord-linux-arm64 ./cmd/doord
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	GOARCH=arm GOARM=6 $(GO) vet $(PKGS)
+	GOARCH=arm64 $(GO) vet $(PKGS)
+
+## bench: the benchmarks quoted in BENCHMARKS.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./httpapi/ ./store/ ./board/...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/doord/doord/board"
+	"github.com/pelletier/go-toml/v2"
+)
+
+// duration reads "10s", "1m30s" from TOML.
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 10s or 1m", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Config is the daemon's config file. Flags override Listen and Data.
+type Config struct {
+	Listen    string       `toml:"listen"`
+	Data      string       `toml:"data"`
+	LogLevel  string       `toml:"log_level"`
+	LogFormat string       `toml:"log_format"`
+	HTTP      HTTPConfig   `toml:"http"`
+	Login     LoginConfig  `toml:"login"`
+	Board     board.Config `toml:"board"`
+}
+
+// HTTPConfig bounds the management API so that a flood of requests cannot
+// starve the board (and with it the doors) of memory or CPU.
+type HTTPConfig struct {
+	MaxBodyBytes  int      `toml:"max_body_bytes"`
+	ReadTimeout   duration `toml:"read_timeout"`
+	WriteTimeout  duration `toml:"write_timeout"`
+	IdleTimeout   duration `toml:"idle_timeout"`
+	MaxConnsPerIP int      `toml:"max_conns_per_ip"`
+	Concurrency   int      `toml:"concurrency"`
+	TokenTTL      duration `toml:"token_ttl"`
+}
+
+// LoginConfig is the operator lockout policy (Appgate's defaults: 5
+// failures lock for 1 minute).
+type LoginConfig struct {
+	LockoutThreshold *int     `toml:"lockout_threshold"`
+	LockoutDuration  duration `toml:"lockout_duration"`
+}
+
+func defaultConfig() Config {
+	return Config{Listen: "127.0.0.1:8080", Data: "data", LogLevel: "info", LogFormat: "text"}
+}
+
+// loadConfig reads path (TOML) over the defaults. Unknown keys are errors:
+// a misspelt key in a door controller's config must not be silently ignored.
+func loadConfig(path string) (Config, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	dec := toml.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		var se *toml.StrictMissingError
+		if errors.As(err, &se) {
+			return cfg, fmt.Errorf("config %s: unknown key(s):\n%s", path, strings.TrimSpace(se.String()))
+		}
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return cfg, fmt.Errorf("config %s:%d:%d: %s", path, row, col, de.Error())
+		}
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// validate checks everything that is not the board's (the board validates
+// its own section) and reports all problems at once.
+func (c Config) validate() error {
+	var errs []string
+	if c.Listen == "" {
+		errs = append(errs, "listen: must be an address like 127.0.0.1:8080")
+	}
+	if c.Data == "" {
+		errs = append(errs, "data: must name a directory")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, "log_level: must be debug, info, warn or error")
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, "log_format: must be text or json")
+	}
+	if c.HTTP.MaxBodyBytes < 0 || c.HTTP.MaxBodyBytes > 64<<20 {
+		errs = append(errs, "http.max_body_bytes: must be from 0 (default 1 MiB) to 67108864")
+	}
+	if t := c.Login.LockoutThreshold; t != nil && *t < 0 {
+		errs = append(errs, "login.lockout_threshold: must be 0 (off) or more")
+	}
+	if c.Board.Kind == "" {
+		// No board: the API alone, e.g. a management-only test instance.
+	} else if err := c.Board.Validate(); err != nil {
+		errs = append(errs, "board: "+err.Error())
+	}
+	if len(errs) > 0 {
+		return errors.New("invalid config:\n  " + strings.Join(errs, "\n  "))
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testConfig is a daemon on a free loopback port with its data in a temp
+// directory and no board.
+func testConfig(t *testing.T, dir string) Config {
+	cfg := defaultConfig()
+	cfg.Listen = "127.0.0.1:0"
+	cfg.Data = dir
+	cfg.LogLevel = "warn"
+	return cfg
+}
+
+func start(t *testing.T, cfg Config) (*daemon, string) {
+	t.Helper()
+	var out bytes.Buffer
+	d, err := startDaemon(cfg, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, out.String()
+}
+
+func call(t *testing.T, d *daemon, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+d.addr()+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	json.NewDecoder(res.Body).Decode(&m)
+	return res.StatusCode, m
+}
+
+func login(t *testing.T, d *daemon, pw string) string {
+	t.Helper()
+	st, m := call(t, d, "POST", "/api/v1/session", "", `{"username":"admin","password":"`+pw+`"}`)
+	if st != 201 {
+		t.Fatalf("login: %d %v", st, m)
+	}
+	return m["token"].(string)
+}
+
+func TestFirstStartPrintsAPasswordOnceAndDataSurvivesARestart(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "")
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	d, out := start(t, cfg)
+	pw := d.admin
+	if pw == "" || !strings.Contains(out, pw) || !strings.Contains(out, "admin-password") {
+		t.Fatalf("first start printed no password hint:\n%s", out)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "admin-password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("admin-password mode %v, want 0600", fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "admin-password"))
+	if strings.TrimSpace(string(b)) != pw {
+		t.Fatal("admin-password file does not hold the printed password")
+	}
+	tok := login(t, d, pw)
+	st, u := call(t, d, "POST", "/api/v1/users", tok, `{"name":"Ada"}`)
+	if st != 201 {
+		t.Fatalf("create user: %d %v", st, u)
+	}
+	if st, _ := call(t, d, "POST", "/api/v1/users/"+u["id"].(string)+"/credentials", tok, `{"type":"card","value":{"facility":123,"card":4567}}`); st != 201 {
+		t.Fatalf("create card: %d", st)
+	}
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	d, out = start(t, cfg)
+	defer d.stop()
+	if d.admin != "" || strings.Contains(out, pw) {
+		t.Fatalf("second start printed a password again:\n%s", out)
+	}
+	// The token and the user outlive the restart.
+	if st, got := call(t, d, "GET", "/api/v1/users/"+u["id"].(string), tok, ""); st != 200 || got["name"] != "Ada" {
+		t.Fatalf("after restart: %d %v", st, got)
+	}
+	st, creds := call(t, d, "GET", "/api/v1/users/"+u["id"].(string)+"/credentials", tok, "")
+	if st != 200 || len(creds["items"].([]any)) != 1 {
+		t.Fatalf("credentials after restart: %d %v", st, creds)
+	}
+}
+
+func TestAdminPasswordFromEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("DOORD_ADMIN_PASSWORD", "my chosen passphrase")
+	d, out := start(t, testConfig(t, dir))
+	defer d.stop()
+	if strings.Contains(out, "my chosen passphrase") {
+		t.Fatal("a password from the environment was printed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "admin-password")); !os.IsNotExist(err) {
+		t.Fatalf("admin-password written for an environment password: %v", err)
+	}
+	login(t, d, "my chosen passphrase")
+}
+
+func TestWeakAdminPasswordFromEnvironmentIsRefused(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "short")
+	_, err := startDaemon(testConfig(t, t.TempDir()), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DOORD_ADMIN_PASSWORD") {
+		t.Fatalf("err = %v, want a DOORD_ADMIN_PASSWORD error", err)
+	}
+}
+
+func TestSecondDaemonOnTheSameDataFailsFast(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "")
+	cfg := testConfig(t, t.TempDir())
+	d, _ := start(t, cfg)
+	defer d.stop()
+	_, err := startDaemon(cfg, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "in use by another doord") {
+		t.Fatalf("second daemon: err = %v, want 'in use by another doord'", err)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(s string) string {
+		p := filepath.Join(dir, "c.toml")
+		os.WriteFile(p, []byte(s), 0o600)
+		return p
+	}
+	cfg, err := loadConfig(write("listen = \"0.0.0.0:9000\"\n[http]\ntoken_ttl = \"1h\"\n[login]\nlockout_threshold = 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "0.0.0.0:9000" || cfg.HTTP.TokenTTL.Hours() != 1 || *cfg.Login.LockoutThreshold != 0 || cfg.Data != "data" {
+		t.Fatalf("config = %+v", cfg)
+	}
+	if _, err := loadConfig(write("listne = \"x\"\n")); err == nil || !strings.Contains(err.Error(), "listne") {
+		t.Fatalf("unknown key: err = %v, want it named", err)
+	}
+	if _, err := loadConfig(write("[http]\ntoken_ttl = \"soon\"\n")); err == nil || !strings.Contains(err.Error(), "soon") {
+		t.Fatalf("bad duration: err = %v", err)
+	}
+	bad := defaultConfig()
+	bad.LogLevel, bad.LogFormat, bad.Listen = "loud", "xml", ""
+	err = bad.validate()
+	for _, want := range []string{"log_level", "log_format", "listen"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("validate: %v lacks %s", err, want)
+		}
+	}
+}
+
+func TestExampleConfigIsValid(t *testing.T) {
+	cfg, err := loadConfig("../../doord.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Board.Kind != "sim" {
+		t.Fatalf("example board kind %q, want sim", cfg.Board.Kind)
+	}
+}
+
+func TestFlagsOverrideTheFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(p, []byte("listen = \"127.0.0.1:9000\"\ndata = \"/srv/doord\"\n"), 0o600)
+	cfg, err := serveConfig([]string{"--config", p, "--listen", "127.0.0.1:9999"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Listen != "127.0.0.1:9999" || cfg.Data != "/srv/doord" {
+		t.Fatalf("listen %q data %q, want the flag's listen and the file's data", cfg.Listen, cfg.Data)
+	}
+	if _, err := serveConfig([]string{"extra"}, io.Discard); err == nil {
+		t.Fatal("a stray argument was accepted")
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"serve", "--config", "/nonexistent.toml"}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "nonexistent") {
+		t.Fatalf("missing config: code %d, %s", code, stderr.String())
+	}
+	if code := run([]string{"frobnicate"}, io.Discard, io.Discard); code != 2 {
+		t.Fatalf("unknown command: code %d, want 2", code)
+	}
+	var out bytes.Buffer
+	if code := run([]string{"version"}, &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "doord ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/board"
+	"github.com/doord/doord/httpapi"
+	"github.com/doord/doord/store"
+)
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := serveConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	d, err := startDaemon(cfg, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	d.log.Info("stopping", "signal", context.Cause(ctx))
+	return d.stop()
+}
+
+// serveConfig reads the config file named by --config and lays the other
+// flags over it.
+func serveConfig(args []string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (TOML)")
+	listen := fs.String("listen", "", "HTTP listen address (overrides the config; default 127.0.0.1:8080)")
+	data := fs.String("data", "", "data directory (overrides the config; default ./data)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return cfg, err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	if *data != "" {
+		cfg.Data = *data
+	}
+	return cfg, cfg.validate()
+}
+
+// daemon is one running doord: store, board, API.
+type daemon struct {
+	log   *slog.Logger
+	st    *store.Store
+	brd   *board.Board
+	api   *httpapi.Server
+	ln    net.Listener
+	done  chan error
+	admin string // the generated first-start password, for tests
+
+	stopWatch chan struct{}
+}
+
+// startDaemon brings doord up in the order that keeps doors safe: the
+// board first (its relays are driven to the locked level before anything
+// else can run), then the store, then the API.
+func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	d = &daemon{log: log, done: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			d.closeAll()
+		}
+	}()
+	if cfg.Board.Kind != "" {
+		d.brd, err = board.Open(cfg.Board, log.With("part", "board"))
+		if err != nil {
+			return d, fmt.Errorf("board: %w", err)
+		}
+	}
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return d, fmt.Errorf("data directory: %w", err)
+	}
+	dbPath := filepath.Join(cfg.Data, "doord.db")
+	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second})
+	if err != nil {
+		return d, err
+	}
+	pw, err := bootstrapAdmin(d.st, cfg.Data, os.Getenv("DOORD_ADMIN_PASSWORD"))
+	if err != nil {
+		return d, err
+	}
+	d.admin = pw
+	hc := httpapi.Config{
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, ReadTimeout: cfg.HTTP.ReadTimeout.Duration,
+		WriteTimeout: cfg.HTTP.WriteTimeout.Duration, IdleTimeout: cfg.HTTP.IdleTimeout.Duration,
+		MaxConnsPerIP: cfg.HTTP.MaxConnsPerIP, Concurrency: cfg.HTTP.Concurrency,
+		TokenTTL: cfg.HTTP.TokenTTL.Duration, Version: version,
+	}
+	hc.Lockout = auth.DefaultLockout
+	if t := cfg.Login.LockoutThreshold; t != nil {
+		hc.Lockout.Threshold = *t
+	}
+	if cfg.Login.LockoutDuration.Duration > 0 {
+		hc.Lockout.Duration = cfg.Login.LockoutDuration.Duration
+	}
+	var sim httpapi.Simulator
+	if d.brd != nil && d.brd.Sim() != nil {
+		sim = simAdapter{d.brd.Sim()}
+	}
+	d.api = httpapi.New(d.st, hc, log.With("part", "http"), sim)
+	d.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return d, fmt.Errorf("listen: %w", err)
+	}
+	go func() { d.done <- d.api.Serve(d.ln) }()
+	if d.brd != nil {
+		d.stopWatch = make(chan struct{})
+		go watchBoard(d.brd, log.With("part", "board"), d.stopWatch)
+	}
+	log.Info("doord started", "version", version, "listen", d.ln.Addr().String(), "data", cfg.Data,
+		"board", cfg.Board.Kind, "schema", d.st.SchemaVersion())
+	if pw != "" {
+		printFirstLogin(stdout, d.ln.Addr().String(), cfg.Data, pw)
+	}
+	return d, nil
+}
+
+func (d *daemon) addr() string { return d.ln.Addr().String() }
+
+// stop shuts the API down (in-flight requests finish), then the board
+// (relays to the locked level), then the store.
+func (d *daemon) stop() error {
+	var errs []error
+	if d.api != nil {
+		errs = append(errs, d.api.Shutdown())
+		if err := <-d.done; err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, d.closeAll())
+	d.log.Info("doord stopped")
+	return errors.Join(errs...)
+}
+
+func (d *daemon) closeAll() error {
+	var errs []error
+	if d.stopWatch != nil {
+		close(d.stopWatch)
+		d.stopWatch = nil
+	}
+	if d.brd != nil {
+		errs = append(errs, d.brd.Close())
+		d.brd = nil
+	}
+	if d.st != nil {
+		errs = append(errs, d.st.Close())
+		d.st = nil
+	}
+	return errors.Join(errs...)
+}
