@@ -198,3 +198,16 @@ func TestSessionsSurviveARestart(t *testing.T) {
 	e.restart()
 	e.do("GET", "/api/v1/users", e.admin, "").want(200)
 }
+
+func TestLoginThrottlePerAddress(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.LoginFailuresPerIP = 3 })
+	for i := 0; i < 3; i++ {
+		e.do("POST", "/api/v1/session", "", `{"username":"ghost`+itoa(uint64(i))+`","password":"whatever pw"}`).want(401)
+	}
+	r := e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"`+adminPW+`"}`).want(429)
+	if r.hdr["Retry-After"] == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	e.advance(time.Minute)
+	e.login("admin", adminPW)
+}

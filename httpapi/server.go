@@ -27,8 +27,12 @@ type Config struct {
 	MaxConnsPerIP int           // 256
 	Concurrency   int           // 1024 concurrent handlers
 	TokenTTL      time.Duration // session lifetime; 8h
-	Lockout       auth.LockoutPolicy
-	Version       string
+	// LoginFailuresPerIP failed logins from one address within a minute
+	// make further logins from it answer 429 until the minute is over; 20.
+	// Negative turns it off.
+	LoginFailuresPerIP int
+	Lockout            auth.LockoutPolicy
+	Version            string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -55,6 +59,9 @@ func (c *Config) defaults() {
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 8 * time.Hour
 	}
+	if c.LoginFailuresPerIP == 0 {
+		c.LoginFailuresPerIP = 20
+	}
 	if c.Lockout == (auth.LockoutPolicy{}) {
 		c.Lockout = auth.DefaultLockout
 	}
@@ -68,12 +75,13 @@ func (c *Config) defaults() {
 
 // Server is the management API over one store.
 type Server struct {
-	cfg     Config
-	st      *store.Store
-	log     *slog.Logger
-	rt      router
-	started time.Time
-	sim     Simulator
+	cfg      Config
+	st       *store.Store
+	log      *slog.Logger
+	rt       router
+	started  time.Time
+	sim      Simulator
+	throttle *loginThrottle
 
 	mu       sync.RWMutex
 	sessions map[[32]byte]*sessionInfo
@@ -89,6 +97,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, sim Simulator) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, st: st, log: log, sim: sim, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
+	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
 	s.routes()
 	s.fs = &fasthttp.Server{
 		Handler:            s.Handler,

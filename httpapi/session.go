@@ -193,7 +193,7 @@ func (s *Server) login(r *request) error {
 	if err := o.err(); err != nil {
 		return err
 	}
-	op, err := s.checkLogin(username, password, code, true)
+	op, err := s.checkLogin(r.ctx.RemoteIP().String(), username, password, code, true)
 	if err != nil {
 		return err
 	}
@@ -211,12 +211,18 @@ var errBadLogin = &apiError{status: 401, detail: "wrong username or password"}
 // checkLogin verifies a password login and applies the lockout policy. It is
 // apart from the handler so that other login dialects (BAS-IP) share every
 // check and the same failure counter.
-func (s *Server) checkLogin(username, password, code string, wantTOTP bool) (*store.Operator, error) {
+func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool) (*store.Operator, error) {
 	now := s.now()
+	if blocked, wait := s.throttle.blocked(addr, now); blocked {
+		s.log.Warn("login refused: too many failures from this address", "remote", addr)
+		return nil, &apiError{status: 429, retryAfter: int(wait.Seconds() + 0.999),
+			detail: "too many failed logins from this address; try again in " + wait.Round(time.Second).String()}
+	}
 	op, err := s.st.GetOperatorByUsername(username)
 	if errors.Is(err, store.ErrNotFound) {
 		auth.DummyVerify(password) // same time as a real check: no username probing
-		s.log.Info("login failed", "username", username, "reason", "unknown operator")
+		s.throttle.fail(addr, now)
+		s.log.Info("login failed", "username", username, "reason", "unknown operator", "remote", addr)
 		return nil, errBadLogin
 	}
 	if err != nil {
@@ -242,6 +248,7 @@ func (s *Server) checkLogin(username, password, code string, wantTOTP bool) (*st
 		reason = "wrong totp"
 	}
 	if reason != "" {
+		s.throttle.fail(addr, now)
 		var locked bool
 		op, _ = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
 			locked = s.cfg.Lockout.RecordFailure(o, now)

@@ -21,9 +21,12 @@ type Simulator interface {
 	Outputs() []SimOutput
 }
 
-// SimOutput is one recorded output pin.
+// SimOutput is one recorded output pin. Name is the pin's name in the
+// board profile ("relay1"); Output is what it drives ("1.relay": door 1's
+// lock relay, "2.led": reader 2's LED).
 type SimOutput struct {
 	Name        string          `json:"name"`
+	Output      string          `json:"output"`
 	Kind        string          `json:"kind"`
 	Active      bool            `json:"active"`
 	Level       string          `json:"level"`
@@ -180,6 +183,7 @@ func (s *Server) simOutputs(r *request) error {
 	}
 	type out struct {
 		Name        string `json:"name"`
+		Output      string `json:"output"`
 		Kind        string `json:"kind"`
 		Active      bool   `json:"active"`
 		Level       string `json:"level"`
@@ -188,7 +192,7 @@ func (s *Server) simOutputs(r *request) error {
 	outs := s.sim.Outputs()
 	res := make([]out, len(outs))
 	for i, o := range outs {
-		res[i] = out{Name: o.Name, Kind: o.Kind, Active: o.Active, Level: o.Level, Transitions: make([]tr, len(o.Transitions))}
+		res[i] = out{Name: o.Name, Output: o.Output, Kind: o.Kind, Active: o.Active, Level: o.Level, Transitions: make([]tr, len(o.Transitions))}
 		for j, t := range o.Transitions {
 			res[i].Transitions[j] = tr{At: t.At.Format(time.RFC3339Nano), Active: t.Active}
 		}

@@ -71,6 +71,13 @@ func TestSimRoutesDriveTheSimulatedBoard(t *testing.T) {
 			}
 		}
 	}
+	names := ""
+	for _, o := range m["outputs"].([]any) {
+		names += o.(map[string]any)["name"].(string) + "=" + o.(map[string]any)["output"].(string) + " "
+	}
+	if names != "reader1_led=1.led relay1=1.relay reader2_led=2.led relay2=2.relay " && relays == 2 {
+		t.Errorf("outputs %q: want the profile's pin names with what they drive", names)
+	}
 	if relays != 2 {
 		t.Fatalf("%d relays in outputs, want 2", relays)
 	}

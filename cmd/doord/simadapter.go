@@ -54,7 +54,7 @@ func (a simAdapter) Outputs() []httpapi.SimOutput {
 	outs := a.s.Outputs()
 	res := make([]httpapi.SimOutput, len(outs))
 	for i, o := range outs {
-		res[i] = httpapi.SimOutput{Name: o.Name, Kind: string(o.Kind), Active: o.Active, Level: o.Level,
+		res[i] = httpapi.SimOutput{Name: o.Pin, Output: o.Name, Kind: o.Kind, Active: o.Active, Level: o.Level,
 			Transitions: make([]httpapi.SimTransition, len(o.Transitions))}
 		for j, t := range o.Transitions {
 			res[i].Transitions[j] = httpapi.SimTransition{At: t.At, Active: t.Active}
