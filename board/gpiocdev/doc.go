@@ -1,5 +1,8 @@
-// Package gpiocdev is the Wiegand edge source on the Linux GPIO character
-// device (uAPI v2), talking to the kernel through golang.org/x/sys/unix.
+// Package gpiocdev talks to the Linux GPIO character device (uAPI v2)
+// through golang.org/x/sys/unix: the Wiegand edge source, and output line
+// requests for relays, LEDs and buzzers.
+//
+// # Edges
 //
 // periph's gpioioctl (host v3.8.5) throws the kernel's edge timestamps away
 // and cannot size the event buffer, and a Wiegand frame is only as good as
@@ -13,4 +16,22 @@
 // The request's file descriptor is hidden behind EventFile so tests (a
 // pipe) and the simulator (an in-memory Queue) feed the very same parsing
 // code with encoded struct gpio_v2_line_event records.
+//
+// # Outputs
+//
+// periph (host v3.8.5) makes a line an output and then writes the value,
+// so a fresh line may sit low for a moment first: on an active-low relay
+// board, an unlock at boot. RequestOutputs instead puts each line's
+// initial level in the request itself (GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES),
+// and the kernel sets it as the line becomes an output. OutputLines.Set
+// writes with GPIO_V2_LINE_SET_VALUES_IOCTL, masked to the one line;
+// levels are kept in software, never read back.
+//
+// The ioctls sit behind Chip and LineHandle: OpenChip is the kernel,
+// FakeChip records every request and write (byte for byte what the kernel
+// would read) so tests can prove which levels a line was ever given. On
+// Linux the request structs are x/sys's own (LineRequest =
+// unix.GPIOV2LineRequest); elsewhere identical copies, so the fakes and
+// the board build everywhere. Line names are resolved on the chip itself:
+// see ResolveLine.
 package gpiocdev

@@ -17,3 +17,8 @@ type Request struct {
 func Open(Request) (*Source, error) {
 	return nil, errors.New("gpiocdev: the GPIO character device is Linux only")
 }
+
+// OpenChip is Linux only.
+func OpenChip(string) (Chip, error) {
+	return nil, errors.New("gpiocdev: the GPIO character device is Linux only")
+}
