@@ -147,20 +147,32 @@ func (b *Board) Secure() {
 
 // Close stops every goroutine, locks every relay (fail-safe doors too:
 // doord never unlocks on shutdown) and turns LEDs and buzzers off. It is
-// idempotent. The relays are left driven at the locked level; the lines are
-// not released, so nothing floats to an unlocking level behind our back.
+// idempotent and prompt (input waits are halted, not sat out). The relays
+// are left driven at the locked level; the output lines are not released
+// (character-device requests stay held until the process exits), so
+// nothing floats to an unlocking level behind our back. What a line does
+// once the process is gone is up to the GPIO driver and the board's pull
+// resistors: wire fail-secure where that matters. A Board whose outputs
+// are character-device lines cannot be opened again in the same process
+// (the lines are busy).
 func (b *Board) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.closed)
 		b.Secure()
 		close(b.stop)
+		// Sources close concurrently: a periph source may itself be
+		// halting its pins again (haltUntil) for a moment.
+		var closing sync.WaitGroup
 		for _, r := range b.readers {
-			r.src.Close()
+			closing.Go(func() { r.src.Close() })
 		}
-		for _, in := range b.inputs {
-			in.pin.Halt() // wakes WaitForEdge
+		stopped := make(chan struct{})
+		go func() { closing.Wait(); b.wg.Wait(); close(stopped) }()
+		pins := make([]interface{ Halt() error }, len(b.inputs))
+		for i, in := range b.inputs {
+			pins[i] = in.pin
 		}
-		b.wg.Wait()
+		haltUntil(stopped, pins...) // wakes WaitForEdge, again if a Halt is lost
 		b.Secure() // again, in case a setter raced with shutdown
 		for _, o := range b.outputs {
 			o.set(false)

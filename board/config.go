@@ -9,9 +9,27 @@ import (
 type Config struct {
 	// Kind is "gpio" (real pins) or "sim" (fake pins, same wiring).
 	Kind string `toml:"kind"`
-	// Chip is the GPIO character device the Wiegand lines are requested
-	// from, e.g. "/dev/gpiochip0" (kind "gpio" only).
+	// Chip is the GPIO character device the Wiegand lines (source
+	// "cdev") and the outputs (output_source "cdev") are requested from,
+	// e.g. "/dev/gpiochip0" (kind "gpio" only).
 	Chip string `toml:"chip"`
+	// OutputSource says how relays, reader LEDs and buzzers are driven on
+	// kind "gpio", for the whole board:
+	//
+	//   - "cdev" (default): one request per output on Chip, with the
+	//     locked/off level inside the request itself, so the kernel sets
+	//     it as the line becomes an output: no other level, ever, not
+	//     even for a microsecond at boot.
+	//   - "periph": periph's gpio.PinOut (any pin periph knows, e.g. on
+	//     another chip). periph host v3.8.5 may drive a fresh line low
+	//     for a moment before the first level: on an active-low relay
+	//     board that is a short unlock at every start. Use it only for
+	//     active-high outputs, or lines cdev cannot reach.
+	//
+	// With "cdev" the pin names of outputs are line names on Chip (see
+	// gpiocdev.ResolveLine: "GPIO26" is the line the kernel calls GPIO26,
+	// a bare "26" is offset 26).
+	OutputSource string `toml:"output_source"`
 	// Pins is the board profile: a name for every line used, mapped to
 	// the periph pin name of the hardware line ("GPIO26"). Doors and
 	// readers refer to these names, so one table says what is wired where.

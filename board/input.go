@@ -7,9 +7,35 @@ import (
 )
 
 // edgeWait bounds each WaitForEdge: host v3.8.5 returns at once for -1,
-// so waits are finite, and Close (which also Halts the pin) is noticed
-// within this long even on drivers where Halt does not wake a waiter.
+// so waits are finite. Close does not wait for a slice to end: it Halts
+// the pins (see haltUntil); only on a driver whose Halt never wakes a
+// waiter does Close take up to this long.
 const edgeWait = time.Second
+
+// haltRetry is how often Close halts pins again while their goroutines
+// are still running. periph's gpioioctl Halt (host v3.8.5) only wakes a
+// WaitForEdge that is already blocked — it moves the read deadline, and
+// the next WaitForEdge sets its own — so a Halt landing between two waits
+// is lost and the goroutine would sleep out a whole edgeWait slice.
+const haltRetry = 10 * time.Millisecond
+
+// haltUntil halts pins, and again every haltRetry, until done is closed.
+// Halting a pin nobody waits on is harmless; it costs nothing while idle,
+// only during Close.
+func haltUntil(done <-chan struct{}, pins ...interface{ Halt() error }) {
+	t := time.NewTicker(haltRetry)
+	defer t.Stop()
+	for {
+		for _, p := range pins {
+			p.Halt()
+		}
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // input is a door contact, REX button or tamper switch.
 type input struct {

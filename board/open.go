@@ -15,18 +15,40 @@ import (
 	"github.com/doord/doord/board/wiegand"
 )
 
-// pinSource hands out the lines named in the profile: periph pins on real
-// hardware, fake pins in the simulator.
+// pinSource hands out the lines named in the profile: periph pins and the
+// GPIO character device on real hardware, fake pins in the simulator.
 type pinSource interface {
+	// pin returns an input line.
 	pin(name string) (gpio.PinIO, error)
+	// output returns an output line that is at level from the moment it
+	// is an output (or, through periph, from its first Out).
+	output(name, consumer string, level gpio.Level) (outLine, error)
 	readerSource(rc ReaderConfig) (wiegand.Source, error)
+	// done is called once every output is taken, or when Open fails.
+	done()
 }
+
+// hardware is what kind "gpio" talks to. Tests swap in a FakeChip and
+// fake pins to run Open's real-hardware path.
+type hardware struct {
+	openChip func(path string) (gpiocdev.Chip, error)
+	byName   func(name string) gpio.PinIO
+}
+
+var realHardware = hardware{openChip: gpiocdev.OpenChip, byName: gpioreg.ByName}
 
 // Open validates cfg, takes the pins, drives every relay to its locked
 // level before touching anything else, and starts one goroutine per reader
 // and per input. Goroutines block in the kernel (or on channels in the
 // simulator) until something happens: no polling.
-func Open(cfg Config, log *slog.Logger) (*Board, error) {
+//
+// On kind "gpio" relays, LEDs and buzzers are character-device line
+// requests by default (output_source "cdev"): each line's locked or off
+// level is part of the request, so the kernel sets it as the line becomes
+// an output, and no goroutine starts before every relay is at it.
+func Open(cfg Config, log *slog.Logger) (*Board, error) { return open(cfg, log, realHardware) }
+
+func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -51,9 +73,10 @@ func Open(cfg Config, log *slog.Logger) (*Board, error) {
 		if _, err := hostInit(); err != nil {
 			return nil, fmt.Errorf("board: periph host.Init: %w", err)
 		}
-		pins = gpioPins{cfg: cfg}
+		pins = &gpioPins{cfg: cfg, hw: hw}
 	}
 	fail := func(err error) (*Board, error) {
+		pins.done()
 		b.Secure()
 		for _, r := range b.readers {
 			r.src.Close()
@@ -61,17 +84,15 @@ func Open(cfg Config, log *slog.Logger) (*Board, error) {
 		return nil, err
 	}
 
-	// Relays first, each locked the moment it is resolved: the first
-	// Out() a line ever sees is the locked level.
+	// Relays first, each taken at its locked level: the first level a
+	// line ever shows as an output is the locked one.
 	for _, d := range cfg.Doors {
-		p, err := pins.pin(d.Relay)
+		r := &relay{door: d.ID, activeHigh: d.RelayActive == "high", failSafe: d.Fail == "safe"}
+		p, err := pins.output(d.Relay, "doord-relay-"+d.ID, r.level(false))
 		if err != nil {
 			return fail(fmt.Errorf("board: door %q relay: %w", d.ID, err))
 		}
-		r := &relay{door: d.ID, pin: p, activeHigh: d.RelayActive == "high", failSafe: d.Fail == "safe"}
-		if err := r.set(false); err != nil {
-			return fail(err)
-		}
+		r.pin = p
 		b.relays[d.ID] = r
 	}
 	for _, rc := range cfg.Readers {
@@ -82,17 +103,16 @@ func Open(cfg Config, log *slog.Logger) (*Board, error) {
 			if o.pin == "" {
 				continue
 			}
-			p, err := pins.pin(o.pin)
+			off := gpio.Level(!o.activeHigh)
+			p, err := pins.output(o.pin, "doord-"+o.kind+"-"+rc.ID, off)
 			if err != nil {
 				return fail(fmt.Errorf("board: reader %q %s: %w", rc.ID, o.kind, err))
 			}
 			out := &output{name: Name(rc.ID, o.kind), pin: p, activeHigh: o.activeHigh}
-			if err := out.set(false); err != nil {
-				return fail(err)
-			}
 			b.outputs[out.name] = out
 		}
 	}
+	pins.done()
 	for _, d := range cfg.Doors {
 		debounce := d.Debounce.D()
 		if debounce == 0 {
@@ -148,12 +168,17 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // are opened (tests open many).
 var hostInit = sync.OnceValues(func() (*driverreg.State, error) { return host.Init() })
 
-// gpioPins resolves profile names to periph pins on this machine.
-type gpioPins struct{ cfg Config }
+// gpioPins resolves profile names to lines on this machine: periph pins,
+// and character-device output requests on cfg.Chip.
+type gpioPins struct {
+	cfg  Config
+	hw   hardware
+	chip gpiocdev.Chip // open while outputs are being requested
+}
 
-func (g gpioPins) pin(name string) (gpio.PinIO, error) {
+func (g *gpioPins) pin(name string) (gpio.PinIO, error) {
 	hw := g.cfg.Pins[name]
-	p := gpioreg.ByName(hw)
+	p := g.hw.byName(hw)
 	if p == nil {
 		// host.Init succeeds on machines without GPIO; this is where
 		// that shows up.
@@ -162,7 +187,47 @@ func (g gpioPins) pin(name string) (gpio.PinIO, error) {
 	return p, nil
 }
 
-func (g gpioPins) readerSource(rc ReaderConfig) (wiegand.Source, error) {
+// output requests the line at level. Through the character device the
+// pin's hardware name is resolved on cfg.Chip by the kernel's line names
+// (gpiocdev.ResolveLine), not through periph: that is the chip the line
+// is requested from, and periph's numbering need not match its offsets.
+// The request is held for the life of the process: Close drives relays
+// locked but does not release them (see Board.Close).
+func (g *gpioPins) output(name, consumer string, level gpio.Level) (outLine, error) {
+	hw := g.cfg.Pins[name]
+	if g.cfg.OutputSource == "periph" {
+		p, err := g.pin(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.Out(level); err != nil {
+			return nil, fmt.Errorf("pin %q (%s): %w", name, hw, err)
+		}
+		return p, nil
+	}
+	if g.chip == nil {
+		c, err := g.hw.openChip(g.cfg.Chip)
+		if err != nil {
+			return nil, fmt.Errorf("pin %q (%s): %w", name, hw, err)
+		}
+		g.chip = c
+	}
+	lines, err := gpiocdev.RequestOutputs(g.chip, consumer, []gpiocdev.Output{{Line: hw, Level: bool(level)}})
+	if err != nil {
+		return nil, fmt.Errorf("pin %q (%s) on %s: %w", name, hw, g.cfg.Chip, err)
+	}
+	return cdevLine{lines.Line(0)}, nil
+}
+
+// done closes the chip; the line requests stay.
+func (g *gpioPins) done() {
+	if g.chip != nil {
+		g.chip.Close()
+		g.chip = nil
+	}
+}
+
+func (g *gpioPins) readerSource(rc ReaderConfig) (wiegand.Source, error) {
 	if rc.Source == "periph" {
 		d0, err := g.pin(rc.D0)
 		if err != nil {

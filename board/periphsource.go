@@ -85,9 +85,9 @@ func (s *periphSource) ReadEdges(buf []wiegand.Edge, deadline time.Time) ([]wieg
 func (s *periphSource) Close() error {
 	s.once.Do(func() {
 		close(s.stop)
-		s.d0.Halt()
-		s.d1.Halt()
-		s.wg.Wait()
+		done := make(chan struct{})
+		go func() { s.wg.Wait(); close(done) }()
+		haltUntil(done, s.d0, s.d1)
 	})
 	return nil
 }

@@ -6,14 +6,28 @@ import (
 	"sync"
 
 	"periph.io/x/conn/v3/gpio"
+
+	"github.com/doord/doord/board/gpiocdev"
 )
 
-// relay is one door's lock relay. Its state lives here, in software:
-// Read() on a periph gpioioctl output line (host v3.8.5) turns it into a
+// outLine is an output line as relays, LEDs and buzzers drive it: a
+// periph gpio.PinOut (output_source "periph", fake pins in the simulator)
+// or a character-device line (cdevLine). It is only ever written: Read()
+// on a periph gpioioctl output line (host v3.8.5) turns it into a
 // pulled-up input, which on an active-low board is an unlock.
+type outLine interface {
+	Out(l gpio.Level) error
+}
+
+// cdevLine adapts a gpiocdev output line to outLine.
+type cdevLine struct{ gpiocdev.OutputLine }
+
+func (c cdevLine) Out(l gpio.Level) error { return c.Set(bool(l)) }
+
+// relay is one door's lock relay. Its state lives here, in software.
 type relay struct {
 	door       string
-	pin        gpio.PinOut
+	pin        outLine
 	activeHigh bool // the coil is energised by a high level
 	failSafe   bool // the lock opens without power: energised = locked
 
@@ -69,7 +83,7 @@ func (r *relay) secure(log *slog.Logger) {
 // output is a reader LED or buzzer.
 type output struct {
 	name       string
-	pin        gpio.PinOut
+	pin        outLine
 	activeHigh bool
 
 	mu sync.Mutex

@@ -86,6 +86,18 @@ func (s *Sim) pin(name string) (gpio.PinIO, error) {
 	return p, nil
 }
 
+// output drives the fake line to level and hands it out (the simulator
+// has no output_source: its lines are fakes either way).
+func (s *Sim) output(name, _ string, level gpio.Level) (outLine, error) {
+	p, ok := s.pins[name]
+	if !ok {
+		return nil, fmt.Errorf("pin %q: not in the profile", name)
+	}
+	return p, p.Out(level)
+}
+
+func (s *Sim) done() {}
+
 func (s *Sim) readerSource(rc ReaderConfig) (wiegand.Source, error) {
 	r := &simReader{cfg: rc, d0: s.pins[rc.D0], d1: s.pins[rc.D1], queue: gpiocdev.NewQueue(), clock: gpiocdev.Clock{Base: s.start}}
 	s.mu.Lock()

@@ -18,13 +18,19 @@ func (c Config) Validate() error {
 	switch c.Kind {
 	case "sim":
 	case "gpio":
-		if c.Chip == "" && c.usesCdev() {
+		if c.Chip == "" && (c.usesCdev() || c.cdevOutputs()) {
 			add("board: chip is required for kind \"gpio\" (e.g. \"/dev/gpiochip0\")")
 		}
 	case "":
 		add("board: kind is missing (want \"gpio\" or \"sim\")")
 	default:
 		add("board: unknown kind %q (want \"gpio\" or \"sim\")", c.Kind)
+	}
+
+	switch c.OutputSource {
+	case "", "cdev", "periph":
+	default:
+		add("board: unknown output_source %q (want cdev or periph)", c.OutputSource)
 	}
 
 	// Two names for one hardware line would let a relay and an input
@@ -141,6 +147,20 @@ func (c Config) usesCdev() bool {
 		}
 	}
 	return false
+}
+
+// cdevOutputs reports whether outputs go through the character device
+// and there are any.
+func (c Config) cdevOutputs() bool {
+	if c.OutputSource != "" && c.OutputSource != "cdev" {
+		return false
+	}
+	for _, r := range c.Readers {
+		if r.LED != "" || r.Buzzer != "" {
+			return true
+		}
+	}
+	return len(c.Doors) > 0
 }
 
 func quoteAll(s []string) string {

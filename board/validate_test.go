@@ -52,6 +52,25 @@ func TestValidateKind(t *testing.T) {
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "chip is required") {
 		t.Errorf("gpio without chip: %v", err)
 	}
+	// Outputs alone need the chip too, unless they go through periph.
+	for _, c := range []struct {
+		source string
+		ok     bool
+	}{{"", false}, {"cdev", false}, {"periph", true}} {
+		cfg := SimExample()
+		cfg.Kind, cfg.Chip, cfg.OutputSource = "gpio", "", c.source
+		for i := range cfg.Readers {
+			cfg.Readers[i].Source = "periph"
+		}
+		if err := cfg.Validate(); (err == nil) != c.ok {
+			t.Errorf("output_source %q, periph readers, no chip: %v, want ok=%v", c.source, err, c.ok)
+		}
+	}
+	c = SimExample()
+	c.OutputSource = "gpiomem"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `unknown output_source "gpiomem"`) {
+		t.Errorf("bad output_source: %v", err)
+	}
 }
 
 // A missing pin on real hardware is a clear start-up error naming it (on
@@ -59,7 +78,7 @@ func TestValidateKind(t *testing.T) {
 // other lines: either way relay1 cannot resolve under a made-up name).
 func TestOpenGPIOMissingPin(t *testing.T) {
 	c := SimExample()
-	c.Kind = "gpio"
+	c.Kind, c.OutputSource = "gpio", "periph"
 	c.Pins["relay1"] = "NO_SUCH_LINE_42"
 	_, err := Open(c, nil)
 	if err == nil || !strings.Contains(err.Error(), `door "1" relay: pin "relay1" (NO_SUCH_LINE_42): no such GPIO line`) {
