@@ -173,7 +173,8 @@ func (b *Board) Close() error {
 			pins[i] = in.pin
 		}
 		haltUntil(stopped, pins...) // wakes WaitForEdge, again if a Halt is lost
-		b.Secure()                  // again, in case a setter raced with shutdown
+
+		b.Secure() // again, in case a setter raced with shutdown
 		for _, o := range b.outputs {
 			o.set(false)
 		}

@@ -14,9 +14,11 @@
 //     the card formats with their parity definitions and sources, pulse
 //     trains for the simulator, and the Source interface where the
 //     hardware begins.
-//   - gpiocdev: the Wiegand edge source on the Linux GPIO character device
-//     v2 (kernel timestamps and seqnos, one request for D0+D1, enlarged
-//     event buffer), with an injectable EventFile and an in-memory Queue.
+//   - gpiocdev: the Linux GPIO character device v2: the Wiegand edge
+//     source (kernel timestamps and seqnos, one request for D0+D1,
+//     enlarged event buffer; injectable EventFile, in-memory Queue) and
+//     output line requests that carry their initial level (injectable
+//     Chip, FakeChip).
 //   - fakepin: a recording periph gpio.PinIO for tests and the simulator.
 //   - this package: Config and Validate, Open/Close/Secure, relays,
 //     debounced inputs, reader goroutines, the periph edge source, the Sim.
@@ -47,12 +49,30 @@
 //
 // relay_active is the level that energises the coil; fail says whether the
 // lock is locked without power ("secure": energise to unlock) or open
-// without power ("safe", e.g. maglocks: energise to lock). Open drives each
-// relay to its locked level the moment it is resolved, before any other
-// pin is touched; Close and Secure drive every relay locked again — for
-// fail-safe doors too: doord never unlocks on shutdown. Relay state is kept
-// in software; output lines are never read back (in periph host v3.8.5
-// that turns them into inputs).
+// without power ("safe", e.g. maglocks: energise to lock). Open takes each
+// relay at its locked level, before any other pin is touched and before
+// any goroutine starts; Close and Secure drive every relay locked again —
+// for fail-safe doors too: doord never unlocks on shutdown. Relay state is
+// kept in software; output lines are never read back (in periph host
+// v3.8.5 that turns them into inputs).
+//
+// On kind "gpio", relays, LEDs and buzzers are character-device line
+// requests on [board] chip by default (output_source = "cdev"): the
+// locked or off level is in the request (GPIO_V2_LINE_ATTR_ID_OUTPUT_VALUES)
+// and the kernel sets it as the line becomes an output, so there is no
+// moment at which the line shows anything else. periph (output_source =
+// "periph") makes the line an output first and writes the level after;
+// host v3.8.5 may drive it low in between, which on an active-low relay
+// board is a short unlock at boot. Output pin names are resolved on the
+// chip by the kernel's line names ("GPIO26"; a bare "26" is an offset),
+// not through periph: see gpiocdev.ResolveLine. A name that does not
+// resolve stops Open with an error naming the door or reader, the profile
+// pin, the line and the chip. The requests are held until the process
+// exits (Close does not release them).
+//
+// Close is prompt: it halts the input pins, and halts them again every
+// 10 ms until their goroutines are gone (periph's Halt wakes only a wait
+// already in progress; one that lands between two waits is lost).
 //
 // # Frames
 //

@@ -10,8 +10,9 @@ import "time"
 func SimExample() Config {
 	gap, debounce := Duration(25*time.Millisecond), Duration(DefaultDebounce)
 	return Config{
-		Kind: "sim",
-		Chip: "/dev/gpiochip0",
+		Kind:         "sim",
+		Chip:         "/dev/gpiochip0",
+		OutputSource: "cdev",
 		Pins: map[string]string{
 			"relay1":        "GPIO26",
 			"relay2":        "GPIO20",
