@@ -1,15 +1,21 @@
 package store
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"runtime"
+	"slices"
+	"sync"
 
+	"github.com/doord/doord/store/internal/index"
 	bolt "go.etcd.io/bbolt"
 )
 
 // bulkChunk is how many records BulkLoad writes per transaction: large
 // enough that fsyncs vanish, small enough that a transaction's dirty pages
 // stay in the tens of megabytes on a 512 MB board.
-const bulkChunk = 20000
+const bulkChunk = 50000
 
 // BulkLoad writes many users and then many credentials in large
 // transactions, for generators and imports. Each record is validated and
@@ -26,7 +32,7 @@ func (s *Store) BulkLoad(users []User, creds []Credential) error {
 		end := min(start+bulkChunk, len(users))
 		out := make([]User, end-start)
 		err := s.write(false, func(w *wtx) error {
-			setFill(w.tx, bUsers)
+			w.bulk = &bulkIndex{unique: map[string]bool{}}
 			for i := start; i < end; i++ {
 				n := cloneUser(&users[i])
 				if _, err := w.createUser(&n, users[i].CreatedBy, false); err != nil {
@@ -34,7 +40,7 @@ func (s *Store) BulkLoad(users []User, creds []Credential) error {
 				}
 				out[i-start] = n
 			}
-			return nil
+			return w.bulk.flush(w.tx)
 		})
 		if err != nil {
 			return err
@@ -45,7 +51,7 @@ func (s *Store) BulkLoad(users []User, creds []Credential) error {
 		end := min(start+bulkChunk, len(creds))
 		out := make([]Credential, end-start)
 		err := s.write(false, func(w *wtx) error {
-			setFill(w.tx, bCreds)
+			w.bulk = &bulkIndex{unique: map[string]bool{}}
 			for i := start; i < end; i++ {
 				n := cloneCredential(&creds[i])
 				if err := w.createCredential(&n); err != nil {
@@ -53,7 +59,7 @@ func (s *Store) BulkLoad(users []User, creds []Credential) error {
 				}
 				out[i-start] = n
 			}
-			return nil
+			return w.bulk.flush(w.tx)
 		})
 		if err != nil {
 			return err
@@ -63,8 +69,72 @@ func (s *Store) BulkLoad(users []User, creds []Credential) error {
 	return nil
 }
 
-// setFill packs append-only buckets densely: keys arrive in increasing
-// order, so bbolt's default half-full split would waste half of each page.
-// FillPercent lives on the transaction's bucket handle, so it only affects
-// this load.
-func setFill(tx *bolt.Tx, name []byte) { tx.Bucket(name).FillPercent = 0.95 }
+// bulkIndex holds a bulk transaction's records and index entries until
+// the end of the chunk. Records are then JSON-encoded on every core, and
+// everything is written in key order: bbolt only splits nodes when a
+// transaction commits, so thousands of random inserts (uuids, ext_ids)
+// into one node shift its key array each time, while sorted inserts
+// append.
+type bulkIndex struct {
+	records []bulkRecord
+	entries []index.Entry
+	unique  map[string]bool // bucket NUL key of the unique entries, for taken
+}
+
+type bulkRecord struct {
+	bucket, key []byte
+	v           any
+	data        []byte
+}
+
+func (b *bulkIndex) add(es []index.Entry) {
+	for _, e := range es {
+		if e.Val != nil {
+			b.unique[string(e.Bucket)+"\x00"+string(e.Key)] = true
+		}
+	}
+	b.entries = append(b.entries, es...)
+}
+
+func (b *bulkIndex) flush(tx *bolt.Tx) error {
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(b.records); i += workers {
+				r := &b.records[i]
+				r.data, errs[w] = encode(r.v)
+				if errs[w] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	slices.SortFunc(b.records, func(x, y bulkRecord) int {
+		if c := bytes.Compare(x.bucket, y.bucket); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.key, y.key)
+	})
+	for _, r := range b.records {
+		if err := tx.Bucket(r.bucket).Put(r.key, r.data); err != nil {
+			return err
+		}
+	}
+	byBucket := map[string][]index.Entry{}
+	for _, e := range b.entries {
+		byBucket[string(e.Bucket)] = append(byBucket[string(e.Bucket)], e)
+	}
+	for _, es := range byBucket {
+		slices.SortFunc(es, func(x, y index.Entry) int { return bytes.Compare(x.Key, y.Key) })
+		if err := index.Put(tx, es); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -121,8 +121,8 @@ func checkRecords(tx *bolt.Tx, p *problems, entry func(owner string, e index.Ent
 		}
 	}
 	walk(bUsers, func(id uint64, v []byte) error {
-		var u User
-		if err := json.Unmarshal(v, &u); err != nil {
+		u, err := decodeUser(id, v)
+		if err != nil {
 			return err
 		}
 		owner := "user " + strconv.FormatUint(id, 10)
@@ -148,8 +148,8 @@ func checkRecords(tx *bolt.Tx, p *problems, entry func(owner string, e index.Ent
 		return nil
 	})
 	walk(bCreds, func(id uint64, v []byte) error {
-		var c Credential
-		if err := json.Unmarshal(v, &c); err != nil {
+		c, err := decodeCredential(id, v)
+		if err != nil {
 			return err
 		}
 		owner := "credential " + strconv.FormatUint(id, 10)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/doord/doord/store/internal/index"
@@ -93,7 +92,7 @@ func (w *wtx) createCredential(c *Credential) error {
 	if err := w.checkCredential(c); err != nil {
 		return err
 	}
-	if w.b(bCredByValue).Get(valueKey(c.Type, c.Value)) != nil {
+	if w.taken(bCredByValue, valueKey(c.Type, c.Value)) {
 		return &ConflictError{Field: "value"}
 	}
 	if err := w.assignID(bCreds, &c.ID, "id"); err != nil {
@@ -264,9 +263,9 @@ func (s *Store) UsePass(id uint64) (left uint32, err error) {
 func (s *Store) ForEachCredential(fn func(*Credential) error) error {
 	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bCreds).ForEach(func(k, v []byte) error {
-			var c Credential
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("corrupt credential %x: %w", k, err)
+			c, err := decode[Credential](k, v)
+			if err != nil {
+				return fmt.Errorf("credential: %w", err)
 			}
 			return fn(&c)
 		})

@@ -17,7 +17,12 @@ func TestTimeProfileCRUDAndDetach(t *testing.T) {
 	if got, err := s.GetTimeProfile(p.ID); err != nil || !reflect.DeepEqual(got, p) {
 		t.Errorf("GetTimeProfile = %+v, %v; want %+v", got, err, p)
 	}
-	upd, err := s.UpdateTimeProfile(p.ID, func(x *store.TimeProfile) error { x.Name = "Office"; x.ID = 99; x.Holidays = []string{"2025-12-25"}; return nil })
+	upd, err := s.UpdateTimeProfile(p.ID, func(x *store.TimeProfile) error {
+		x.Name = "Office"
+		x.ID = 99
+		x.Holidays = []string{"2025-12-25"}
+		return nil
+	})
 	if err != nil || upd.Name != "Office" || upd.ID != p.ID || len(upd.Holidays) != 1 {
 		t.Errorf("UpdateTimeProfile = %+v, %v", upd, err)
 	}

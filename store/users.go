@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -114,14 +113,18 @@ func (s *Store) CreateUser(u *User, by string) (dupName bool, err error) {
 }
 
 func (w *wtx) createUser(u *User, by string, checkDup bool) (dup bool, err error) {
-	if u.ID == "" {
+	// A fresh random (v4) uuid has 122 random bits: it cannot be taken,
+	// as id or as anyone's ext_id, so only given values are looked up.
+	// That saves two random-page reads per create at a million users.
+	generated := u.ID == ""
+	if generated {
 		u.ID = uuid.NewString()
 	} else if id, ok := canonicalID(u.ID); ok {
 		u.ID = id
 	} else {
 		return false, &InvalidError{Field: "id", Reason: "not a uuid"}
 	}
-	if w.b(bUserByID).Get([]byte(u.ID)) != nil {
+	if !generated && w.taken(bUserByID, []byte(u.ID)) {
 		return false, &ConflictError{Field: "id"}
 	}
 	if u.State == "" {
@@ -131,13 +134,13 @@ func (w *wtx) createUser(u *User, by string, checkDup bool) (dup bool, err error
 		u.Locks = LocksBoth
 	}
 	if u.ExtID == "" {
-		// The uuid is unique among ids, but a client may have used that
+		// A given uuid is unique among ids, but a client may have used that
 		// string as someone's ext_id; then any fresh uuid will do.
 		u.ExtID = u.ID
-		for w.b(bUserByExtID).Get([]byte(u.ExtID)) != nil {
+		for !generated && w.taken(bUserByExtID, []byte(u.ExtID)) {
 			u.ExtID = uuid.NewString()
 		}
-	} else if w.b(bUserByExtID).Get([]byte(u.ExtID)) != nil {
+	} else if w.taken(bUserByExtID, []byte(u.ExtID)) {
 		return false, &ConflictError{Field: "ext_id"}
 	}
 	if err := w.checkUser(u); err != nil {
@@ -348,8 +351,8 @@ func (s *Store) ListUsers(f UserFilter) (users []User, next string, err error) {
 			if prefilter && !bytes.Contains(bytes.ToLower(raw), qraw) {
 				return true, nil
 			}
-			var u User
-			if err := json.Unmarshal(raw, &u); err != nil {
+			u, err := decodeUser(uid, raw)
+			if err != nil {
 				return false, fmt.Errorf("corrupt user %d: %w", uid, err)
 			}
 			if userMatches(&u, &f, q) {
@@ -456,9 +459,9 @@ func contains[T comparable](xs []T, x T) bool {
 func (s *Store) ForEachUser(fn func(*User) error) error {
 	return s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUsers).ForEach(func(k, v []byte) error {
-			var u User
-			if err := json.Unmarshal(v, &u); err != nil {
-				return fmt.Errorf("corrupt user %x: %w", k, err)
+			u, err := decode[User](k, v)
+			if err != nil {
+				return fmt.Errorf("user: %w", err)
 			}
 			return fn(&u)
 		})
