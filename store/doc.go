@@ -16,7 +16,9 @@
 //     result from the transaction alone, and one that fails before writing
 //     does not spoil the batch for the others (see wtx).
 //   - Records are JSON under big-endian uint64 keys (numeric order is key
-//     order; appends are cheap). Every secondary index is a bucket written in
+//     order; appends are cheap). Users and credentials use a compact stored
+//     form of their own (codec.go) so that a million of each fit well inside
+//     the 2 GB map of 32-bit ARM (about 800 MB with all indexes). Every secondary index is a bucket written in
 //     the same transaction as its record, from one function per record type
 //     that lists the record's index entries; Check recomputes those lists
 //     and compares them with the buckets both ways.

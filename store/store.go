@@ -26,7 +26,8 @@ type Options struct {
 	// in sequence order, one call at a time, never while a transaction is
 	// open. A write returns only after its own records were delivered, so
 	// a caller that gets nil may rely on OnChange having seen the write.
-	// OnChange must not write to the store (that would wait on itself).
+	// OnChange must not write to the store (that would wait on itself)
+	// and should be quick: the next commit's writers wait for it.
 	OnChange func([]Change)
 	// MaxBatchDelay is passed to bbolt's DB.MaxBatchDelay when > 0; 0
 	// means DefaultMaxBatchDelay.
@@ -420,9 +421,7 @@ func (s *Store) publish(recs []Change) {
 				break
 			}
 			delete(s.pending, s.next)
-			s.dmu.Unlock()
-			s.onChange(r)
-			s.dmu.Lock()
+			s.deliver(r)
 			s.next = r[len(r)-1].Seq + 1
 			s.dcond.Broadcast()
 		}
@@ -431,6 +430,14 @@ func (s *Store) publish(recs []Change) {
 	for s.next <= last {
 		s.dcond.Wait()
 	}
+}
+
+// deliver calls OnChange without holding dmu (so other commits can queue
+// meanwhile), and holds it again afterwards even if OnChange panics.
+func (s *Store) deliver(r []Change) {
+	s.dmu.Unlock()
+	defer s.dmu.Lock()
+	s.onChange(r)
 }
 
 // view runs fn in a read transaction.
