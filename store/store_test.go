@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -406,5 +407,42 @@ func TestBulkLoad(t *testing.T) {
 	wantConflict(t, "bulk duplicate card", err, "value")
 	if err == nil || !strings.Contains(err.Error(), "credential 0") {
 		t.Errorf("error %v does not name the record", err)
+	}
+}
+
+// A commit that finishes while OnChange is still busy with the previous
+// one is delivered after it, never alongside or before it.
+func TestOnChangeWaitsForEarlierCommits(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		order []uint64
+		calls int
+		s     *store.Store
+	)
+	second := make(chan error, 1)
+	onChange := func(cs []store.Change) {
+		mu.Lock()
+		calls++
+		isFirst := calls == 1
+		mu.Unlock()
+		if isFirst {
+			go func() { _, err := s.CreateUser(&store.User{Name: "second"}, ""); second <- err }()
+			for s.Seq() < 2 { // until the second commit is durable
+				runtime.Gosched()
+			}
+		}
+		mu.Lock()
+		order = append(order, cs[0].Seq)
+		mu.Unlock()
+	}
+	s = storetest.Open(t, store.Options{OnChange: onChange})
+	mustUser(t, s, store.User{Name: "first"})
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !reflect.DeepEqual(order, []uint64{1, 2}) {
+		t.Errorf("OnChange saw seqs %v, want [1 2]", order)
 	}
 }
