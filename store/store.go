@@ -224,6 +224,7 @@ func (w *wtx) put(bucket, k []byte, v any) error {
 	w.dirty = true
 	if w.bulk != nil {
 		w.bulk.records = append(w.bulk.records, bulkRecord{bucket: bucket, key: k, v: v})
+		w.bulk.unique[string(bucket)+"\x00"+string(k)] = true // for assignID's taken
 		return nil
 	}
 	data, err := encode(v)
@@ -257,7 +258,7 @@ func (w *wtx) assignID(bucket []byte, id *uint64, field string) error {
 		*id, err = w.nextID(bucket)
 		return err
 	}
-	if b.Get(keys.U64(*id)) != nil {
+	if w.taken(bucket, keys.U64(*id)) {
 		return &ConflictError{Field: field}
 	}
 	if b.Sequence() < *id {
@@ -325,9 +326,9 @@ var errNoop = errors.New("nothing written")
 
 // write runs fn in a read-write transaction (coalesced with concurrent
 // writers through db.Batch when batch is set); its change records are
-// published when that transaction commits (see collect). fn may run more than once: it must derive everything from the
-// transaction and its inputs and only report results through variables it
-// sets on every run.
+// published when that transaction commits (see collect). fn may run more
+// than once: it must derive everything from the transaction and its
+// inputs and only report results through variables it sets on every run.
 func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	var appErr error
 	run := func(tx *bolt.Tx) error {

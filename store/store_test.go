@@ -402,8 +402,11 @@ func TestBulkLoad(t *testing.T) {
 	if u, last := mustUser(t, s, store.User{}), users[len(users)-1].UID; u.UID != last+1 || last <= 1<<40 {
 		t.Errorf("next UID = %d after a load ending at %d, want %d (after the preset %d)", u.UID, last, last+1, uint64(1<<40))
 	}
+	// Two preset keys in one chunk collide even before either is written.
+	err := s.BulkLoad([]store.User{{UID: 5 << 40}, {UID: 5 << 40}}, nil)
+	wantConflict(t, "bulk duplicate preset uid", err, "uid")
 	// Errors name the record; duplicates are refused as everywhere else.
-	err := s.BulkLoad(nil, []store.Credential{{UserUID: users[0].UID, Type: store.CredCard, Value: "100000"}})
+	err = s.BulkLoad(nil, []store.Credential{{UserUID: users[0].UID, Type: store.CredCard, Value: "100000"}})
 	wantConflict(t, "bulk duplicate card", err, "value")
 	if err == nil || !strings.Contains(err.Error(), "credential 0") {
 		t.Errorf("error %v does not name the record", err)
