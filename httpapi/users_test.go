@@ -167,11 +167,16 @@ func TestAttachTimeProfilesAndApartments(t *testing.T) {
 	e.do("POST", "/api/v1/users/"+id+"/time-profiles/999", e.admin, "").want(422)
 	e.do("PATCH", "/api/v1/users/"+id, e.admin, `{"apartments": [999]}`).want(422)
 
-	// Deleting a profile detaches it.
+	// The user's only profile cannot be deleted: an empty list would mean
+	// no time restriction at all.
+	e.do("DELETE", "/api/v1/time-profiles/"+tpID, e.admin, "").want(409)
+	tp2 := fmt.Sprint(e.do("POST", "/api/v1/time-profiles", e.admin, `{"name": "Weekend", "intervals": [{"days": ["sat","sun"], "start": "10:00", "end": "14:00"}]}`).want(201).json()["id"])
+	e.do("POST", "/api/v1/users/"+id+"/time-profiles/"+tp2, e.admin, "").want(200)
+	// Now deleting the first detaches it.
 	e.do("DELETE", "/api/v1/time-profiles/"+tpID, e.admin, "").want(204)
 	u = e.do("GET", "/api/v1/users/"+id, e.admin, "").want(200).json()
-	if u["time_profiles"] != nil {
-		t.Fatalf("deleted profile still attached: %v", u["time_profiles"])
+	if fmt.Sprint(u["time_profiles"]) != "["+tp2+"]" {
+		t.Fatalf("time_profiles after delete = %v, want [%s]", u["time_profiles"], tp2)
 	}
 	u = e.do("DELETE", "/api/v1/users/"+id+"/apartments/"+aptID, e.admin, "").want(200).json()
 	if u["apartments"] != nil {

@@ -22,10 +22,10 @@ var (
 	// ErrDiskFull: the OS reported ENOSPC; nothing of the failed
 	// transaction was written (bbolt rolls back).
 	ErrDiskFull = errors.New("disk full")
-	// ErrInUse: the record is still needed by something the store does not
-	// detach on its own. The store itself does not return it yet (time
-	// profile and apartment deletes detach instead); it is declared here so
-	// that layers above can use one vocabulary.
+	// ErrInUse: the record is still needed. DeleteTimeProfile returns it
+	// when the profile is the only schedule of a user or credential (an
+	// empty list means no time restriction, so detaching would widen
+	// access); other deletes detach.
 	ErrInUse = errors.New("in use")
 	// ErrConflict: a unique value is taken; see ConflictError.
 	ErrConflict = errors.New("conflict")

@@ -70,6 +70,34 @@ func TestTimeProfileCRUDAndDetach(t *testing.T) {
 	}
 }
 
+func TestDeletingTheOnlyProfileOfSomeoneIsRefused(t *testing.T) {
+	s := storetest.Open(t)
+	p := mustTP(t, s, "office")
+	other := mustTP(t, s, "night")
+	u := mustUser(t, s, store.User{TimeProfiles: []uint64{p.ID}})
+	err := s.DeleteTimeProfile(p.ID)
+	if !errors.Is(err, store.ErrInUse) {
+		t.Fatalf("deleting a user's only profile: err = %v, want ErrInUse", err)
+	}
+	if got, _ := s.GetUserByUID(u.UID); !slices.Equal(got.TimeProfiles, []uint64{p.ID}) {
+		t.Fatalf("refused delete still changed the user: %v", got.TimeProfiles)
+	}
+	if _, err := s.UpdateUser(u.ID, "t", func(x *store.User) error { x.TimeProfiles = []uint64{other.ID}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// A credential whose only profile it is holds it up too.
+	c := mustCred(t, s, store.Credential{UserUID: u.UID, Type: store.CredPIN, Value: "1234", TimeProfiles: []uint64{p.ID}})
+	if err := s.DeleteTimeProfile(p.ID); !errors.Is(err, store.ErrInUse) {
+		t.Fatalf("deleting a credential's only profile: err = %v, want ErrInUse", err)
+	}
+	if err := s.DeleteCredential(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteTimeProfile(p.ID); err != nil {
+		t.Fatalf("delete once nobody depends on it alone: %v", err)
+	}
+}
+
 func TestListTimeProfilesAndApartments(t *testing.T) {
 	s := storetest.Open(t)
 	var wantTP, wantApt []uint64

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/doord/doord/store/internal/index"
@@ -81,6 +82,12 @@ func (s *Store) DeleteTimeProfile(id uint64) error {
 		if w.b(bTimeProfiles).Get(k) == nil {
 			return ErrNotFound
 		}
+		// An empty schedule list means "no time restriction", so removing
+		// someone's only profile would open doors to them at all hours.
+		// Deny on doubt: refuse, and let the operator decide.
+		if err := w.soleProfileOf(id, k); err != nil {
+			return err
+		}
 		for _, uid := range index.IDs(w.b(bUserByTP), k) {
 			if err := w.detachUser(uid, func(u *User) { u.TimeProfiles = without(u.TimeProfiles, id) }); err != nil {
 				return err
@@ -103,6 +110,36 @@ func (s *Store) DeleteTimeProfile(id uint64) error {
 		}
 		return w.emit(Change{Kind: KindTimeProfile, ID: id, Deleted: true})
 	})
+}
+
+// soleProfileOf fails with ErrInUse when profile id is the only time
+// profile of any user or credential.
+func (w *wtx) soleProfileOf(id uint64, k []byte) error {
+	var users, creds int
+	for _, uid := range index.IDs(w.b(bUserByTP), k) {
+		u, err := getJSON[User](w.b(bUsers), keys.U64(uid))
+		if err != nil {
+			return err
+		}
+		// Archived users never pass a door again; they do not hold it up.
+		if u.State != StateArchived && len(without(u.TimeProfiles, id)) == 0 {
+			users++
+		}
+	}
+	for _, cid := range index.IDs(w.b(bCredByTP), k) {
+		c, err := getJSON[Credential](w.b(bCreds), keys.U64(cid))
+		if err != nil {
+			return err
+		}
+		if len(without(c.TimeProfiles, id)) == 0 {
+			creds++
+		}
+	}
+	if users+creds == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: time profile %d is the only schedule of %d user(s) and %d credential(s); "+
+		"deleting it would let them in at all hours, so give them another profile or detach it first", ErrInUse, id, users, creds)
 }
 
 // detachUser applies edit to a user as part of deleting something it
