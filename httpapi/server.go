@@ -106,7 +106,6 @@ func New(st *store.Store, cfg Config, log *slog.Logger, sim Simulator) *Server {
 		ReadTimeout:        cfg.ReadTimeout,
 		WriteTimeout:       cfg.WriteTimeout,
 		IdleTimeout:        cfg.IdleTimeout,
-		MaxConnsPerIP:      cfg.MaxConnsPerIP,
 		Concurrency:        cfg.Concurrency,
 		MaxRequestBodySize: cfg.MaxBodyBytes,
 		CloseOnShutdown:    true,
@@ -116,7 +115,9 @@ func New(st *store.Store, cfg Config, log *slog.Logger, sim Simulator) *Server {
 }
 
 // Serve answers on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.fs.Serve(ln) }
+func (s *Server) Serve(ln net.Listener) error {
+	return s.fs.Serve(newPerIPListener(ln, s.cfg.MaxConnsPerIP))
+}
 
 // Shutdown stops accepting, lets in-flight requests finish and closes idle
 // connections.
