@@ -49,6 +49,7 @@ type Store struct {
 	path     string
 	version  int
 	onChange func([]Change)
+	subs     atomic.Pointer[[]*subscriber] // see Subscribe
 
 	seq atomic.Uint64 // last committed sequence number
 	cur *txChanges    // see collect
@@ -408,9 +409,8 @@ func (s *Store) publish(recs []Change) {
 			break
 		}
 	}
-	if s.onChange == nil {
-		return
-	}
+	// The sequencer runs even with nobody listening, so that a Subscribe
+	// later starts from the right place.
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	s.pending[recs[0].Seq] = recs
@@ -438,7 +438,49 @@ func (s *Store) publish(recs []Change) {
 func (s *Store) deliver(r []Change) {
 	s.dmu.Unlock()
 	defer s.dmu.Lock()
-	s.onChange(r)
+	if s.onChange != nil {
+		s.onChange(r)
+	}
+	if subs := s.subs.Load(); subs != nil {
+		for _, sub := range *subs {
+			sub.fn(r)
+		}
+	}
+}
+
+type subscriber struct{ fn func([]Change) }
+
+// Subscribe adds a listener to the change feed, with the same contract as
+// Options.OnChange (called after each commit, in seq order, never inside a
+// transaction; must not write to the store; a writer returns only after
+// its records were delivered). Parts that start after the store (the HTTP
+// API's caches, later the credential index and the event stream) follow
+// the one feed this way. cancel removes the listener.
+func (s *Store) Subscribe(fn func([]Change)) (cancel func()) {
+	sub := &subscriber{fn: fn}
+	s.dmu.Lock()
+	defer s.dmu.Unlock()
+	var next []*subscriber
+	if cur := s.subs.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, sub)
+	s.subs.Store(&next)
+	return func() {
+		s.dmu.Lock()
+		defer s.dmu.Unlock()
+		cur := s.subs.Load()
+		if cur == nil {
+			return
+		}
+		var rest []*subscriber
+		for _, x := range *cur {
+			if x != sub {
+				rest = append(rest, x)
+			}
+		}
+		s.subs.Store(&rest)
+	}
 }
 
 // view runs fn in a read transaction.

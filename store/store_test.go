@@ -449,3 +449,32 @@ func TestOnChangeWaitsForEarlierCommits(t *testing.T) {
 		t.Errorf("OnChange saw seqs %v, want [1 2]", order)
 	}
 }
+
+func TestSubscribeFollowsTheFeedFromNowOn(t *testing.T) {
+	s := storetest.Open(t)
+	mustUser(t, s, store.User{Name: "before"})
+	var mu sync.Mutex
+	var got []uint64
+	cancel := s.Subscribe(func(cs []store.Change) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range cs {
+			got = append(got, c.Seq)
+		}
+	})
+	u := mustUser(t, s, store.User{Name: "after"})
+	mu.Lock()
+	if len(got) != 1 || got[0] != s.Seq() {
+		t.Fatalf("subscriber saw seqs %v, want [%d] (the write after Subscribe)", got, s.Seq())
+	}
+	mu.Unlock()
+	cancel()
+	if err := s.DeleteUser(u.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 {
+		t.Fatalf("cancelled subscriber still called: %v", got)
+	}
+}
