@@ -293,7 +293,7 @@ func (s *Server) enrolTOTP(r *request) error {
 		return err
 	}
 	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
-		o.TOTPSecret, o.TOTPConfirmed = secret, false
+		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = secret, false, 0
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
 		return nil
 	})
@@ -330,11 +330,13 @@ func (s *Server) confirmTOTP(r *request) error {
 	if op.TOTPSecret == "" {
 		return errStatus(409, "no enrolment is pending; POST /api/v1/operators/{id}/totp first")
 	}
-	if !auth.ValidateTOTP(op.TOTPSecret, code, s.now()) {
+	step, ok := auth.MatchTOTP(op.TOTPSecret, code, s.now())
+	if !ok {
 		return errField("code", "is wrong or expired")
 	}
 	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
 		o.TOTPConfirmed = true
+		o.TOTPLastStep = step // the confirming code cannot then log in
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
 		return nil
 	})

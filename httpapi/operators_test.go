@@ -86,6 +86,11 @@ func TestTOTPEnrolmentAndLogin(t *testing.T) {
 	e.advance(90 * time.Second)
 	code, _ = totp.GenerateCode(secret, e.clock())
 	e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"`+adminPW+`","totp":"`+code+`"}`).want(201)
+	// A code works once (RFC 6238 §5.2), even inside its 30 s window.
+	e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"`+adminPW+`","totp":"`+code+`"}`).want(401)
+	e.advance(30 * time.Second)
+	code, _ = totp.GenerateCode(secret, e.clock())
+	e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"`+adminPW+`","totp":"`+code+`"}`).want(201)
 	// Failed second factors count toward the lockout like wrong passwords.
 	for i := 0; i < 5; i++ {
 		e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"`+adminPW+`","totp":"000001"}`).want(401)

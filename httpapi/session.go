@@ -239,13 +239,21 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 		s.log.Error("operator password hash unreadable", "username", username, "err", err)
 	}
 	reason := ""
+	var step uint64
+	mfa := op.TOTPSecret != "" && op.TOTPConfirmed && wantTOTP
 	switch {
 	case !ok:
 		reason = "wrong password"
-	case op.TOTPSecret != "" && op.TOTPConfirmed && wantTOTP && code == "":
+	case mfa && code == "":
 		reason = "totp missing"
-	case op.TOTPSecret != "" && op.TOTPConfirmed && wantTOTP && !auth.ValidateTOTP(op.TOTPSecret, code, now):
-		reason = "wrong totp"
+	case mfa:
+		var good bool
+		step, good = auth.MatchTOTP(op.TOTPSecret, code, now)
+		if !good {
+			reason = "wrong totp"
+		} else if step <= op.TOTPLastStep {
+			reason = "totp reused" // a code seen once is spent, even if still in its window
+		}
 	}
 	if reason != "" {
 		s.throttle.fail(addr, now)
@@ -271,6 +279,9 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 	}
 	op, err = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
 		s.cfg.Lockout.RecordSuccess(o, now)
+		if step > o.TOTPLastStep {
+			o.TOTPLastStep = step
+		}
 		return nil
 	})
 	if err != nil {

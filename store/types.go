@@ -155,6 +155,7 @@ type Operator struct {
 	ForcePasswordChange bool       `json:"force_password_change"`
 	TOTPSecret          string     `json:"totp_secret,omitempty"` // base32; empty = no MFA
 	TOTPConfirmed       bool       `json:"totp_confirmed"`
+	TOTPLastStep        uint64     `json:"totp_last_step,omitempty"` // last accepted 30 s step: a code works once (RFC 6238 §5.2)
 	FailedLogins        int        `json:"failed_logins"`
 	LockStart           *time.Time `json:"lock_start,omitempty"`
 	LastSuccess         *time.Time `json:"last_success,omitempty"`
