@@ -1,12 +1,16 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/store"
 	"github.com/pquerna/otp/totp"
+	"golang.org/x/crypto/argon2"
 )
 
 func TestOperatorCRUD(t *testing.T) {
@@ -131,4 +135,23 @@ func TestTimeProfilesAndApartmentsCRUD(t *testing.T) {
 		t.Fatalf("%d apartments, want 1", n)
 	}
 	e.do("DELETE", "/api/v1/apartments/"+aid, e.admin, "").want(204)
+}
+
+func TestOldPasswordHashesAreUpgradedOnLogin(t *testing.T) {
+	e := newEnv(t)
+	// An argon2id hash with weaker parameters than today's, as an older
+	// doord would have written.
+	salt := []byte("0123456789abcdef")
+	key := argon2.IDKey([]byte("legacy password 1"), salt, 1, 8*1024, 1, 32)
+	old := "$argon2id$v=19$m=8192,t=1,p=1$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key)
+	now := e.clock()
+	if err := e.st.CreateOperator(&store.Operator{Username: "old", PasswordHash: old, Role: store.RoleViewer, Enabled: true, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	e.login("old", "legacy password 1")
+	o, _ := e.st.GetOperatorByUsername("old")
+	if o.PasswordHash == old || auth.NeedsRehash(o.PasswordHash) {
+		t.Fatalf("hash not upgraded: %s", o.PasswordHash)
+	}
+	e.login("old", "legacy password 1")
 }

@@ -277,8 +277,19 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 	if op.Expired {
 		return nil, errStatus(403, "this operator account has expired")
 	}
+	// Hashes made with older, weaker parameters are upgraded while the
+	// plain password is at hand: the only moment doord ever has it.
+	var rehash string
+	if auth.NeedsRehash(op.PasswordHash) {
+		if h, err := auth.HashPassword(password); err == nil {
+			rehash = h
+		}
+	}
 	op, err = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
 		s.cfg.Lockout.RecordSuccess(o, now)
+		if rehash != "" {
+			o.PasswordHash = rehash
+		}
 		if step > o.TOTPLastStep {
 			o.TOTPLastStep = step
 		}
