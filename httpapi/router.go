@@ -54,11 +54,24 @@ func equalSegs(a, b []string) bool {
 }
 
 func splitPath(p string) []string {
+	return splitPathInto(nil, p)
+}
+
+// splitPathInto appends p's segments to dst; with a stack array as dst a
+// request's path is split without allocating.
+func splitPathInto(dst []string, p string) []string {
 	p = strings.Trim(p, "/")
 	if p == "" {
-		return nil
+		return dst
 	}
-	return strings.Split(p, "/")
+	for {
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			return append(dst, p)
+		}
+		dst = append(dst, p[:i])
+		p = p[i+1:]
+	}
 }
 
 // match finds the route for method and path. Literal segments win over
@@ -66,8 +79,9 @@ func splitPath(p string) []string {
 // that have the method, so PATCH /operators/me still reaches
 // /operators/{id}. ok is false when a path matched but no method did; allow
 // then lists the methods that would.
-func (rt *router) match(method, path string) (e routeEntry, params map[string]string, allow string, found bool) {
-	segs := splitPath(path)
+func (rt *router) match(method, path string) (e routeEntry, params pathParams, allow string, found bool) {
+	var buf [8]string
+	segs := splitPathInto(buf[:0], path)
 	var best *route
 	bestLiterals := -1
 	var methods []string
@@ -88,18 +102,34 @@ func (rt *router) match(method, path string) (e routeEntry, params map[string]st
 	}
 	if best == nil {
 		if len(methods) == 0 {
-			return routeEntry{}, nil, "", false
+			return routeEntry{}, params, "", false
 		}
 		sort.Strings(methods)
-		return routeEntry{}, nil, strings.Join(slices.Compact(methods), ", "), true
+		return routeEntry{}, params, strings.Join(slices.Compact(methods), ", "), true
 	}
-	params = map[string]string{}
 	for i, s := range best.segs {
-		if strings.HasPrefix(s, "{") {
-			params[strings.Trim(s, "{}")] = segs[i]
+		if strings.HasPrefix(s, "{") && params.n < len(params.kv) {
+			params.kv[params.n] = [2]string{s[1 : len(s)-1], segs[i]}
+			params.n++
 		}
 	}
 	return best.methods[method], params, "", true
+}
+
+// pathParams holds a route's {name} values without a map: a route has at
+// most a few, and this is on every request's path.
+type pathParams struct {
+	n  int
+	kv [4][2]string
+}
+
+func (p *pathParams) get(name string) (string, bool) {
+	for i := 0; i < p.n; i++ {
+		if p.kv[i][0] == name {
+			return p.kv[i][1], true
+		}
+	}
+	return "", false
 }
 
 // fits reports whether segs match the route and how many literal segments

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,10 @@ type Config struct {
 	MaxConnsPerIP int           // 256
 	Concurrency   int           // 1024 concurrent handlers
 	TokenTTL      time.Duration // session lifetime; 8h
+	// UserCacheSize is how many users' JSON GET /users/{id} keeps in
+	// memory, kept current by the store's change feed; 4096. Negative
+	// turns it off.
+	UserCacheSize int
 	// LoginFailuresPerIP failed logins from one address within a minute
 	// make further logins from it answer 429 until the minute is over; 20.
 	// Negative turns it off.
@@ -59,6 +64,9 @@ func (c *Config) defaults() {
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 8 * time.Hour
 	}
+	if c.UserCacheSize == 0 {
+		c.UserCacheSize = 4096
+	}
 	if c.LoginFailuresPerIP == 0 {
 		c.LoginFailuresPerIP = 20
 	}
@@ -82,6 +90,9 @@ type Server struct {
 	started  time.Time
 	sim      Simulator
 	throttle *loginThrottle
+	users    *userCache
+	debug    bool // request logging, decided once: it is on every request's path
+	unsub    func()
 
 	mu       sync.RWMutex
 	sessions map[[32]byte]*sessionInfo
@@ -98,6 +109,9 @@ func New(st *store.Store, cfg Config, log *slog.Logger, sim Simulator) *Server {
 	}
 	s := &Server{cfg: cfg, st: st, log: log, sim: sim, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
+	s.users = newUserCache(cfg.UserCacheSize)
+	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
+	s.unsub = st.Subscribe(s.users.onChange)
 	s.routes()
 	s.fs = &fasthttp.Server{
 		Handler:            s.Handler,
@@ -119,9 +133,13 @@ func (s *Server) Serve(ln net.Listener) error {
 	return s.fs.Serve(newPerIPListener(ln, s.cfg.MaxConnsPerIP))
 }
 
-// Shutdown stops accepting, lets in-flight requests finish and closes idle
-// connections.
-func (s *Server) Shutdown() error { return s.fs.Shutdown() }
+// Shutdown stops accepting, lets in-flight requests finish, closes idle
+// connections and leaves the store's change feed.
+func (s *Server) Shutdown() error {
+	err := s.fs.Shutdown()
+	s.unsub()
+	return err
+}
 
 type fasthttpLogger struct{ l *slog.Logger }
 
@@ -150,12 +168,15 @@ func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
 // parameters and the authenticated operator.
 type request struct {
 	ctx    *fasthttp.RequestCtx
-	params map[string]string
+	params pathParams
 	op     *sessionInfo
 	srv    *Server
 }
 
-func (r *request) param(name string) string { return r.params[name] }
+func (r *request) param(name string) string {
+	v, _ := r.params.get(name)
+	return v
+}
 
 // Handler is the fasthttp handler: recover, route, negotiate, authenticate,
 // dispatch, and turn errors into problem+json.
@@ -166,12 +187,14 @@ func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 			writeProblem(ctx, 500, "internal error")
 		}
 	}()
+	if !s.debug {
+		s.serve(ctx)
+		return
+	}
 	start := time.Now()
 	s.serve(ctx)
-	if s.log.Enabled(nil, slog.LevelDebug) {
-		s.log.Debug("http", "method", string(ctx.Method()), "path", string(ctx.Path()),
-			"status", ctx.Response.StatusCode(), "dur", time.Since(start), "remote", ctx.RemoteIP().String())
-	}
+	s.log.Debug("http", "method", string(ctx.Method()), "path", string(ctx.Path()),
+		"status", ctx.Response.StatusCode(), "dur", time.Since(start), "remote", ctx.RemoteIP().String())
 }
 
 func (s *Server) serve(ctx *fasthttp.RequestCtx) {

@@ -280,11 +280,25 @@ func (s *Server) userParam(r *request) (store.User, error) {
 }
 
 func (s *Server) getUser(r *request) error {
+	key := r.param("id")
+	if body := s.users.get(key); body != nil {
+		r.ctx.SetContentType("application/json")
+		r.ctx.SetBody(body)
+		return nil
+	}
+	gen := s.users.gen.Load()
 	u, err := s.userParam(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(r.ctx, 200, u)
+	body, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	s.users.put(gen, &u, body)
+	r.ctx.SetContentType("application/json")
+	r.ctx.SetBody(body)
+	return nil
 }
 
 func (s *Server) updateUser(mode userMode) handlerFunc {
