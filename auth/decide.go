@@ -1,0 +1,125 @@
+package auth
+
+import "time"
+
+// This file is the contract between the access engine (auth) and the door
+// runtime (device): what a reader presents, what the engine answers. The
+// engine is pure — no I/O, no clock of its own — so that every rule is a
+// table test and every timer a synctest.
+
+// Reason is a stable denial code. The strings are part of the API (events,
+// logs); never renumber or rename.
+type Reason uint8
+
+const (
+	ReasonNone Reason = iota
+	ReasonUnknownCredential
+	ReasonUserDisabled // also archived
+	ReasonOutsideValidity
+	ReasonOutsideSchedule
+	ReasonDoorNotPermitted
+	ReasonPassesUsedUp
+	ReasonLockedOut
+	ReasonDoorMode
+	ReasonSecondFactorWrong
+	ReasonSecondFactorTimeout
+	ReasonBadRead
+)
+
+var reasonNames = [...]string{
+	ReasonNone:                "",
+	ReasonUnknownCredential:   "unknown_credential",
+	ReasonUserDisabled:        "user_disabled",
+	ReasonOutsideValidity:     "outside_validity",
+	ReasonOutsideSchedule:     "outside_schedule",
+	ReasonDoorNotPermitted:    "door_not_permitted",
+	ReasonPassesUsedUp:        "passes_used_up",
+	ReasonLockedOut:           "locked_out",
+	ReasonDoorMode:            "door_mode",
+	ReasonSecondFactorWrong:   "second_factor_wrong",
+	ReasonSecondFactorTimeout: "second_factor_timeout",
+	ReasonBadRead:             "bad_read",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// ReaderMode is what a reader requires.
+type ReaderMode uint8
+
+const (
+	ModeCardOrPIN ReaderMode = iota // the zero value: either opens
+	ModeCard
+	ModePIN
+	ModeCardAndPIN
+)
+
+// DoorMode is a door's operating mode (ONVIF/Axis access point states).
+type DoorMode uint8
+
+const (
+	DoorNormal     DoorMode = iota // locked; access by credential
+	DoorUnlocked                   // held open (e.g. office hours)
+	DoorLockedDown                 // only security users
+	DoorDisabled                   // nobody
+)
+
+// PresentKind is what arrived from a reader.
+type PresentKind uint8
+
+const (
+	PresentCard PresentKind = iota + 1
+	PresentKey                      // one keypad key: '0'-'9', '*', '#'
+	PresentBadRead
+)
+
+// Presentation is one thing a reader delivered, with the door's current
+// mode (runtime state the device layer owns).
+type Presentation struct {
+	Kind     PresentKind
+	Card     uint64 // canonical card value (Wiegand payload without parity)
+	Key      byte
+	DoorMode DoorMode
+}
+
+// OutcomeKind says what the device layer should do.
+type OutcomeKind uint8
+
+const (
+	OutcomeNone    OutcomeKind = iota // nothing yet (a key was buffered)
+	OutcomePending                    // a first factor was accepted; call Expire at Deadline
+	OutcomeGranted
+	OutcomeDenied
+)
+
+// Outcome is the engine's answer. It is a plain value: deciding allocates
+// nothing.
+type Outcome struct {
+	Kind         OutcomeKind
+	Reason       Reason // for OutcomeDenied
+	UserUID      uint64 // 0 when unknown
+	CredentialID uint64 // the credential that decided, 0 when none
+	CredType     uint8  // 1 card, 2 pin (see CredTypeName)
+	Duress       bool   // granted with a duress PIN: raise a silent alarm
+	UsedPass     bool   // a limited credential's pass was spent: persist it
+	ExtendedOpen bool   // the user has the extended unlock time option
+	LockedOut    bool   // this denial started a reader or PIN lockout
+	// Deadline, when not zero, is when the device layer must call Expire
+	// for this reader (PIN entry or second-factor timeout).
+	Deadline time.Time
+}
+
+// CredTypeName names Outcome.CredType for events.
+func CredTypeName(t uint8) string {
+	switch t {
+	case 1:
+		return "card"
+	case 2:
+		return "pin"
+	}
+	return ""
+}
