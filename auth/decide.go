@@ -73,7 +73,7 @@ type PresentKind uint8
 
 const (
 	PresentCard PresentKind = iota + 1
-	PresentKey                      // one keypad key: '0'-'9', '*', '#'
+	PresentKey              // one keypad key: '0'-'9', '*', '#'
 	PresentBadRead
 )
 
