@@ -111,7 +111,7 @@ func TestStoreUnavailableIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvStore(t, st, nil)
+	e := newEnvStore(t, st, Parts{})
 	e.do("GET", "/api/v1/health", "", "").want(200)
 	st.Close()
 	e.do("GET", "/api/v1/health", "", "").want(503)

@@ -25,7 +25,7 @@ type env struct {
 	c     *fasthttp.Client
 	admin string // admin token
 	cfg   Config
-	sim   Simulator
+	parts Parts
 
 	mu  sync.Mutex
 	now time.Time
@@ -48,17 +48,17 @@ func (e *env) advance(d time.Duration) {
 func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	t.Helper()
 	st := storetest.Open(t)
-	return newEnvStore(t, st, nil, opts...)
+	return newEnvStore(t, st, Parts{}, opts...)
 }
 
-func newEnvStore(t testing.TB, st *store.Store, sim Simulator, opts ...func(*Config)) *env {
+func newEnvStore(t testing.TB, st *store.Store, parts Parts, opts ...func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, st: st, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	cfg := Config{Now: e.clock, MaxBodyBytes: 64 << 10}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	e.cfg, e.sim = cfg, sim
+	e.cfg, e.parts = cfg, parts
 	e.serve()
 	e.mkOperator("admin", adminPW, store.RoleAdmin)
 	e.admin = e.login("admin", adminPW)
@@ -68,7 +68,7 @@ func newEnvStore(t testing.TB, st *store.Store, sim Simulator, opts ...func(*Con
 // serve starts a fresh server (empty session cache) on a new in-memory
 // listener over e's store.
 func (e *env) serve() {
-	srv := New(e.st, e.cfg, nil, e.sim)
+	srv := New(e.st, e.cfg, nil, e.parts)
 	ln := fasthttputil.NewInmemoryListener()
 	go srv.Serve(ln)
 	e.t.Cleanup(func() {

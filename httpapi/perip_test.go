@@ -9,7 +9,7 @@ import (
 
 func TestConnectionsPerAddressAreCapped(t *testing.T) {
 	st := newEnv(t).st
-	srv := New(st, Config{MaxConnsPerIP: 2}, nil, nil)
+	srv := New(st, Config{MaxConnsPerIP: 2}, nil, Parts{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,12 @@ func (s *Server) routes() {
 	h("POST", "/api/v1/operators/{id}/totp", accRead, s.enrolTOTP)
 	h("POST", "/api/v1/operators/{id}/totp/confirm", accRead, s.confirmTOTP)
 
+	if s.doors != nil {
+		h("GET", "/api/v1/doors", accRead, s.listDoors)
+		h("GET", "/api/v1/doors/{id}", accRead, s.getDoor)
+		h("POST", "/api/v1/doors/{id}/open", accDoors, s.openDoor)
+		h("PUT", "/api/v1/doors/{id}/mode", accDoors, s.setDoorMode)
+	}
 	if s.sim != nil {
 		h("POST", "/api/v1/sim/readers/{reader}/card", accDoors, s.simCard)
 		h("POST", "/api/v1/sim/readers/{reader}/keys", accDoors, s.simKeys)

@@ -89,6 +89,7 @@ type Server struct {
 	rt       router
 	started  time.Time
 	sim      Simulator
+	doors    Doors
 	throttle *loginThrottle
 	users    *userCache
 	debug    bool // request logging, decided once: it is on every request's path
@@ -100,14 +101,21 @@ type Server struct {
 	fs *fasthttp.Server
 }
 
-// New builds the API. sim may be nil: the simulator routes then do not
-// exist at all (404), as on real hardware.
-func New(st *store.Store, cfg Config, log *slog.Logger, sim Simulator) *Server {
+// Parts are the optional runtime parts the API fronts. A nil part's routes
+// do not exist (404): no simulator on hardware, no doors without a board.
+type Parts struct {
+	Sim   Simulator
+	Doors Doors
+}
+
+// New builds the API over a store and the runtime parts.
+func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
+	sim := parts.Sim
 	cfg.defaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, st: st, log: log, sim: sim, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
+	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)

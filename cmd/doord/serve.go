@@ -119,7 +119,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if d.brd != nil && d.brd.Sim() != nil {
 		sim = simAdapter{d.brd.Sim()}
 	}
-	d.api = httpapi.New(d.st, hc, log.With("part", "http"), sim)
+	d.api = httpapi.New(d.st, hc, log.With("part", "http"), httpapi.Parts{Sim: sim})
 	d.ln, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return d, fmt.Errorf("listen: %w", err)

@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/storetest"
+)
+
+// fakeDoors records what the API asked of the door runtime.
+type fakeDoors struct {
+	mu    sync.Mutex
+	doors map[string]*DoorView
+	opens []string
+}
+
+func (f *fakeDoors) List() []DoorView {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []DoorView
+	for _, id := range []string{"1", "2"} {
+		out = append(out, *f.doors[id])
+	}
+	return out
+}
+
+func (f *fakeDoors) Get(id string) (DoorView, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.doors[id]
+	if !ok {
+		return DoorView{}, false
+	}
+	return *d, true
+}
+
+func (f *fakeDoors) Open(id, by string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.doors[id]; !ok {
+		return ErrNoDoor
+	}
+	f.opens = append(f.opens, id+" by "+by)
+	return nil
+}
+
+func (f *fakeDoors) SetMode(id, mode, by string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.doors[id]
+	if !ok {
+		return ErrNoDoor
+	}
+	d.Mode = mode
+	return nil
+}
+
+func TestDoorRoutes(t *testing.T) {
+	fd := &fakeDoors{doors: map[string]*DoorView{
+		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
+		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
+	}}
+	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
+	e.mkOperator("vic", "viewer password 1", store.RoleViewer)
+	view := e.login("vic", "viewer password 1")
+
+	list := e.do("GET", "/api/v1/doors", view, "").want(200).json()
+	if n := len(list["items"].([]any)); n != 2 {
+		t.Fatalf("%d doors, want 2", n)
+	}
+	e.do("GET", "/api/v1/doors/1", view, "").want(200)
+	e.do("GET", "/api/v1/doors/9", view, "").want(404)
+	e.do("POST", "/api/v1/doors/1/open", view, "").want(403)
+	e.do("POST", "/api/v1/doors/1/open", e.admin, "").want(202)
+	e.do("POST", "/api/v1/doors/9/open", e.admin, "").want(404)
+	if len(fd.opens) != 1 || fd.opens[0] != "1 by admin" {
+		t.Fatalf("opens = %v, want [1 by admin]", fd.opens)
+	}
+	e.do("PUT", "/api/v1/doors/2/mode", e.admin, `{"mode":"party"}`).want(422)
+	if got := e.do("PUT", "/api/v1/doors/2/mode", e.admin, `{"mode":"locked_down"}`).want(200).str("mode"); got != "locked_down" {
+		t.Fatalf("mode = %q, want locked_down", got)
+	}
+	e.do("PUT", "/api/v1/doors/9/mode", e.admin, `{"mode":"normal"}`).want(404)
+}
