@@ -26,13 +26,16 @@ func (d *duration) UnmarshalText(b []byte) error {
 
 // Config is the daemon's config file. Flags override Listen and Data.
 type Config struct {
-	Listen    string       `toml:"listen"`
-	Data      string       `toml:"data"`
-	LogLevel  string       `toml:"log_level"`
-	LogFormat string       `toml:"log_format"`
-	HTTP      HTTPConfig   `toml:"http"`
-	Login     LoginConfig  `toml:"login"`
-	Board     board.Config `toml:"board"`
+	Listen    string          `toml:"listen"`
+	Data      string          `toml:"data"`
+	LogLevel  string          `toml:"log_level"`
+	LogFormat string          `toml:"log_format"`
+	HTTP      HTTPConfig      `toml:"http"`
+	Login     LoginConfig     `toml:"login"`
+	Board     board.Config    `toml:"board"`
+	Access    AccessConfig    `toml:"access"`
+	Doors     []DoorRuntime   `toml:"doors"`
+	Readers   []ReaderRuntime `toml:"readers"`
 }
 
 // HTTPConfig bounds the management API so that a flood of requests cannot
@@ -83,12 +86,13 @@ func loadConfig(path string) (Config, error) {
 		}
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
+	cfg.accessDefaults()
 	return cfg, nil
 }
 
 // validate checks everything that is not the board's (the board validates
 // its own section) and reports all problems at once.
-func (c Config) validate() error {
+func (c *Config) validate() error {
 	var errs []string
 	if c.Listen == "" {
 		errs = append(errs, "listen: must be an address like 127.0.0.1:8080")
@@ -117,6 +121,7 @@ func (c Config) validate() error {
 	} else if err := c.Board.Validate(); err != nil {
 		errs = append(errs, "board: "+err.Error())
 	}
+	errs = append(errs, c.validateAccess()...)
 	if len(errs) > 0 {
 		return errors.New("invalid config:\n  " + strings.Join(errs, "\n  "))
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/doord/doord/board"
 )
 
 // testConfig is a daemon on a free loopback port with its data in a temp
@@ -205,5 +207,35 @@ func TestFlagsOverrideTheFile(t *testing.T) {
 	var out bytes.Buffer
 	if code := run([]string{"version"}, &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "doord ") {
 		t.Fatalf("version: %d %q", code, out.String())
+	}
+}
+
+func TestAccessConfigDefaultsAndValidation(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Board = board.SimExample()
+	cfg.accessDefaults()
+	if len(cfg.Doors) != 2 || cfg.Doors[0].Lock != 1 || cfg.Doors[1].Lock != 2 || cfg.Doors[0].Readers[0] != "1" {
+		t.Fatalf("default doors = %+v", cfg.Doors)
+	}
+	if len(cfg.Readers) != 2 || cfg.Readers[0].Mode != "card_or_pin" || cfg.Access.PINTimeout.Seconds() != 5 {
+		t.Fatalf("default readers/access = %+v %+v", cfg.Readers, cfg.Access)
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := cfg
+	bad.Doors = append([]DoorRuntime(nil), cfg.Doors...)
+	bad.Doors[0].Lock = 3
+	bad.Doors[0].Mode = "open"
+	bad.Doors[1].Readers = []string{"1", "9"}
+	bad.Readers = []ReaderRuntime{{ID: "1", Mode: "face"}, {ID: "7", Mode: "card"}}
+	bad.Access.TimeZone = "Mars/Olympus"
+	bad.Access.Duress = "sometimes"
+	err := bad.validate()
+	for _, want := range []string{`doors[id="1"].lock`, `doors[id="1"].mode`, `reader "1" is already at door "1"`,
+		`id "9"`, `readers[id="1"].mode`, `readers[id="7"]: no [[board.readers]]`, "access.timezone", "access.duress"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("validate: %v\nlacks %s", err, want)
+		}
 	}
 }

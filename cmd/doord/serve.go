@@ -76,6 +76,7 @@ type daemon struct {
 // board first (its relays are driven to the locked level before anything
 // else can run), then the store, then the API.
 func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
+	cfg.accessDefaults() // idempotent; configs built in code get the file's defaults too
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	d = &daemon{log: log, done: make(chan error, 1)}
 	defer func() {
