@@ -1,0 +1,601 @@
+package store
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/doord/doord/store/internal/keys"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Fast start-up for the access engine.
+//
+// The engine needs a handful of fields of every user and credential, and it
+// needs them within a second or two of start at a million users. Decoding
+// the stored records in full (ForEachUser: encoding/json, ~4.4 µs a user)
+// takes most of ten seconds, so ScanAccess reads the same records through a
+// small purpose-built scanner that extracts only the decision fields and
+// skips the rest of each record's JSON without building it, on every core.
+// There is no second copy of the data (no snapshot bucket, no snapshot
+// file) that could drift from the records: the records stay the one source
+// of truth, no write pays for a second encoding, and there is nothing for
+// Check to compare. A record the scanner does not fully understand (an
+// escaped string in a field it needs, an unexpected shape) is decoded the
+// slow way instead, so the result is always what decodeUser and
+// decodeCredential would say (TestScanAccessMatchesDecode holds them to
+// that).
+
+// AccessUser is the part of a user the access decision reads.
+type AccessUser struct {
+	UID          uint64
+	State        UserState
+	Locks        Locks
+	ValidFrom    time.Time // zero: no lower bound
+	ValidTo      time.Time // zero: no upper bound
+	TimeProfiles []uint64
+	AuthFactors  []string
+	CustomAccess bool
+	Security     bool
+}
+
+// AccessCredential is the part of a credential the access decision reads.
+type AccessCredential struct {
+	ID           uint64
+	UserUID      uint64
+	Type         CredentialType
+	Value        string
+	Locks        Locks
+	ValidFrom    time.Time
+	ValidTo      time.Time
+	MaxPasses    uint32
+	PassesLeft   uint32
+	TimeProfiles []uint64
+}
+
+// UserAccess is u's decision fields.
+func UserAccess(u *User) AccessUser {
+	a := AccessUser{
+		UID: u.UID, State: u.State, Locks: u.Locks, TimeProfiles: u.TimeProfiles,
+		AuthFactors: u.AuthFactors, CustomAccess: u.CustomAccess, Security: u.Security,
+	}
+	if u.ValidFrom != nil {
+		a.ValidFrom = *u.ValidFrom
+	}
+	if u.ValidTo != nil {
+		a.ValidTo = *u.ValidTo
+	}
+	return a
+}
+
+// CredentialAccess is c's decision fields.
+func CredentialAccess(c *Credential) AccessCredential {
+	a := AccessCredential{
+		ID: c.ID, UserUID: c.UserUID, Type: c.Type, Value: c.Value, Locks: c.Locks,
+		MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft, TimeProfiles: c.TimeProfiles,
+	}
+	if c.ValidFrom != nil {
+		a.ValidFrom = *c.ValidFrom
+	}
+	if c.ValidTo != nil {
+		a.ValidTo = *c.ValidTo
+	}
+	return a
+}
+
+// AccessVisitor receives ScanAccess's records. Calls never overlap (no
+// locking needed in them) but come in no particular order within a kind:
+// first Sizes, then every time profile, then every user, then every
+// credential. A callback's error stops the scan. Nil callbacks are
+// skipped. Pointers are valid only during the call.
+type AccessVisitor struct {
+	Sizes      func(users, credentials int) // record counts, before the first record
+	Profile    func(*TimeProfile) error
+	User       func(*AccessUser) error
+	Credential func(*AccessCredential) error
+}
+
+// ScanAccess reads every time profile, user and credential's decision
+// fields in one read transaction (a consistent snapshot) and returns that
+// snapshot's sequence number: a follower of the change feed applies only
+// records with a higher Seq on top.
+func (s *Store) ScanAccess(v AccessVisitor) (seq uint64, err error) {
+	err = s.view(func(tx *bolt.Tx) error {
+		seq, _ = keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
+		if v.Sizes != nil {
+			v.Sizes(tx.Bucket(bUsers).Stats().KeyN, tx.Bucket(bCreds).Stats().KeyN)
+		}
+		if v.Profile != nil {
+			err := tx.Bucket(bTimeProfiles).ForEach(func(k, data []byte) error {
+				p, err := decode[TimeProfile](k, data)
+				if err != nil {
+					return fmt.Errorf("time profile: %w", err)
+				}
+				return v.Profile(&p)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if v.User != nil {
+			err := scanParallel(tx.Bucket(bUsers), func(id uint64, data []byte, u *AccessUser) error {
+				if scanUser(data, u) {
+					u.UID = id
+					return nil
+				}
+				full, err := decodeUser(id, data)
+				if err != nil {
+					return fmt.Errorf("user: corrupt record %d: %w", id, err)
+				}
+				*u = UserAccess(&full)
+				return nil
+			}, v.User)
+			if err != nil {
+				return err
+			}
+		}
+		if v.Credential != nil {
+			return scanParallel(tx.Bucket(bCreds), func(id uint64, data []byte, c *AccessCredential) error {
+				if scanCredential(data, c) {
+					c.ID = id
+					return nil
+				}
+				full, err := decodeCredential(id, data)
+				if err != nil {
+					return fmt.Errorf("credential: corrupt record %d: %w", id, err)
+				}
+				*c = CredentialAccess(&full)
+				return nil
+			}, v.Credential)
+		}
+		return nil
+	})
+	return seq, err
+}
+
+type rawRec struct {
+	id   uint64
+	data []byte // bbolt's memory: valid while the transaction is open
+}
+
+// scanParallel walks b with one cursor and parses batches of its records
+// on every core; emit is called under a lock. The raw slices point into
+// the read transaction's map, which stays valid until it returns.
+func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out *T) error, emit func(*T) error) error {
+	const batch = 2048
+	workers := runtime.GOMAXPROCS(0)
+	in := make(chan []rawRec, 2*workers)
+	var (
+		mu     sync.Mutex
+		failed atomic.Bool
+		first  error
+		wg     sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+		failed.Store(true)
+	}
+	for range workers {
+		wg.Go(func() {
+			out := make([]T, batch)
+			for recs := range in {
+				if failed.Load() {
+					continue
+				}
+				out = out[:len(recs)]
+				var zero T
+				for i, r := range recs {
+					out[i] = zero
+					if err := parse(r.id, r.data, &out[i]); err != nil {
+						fail(err)
+						break
+					}
+				}
+				if failed.Load() {
+					continue
+				}
+				mu.Lock()
+				for i := range out {
+					if err := emit(&out[i]); err != nil {
+						if first == nil {
+							first = err
+						}
+						failed.Store(true)
+						break
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	c := b.Cursor()
+	recs := make([]rawRec, 0, batch)
+	for k, data := c.First(); k != nil && !failed.Load(); k, data = c.Next() {
+		id, ok := keys.ParseU64(k)
+		if !ok {
+			fail(fmt.Errorf("key %x is not 8 bytes", k))
+			break
+		}
+		recs = append(recs, rawRec{id, data})
+		if len(recs) == batch {
+			in <- recs
+			recs = make([]rawRec, 0, batch)
+		}
+	}
+	if len(recs) > 0 {
+		in <- recs
+	}
+	close(in)
+	wg.Wait()
+	return first
+}
+
+// scanUser fills u from a stored user record (codec.go's userRec) and
+// reports whether it understood all of it; on false the caller decodes
+// the record in full.
+func scanUser(data []byte, u *AccessUser) bool {
+	u.State, u.Locks = StateActive, LocksBoth
+	return scanObject(data, func(key []byte, s *jscan) bool {
+		switch string(key) {
+		case "s":
+			b, ok := s.str()
+			if !ok {
+				return false
+			}
+			switch string(b) {
+			case "active":
+				u.State = StateActive
+			case "disabled":
+				u.State = StateDisabled
+			case "archived":
+				u.State = StateArchived
+			default:
+				u.State = UserState(b)
+			}
+		case "l":
+			l, ok := s.locks()
+			u.Locks = l
+			return ok
+		case "vf":
+			return s.time(&u.ValidFrom)
+		case "vt":
+			return s.time(&u.ValidTo)
+		case "tp":
+			return s.u64s(&u.TimeProfiles)
+		case "af":
+			return s.strs(&u.AuthFactors)
+		case "c":
+			return s.boolean(&u.CustomAccess)
+		case "sec":
+			return s.boolean(&u.Security)
+		default:
+			return s.skip()
+		}
+		return true
+	})
+}
+
+// scanCredential is scanUser for credRec.
+func scanCredential(data []byte, c *AccessCredential) bool {
+	c.Locks = LocksBoth
+	return scanObject(data, func(key []byte, s *jscan) bool {
+		switch string(key) {
+		case "u":
+			return s.u64(&c.UserUID)
+		case "t":
+			b, ok := s.str()
+			if !ok {
+				return false
+			}
+			switch string(b) {
+			case "card":
+				c.Type = CredCard
+			case "pin":
+				c.Type = CredPIN
+			default:
+				c.Type = CredentialType(b)
+			}
+		case "v":
+			b, ok := s.str()
+			if !ok {
+				return false
+			}
+			c.Value = string(b)
+		case "l":
+			l, ok := s.locks()
+			c.Locks = l
+			return ok
+		case "vf":
+			return s.time(&c.ValidFrom)
+		case "vt":
+			return s.time(&c.ValidTo)
+		case "m":
+			var v uint64
+			ok := s.u64(&v) && v <= 1<<32-1
+			c.MaxPasses = uint32(v)
+			return ok
+		case "pl":
+			var v uint64
+			ok := s.u64(&v) && v <= 1<<32-1
+			c.PassesLeft = uint32(v)
+			return ok
+		case "tp":
+			return s.u64s(&c.TimeProfiles)
+		default:
+			return s.skip()
+		}
+		return true
+	})
+}
+
+// jscan is a minimal JSON reader over one record: enough to pick out
+// plain strings, unsigned integers, booleans, lists of those and times,
+// and to skip anything else correctly (escapes, nesting).
+type jscan struct {
+	b []byte
+	i int
+}
+
+func (s *jscan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *jscan) eat(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// scanObject walks a top-level object, handing each key to field, which
+// must consume the value.
+func scanObject(b []byte, field func(key []byte, s *jscan) bool) bool {
+	s := &jscan{b: b}
+	if !s.eat('{') {
+		return false
+	}
+	if s.eat('}') {
+		s.ws()
+		return s.i == len(b)
+	}
+	for {
+		s.ws()
+		key, ok := s.str()
+		if !ok || !s.eat(':') {
+			return false
+		}
+		s.ws()
+		if !field(key, s) {
+			return false
+		}
+		if s.eat(',') {
+			continue
+		}
+		if !s.eat('}') {
+			return false
+		}
+		s.ws()
+		return s.i == len(b)
+	}
+}
+
+// str reads a string without escapes and returns its bytes; a string with
+// escapes (or anything else) is false.
+func (s *jscan) str() ([]byte, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false
+	}
+	start := s.i + 1
+	for j := start; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '"':
+			s.i = j + 1
+			return s.b[start:j], true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+func (s *jscan) locks() (Locks, bool) {
+	b, ok := s.str()
+	if !ok {
+		return "", false
+	}
+	switch string(b) {
+	case "both":
+		return LocksBoth, true
+	case "1":
+		return LocksFirst, true
+	case "2":
+		return LocksSecond, true
+	}
+	return Locks(b), true
+}
+
+func (s *jscan) u64(v *uint64) bool {
+	start := s.i
+	var n uint64
+	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
+		d := uint64(s.b[s.i] - '0')
+		if n > (1<<64-1-d)/10 {
+			return false
+		}
+		n = n*10 + d
+		s.i++
+	}
+	if s.i == start || s.i-start > 1 && s.b[start] == '0' {
+		return false
+	}
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '.', 'e', 'E':
+			return false
+		}
+	}
+	*v = n
+	return true
+}
+
+func (s *jscan) null() bool {
+	if len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "null" {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+func (s *jscan) boolean(v *bool) bool {
+	switch {
+	case len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "true":
+		s.i += 4
+		*v = true
+	case len(s.b)-s.i >= 5 && string(s.b[s.i:s.i+5]) == "false":
+		s.i += 5
+		*v = false
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *jscan) time(t *time.Time) bool {
+	if s.null() {
+		*t = time.Time{}
+		return true
+	}
+	start := s.i
+	if _, ok := s.str(); !ok {
+		return false
+	}
+	return t.UnmarshalJSON(s.b[start:s.i]) == nil
+}
+
+func (s *jscan) u64s(out *[]uint64) bool {
+	if s.null() {
+		*out = nil
+		return true
+	}
+	if !s.eat('[') {
+		return false
+	}
+	var vs []uint64
+	if !s.eat(']') {
+		for {
+			s.ws()
+			var v uint64
+			if !s.u64(&v) {
+				return false
+			}
+			vs = append(vs, v)
+			if s.eat(',') {
+				continue
+			}
+			if !s.eat(']') {
+				return false
+			}
+			break
+		}
+	}
+	*out = vs
+	return true
+}
+
+func (s *jscan) strs(out *[]string) bool {
+	if s.null() {
+		*out = nil
+		return true
+	}
+	if !s.eat('[') {
+		return false
+	}
+	var vs []string
+	if !s.eat(']') {
+		for {
+			s.ws()
+			b, ok := s.str()
+			if !ok {
+				return false
+			}
+			vs = append(vs, string(b))
+			if s.eat(',') {
+				continue
+			}
+			if !s.eat(']') {
+				return false
+			}
+			break
+		}
+	}
+	*out = vs
+	return true
+}
+
+// skip consumes any one JSON value. It checks structure loosely (the
+// record came out of json.Marshal); what it cannot follow is false.
+func (s *jscan) skip() bool {
+	if s.i >= len(s.b) {
+		return false
+	}
+	switch s.b[s.i] {
+	case '"':
+		for j := s.i + 1; j < len(s.b); j++ {
+			switch s.b[j] {
+			case '\\':
+				j++
+			case '"':
+				s.i = j + 1
+				return true
+			}
+		}
+		return false
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '{', '[':
+				depth++
+				s.i++
+			case '}', ']':
+				depth--
+				s.i++
+				if depth == 0 {
+					return true
+				}
+			case '"':
+				if !s.skip() {
+					return false
+				}
+			default:
+				s.i++
+			}
+		}
+		return false
+	default:
+		start := s.i
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return s.i > start
+			}
+			s.i++
+		}
+		return false
+	}
+}
