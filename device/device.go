@@ -1,0 +1,122 @@
+package device
+
+import (
+	"errors"
+	"time"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/board"
+)
+
+// Board is where the hardware begins: what the runtime reads from and
+// drives. *board.Board satisfies it; tests use a fake.
+type Board interface {
+	Reads() <-chan board.Read
+	InputEvents() <-chan board.InputEvent
+	SetRelay(door string, unlocked bool) error
+	SetLED(reader string, on bool) error
+	SetBuzzer(reader string, on bool) error
+	// Secure drives every relay locked. It must be safe to call from a
+	// recover and must not panic.
+	Secure()
+}
+
+var _ Board = (*board.Board)(nil)
+
+// Decider is where the access engine begins. Calls for one reader come
+// from one goroutine (its door's), in order; calls for readers of
+// different doors may be concurrent. Expire may be called when nothing is
+// pending for the reader (a deadline that a later key made moot); it must
+// then return an Outcome of kind OutcomeNone. Neither call may block on
+// disk or network.
+type Decider interface {
+	Present(reader string, p auth.Presentation, now time.Time) auth.Outcome
+	Expire(reader string, now time.Time) auth.Outcome
+}
+
+// EventSink receives the runtime's events. Emit is called from door
+// goroutines, after the relay has been driven, and must never block (the
+// event log is asynchronous).
+type EventSink interface{ Emit(Event) }
+
+// PassRecorder persists the countdown of a limited credential's passes.
+// UsePass must not block: record the spend and write it later.
+type PassRecorder interface{ UsePass(credentialID uint64) }
+
+// Event is something that happened at a door. Events carry no credential
+// values: a card is described by format and length at most.
+type Event struct {
+	At             time.Time
+	Type           string // one of the Event* constants
+	Door           string
+	Reader         string
+	UserUID        uint64
+	CredentialType string // "card", "pin" or ""
+	Reason         string // auth.Reason string, for access_denied
+	Detail         string
+	Operator       string // who, for remote_open and mode_changed
+}
+
+// Event types. The strings are part of the API (event log, HTTP); never
+// rename. An alarm is raised by one event and cleared by another:
+// door_forced/door_forced_cleared, door_held_prealarm and
+// door_held/door_held_cleared, tamper/tamper_cleared,
+// relay_fault/relay_fault_cleared. door_fault is final for the process.
+const (
+	EventAccessGranted     = "access_granted"
+	EventAccessDenied      = "access_denied"
+	EventDuress            = "duress"
+	EventLockout           = "lockout"
+	EventREX               = "rex"
+	EventRemoteOpen        = "remote_open"
+	EventModeChanged       = "mode_changed"
+	EventDoorOpened        = "door_opened"
+	EventDoorClosed        = "door_closed"
+	EventDoorForced        = "door_forced"
+	EventDoorForcedCleared = "door_forced_cleared"
+	EventDoorHeldPrealarm  = "door_held_prealarm"
+	EventDoorHeld          = "door_held"
+	EventDoorHeldCleared   = "door_held_cleared"
+	EventTamper            = "tamper"
+	EventTamperCleared     = "tamper_cleared"
+	EventRelayFault        = "relay_fault"
+	EventRelayFaultCleared = "relay_fault_cleared"
+	EventDoorFault         = "door_fault"
+)
+
+// Alarm names in DoorState.Alarms, in this order when several are active.
+const (
+	AlarmForced     = "door_forced"
+	AlarmPrealarm   = "door_held_prealarm"
+	AlarmHeld       = "door_held"
+	AlarmTamper     = "tamper"
+	AlarmRelayFault = "relay_fault"
+	AlarmFault      = "door_fault"
+)
+
+// DoorState is a door's live state, for the API.
+type DoorState struct {
+	ID      string
+	Lock    uint8
+	Readers []string
+	Mode    string // "normal", "unlocked", "locked_down", "disabled"
+	// Locked is the relay as last driven successfully; false while a
+	// lock command is failing (deny on doubt: unknown is not locked).
+	Locked    bool
+	Open      bool     // the door contact says open
+	Alarms    []string // active alarms, Alarm* names
+	LastEvent Event    // zero until the door's first event
+	UpdatedAt time.Time
+}
+
+// Errors returned by SetMode and Open.
+var (
+	ErrUnknownDoor = errors.New("device: unknown door")
+	ErrClosed      = errors.New("device: runtime closed")
+	// ErrFault: the door's goroutine panicked; the door stays locked
+	// until the process restarts.
+	ErrFault = errors.New("device: door out of service after an internal fault")
+	// ErrModeRefuses: a remote open of a door that is locked down or
+	// disabled. Release the mode first.
+	ErrModeRefuses = errors.New("device: door mode refuses remote open")
+)

@@ -1,0 +1,646 @@
+package device
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/board"
+)
+
+type msgKind uint8
+
+const (
+	msgRead msgKind = iota + 1
+	msgInput
+	msgMode
+	msgOpen
+)
+
+// msg is everything that reaches a door goroutine from outside.
+type msg struct {
+	kind   msgKind
+	reader int // msgRead: index into door.readers
+	read   board.Read
+	input  board.InputEvent
+	mode   auth.DoorMode
+	by     string
+	reply  chan error // commands
+}
+
+// inboxSize absorbs a burst of keypad keys and input changes without
+// holding up the dispatcher.
+const inboxSize = 64
+
+// door is one door's state machine. Every field below the channels is
+// owned by the door goroutine; other goroutines see only state (the
+// published snapshot).
+type door struct {
+	rt       *Runtime
+	cfg      DoorConfig
+	in       chan msg
+	reassert chan struct{}
+	dead     chan struct{} // closed when the goroutine stopped on a panic
+	state    atomic.Pointer[DoorState]
+
+	readers []reader
+
+	mode auth.DoorMode
+
+	// Relay.
+	want       bool      // the level we mean the relay to be at (true: unlocked)
+	unlocked   bool      // as last driven successfully
+	doubt      bool      // the last lock command failed: state unknown
+	relayFault bool      // relay_fault raised, not yet cleared
+	retryAt    time.Time // next attempt to lock after a failure
+	retryDelay time.Duration
+
+	// Momentary unlock (grant, REX, remote open).
+	relockAt time.Time // zero: none in effect
+	extended bool      // the unlock in effect is an extended one
+	// shuntUntil: an opening before this is authorized (covers the
+	// momentary unlock, and REX without unlock).
+	shuntUntil time.Time
+
+	// Contact and alarms.
+	contactSeen, rexSeen, tamperSeen bool
+	open                             bool
+	openedInWindow                   bool // opened during the current momentary unlock
+	forced                           bool
+	preAt, heldAt                    time.Time
+	prealarm, held                   bool
+	tamper                           bool
+	faulted                          bool
+
+	last    Event
+	changed time.Time
+}
+
+// reader is per-reader state: the second-factor deadline and feedback.
+type reader struct {
+	id           string
+	expireAt     time.Time // call Decider.Expire then
+	pendingSince time.Time // non-zero: awaiting a second factor (LED blinks)
+	denyUntil    time.Time // LED held off, buzzer on, until then
+	buzzUntil    time.Time
+	led, buzz    bool // as last driven
+}
+
+func newDoor(rt *Runtime, cfg DoorConfig, now time.Time) *door {
+	d := &door{
+		rt:       rt,
+		cfg:      cfg,
+		in:       make(chan msg, inboxSize),
+		reassert: make(chan struct{}, 1),
+		dead:     make(chan struct{}),
+		mode:     cfg.Mode,
+		changed:  now,
+	}
+	for _, id := range cfg.Readers {
+		d.readers = append(d.readers, reader{id: id})
+	}
+	d.publish()
+	return d
+}
+
+func (d *door) snapshot() DoorState {
+	s := *d.state.Load()
+	s.Alarms = append([]string(nil), s.Alarms...)
+	s.Readers = append([]string(nil), s.Readers...)
+	return s
+}
+
+func (d *door) publish() {
+	s := &DoorState{
+		ID:        d.cfg.ID,
+		Lock:      d.cfg.Lock,
+		Readers:   d.cfg.Readers,
+		Mode:      ModeName(d.mode),
+		Locked:    !d.unlocked && !d.doubt,
+		Open:      d.open,
+		LastEvent: d.last,
+		UpdatedAt: d.changed,
+	}
+	for _, a := range []struct {
+		on   bool
+		name string
+	}{
+		{d.forced, AlarmForced},
+		{d.prealarm && !d.held, AlarmPrealarm},
+		{d.held, AlarmHeld},
+		{d.tamper, AlarmTamper},
+		{d.relayFault, AlarmRelayFault},
+		{d.faulted, AlarmFault},
+	} {
+		if a.on {
+			s.Alarms = append(s.Alarms, a.name)
+		}
+	}
+	d.state.Store(s)
+}
+
+// run is the door goroutine: one timer, re-armed for the earliest
+// deadline after every step, so the door is idle (no polling) between
+// events.
+func (d *door) run() {
+	defer d.rt.wg.Done()
+	defer d.recoverPanic()
+	if d.mode == auth.DoorUnlocked {
+		d.drive(true, time.Now())
+	}
+	d.feedback(time.Now())
+	d.publish()
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	var armed time.Time
+	for {
+		if next := d.next(time.Now()); !next.Equal(armed) {
+			armed = next
+			if next.IsZero() {
+				t.Stop()
+			} else {
+				t.Reset(time.Until(next))
+			}
+		}
+		select {
+		case <-d.rt.done:
+			d.shutdown()
+			return
+		case m := <-d.in:
+			d.handle(m, time.Now())
+		case <-t.C:
+			armed = time.Time{}
+			d.tick(time.Now())
+		case <-d.reassert:
+			d.drive(d.want, time.Now())
+		}
+		d.feedback(time.Now())
+		d.publish()
+	}
+}
+
+// recoverPanic: a panic in this door's goroutine (the decider, a sink, a
+// bug here) must not leave a relay unlocked. Secure locks every relay
+// without trusting any lock the panic may have left held; the other doors
+// then drive theirs again (a door in unlocked mode reopens); this door
+// stays locked and out of service (ErrFault, alarm door_fault) until the
+// process restarts. We log and stop rather than re-panic: the other doors
+// keep working, and a restart would reset modes such as locked_down.
+func (d *door) recoverPanic() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	d.rt.board.Secure()
+	d.rt.log.Error("device: door goroutine panicked; relays secured, door out of service",
+		"door", d.cfg.ID, "panic", v, "stack", string(debug.Stack()))
+	d.unlocked, d.doubt, d.want = false, false, false
+	d.faulted = true
+	d.changed = time.Now()
+	close(d.dead)
+	func() {
+		defer func() { recover() }() // the sink may be what panicked
+		d.emit(Event{Type: EventDoorFault, Detail: fmt.Sprint(v)})
+	}()
+	d.publish()
+	d.rt.reassertOthers(d)
+}
+
+// shutdown runs on Close: lock, lights and buzzers off.
+func (d *door) shutdown() {
+	d.want = false
+	if err := d.rt.board.SetRelay(d.cfg.ID, false); err != nil {
+		d.rt.log.Error("device: cannot lock relay at shutdown", "door", d.cfg.ID, "err", err)
+	}
+	d.unlocked = false
+	for i := range d.readers {
+		r := &d.readers[i]
+		if r.led {
+			d.rt.board.SetLED(r.id, false)
+		}
+		if r.buzz {
+			d.rt.board.SetBuzzer(r.id, false)
+		}
+	}
+}
+
+func (d *door) handle(m msg, now time.Time) {
+	switch m.kind {
+	case msgRead:
+		d.onRead(m.reader, m.read, now)
+	case msgInput:
+		d.onInput(m.input, now)
+	case msgMode:
+		d.setMode(m.mode, m.by, now)
+		m.reply <- nil
+	case msgOpen:
+		m.reply <- d.remoteOpen(m.by, now)
+	}
+}
+
+// next is the earliest deadline the door is waiting for, zero if none.
+func (d *door) next(now time.Time) time.Time {
+	var n time.Time
+	min := func(t time.Time) {
+		if !t.IsZero() && (n.IsZero() || t.Before(n)) {
+			n = t
+		}
+	}
+	min(d.relockAt)
+	min(d.retryAt)
+	if !d.prealarm {
+		min(d.preAt)
+	}
+	if !d.held {
+		min(d.heldAt)
+	}
+	for i := range d.readers {
+		r := &d.readers[i]
+		min(r.expireAt)
+		min(r.denyUntil)
+		min(r.buzzUntil)
+		if !r.pendingSince.IsZero() {
+			min(nextToggle(r.pendingSince, now))
+		}
+	}
+	return n
+}
+
+// tick handles every deadline that is due.
+func (d *door) tick(now time.Time) {
+	if due(d.retryAt, now) {
+		d.retryAt = time.Time{}
+		d.drive(d.want, now)
+	}
+	if due(d.relockAt, now) {
+		d.endMomentary(now)
+	}
+	if !d.prealarm && due(d.preAt, now) {
+		d.prealarm = true
+		d.emit(Event{Type: EventDoorHeldPrealarm, At: now})
+	}
+	if !d.held && due(d.heldAt, now) {
+		d.held = true
+		d.emit(Event{Type: EventDoorHeld, At: now})
+	}
+	for i := range d.readers {
+		r := &d.readers[i]
+		if due(r.expireAt, now) {
+			r.expireAt = time.Time{}
+			o := d.rt.decider.Expire(r.id, now)
+			if o.Kind != auth.OutcomePending {
+				r.pendingSince = time.Time{}
+			}
+			d.outcome(i, o, "", now)
+		}
+	}
+	// Feedback deadlines are picked up by feedback().
+}
+
+func due(t, now time.Time) bool { return !t.IsZero() && !now.Before(t) }
+
+// ---- relay ----
+
+// drive sets the relay. An unlock that fails is turned into a lock (deny
+// on doubt); a lock that fails is retried with backoff until it works.
+func (d *door) drive(unlock bool, now time.Time) {
+	d.want = unlock
+	err := d.rt.board.SetRelay(d.cfg.ID, unlock)
+	if err == nil {
+		d.unlocked = unlock
+		d.doubt = false
+		d.retryAt, d.retryDelay = time.Time{}, 0
+		d.changed = now
+		if d.relayFault {
+			d.relayFault = false
+			d.emit(Event{Type: EventRelayFaultCleared, At: now})
+		}
+		return
+	}
+	what := "lock"
+	if unlock {
+		what = "unlock"
+	}
+	d.rt.log.Error("device: relay write failed", "door", d.cfg.ID, "op", what, "err", err)
+	if !d.relayFault {
+		d.relayFault = true
+		d.changed = now
+		d.emit(Event{Type: EventRelayFault, At: now, Detail: what + ": " + err.Error()})
+	}
+	if unlock {
+		d.relockAt, d.extended = time.Time{}, false
+		d.drive(false, now)
+		return
+	}
+	d.doubt = true
+	if d.retryDelay == 0 {
+		d.retryDelay = retryFirst
+	} else if d.retryDelay *= 2; d.retryDelay > retryMax {
+		d.retryDelay = retryMax
+	}
+	d.retryAt = now.Add(d.retryDelay)
+}
+
+// momentary unlocks for dur (or extends an unlock in effect), and
+// authorizes an opening for as long.
+func (d *door) momentary(now time.Time, dur time.Duration, extended bool) {
+	until := now.Add(dur)
+	if until.After(d.shuntUntil) {
+		d.shuntUntil = until
+	}
+	if d.mode == auth.DoorUnlocked {
+		return // already held unlocked
+	}
+	if until.After(d.relockAt) {
+		d.relockAt = until
+		d.extended = extended
+	}
+	if !d.unlocked || d.doubt {
+		d.drive(true, now)
+	}
+}
+
+// endMomentary relocks at the end of (or early out of) a momentary unlock.
+func (d *door) endMomentary(now time.Time) {
+	d.relockAt, d.extended = time.Time{}, false
+	d.shuntUntil = time.Time{}
+	d.openedInWindow = false
+	if d.mode != auth.DoorUnlocked {
+		d.drive(false, now)
+	}
+}
+
+// ---- reads and decisions ----
+
+func (d *door) onRead(ri int, r board.Read, now time.Time) {
+	rd := d.readers[ri].id
+	p := auth.Presentation{DoorMode: d.mode}
+	switch {
+	case r.Card != nil:
+		p.Kind, p.Card = auth.PresentCard, r.Card.Value
+		d.outcome(ri, d.rt.decider.Present(rd, p, now), r.Card.Format+" "+strconv.Itoa(r.Card.Bits)+" bits", now)
+	case r.Keys != "":
+		p.Kind = auth.PresentKey
+		for i := 0; i < len(r.Keys); i++ {
+			p.Key = r.Keys[i]
+			d.outcome(ri, d.rt.decider.Present(rd, p, now), "", now)
+		}
+	case r.Bad != "":
+		p.Kind = auth.PresentBadRead
+		o := d.rt.decider.Present(rd, p, now)
+		if o.Kind == auth.OutcomeGranted { // never: a bad read opens nothing
+			o = auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonBadRead}
+		}
+		d.outcome(ri, o, r.Bad, now)
+	}
+}
+
+// outcome acts on the engine's answer: relay first, then feedback, pass
+// countdown and events.
+func (d *door) outcome(ri int, o auth.Outcome, detail string, now time.Time) {
+	r := &d.readers[ri]
+	switch o.Kind {
+	case auth.OutcomeGranted:
+		if d.mode == auth.DoorDisabled {
+			// The engine should have denied (ReasonDoorMode); deny on doubt.
+			d.rt.log.Error("device: engine granted at a disabled door; refused", "door", d.cfg.ID, "reader", r.id)
+			o.Kind, o.Reason, o.Duress = auth.OutcomeDenied, auth.ReasonDoorMode, false
+			break
+		}
+		dur := d.cfg.UnlockTime
+		if o.ExtendedOpen {
+			dur = d.cfg.ExtendedUnlockTime
+		}
+		d.momentary(now, dur, o.ExtendedOpen) // the relay, right after the decision
+	}
+	switch o.Kind {
+	case auth.OutcomeGranted:
+		r.pendingSince, r.denyUntil = time.Time{}, time.Time{}
+		r.buzzUntil = now.Add(GrantBeep)
+	case auth.OutcomeDenied:
+		r.pendingSince = time.Time{}
+		r.denyUntil = now.Add(DenyTime)
+		r.buzzUntil = r.denyUntil
+	case auth.OutcomePending:
+		if r.pendingSince.IsZero() {
+			r.pendingSince = now
+		}
+	}
+	if !o.Deadline.IsZero() {
+		r.expireAt = o.Deadline
+	} else if o.Kind == auth.OutcomeGranted || o.Kind == auth.OutcomeDenied {
+		r.expireAt = time.Time{}
+	}
+	d.feedback(now)
+	if o.UsedPass && o.CredentialID != 0 {
+		d.rt.passes.UsePass(o.CredentialID)
+	}
+	ev := Event{At: now, Reader: r.id, UserUID: o.UserUID, CredentialType: auth.CredTypeName(o.CredType), Detail: detail}
+	switch o.Kind {
+	case auth.OutcomeGranted:
+		ev.Type = EventAccessGranted
+		if d.mode == auth.DoorUnlocked {
+			ev.Detail = joinDetail(detail, "door in unlocked mode")
+		}
+		d.emit(ev)
+		if o.Duress {
+			ev.Type, ev.Detail = EventDuress, ""
+			d.emit(ev)
+		}
+	case auth.OutcomeDenied:
+		ev.Type, ev.Reason = EventAccessDenied, o.Reason.String()
+		d.emit(ev)
+		if o.LockedOut {
+			ev.Type, ev.Reason, ev.Detail = EventLockout, auth.ReasonLockedOut.String(), ""
+			d.emit(ev)
+		}
+	}
+}
+
+func joinDetail(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// ---- inputs ----
+
+func (d *door) onInput(ev board.InputEvent, now time.Time) {
+	switch ev.Kind {
+	case board.KindContact:
+		first := !d.contactSeen
+		d.contactSeen = true
+		d.onContact(ev.Active, first, now)
+	case board.KindREX:
+		first := !d.rexSeen
+		d.rexSeen = true
+		if first {
+			// The state at start, not a press: a button stuck at boot
+			// must not open the door.
+			if ev.Active {
+				d.rt.log.Warn("device: exit button pressed at start; ignored", "door", d.cfg.ID)
+			}
+			return
+		}
+		if ev.Active {
+			d.onREX(now)
+		}
+	case board.KindTamper:
+		d.tamperSeen = true
+		if ev.Active == d.tamper {
+			return
+		}
+		d.tamper = ev.Active
+		d.changed = now
+		if ev.Active {
+			d.emit(Event{Type: EventTamper, At: now})
+		} else {
+			d.emit(Event{Type: EventTamperCleared, At: now})
+		}
+	}
+}
+
+// onContact: the first report is the state at start. Open at start is
+// neither forced nor authorized as far as we can tell: it is treated as
+// an authorized opening, so it raises door_held if it stays open.
+func (d *door) onContact(open, first bool, now time.Time) {
+	if open == d.open {
+		return
+	}
+	d.open = open
+	d.changed = now
+	if open {
+		authorized := first || d.mode == auth.DoorUnlocked || now.Before(d.shuntUntil)
+		ev := Event{Type: EventDoorOpened, At: now}
+		if first {
+			ev.Detail = "open at start"
+		}
+		d.emit(ev)
+		if !authorized {
+			d.forced = true
+			d.emit(Event{Type: EventDoorForced, At: now})
+			return
+		}
+		if !d.relockAt.IsZero() || now.Before(d.shuntUntil) {
+			d.openedInWindow = true
+		}
+		if d.mode != auth.DoorUnlocked {
+			d.startHeld(now)
+		}
+		return
+	}
+	// Closed: relay first, then clear alarms, then the close itself.
+	if d.cfg.RelockOnClose && d.openedInWindow {
+		d.endMomentary(now)
+	}
+	d.openedInWindow = false
+	if d.forced {
+		d.forced = false
+		d.emit(Event{Type: EventDoorForcedCleared, At: now})
+	}
+	d.clearHeld(now)
+	d.emit(Event{Type: EventDoorClosed, At: now})
+}
+
+func (d *door) startHeld(now time.Time) {
+	if d.cfg.HeldOpenTime < 0 {
+		return
+	}
+	held := d.cfg.HeldOpenTime
+	if d.extended {
+		held += d.cfg.ExtendedUnlockTime - d.cfg.UnlockTime
+	}
+	d.heldAt = now.Add(held)
+	if d.cfg.PreAlarmTime > 0 {
+		d.preAt = d.heldAt.Add(-d.cfg.PreAlarmTime)
+	}
+}
+
+func (d *door) clearHeld(now time.Time) {
+	active := d.prealarm || d.held
+	d.preAt, d.heldAt = time.Time{}, time.Time{}
+	d.prealarm, d.held = false, false
+	if active {
+		d.changed = now
+		d.emit(Event{Type: EventDoorHeldCleared, At: now})
+	}
+}
+
+// onREX: the exit button always authorizes an opening for UnlockTime
+// (free egress must not raise door_forced) and, with REXUnlocks, unlocks.
+// It works in every mode, locked_down and disabled included: egress is a
+// life-safety function, and the runtime never traps anyone inside.
+func (d *door) onREX(now time.Time) {
+	detail := ""
+	switch {
+	case d.mode == auth.DoorUnlocked:
+		detail = "door in unlocked mode"
+		d.momentary(now, d.cfg.UnlockTime, false)
+	case d.cfg.REXUnlocks:
+		d.momentary(now, d.cfg.UnlockTime, false)
+	default:
+		detail = "no unlock (rex_unlocks off)"
+		if until := now.Add(d.cfg.UnlockTime); until.After(d.shuntUntil) {
+			d.shuntUntil = until
+		}
+	}
+	d.emit(Event{Type: EventREX, At: now, Detail: detail})
+}
+
+// ---- commands ----
+
+func (d *door) remoteOpen(by string, now time.Time) error {
+	switch d.mode {
+	case auth.DoorLockedDown, auth.DoorDisabled:
+		return fmt.Errorf("%w: door %q is %s", ErrModeRefuses, d.cfg.ID, ModeName(d.mode))
+	}
+	detail := ""
+	if d.mode == auth.DoorUnlocked {
+		detail = "door in unlocked mode"
+	}
+	d.momentary(now, d.cfg.UnlockTime, false)
+	d.emit(Event{Type: EventRemoteOpen, At: now, Operator: by, Detail: detail})
+	return nil
+}
+
+func (d *door) setMode(m auth.DoorMode, by string, now time.Time) {
+	if m == d.mode {
+		return
+	}
+	old := d.mode
+	d.mode = m
+	d.changed = now
+	if m == auth.DoorUnlocked {
+		d.relockAt, d.extended = time.Time{}, false
+		d.drive(true, now)
+		d.openedInWindow = false
+		d.clearHeld(now) // an open door is now allowed
+	} else {
+		// Leaving unlocked, or locking down / disabling: lock now, ending
+		// any momentary unlock.
+		wasMomentary := !d.relockAt.IsZero()
+		d.relockAt, d.extended, d.shuntUntil = time.Time{}, false, time.Time{}
+		d.openedInWindow = false
+		if d.unlocked || d.doubt || old == auth.DoorUnlocked || wasMomentary {
+			d.drive(false, now)
+		}
+		if old == auth.DoorUnlocked && d.open && !d.forced {
+			d.startHeld(now) // the open door now counts as held
+		}
+	}
+	d.emit(Event{Type: EventModeChanged, At: now, Operator: by, Detail: ModeName(m) + " (was " + ModeName(old) + ")"})
+}
+
+func (d *door) emit(ev Event) {
+	ev.Door = d.cfg.ID
+	if ev.At.IsZero() {
+		ev.At = time.Now()
+	}
+	d.last = ev
+	d.changed = ev.At
+	d.rt.sink.Emit(ev)
+}
