@@ -2,6 +2,7 @@ package device
 
 import (
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -286,7 +287,7 @@ func newRig(t *testing.T, doors ...DoorConfig) *rig {
 	}
 	b := newFakeBoard()
 	r := &rig{t: t, b: b, d: &fakeDecider{}, ev: &sink{b: b}, passes: &passes{}, start: time.Now()}
-	rt, err := New(Config{Doors: doors}, b, r.d, r.ev, r.passes)
+	rt, err := New(Config{Doors: doors, Log: slog.New(slog.DiscardHandler)}, b, r.d, r.ev, r.passes)
 	if err != nil {
 		t.Fatal(err)
 	}
