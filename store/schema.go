@@ -37,6 +37,13 @@ var (
 	bSessByOp     = []byte("sessions_by_operator")  // op id, hash → ""
 
 	bSettings = []byte("settings") // key → value
+
+	// The event log (events.go): a ring of records under their event seq
+	// (the bucket's own sequence), and postings Str(value) seq → "".
+	bEvents       = []byte("events")         // seq → compact Event
+	bEventsByType = []byte("events_by_type") // Str(type) seq → ""
+	bEventsByDoor = []byte("events_by_door") // Str(door) seq → ""
+	bEventsByUser = []byte("events_by_user") // Str(user_id) seq, Str("#"+uid) seq → ""
 )
 
 var (
@@ -52,6 +59,7 @@ var schemaV1 = [][]byte{
 	bTimeProfiles, bApartments, bAptByAddr,
 	bOperators, bOpByUsername, bSessions, bSessByOp,
 	bSettings,
+	bEvents, bEventsByType, bEventsByDoor, bEventsByUser,
 }
 
 // migration brings a file from version to-1 to version to. All pending
