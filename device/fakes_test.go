@@ -287,7 +287,7 @@ func newRig(t *testing.T, doors ...DoorConfig) *rig {
 	}
 	b := newFakeBoard()
 	r := &rig{t: t, b: b, d: &fakeDecider{}, ev: &sink{b: b}, passes: &passes{}, start: time.Now()}
-	rt, err := New(Config{Doors: doors, Log: slog.New(slog.DiscardHandler)}, b, r.d, r.ev, r.passes)
+	rt, err := New(Config{Doors: doors, Log: discard()}, b, r.d, r.ev, r.passes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,3 +375,5 @@ func grant(uid uint64) func(string, uint64, auth.DoorMode, time.Time) auth.Outco
 		return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: uid, CredentialID: 100 + uid, CredType: 1}
 	}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,98 @@
+// Package device is the door runtime: it turns what the board reports
+// into decisions, relay timing, reader feedback, alarms and events.
+//
+//	board.Read ──► dispatch ──► door goroutine: Decider.Present ──► SetRelay ──► LED/buzzer ──► UsePass ──► Emit
+//	board.InputEvent ─────────► door goroutine: contact / REX / tamper ──► relay, alarms ──► Emit
+//	SetMode, Open (HTTP) ─────► door goroutine (waits until applied)
+//
+// It owns what happens between a decision and the world: how long a
+// relay stays unlocked, whether an opening was authorized, when an open
+// door becomes an alarm, what the reader shows. It does not decide (auth
+// does, through Decider), does not touch pins (board does, through
+// Board), and never waits on disk or network (EventSink and PassRecorder
+// must not block). The interfaces where those begin are small so that
+// tests run on fakes inside testing/synctest, where a 30-second door
+// cycle takes microseconds.
+//
+// # Goroutines and latency
+//
+// One goroutine per door owns all of that door's state; there are no
+// locks in the door path. Two dispatchers route the board's shared
+// channels to the doors by reader and door id (a buffered channel send).
+// On a read the door goroutine asks the Decider and, on a grant, writes
+// the relay at once, in the same goroutine; feedback, the pass countdown
+// and events come after. Every timer (relock, held open, second-factor
+// deadline, feedback, relay retry) is a deadline in the door's state; one
+// time.Timer is re-armed for the earliest after each step, so an idle
+// door costs nothing and nothing polls. The API reads a snapshot that the
+// door goroutine publishes atomically after each step (Doors, Door).
+//
+// # Authorized openings, forced and held doors
+//
+// A grant, an exit button press or a remote open authorizes an opening
+// for the unlock time (ExtendedUnlockTime for extended-open users); the
+// unlocked mode authorizes any. A contact that opens without one raises
+// door_forced until it closes (door_forced_cleared, door_closed). An
+// authorized opening starts the held-open clock (HeldOpenTime, longer by
+// ExtendedUnlockTime-UnlockTime after an extended grant):
+// door_held_prealarm at HeldOpenTime-PreAlarmTime, door_held at
+// HeldOpenTime, both cleared by door_held_cleared when the door closes.
+// With RelockOnClose the relay locks as soon as the door closes after
+// having opened, and a second opening is then forced. The exit button
+// authorizes an opening even when it does not unlock (REXUnlocks off:
+// mechanical egress through a lever handle is not a forced door). Tamper
+// raises tamper until tamper_cleared.
+//
+// The board reports every input once at start. That first report is the
+// state, not a change: an exit button pressed at start opens nothing; a
+// door open at start is not called forced (we cannot know) but is timed
+// as held open; tamper active at start raises tamper.
+//
+// # Modes (ONVIF / Axis access point states)
+//
+//	normal       locked; credentials open it for the unlock time
+//	unlocked     relay held unlocked until the mode changes; no held-open alarm
+//	locked_down  relay locked; the engine admits only security users (Presentation.DoorMode),
+//	             who get an ordinary momentary open; remote open refused
+//	disabled     relay locked; no credential opens it, even if the engine says so
+//	             (deny on doubt); remote open refused
+//
+// Leaving unlocked, or entering locked_down or disabled, locks at once,
+// cutting short a momentary unlock. Leaving unlocked with the door open
+// starts the held-open clock. The exit button works in every mode,
+// locked_down and disabled included: egress is a life-safety function
+// (building codes require free egress) and the runtime never traps anyone
+// inside. Installers who must not unlock on REX set REXUnlocks off.
+//
+// # Reader feedback
+//
+// See feedback.go: LED on (green) while the door is unlocked, a short beep
+// on a grant; LED held off (red) and a one-second beep on a denial; the
+// LED blinks while a second factor is awaited. A duress grant looks
+// exactly like a grant (the duress event is silent).
+//
+// # Safety
+//
+//   - Deny on doubt: a relay unlock that fails becomes a lock; a lock that
+//     fails is retried (100 ms, doubling to 5 s) until it works, and the
+//     door reports Locked=false and relay_fault meanwhile; a bad read
+//     never opens, whatever the engine says.
+//   - New drives every relay locked before any goroutine starts.
+//   - Close stops every goroutine, each door locking its relay and turning
+//     its reader outputs off, then calls Board.Secure.
+//   - A panic in a door goroutine (engine, sink, a bug here) is recovered:
+//     Board.Secure locks every relay, the panic is logged with its stack,
+//     the door stays locked and out of service (door_fault, ErrFault)
+//     until the process restarts, and the other doors drive their relays
+//     again (one in unlocked mode unlocks again). We stop the door rather
+//     than re-panic so that the other doors keep working and modes set by
+//     operators (a lockdown) survive; no relay is unlocked in between.
+//
+// # Events
+//
+// access_granted, access_denied (Reason: auth.Reason names), duress,
+// lockout, rex, remote_open and mode_changed (Operator), door_opened,
+// door_closed, door_forced(_cleared), door_held_prealarm, door_held(_cleared),
+// tamper(_cleared), relay_fault(_cleared), door_fault. Events carry no
+// credential value; a card is described by format and length.
+package device
