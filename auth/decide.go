@@ -24,6 +24,10 @@ const (
 	ReasonSecondFactorWrong
 	ReasonSecondFactorTimeout
 	ReasonBadRead
+	// ReasonReaderMode: the reader's mode does not take this as a first
+	// factor (a card at a PIN reader, a PIN at a card reader or before the
+	// card at a card-and-PIN reader). Nothing was looked up.
+	ReasonReaderMode
 )
 
 var reasonNames = [...]string{
@@ -39,6 +43,7 @@ var reasonNames = [...]string{
 	ReasonSecondFactorWrong:   "second_factor_wrong",
 	ReasonSecondFactorTimeout: "second_factor_timeout",
 	ReasonBadRead:             "bad_read",
+	ReasonReaderMode:          "reader_mode",
 }
 
 func (r Reason) String() string {

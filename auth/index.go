@@ -1,0 +1,557 @@
+package auth
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/doord/doord/store"
+)
+
+// The in-memory credential index.
+//
+// Readers (Present, on each reader's goroutine) and the one writer (Apply,
+// following the store's change feed) meet in 256 card shards, 256 PIN
+// shards and the user chunks, each behind its own RWMutex. A lookup holds
+// one shard's read lock for one map access and one user chunk's for a
+// 32-byte copy; a write builds the new record first and holds the write
+// lock only to store it, so a reader never waits for more than a map
+// assignment. Measured against an RCU design (atomic pointer per shard,
+// copy on write): the same read cost, but every write copied a shard
+// (~8,000 entries at 2M credentials) and fed the garbage collector.
+//
+// Nothing the decision reads contains a pointer (maps of plain structs,
+// chunks of plain structs), so the collector never scans the index: at
+// two million credentials a GC cycle costs what it costs for an empty
+// heap, and decisions under write load keep their tail latency.
+//
+// Users live in fixed chunks addressed by a slot number; a credential
+// record carries its user's slot and UID, and a lookup checks the UID, so
+// a slot freed and reused between the two reads is caught, not followed.
+//
+// Schedules are referenced through interned schedule sets (the sorted
+// profile ids of a user or credential): most people share a few
+// combinations, so a record holds one uint32, and a profile edit is one
+// recompile, not a walk over users.
+
+const (
+	shardBits     = 8
+	nShards       = 1 << shardBits
+	userChunkBits = 10
+	userChunkLen  = 1 << userChunkBits
+)
+
+// Factor bits: what a reader or a user requires.
+const (
+	fCard  uint8 = 1
+	fPIN   uint8 = 2
+	fOther uint8 = 4 // a factor no reader delivers (qr, face_id, …)
+)
+
+// User states as the index keeps them.
+const (
+	stAbsent uint8 = iota // slot held for credentials of a user not (or no longer) in the store
+	stActive
+	stDisabled
+	stArchived
+)
+
+type credRec struct {
+	id        uint64
+	userUID   uint64
+	validFrom int64 // Unix ns, inclusive; MinInt64 = none
+	validTo   int64 // Unix ns, inclusive; MaxInt64 = none
+	user      uint32
+	sched     uint32 // schedule set, 0 = no restriction
+	maxPasses uint32
+	left      uint32
+	locks     uint8 // bit 0: lock 1, bit 1: lock 2
+}
+
+type userRec struct {
+	uid       uint64
+	validFrom int64
+	validTo   int64
+	sched     uint32
+	state     uint8
+	locks     uint8
+	factors   uint8 // required factors (CustomAccess), 0 = none
+	security  bool
+}
+
+type credShard struct {
+	mu sync.RWMutex
+	m  map[uint64]credRec
+	_  [32]byte // keep neighbouring shards' locks off one cache line
+}
+
+type userChunk struct {
+	mu   sync.RWMutex
+	recs [userChunkLen]userRec
+}
+
+// credLoc is where a credential id is indexed.
+type credLoc struct {
+	key uint64
+	pin bool
+}
+
+type index struct {
+	cards, pins [nShards]credShard
+	chunks      atomic.Pointer[[]*userChunk]
+	profiles    atomic.Pointer[map[uint64]*Schedule]
+	sets        atomic.Pointer[[]schedSet]
+
+	nUsers, nCards, nPINs, nSkipped atomic.Int64
+
+	// Writer side, touched only under wmu (Apply, loading).
+	wmu      sync.Mutex
+	uidSlot  dense[uint32] // uid → slot+1
+	slotRefs []uint32      // credentials per slot
+	freeSlot []uint32
+	nSlots   uint32
+	loc      dense[credLoc] // credential id → where it is indexed
+	setIDs   map[string]uint32
+	setKey   []byte
+}
+
+type schedSet []uint64 // sorted profile ids
+
+func newIndex() *index {
+	x := &index{setIDs: map[string]uint32{}}
+	for i := range x.cards {
+		x.cards[i].m = map[uint64]credRec{}
+		x.pins[i].m = map[uint64]credRec{}
+	}
+	chunks := []*userChunk{}
+	x.chunks.Store(&chunks)
+	profiles := map[uint64]*Schedule{}
+	x.profiles.Store(&profiles)
+	sets := []schedSet{nil} // set 0: no restriction
+	x.sets.Store(&sets)
+	return x
+}
+
+func shardOf(key uint64) uint64 { return (key * 0x9E3779B97F4A7C15) >> (64 - shardBits) }
+
+func (x *index) shard(pin bool, key uint64) *credShard {
+	if pin {
+		return &x.pins[shardOf(key)]
+	}
+	return &x.cards[shardOf(key)]
+}
+
+// lookup is the hot path's credential read.
+func (x *index) lookup(pin bool, key uint64) (credRec, bool) {
+	sh := x.shard(pin, key)
+	sh.mu.RLock()
+	c, ok := sh.m[key]
+	sh.mu.RUnlock()
+	return c, ok
+}
+
+// user reads the user of c: false when the slot no longer holds c's user.
+func (x *index) user(c *credRec) (userRec, bool) {
+	chunks := *x.chunks.Load()
+	i := int(c.user >> userChunkBits)
+	if i >= len(chunks) {
+		return userRec{}, false
+	}
+	ch := chunks[i]
+	ch.mu.RLock()
+	u := ch.recs[c.user&(userChunkLen-1)]
+	ch.mu.RUnlock()
+	return u, u.uid == c.userUID && u.state != stAbsent
+}
+
+// schedOpen reports whether schedule set id grants access at w. A profile
+// id that is not (or no longer) known grants nothing.
+func (x *index) schedOpen(id uint32, w *wall) bool {
+	if id == 0 {
+		return true
+	}
+	sets := *x.sets.Load()
+	profiles := *x.profiles.Load()
+	for _, pid := range sets[id] {
+		if p := profiles[pid]; p != nil && p.open(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// spend takes one pass from the limited credential id at (pin, key).
+func (x *index) spend(pin bool, key, id uint64) bool {
+	sh := x.shard(pin, key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	c, ok := sh.m[key]
+	if !ok || c.id != id || c.left == 0 {
+		return false
+	}
+	c.left--
+	sh.m[key] = c
+	return true
+}
+
+// Writer side.
+
+func (x *index) apply(c *store.Change) {
+	switch c.Kind {
+	case store.KindUser:
+		if c.Deleted || c.User == nil {
+			x.removeUser(c.ID)
+			return
+		}
+		a := store.UserAccess(c.User)
+		x.putUser(&a)
+	case store.KindCredential:
+		if c.Deleted || c.Credential == nil {
+			x.removeCred(c.ID)
+			return
+		}
+		a := store.CredentialAccess(c.Credential)
+		x.putCred(&a)
+	case store.KindTimeProfile:
+		if c.Deleted || c.TimeProfile == nil {
+			x.putProfile(c.ID, nil)
+			return
+		}
+		x.putProfile(c.ID, c.TimeProfile)
+	}
+}
+
+func (x *index) putProfile(id uint64, p *store.TimeProfile) {
+	old := *x.profiles.Load()
+	next := make(map[uint64]*Schedule, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	if p == nil {
+		delete(next, id)
+	} else {
+		s, _ := CompileProfile(p) // malformed parts grant nothing
+		next[id] = s
+	}
+	x.profiles.Store(&next)
+}
+
+// intern returns the schedule set of ids, adding it when new.
+func (x *index) intern(ids []uint64) uint32 {
+	if len(ids) == 0 {
+		return 0
+	}
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	x.setKey = x.setKey[:0]
+	for _, id := range s {
+		x.setKey = binary.LittleEndian.AppendUint64(x.setKey, id)
+	}
+	if id, ok := x.setIDs[string(x.setKey)]; ok {
+		return id
+	}
+	cur := *x.sets.Load()
+	// Appending writes past every reader's length, so readers of the
+	// old slice never see the new element being written.
+	next := append(cur, s)
+	id := uint32(len(next) - 1)
+	x.sets.Store(&next)
+	x.setIDs[string(x.setKey)] = id
+	return id
+}
+
+func nanosOf(t time.Time, none int64) int64 {
+	switch {
+	case t.IsZero():
+		return none
+	case t.Year() < 1678:
+		return math.MinInt64
+	case t.Year() > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func lockBits(l store.Locks) uint8 {
+	switch l {
+	case store.LocksBoth:
+		return 3
+	case store.LocksFirst:
+		return 1
+	case store.LocksSecond:
+		return 2
+	}
+	return 0 // unknown: no door (deny on doubt)
+}
+
+func stateOf(s store.UserState) uint8 {
+	switch s {
+	case store.StateActive:
+		return stActive
+	case store.StateArchived:
+		return stArchived
+	}
+	return stDisabled // disabled, or anything unknown
+}
+
+func factorBits(custom bool, fs []string) uint8 {
+	if !custom {
+		return 0
+	}
+	var b uint8
+	for _, f := range fs {
+		switch store.CredentialType(f) {
+		case store.CredCard:
+			b |= fCard
+		case store.CredPIN:
+			b |= fPIN
+		default:
+			b |= fOther
+		}
+	}
+	return b
+}
+
+// slotFor returns uid's user slot, taking a free one (state absent) when
+// uid has none.
+func (x *index) slotFor(uid uint64) uint32 {
+	if s, ok := x.uidSlot.get(uid); ok {
+		return s - 1
+	}
+	var slot uint32
+	if n := len(x.freeSlot); n > 0 {
+		slot = x.freeSlot[n-1]
+		x.freeSlot = x.freeSlot[:n-1]
+	} else {
+		slot = x.nSlots
+		x.nSlots++
+		x.slotRefs = append(x.slotRefs, 0)
+		chunks := *x.chunks.Load()
+		if int(slot>>userChunkBits) >= len(chunks) {
+			next := append(chunks, &userChunk{})
+			x.chunks.Store(&next)
+		}
+	}
+	x.uidSlot.put(uid, slot+1)
+	x.writeUser(slot, userRec{uid: uid})
+	return slot
+}
+
+// readUser is the writer's own unlocked read (it is the only writer).
+func (x *index) readUser(slot uint32) userRec {
+	return (*x.chunks.Load())[slot>>userChunkBits].recs[slot&(userChunkLen-1)]
+}
+
+func (x *index) writeUser(slot uint32, u userRec) {
+	ch := (*x.chunks.Load())[slot>>userChunkBits]
+	ch.mu.Lock()
+	ch.recs[slot&(userChunkLen-1)] = u
+	ch.mu.Unlock()
+}
+
+func (x *index) putUser(a *store.AccessUser) {
+	rec := userRec{
+		uid:       a.UID,
+		validFrom: nanosOf(a.ValidFrom, math.MinInt64),
+		validTo:   nanosOf(a.ValidTo, math.MaxInt64),
+		sched:     x.intern(a.TimeProfiles),
+		state:     stateOf(a.State),
+		locks:     lockBits(a.Locks),
+		factors:   factorBits(a.CustomAccess, a.AuthFactors),
+		security:  a.Security,
+	}
+	slot := x.slotFor(a.UID)
+	if x.readUser(slot).state == stAbsent {
+		x.nUsers.Add(1)
+	}
+	x.writeUser(slot, rec)
+}
+
+func (x *index) removeUser(uid uint64) {
+	s, ok := x.uidSlot.get(uid)
+	if !ok {
+		return
+	}
+	slot := s - 1
+	if x.readUser(slot).state != stAbsent {
+		x.nUsers.Add(-1)
+	}
+	x.writeUser(slot, userRec{uid: uid})
+	x.release(slot)
+}
+
+// release frees an absent user's slot once no credential refers to it.
+func (x *index) release(slot uint32) {
+	u := x.readUser(slot)
+	if u.state != stAbsent || x.slotRefs[slot] != 0 {
+		return
+	}
+	x.writeUser(slot, userRec{})
+	x.uidSlot.del(u.uid)
+	x.freeSlot = append(x.freeSlot, slot)
+}
+
+// credKey is the index key of a credential value: a card's canonical
+// number, or a PIN's digits behind a leading 1 (so "0123" ≠ "123").
+// Credentials no reader presents (qr, license plates, …) and values that
+// are not canonical are not indexed.
+func credKey(t store.CredentialType, v string) (key uint64, pin, ok bool) {
+	switch t {
+	case store.CredCard:
+		n, err := strconv.ParseUint(v, 10, 64)
+		return n, false, err == nil && n != 0
+	case store.CredPIN:
+		if len(v) < 1 || len(v) > MaxPINDigits {
+			return 0, true, false
+		}
+		k := uint64(1)
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' {
+				return 0, true, false
+			}
+			k = k*10 + uint64(v[i]-'0')
+		}
+		return k, true, true
+	}
+	return 0, false, false
+}
+
+func (x *index) putCred(a *store.AccessCredential) {
+	key, pin, ok := credKey(a.Type, a.Value)
+	old, had := x.loc.get(a.ID)
+	if had && (!ok || old != (credLoc{key, pin})) {
+		x.removeCred(a.ID)
+		had = false
+	}
+	if !ok {
+		x.nSkipped.Add(1) // counted per write, not per credential: a gauge of oddities
+		return
+	}
+	slot := x.slotFor(a.UserUID)
+	sh := x.shard(pin, key)
+	if had {
+		if prev, ok := sh.m[key]; ok && prev.id == a.ID && prev.user != slot {
+			x.slotRefs[prev.user]--
+			defer x.release(prev.user)
+			x.slotRefs[slot]++
+		}
+	} else {
+		x.slotRefs[slot]++
+		if pin {
+			x.nPINs.Add(1)
+		} else {
+			x.nCards.Add(1)
+		}
+	}
+	rec := credRec{
+		id:        a.ID,
+		userUID:   a.UserUID,
+		validFrom: nanosOf(a.ValidFrom, math.MinInt64),
+		validTo:   nanosOf(a.ValidTo, math.MaxInt64),
+		user:      slot,
+		sched:     x.intern(a.TimeProfiles),
+		maxPasses: a.MaxPasses,
+		left:      a.PassesLeft,
+		locks:     lockBits(a.Locks),
+	}
+	if rec.maxPasses == 0 {
+		rec.left = 0
+	}
+	sh.mu.Lock()
+	if prev, ok := sh.m[key]; ok && prev.id != a.ID {
+		// Another id holds this value (the store forbids it; a feed
+		// replayed out of order could show it briefly): the newer wins
+		// and the older is forgotten.
+		x.loc.del(prev.id)
+		x.slotRefs[prev.user]--
+		defer x.release(prev.user)
+		if pin {
+			x.nPINs.Add(-1)
+		} else {
+			x.nCards.Add(-1)
+		}
+	}
+	sh.m[key] = rec
+	sh.mu.Unlock()
+	x.loc.put(a.ID, credLoc{key, pin})
+	// A credential whose user is unknown keeps an absent slot: it is
+	// denied as unknown until the user arrives.
+}
+
+func (x *index) removeCred(id uint64) {
+	l, ok := x.loc.get(id)
+	if !ok {
+		return
+	}
+	x.loc.del(id)
+	sh := x.shard(l.pin, l.key)
+	sh.mu.Lock()
+	c, ok := sh.m[l.key]
+	ok = ok && c.id == id
+	if ok {
+		delete(sh.m, l.key)
+	}
+	sh.mu.Unlock()
+	if !ok {
+		return
+	}
+	if l.pin {
+		x.nPINs.Add(-1)
+	} else {
+		x.nCards.Add(-1)
+	}
+	x.slotRefs[c.user]--
+	x.release(c.user)
+}
+
+// dense maps mostly-sequential ids (the store hands out NextSequence
+// keys) to small values in a slice, 4 or 16 bytes an entry instead of a
+// map's ~40; ids far past the end go to a map.
+type dense[V comparable] struct {
+	d    []V
+	over map[uint64]V
+}
+
+func (m *dense[V]) get(id uint64) (V, bool) {
+	var zero V
+	if id < uint64(len(m.d)) {
+		v := m.d[id]
+		return v, v != zero
+	}
+	v, ok := m.over[id]
+	return v, ok
+}
+
+func (m *dense[V]) put(id uint64, v V) {
+	if id < uint64(len(m.d)) {
+		m.d[id] = v
+		return
+	}
+	if id < 1<<31 && id < 2*uint64(len(m.d))+1<<16 {
+		n := int(id) + 1
+		if n > cap(m.d) {
+			m.d = slices.Grow(m.d, max(n, 2*cap(m.d))-len(m.d))
+		}
+		m.d = m.d[:n]
+		m.d[id] = v
+		return
+	}
+	if m.over == nil {
+		m.over = map[uint64]V{}
+	}
+	m.over[id] = v
+}
+
+func (m *dense[V]) del(id uint64) {
+	var zero V
+	if id < uint64(len(m.d)) {
+		m.d[id] = zero
+		return
+	}
+	delete(m.over, id)
+}
