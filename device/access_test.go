@@ -340,3 +340,20 @@ func TestUnknownReaderIsDropped(t *testing.T) {
 		r.wantRelay("1", true)
 	})
 }
+
+// Expire that finds nothing pending (OutcomeNone) still ends the blink.
+func TestExpireNoneEndsBlink(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.d.card = func(_ string, _ uint64, _ auth.DoorMode, now time.Time) auth.Outcome {
+			return auth.Outcome{Kind: auth.OutcomePending, Deadline: now.Add(BlinkHalf * 3)}
+		}
+		r.card("r1", 1)
+		r.sleep(3 * BlinkHalf) // LED would be off..on..off: the deadline lands on "off"
+		r.sleep(BlinkHalf)     // ...and on again, if still blinking
+		if r.b.ledOn("r1") {
+			t.Fatal("LED still blinking after Expire")
+		}
+		r.wantTypes()
+	})
+}

@@ -170,6 +170,15 @@ func (d *door) run() {
 			d.shutdown()
 			return
 		case m := <-d.in:
+			if m.reply != nil {
+				// Answer after the step is published, so that the caller
+				// then reads the state it caused.
+				err := d.handle(m, time.Now())
+				d.feedback(time.Now())
+				d.publish()
+				m.reply <- err
+				continue
+			}
 			d.handle(m, time.Now())
 		case <-t.C:
 			armed = time.Time{}
@@ -227,7 +236,7 @@ func (d *door) shutdown() {
 	}
 }
 
-func (d *door) handle(m msg, now time.Time) {
+func (d *door) handle(m msg, now time.Time) error {
 	switch m.kind {
 	case msgRead:
 		d.onRead(m.reader, m.read, now)
@@ -235,10 +244,10 @@ func (d *door) handle(m msg, now time.Time) {
 		d.onInput(m.input, now)
 	case msgMode:
 		d.setMode(m.mode, m.by, now)
-		m.reply <- nil
 	case msgOpen:
-		m.reply <- d.remoteOpen(m.by, now)
+		return d.remoteOpen(m.by, now)
 	}
+	return nil
 }
 
 // next is the earliest deadline the door is waiting for, zero if none.

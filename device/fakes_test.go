@@ -152,6 +152,7 @@ type fakeDecider struct {
 	card     func(reader string, card uint64, mode auth.DoorMode, now time.Time) auth.Outcome
 	key      func(reader string, key byte, mode auth.DoorMode, now time.Time) auth.Outcome
 	expire   func(reader string, now time.Time) auth.Outcome
+	any      func(reader string, p auth.Presentation, now time.Time) auth.Outcome // overrides card and key
 	presents []presented
 	expires  []time.Time
 }
@@ -165,8 +166,11 @@ type presented struct {
 func (d *fakeDecider) Present(reader string, p auth.Presentation, now time.Time) auth.Outcome {
 	d.mu.Lock()
 	d.presents = append(d.presents, presented{reader, p, now})
-	card, key := d.card, d.key
+	card, key, any := d.card, d.key, d.any
 	d.mu.Unlock()
+	if any != nil {
+		return any(reader, p, now)
+	}
 	switch p.Kind {
 	case auth.PresentCard:
 		if card != nil {

@@ -147,6 +147,12 @@ func TestCloseLocksEverything(t *testing.T) {
 		if r.b.secured == 0 {
 			t.Error("Close did not Secure the board")
 		}
+		for _, id := range []string{"1", "2", "3"} {
+			// each door locks its own relay too, not only Secure
+			if w := r.b.relayWrites(id); w[len(w)-1].unlocked {
+				t.Errorf("door %s: last relay write before Secure unlocks", id)
+			}
+		}
 		if r.b.ledOn("r1") || r.b.ledOn("r2") {
 			t.Error("LEDs left on")
 		}
@@ -242,4 +248,47 @@ func (s *panicSink) Emit(e Event) {
 	if e.Type == EventRemoteOpen {
 		panic("sink bug")
 	}
+}
+
+// A door that dies while the dispatcher waits on its full inbox must not
+// hold up the other doors.
+func TestPanicWhileInboxFull(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d2 := door1()
+		d2.ID, d2.Readers = "2", []string{"r2"}
+		r := newRig(t, door1(), d2)
+		release := make(chan struct{})
+		r.d.card = func(rd string, c uint64, m auth.DoorMode, now time.Time) auth.Outcome {
+			if rd == "r1" {
+				<-release
+				panic("engine bug")
+			}
+			return grant(1)(rd, c, m, now)
+		}
+		go func() {
+			for range inboxSize + 2 { // one in the engine, a full inbox, one in the dispatcher
+				r.b.reads <- board.Read{Reader: "r1", Card: &board.Card{Value: 1}}
+			}
+		}()
+		synctest.Wait()
+		close(release)
+		synctest.Wait()
+		r.card("r2", 1)
+		r.wantRelay("2", true)
+		r.wantRelay("1", false)
+	})
+}
+
+func TestBadReadNeverOpens(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.d.mu.Lock()
+		r.d.any = func(string, auth.Presentation, time.Time) auth.Outcome { // grants anything
+			return auth.Outcome{Kind: auth.OutcomeGranted}
+		}
+		r.d.mu.Unlock()
+		r.badRead("r1", "parity")
+		r.wantRelay("1", false)
+		r.wantTypes(EventAccessDenied)
+	})
 }
