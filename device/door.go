@@ -303,7 +303,7 @@ func (d *door) tick(now time.Time) {
 			if o.Kind != auth.OutcomePending {
 				r.pendingSince = time.Time{}
 			}
-			d.outcome(i, o, "", now)
+			d.outcome(i, o, nil, now)
 		}
 	}
 	// Feedback deadlines are picked up by feedback().
@@ -390,12 +390,12 @@ func (d *door) onRead(ri int, r board.Read, now time.Time) {
 	switch {
 	case r.Card != nil:
 		p.Kind, p.Card = auth.PresentCard, r.Card.Value
-		d.outcome(ri, d.rt.decider.Present(rd, p, now), r.Card.Format+" "+strconv.Itoa(r.Card.Bits)+" bits", now)
+		d.outcome(ri, d.rt.decider.Present(rd, p, now), &r, now)
 	case r.Keys != "":
 		p.Kind = auth.PresentKey
 		for i := 0; i < len(r.Keys); i++ {
 			p.Key = r.Keys[i]
-			d.outcome(ri, d.rt.decider.Present(rd, p, now), "", now)
+			d.outcome(ri, d.rt.decider.Present(rd, p, now), nil, now)
 		}
 	case r.Bad != "":
 		p.Kind = auth.PresentBadRead
@@ -403,13 +403,14 @@ func (d *door) onRead(ri int, r board.Read, now time.Time) {
 		if o.Kind == auth.OutcomeGranted { // never: a bad read opens nothing
 			o = auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonBadRead}
 		}
-		d.outcome(ri, o, r.Bad, now)
+		d.outcome(ri, o, &r, now)
 	}
 }
 
 // outcome acts on the engine's answer: relay first, then feedback, pass
-// countdown and events.
-func (d *door) outcome(ri int, o auth.Outcome, detail string, now time.Time) {
+// countdown and events. read, when not nil, is what was presented (for
+// the event's detail, formatted only after the relay was driven).
+func (d *door) outcome(ri int, o auth.Outcome, read *board.Read, now time.Time) {
 	r := &d.readers[ri]
 	switch o.Kind {
 	case auth.OutcomeGranted:
@@ -446,6 +447,14 @@ func (d *door) outcome(ri int, o auth.Outcome, detail string, now time.Time) {
 	d.feedback(now)
 	if o.UsedPass && o.CredentialID != 0 {
 		d.rt.passes.UsePass(o.CredentialID)
+	}
+	var detail string
+	switch {
+	case read == nil:
+	case read.Card != nil:
+		detail = read.Card.Format + " " + strconv.Itoa(read.Card.Bits) + " bits"
+	case read.Bad != "":
+		detail = read.Bad
 	}
 	ev := Event{At: now, Reader: r.id, UserUID: o.UserUID, CredentialType: auth.CredTypeName(o.CredType), Detail: detail}
 	switch o.Kind {
