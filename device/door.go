@@ -66,14 +66,14 @@ type door struct {
 	shuntUntil time.Time
 
 	// Contact and alarms.
-	contactSeen, rexSeen, tamperSeen bool
-	open                             bool
-	openedInWindow                   bool // opened during the current momentary unlock
-	forced                           bool
-	preAt, heldAt                    time.Time
-	prealarm, held                   bool
-	tamper                           bool
-	faulted                          bool
+	contactSeen, rexSeen bool
+	open                 bool
+	openedInWindow       bool // opened during the current momentary unlock
+	forced               bool
+	preAt, heldAt        time.Time
+	prealarm, held       bool
+	tamper               bool
+	faulted              bool
 
 	last    Event
 	changed time.Time
@@ -508,7 +508,6 @@ func (d *door) onInput(ev board.InputEvent, now time.Time) {
 			d.onREX(now)
 		}
 	case board.KindTamper:
-		d.tamperSeen = true
 		if ev.Active == d.tamper {
 			return
 		}
