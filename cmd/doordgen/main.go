@@ -1,0 +1,160 @@
+// Command doordgen fills a doord store with realistic synthetic users and
+// credentials, for benchmarks and scale tests:
+//
+//	go run ./cmd/doordgen --data DIR --users 1000000 --cards-per-user 1 --pins-per-user 1
+//
+// It writes DIR/doord.db (the file `doord serve --data DIR` opens) through
+// store.BulkLoad, in chunks so that memory stays bounded: names, emails,
+// tags, a few time profiles (about a fifth of the users have one), some
+// validity windows, some disabled and archived users, some limited-pass
+// cards. Card values are unique 34-bit payloads (facility<<16 | number),
+// PINs unique 8-digit numbers. The same --seed gives the same data.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/doord/doord/store"
+)
+
+func main() {
+	data := flag.String("data", "data", "directory of doord.db")
+	users := flag.Int("users", 1000, "users to create")
+	cardsPer := flag.Int("cards-per-user", 1, "cards per user")
+	pinsPer := flag.Int("pins-per-user", 1, "PINs per user (at most 1 keeps PINs 8 digits)")
+	chunk := flag.Int("chunk", 100000, "users per BulkLoad call")
+	seed := flag.Uint64("seed", 1, "random seed")
+	flag.Parse()
+	if err := run(*data, *users, *cardsPer, *pinsPer, *chunk, *seed); err != nil {
+		log.Fatal(err)
+	}
+}
+
+var (
+	firstNames = []string{"Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Karin", "Luca", "Mia", "Noah", "Olga", "Paul", "Rosa", "Sven", "Tara", "Umut", "Vera", "Wim", "Yara", "Zoe"}
+	lastNames  = []string{"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann"}
+	tags       = []string{"staff", "resident", "contractor", "visitor", "cleaning", "security", "management", "delivery"}
+)
+
+func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64) error {
+	if pinsPer > 1 {
+		return fmt.Errorf("--pins-per-user at most 1 (PINs are unique 8-digit numbers)")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "doord.db")
+	s, err := store.Open(path, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	start := time.Now()
+
+	var profiles []uint64
+	for _, p := range []store.TimeProfile{
+		{Name: "office hours", Intervals: []store.Interval{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "07:00", End: "19:00"}}, Holidays: []string{"2025-12-25", "2026-01-01"}},
+		{Name: "weekends", Intervals: []store.Interval{{Days: []time.Weekday{0, 6}, Start: "00:00", End: "24:00"}}},
+		{Name: "night shift", Intervals: []store.Interval{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "22:00", End: "06:00"}}},
+		{Name: "cleaning", Intervals: []store.Interval{{Days: []time.Weekday{1, 3, 5}, Start: "05:00", End: "08:00"}, {Days: []time.Weekday{6}, Start: "09:00", End: "12:00"}}},
+		{Name: "summer season", Intervals: []store.Interval{{Days: []time.Weekday{0, 1, 2, 3, 4, 5, 6}, Start: "08:00", End: "20:00"}}, DateFrom: "2025-06-01", DateTo: "2025-09-30"},
+	} {
+		if err := s.CreateTimeProfile(&p); err != nil {
+			return err
+		}
+		profiles = append(profiles, p.ID)
+	}
+
+	var userTime, credTime time.Duration
+	nCreds := 0
+	pinSeq := 0
+	for off := 0; off < nUsers; off += chunk {
+		n := min(chunk, nUsers-off)
+		us := make([]store.User, n)
+		for i := range us {
+			k := off + i
+			fn, ln := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+			u := store.User{
+				Name: fn + " " + ln, FirstName: fn, LastName: ln,
+				Email: fmt.Sprintf("user%d@example.org", k),
+				Tags:  []string{tags[rng.IntN(len(tags))]},
+			}
+			switch r := rng.IntN(100); {
+			case r < 5:
+				u.State = store.StateDisabled
+			case r < 6:
+				u.State = store.StateArchived
+			}
+			if rng.IntN(5) == 0 {
+				u.TimeProfiles = []uint64{profiles[rng.IntN(len(profiles))]}
+				if rng.IntN(4) == 0 {
+					u.TimeProfiles = append(u.TimeProfiles, profiles[rng.IntN(len(profiles))])
+				}
+			}
+			if rng.IntN(10) == 0 {
+				from := time.Date(2024, time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
+				to := from.AddDate(1+rng.IntN(3), 0, 0)
+				u.ValidFrom, u.ValidTo = &from, &to
+			}
+			if rng.IntN(20) == 0 {
+				u.Locks = store.LocksFirst
+			}
+			if rng.IntN(100) == 0 {
+				u.Security = true
+			}
+			if rng.IntN(50) == 0 {
+				u.CustomAccess, u.AuthFactors = true, []string{"card", "pin"}
+			}
+			us[i] = u
+		}
+		t0 := time.Now()
+		if err := s.BulkLoad(us, nil); err != nil {
+			return err
+		}
+		userTime += time.Since(t0)
+		creds := make([]store.Credential, 0, n*(cardsPer+pinsPer))
+		for i := range us {
+			k := off + i
+			for j := range cardsPer {
+				v := uint64(k*cardsPer + j + 1)
+				c := store.Credential{UserUID: us[i].UID, Type: store.CredCard, Value: fmt.Sprint((v>>16+1)<<16 | v&0xffff)}
+				if rng.IntN(200) == 0 {
+					c.MaxPasses = uint32(1 + rng.IntN(20))
+				}
+				if rng.IntN(50) == 0 {
+					to := time.Date(2026, time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
+					c.ValidTo = &to
+				}
+				creds = append(creds, c)
+			}
+			for range pinsPer {
+				// An affine map mod 10^8 with a unit multiplier: unique PINs.
+				p := (uint64(pinSeq)*7919 + 12345) % 100000000
+				pinSeq++
+				creds = append(creds, store.Credential{UserUID: us[i].UID, Type: store.CredPIN, Value: fmt.Sprintf("%08d", p)})
+			}
+		}
+		t0 = time.Now()
+		if err := s.BulkLoad(nil, creds); err != nil {
+			return err
+		}
+		credTime += time.Since(t0)
+		nCreds += len(creds)
+		fmt.Fprintf(os.Stderr, "%d users, %d credentials, %v\n", off+n, nCreds, time.Since(start).Round(time.Millisecond))
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("doordgen: %d users (%v), %d credentials (%v), total %v, %s %d MB\n",
+		nUsers, userTime.Round(time.Millisecond), nCreds, credTime.Round(time.Millisecond),
+		time.Since(start).Round(time.Millisecond), path, fi.Size()>>20)
+	return nil
+}
