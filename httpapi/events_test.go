@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -289,13 +291,17 @@ func TestEventsStreamLive(t *testing.T) {
 }
 
 // Resume with Last-Event-ID while events keep coming: the replay from the
-// log and the live feed meet without a gap or a duplicate. A subscriber
-// buffer of 2 makes the feed drop the stream over and over, so the
-// catch-up path runs many times too.
+// log and the live feed meet without a gap or a duplicate. In the second
+// run the feed drops the stream every 5 events (as the log drops a slow
+// subscriber), so the re-subscribe and catch-up path runs many times too.
 func TestEventsStreamResume(t *testing.T) {
-	for _, buf := range []int{1024, 2} {
-		t.Run(fmt.Sprint("buffer ", buf), func(t *testing.T) {
-			e, l := newEventsEnv(t, store.EventOptions{SubscriberBuffer: buf, MaxBatch: 3})
+	for _, dropEvery := range []int{0, 5} {
+		t.Run(fmt.Sprint("drop every ", dropEvery), func(t *testing.T) {
+			e, l := newEventsEnv(t, store.EventOptions{MaxBatch: 3})
+			src := &droppingSource{EventLog: l, n: dropEvery}
+			if dropEvery > 0 {
+				e.srv.SetEvents(src)
+			}
 			appendSample(l) // 1..6
 			s := openStream(t, e, "", "Last-Event-ID: 2")
 			const last = 600
@@ -310,9 +316,41 @@ func TestEventsStreamResume(t *testing.T) {
 					t.Fatalf("got seq %d, want %d", ev.Seq, want)
 				}
 			}
-			t.Logf("stream dropped as slow and caught up again %d times", l.Stats().SlowSubscribers)
+			if dropEvery > 0 && src.drops.Load() == 0 {
+				t.Error("the feed was never dropped")
+			}
 		})
 	}
+}
+
+// droppingSource closes each subscription's channel after n events.
+type droppingSource struct {
+	*store.EventLog
+	n     int
+	drops atomic.Int32
+}
+
+func (d *droppingSource) Subscribe() (<-chan store.Event, func()) {
+	in, cancel := d.EventLog.Subscribe()
+	out := make(chan store.Event, d.n)
+	stop := make(chan struct{})
+	go func() {
+		defer close(out)
+		for range d.n {
+			select {
+			case ev, ok := <-in:
+				if !ok {
+					return
+				}
+				out <- ev
+			case <-stop:
+				return
+			}
+		}
+		d.drops.Add(1)
+	}()
+	var once sync.Once
+	return out, func() { once.Do(func() { close(stop); cancel() }) }
 }
 
 func TestEventsStreamAfterAndFilter(t *testing.T) {
