@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"bufio"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -86,7 +89,26 @@ func TestStatusCodes(t *testing.T) {
 func TestBodyTooLargeIs413(t *testing.T) {
 	e := newEnv(t)
 	big := `{"name":"` + strings.Repeat("x", 70<<10) + `"}`
-	e.do("POST", "/api/v1/users", e.admin, big).want(413)
+	// A raw connection: the server answers 413 as soon as it has read the
+	// headers and closes, possibly while the body is still being sent, so
+	// a client that insists on finishing its write reports only the close.
+	c, err := e.ln.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		fmt.Fprintf(c, "POST /api/v1/users HTTP/1.1\r\nHost: doord\r\nAuthorization: Bearer %s\r\n"+
+			"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", e.admin, len(big), big)
+	}()
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 413 || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("status %d (%s), want 413 problem+json", res.StatusCode, res.Header.Get("Content-Type"))
+	}
 	// The server is still fine afterwards.
 	e.do("GET", "/api/v1/health", "", "").want(200)
 }

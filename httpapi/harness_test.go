@@ -26,6 +26,7 @@ type env struct {
 	admin string // admin token
 	cfg   Config
 	parts Parts
+	ln    *fasthttputil.InmemoryListener
 
 	mu  sync.Mutex
 	now time.Time
@@ -76,6 +77,7 @@ func (e *env) serve() {
 		ln.Close()
 	})
 	e.srv = srv
+	e.ln = ln
 	e.c = &fasthttp.Client{Dial: func(string) (net.Conn, error) { return ln.Dial() }, MaxConnsPerHost: 1024}
 }
 
