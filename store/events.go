@@ -168,8 +168,11 @@ func appendJSONString(b []byte, s string) []byte {
 
 // EventOptions configure OpenEventLog. Zero values take the defaults.
 type EventOptions struct {
-	// Capacity is how many events the ring keeps; 1,000,000 (about
-	// 150 MB of file with its indexes, see EVENTS_BENCHMARKS.part.md).
+	// Capacity is how many events the ring keeps; 1,000,000. An access
+	// event with a user takes about 290 bytes of pages with its postings
+	// (EVENTS_BENCHMARKS.part.md), so a full default ring is about 290 MB
+	// of the file: on 32-bit ARM (2 GB map) next to a million users,
+	// consider a smaller ring.
 	Capacity int
 	// QueueSize bounds the events waiting for the writer; 4096. When it
 	// is full, Append drops the oldest queued event.
@@ -544,6 +547,12 @@ func (l *EventLog) commit(tx *bolt.Tx, batch []Event) (evicted uint64, err error
 	b := tx.Bucket(bEvents)
 	b.FillPercent = 1 // keys only ever arrive at the right edge
 	idx := [3]*bolt.Bucket{tx.Bucket(bEventsByType), tx.Bucket(bEventsByDoor), tx.Bucket(bEventsByUser)}
+	for _, ib := range idx {
+		// Within one value's postings seqs only grow: new keys land at the
+		// right edge of that value's range, so a split page's left half
+		// is never filled again. Pack it (see appendOnly in store.go).
+		ib.FillPercent = 0.9
+	}
 	slab := make([]byte, 0, len(batch)*160)
 	for i := range batch {
 		seq, err := b.NextSequence()

@@ -69,6 +69,23 @@ func decodeEvent(seq uint64, b []byte) (Event, error) {
 	return ev, nil
 }
 
+// eventTime reads only the time of a stored event, so that a time filter
+// rejects records without decoding (and allocating) their strings.
+func eventTime(b []byte) (time.Time, bool) {
+	if len(b) == 0 || b[0] != eventCodecV1 {
+		return time.Time{}, false
+	}
+	sec, n := binary.Varint(b[1:])
+	if n <= 0 {
+		return time.Time{}, false
+	}
+	nsec, m := binary.Uvarint(b[1+n:])
+	if m <= 0 || nsec >= 1e9 {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, int64(nsec)), true
+}
+
 // appendPosting appends the index key Str(prefix+s) seq (the keys.Str
 // layout: uvarint length, bytes) without building the string.
 func appendPosting(b []byte, prefix, s string, seq uint64) []byte {

@@ -98,13 +98,22 @@ func (l *EventLog) Query(f EventFilter) ([]Event, uint64, error) {
 		// next forward (or finds the end) however small the budget.
 		budget := max(l.opt.ScanBudget, 2*len(streams)+1)
 		var kbuf [8]byte
-		load := func(seq uint64) (Event, error) {
+		timed := !f.From.IsZero() || !f.To.IsZero()
+		// load decodes the event at seq; ok is false when it is outside
+		// the time range (tested before decoding the strings).
+		load := func(seq uint64) (ev Event, ok bool, err error) {
 			binary.BigEndian.PutUint64(kbuf[:], seq)
 			v := events.Get(kbuf[:])
 			if v == nil {
-				return Event{}, fmt.Errorf("event %d: indexed but missing", seq)
+				return Event{}, false, fmt.Errorf("event %d: indexed but missing", seq)
 			}
-			return decodeEvent(seq, v)
+			if timed {
+				if at, good := eventTime(v); good && !f.timeOK(at) {
+					return Event{}, false, nil
+				}
+			}
+			ev, err = decodeEvent(seq, v)
+			return ev, err == nil && f.timeOK(ev.At), err
 		}
 		if f.Latest {
 			next = head
@@ -113,12 +122,12 @@ func (l *EventLog) Query(f EventFilter) ([]Event, uint64, error) {
 				if st != found {
 					break
 				}
-				ev, err := load(y)
+				ev, ok, err := load(y)
 				if err != nil {
 					return err
 				}
 				budget--
-				if f.timeOK(ev.At) {
+				if ok {
 					out = append(out, ev)
 				}
 				x = y
@@ -143,12 +152,12 @@ func (l *EventLog) Query(f EventFilter) ([]Event, uint64, error) {
 				next = y - 1
 				return nil
 			}
-			ev, err := load(y)
+			ev, ok, err := load(y)
 			if err != nil {
 				return err
 			}
 			budget--
-			if f.timeOK(ev.At) {
+			if ok {
 				out = append(out, ev)
 			}
 			x = y + 1
