@@ -409,23 +409,23 @@ func (e *Engine) policy(r *reader, x *index, c *credRec, u *userRec, mode DoorMo
 	if u.state != stActive {
 		return ReasonUserDisabled
 	}
-	n := now.UnixNano()
-	if n < u.validFrom || n > u.validTo || n < c.validFrom || n > c.validTo {
+	n := nowSecs(now)
+	if n < u.from || n > u.to || n < c.cFrom || n > c.cTo {
 		return ReasonOutsideValidity
 	}
 	if mode == DoorLockedDown && !u.security {
 		return ReasonDoorMode
 	}
-	if u.locks&r.door == 0 || c.locks&r.door == 0 {
+	if u.locks&r.door == 0 || c.cLocks&r.door == 0 {
 		return ReasonDoorNotPermitted
 	}
-	if u.sched|c.sched != 0 {
+	if u.sched|c.cSched != 0 {
 		w := wallOf(now, e.loc)
-		if !x.schedOpen(u.sched, &w) || !x.schedOpen(c.sched, &w) {
+		if !x.schedOpen(u.sched, &w) || !x.schedOpen(c.cSched, &w) {
 			return ReasonOutsideSchedule
 		}
 	}
-	if passes && c.maxPasses > 0 && c.left == 0 {
+	if passes && c.max > 0 && c.left == 0 {
 		return ReasonPassesUsedUp
 	}
 	return ReasonNone
@@ -460,7 +460,7 @@ func (e *Engine) first(r *reader, x *index, c *credRec, u *userRec, kind uint8, 
 		o.Kind = OutcomePending
 		return o
 	}
-	return e.grant(r, x, c.id, isPIN, key, c.maxPasses > 0, u.uid, isPIN, duress, o)
+	return e.grant(r, x, c.id, isPIN, key, c.max > 0, u.uid, isPIN, duress, o)
 }
 
 // next handles a later factor of a pending access.
@@ -483,7 +483,7 @@ func (e *Engine) next(r *reader, x *index, c *credRec, u *userRec, kind uint8, d
 	}
 	// The first factor's pass: re-read, it may have changed meanwhile.
 	fc, ok := x.lookup(pend.credPIN, pend.credKey)
-	limited := ok && fc.id == pend.credID && fc.maxPasses > 0
+	limited := ok && fc.id == pend.credID && fc.max > 0
 	return e.grant(r, x, pend.credID, pend.credPIN, pend.credKey, limited, u.uid, pend.credPIN || kind == fPIN, pend.duress, o)
 }
 

@@ -39,10 +39,8 @@ import (
 // recompile, not a walk over users.
 
 const (
-	shardBits     = 8
-	nShards       = 1 << shardBits
-	userChunkBits = 10
-	userChunkLen  = 1 << userChunkBits
+	shardBits = 8
+	nShards   = 1 << shardBits
 )
 
 // Factor bits: what a reader or a user requires.
@@ -60,27 +58,46 @@ const (
 	stArchived
 )
 
+// credRec is everything a decision reads about one credential, its
+// user's fields included (copied in by the writer whenever either
+// changes), so that a decision is one map access. Validity bounds are
+// seconds since 2000-01-01 UTC, inclusive (from rounded up, to rounded
+// down: never more permissive than the stored instant); 56 bytes.
 type credRec struct {
-	id        uint64
-	userUID   uint64
-	validFrom int64 // Unix ns, inclusive; MinInt64 = none
-	validTo   int64 // Unix ns, inclusive; MaxInt64 = none
-	user      uint32
-	sched     uint32 // schedule set, 0 = no restriction
-	maxPasses uint32
-	left      uint32
-	locks     uint8 // bit 0: lock 1, bit 1: lock 2
+	id      uint64
+	userUID uint64
+	cFrom   uint32 // 0 = none
+	cTo     uint32 // MaxUint32 = none
+	uFrom   uint32
+	uTo     uint32
+	cSched  uint32 // schedule set, 0 = no restriction
+	uSched  uint32
+	max     uint32
+	left    uint32
+	cLocks  uint8 // bit 0: lock 1, bit 1: lock 2
+	uLocks  uint8
+	state   uint8 // the user's; stAbsent when the user is not known
+	factors uint8 // the user's required factors (CustomAccess), 0 = none
+	sec     bool  // the user's Security
 }
 
+// userRec is the user as a decision sees it (a view of a credRec).
 type userRec struct {
-	uid       uint64
-	validFrom int64
-	validTo   int64
-	sched     uint32
-	state     uint8
-	locks     uint8
-	factors   uint8 // required factors (CustomAccess), 0 = none
-	security  bool
+	uid      uint64
+	from, to uint32
+	sched    uint32
+	state    uint8
+	locks    uint8
+	factors  uint8
+	security bool
+}
+
+// userW is the writer's copy of a user: what it copies into the user's
+// credentials, and the head of the list of those credentials.
+type userW struct {
+	u     userRec
+	first uint64 // first credential id of this user's list (credLoc.next)
+	refs  uint32 // credentials in the list
 }
 
 type credShard struct {
@@ -89,20 +106,16 @@ type credShard struct {
 	_  [32]byte // keep neighbouring shards' locks off one cache line
 }
 
-type userChunk struct {
-	mu   sync.RWMutex
-	recs [userChunkLen]userRec
-}
-
-// credLoc is where a credential id is indexed.
+// credLoc is where a credential id is indexed, and the next credential
+// of the same user.
 type credLoc struct {
-	key uint64
-	pin bool
+	key  uint64
+	next uint64
+	pin  bool
 }
 
 type index struct {
 	cards, pins [nShards]credShard
-	chunks      atomic.Pointer[[]*userChunk]
 	profiles    atomic.Pointer[map[uint64]*Schedule]
 	sets        atomic.Pointer[[]schedSet]
 
@@ -111,9 +124,8 @@ type index struct {
 	// Writer side, touched only under wmu (Apply, loading).
 	wmu      sync.Mutex
 	uidSlot  dense[uint32] // uid → slot+1
-	slotRefs []uint32      // credentials per slot
+	users    []userW       // by slot
 	freeSlot []uint32
-	nSlots   uint32
 	loc      dense[credLoc] // credential id → where it is indexed
 	setIDs   map[string]uint32
 	setKey   []byte
@@ -127,8 +139,6 @@ func newIndex() *index {
 		x.cards[i].m = map[uint64]credRec{}
 		x.pins[i].m = map[uint64]credRec{}
 	}
-	chunks := []*userChunk{}
-	x.chunks.Store(&chunks)
 	profiles := map[uint64]*Schedule{}
 	x.profiles.Store(&profiles)
 	sets := []schedSet{nil} // set 0: no restriction
@@ -154,18 +164,12 @@ func (x *index) lookup(pin bool, key uint64) (credRec, bool) {
 	return c, ok
 }
 
-// user reads the user of c: false when the slot no longer holds c's user.
+// user is c's user's fields; false when the user is not known.
 func (x *index) user(c *credRec) (userRec, bool) {
-	chunks := *x.chunks.Load()
-	i := int(c.user >> userChunkBits)
-	if i >= len(chunks) {
-		return userRec{}, false
-	}
-	ch := chunks[i]
-	ch.mu.RLock()
-	u := ch.recs[c.user&(userChunkLen-1)]
-	ch.mu.RUnlock()
-	return u, u.uid == c.userUID && u.state != stAbsent
+	return userRec{
+		uid: c.userUID, from: c.uFrom, to: c.uTo, sched: c.uSched,
+		state: c.state, locks: c.uLocks, factors: c.factors, security: c.sec,
+	}, c.state != stAbsent
 }
 
 // schedOpen reports whether schedule set id grants access at w. A profile
@@ -265,16 +269,32 @@ func (x *index) intern(ids []uint64) uint32 {
 	return id
 }
 
-func nanosOf(t time.Time, none int64) int64 {
-	switch {
-	case t.IsZero():
-		return none
-	case t.Year() < 1678:
-		return math.MinInt64
-	case t.Year() > 2261:
-		return math.MaxInt64
+// epoch2000 is 2000-01-01 UTC in Unix seconds: validity bounds are
+// uint32 seconds after it (until 2136).
+const epoch2000 = 946684800
+
+func fromSecs(t time.Time) uint32 {
+	if t.IsZero() {
+		return 0
 	}
-	return t.UnixNano()
+	s := t.Unix() - epoch2000
+	if t.Nanosecond() > 0 {
+		s++ // round up: not valid before the stored instant
+	}
+	return uint32(max(0, min(s, math.MaxUint32)))
+}
+
+func toSecs(t time.Time) uint32 {
+	if t.IsZero() {
+		return math.MaxUint32
+	}
+	return uint32(max(0, min(t.Unix()-epoch2000, math.MaxUint32-1)))
+}
+
+// nowSecs is now on the same scale; a clock before 2000 (a board without
+// a real-time clock before NTP) reads as 0, which any lower bound denies.
+func nowSecs(t time.Time) uint32 {
+	return uint32(max(0, min(t.Unix()-epoch2000, math.MaxUint32-1)))
 }
 
 func lockBits(l store.Locks) uint8 {
@@ -328,48 +348,50 @@ func (x *index) slotFor(uid uint64) uint32 {
 		slot = x.freeSlot[n-1]
 		x.freeSlot = x.freeSlot[:n-1]
 	} else {
-		slot = x.nSlots
-		x.nSlots++
-		x.slotRefs = append(x.slotRefs, 0)
-		chunks := *x.chunks.Load()
-		if int(slot>>userChunkBits) >= len(chunks) {
-			next := append(chunks, &userChunk{})
-			x.chunks.Store(&next)
-		}
+		slot = uint32(len(x.users))
+		x.users = append(x.users, userW{})
 	}
 	x.uidSlot.put(uid, slot+1)
-	x.writeUser(slot, userRec{uid: uid})
+	x.users[slot] = userW{u: userRec{uid: uid}}
 	return slot
 }
 
-// readUser is the writer's own unlocked read (it is the only writer).
-func (x *index) readUser(slot uint32) userRec {
-	return (*x.chunks.Load())[slot>>userChunkBits].recs[slot&(userChunkLen-1)]
-}
-
-func (x *index) writeUser(slot uint32, u userRec) {
-	ch := (*x.chunks.Load())[slot>>userChunkBits]
-	ch.mu.Lock()
-	ch.recs[slot&(userChunkLen-1)] = u
-	ch.mu.Unlock()
-}
-
 func (x *index) putUser(a *store.AccessUser) {
-	rec := userRec{
-		uid:       a.UID,
-		validFrom: nanosOf(a.ValidFrom, math.MinInt64),
-		validTo:   nanosOf(a.ValidTo, math.MaxInt64),
-		sched:     x.intern(a.TimeProfiles),
-		state:     stateOf(a.State),
-		locks:     lockBits(a.Locks),
-		factors:   factorBits(a.CustomAccess, a.AuthFactors),
-		security:  a.Security,
-	}
 	slot := x.slotFor(a.UID)
-	if x.readUser(slot).state == stAbsent {
+	w := &x.users[slot]
+	if w.u.state == stAbsent {
 		x.nUsers.Add(1)
 	}
-	x.writeUser(slot, rec)
+	w.u = userRec{
+		uid:      a.UID,
+		from:     fromSecs(a.ValidFrom),
+		to:       toSecs(a.ValidTo),
+		sched:    x.intern(a.TimeProfiles),
+		state:    stateOf(a.State),
+		locks:    lockBits(a.Locks),
+		factors:  factorBits(a.CustomAccess, a.AuthFactors),
+		security: a.Security,
+	}
+	x.propagate(w)
+}
+
+// propagate copies a user's fields into each of their credentials.
+func (x *index) propagate(w *userW) {
+	for id := w.first; id != 0; {
+		l, _ := x.loc.get(id)
+		sh := x.shard(l.pin, l.key)
+		sh.mu.Lock()
+		if c, ok := sh.m[l.key]; ok && c.id == id {
+			setUser(&c, &w.u)
+			sh.m[l.key] = c
+		}
+		sh.mu.Unlock()
+		id = l.next
+	}
+}
+
+func setUser(c *credRec, u *userRec) {
+	c.uFrom, c.uTo, c.uSched, c.state, c.uLocks, c.factors, c.sec = u.from, u.to, u.sched, u.state, u.locks, u.factors, u.security
 }
 
 func (x *index) removeUser(uid uint64) {
@@ -378,22 +400,57 @@ func (x *index) removeUser(uid uint64) {
 		return
 	}
 	slot := s - 1
-	if x.readUser(slot).state != stAbsent {
+	w := &x.users[slot]
+	if w.u.state != stAbsent {
 		x.nUsers.Add(-1)
 	}
-	x.writeUser(slot, userRec{uid: uid})
+	w.u = userRec{uid: uid}
+	x.propagate(w)
 	x.release(slot)
 }
 
 // release frees an absent user's slot once no credential refers to it.
 func (x *index) release(slot uint32) {
-	u := x.readUser(slot)
-	if u.state != stAbsent || x.slotRefs[slot] != 0 {
+	w := &x.users[slot]
+	if w.u.state != stAbsent || w.refs != 0 {
 		return
 	}
-	x.writeUser(slot, userRec{})
-	x.uidSlot.del(u.uid)
+	x.uidSlot.del(w.u.uid)
+	*w = userW{}
 	x.freeSlot = append(x.freeSlot, slot)
+}
+
+// link adds credential id to its user's list; unlink removes it.
+func (x *index) link(slot uint32, id uint64, l *credLoc) {
+	w := &x.users[slot]
+	l.next = w.first
+	w.first = id
+	w.refs++
+}
+
+func (x *index) unlink(uid, id uint64) {
+	s, ok := x.uidSlot.get(uid)
+	if !ok {
+		return
+	}
+	slot := s - 1
+	w := &x.users[slot]
+	l, _ := x.loc.get(id)
+	if w.first == id {
+		w.first = l.next
+	} else {
+		for prev := w.first; prev != 0; {
+			pl, _ := x.loc.get(prev)
+			if pl.next == id {
+				pl.next = l.next
+				x.loc.put(prev, pl)
+				break
+			}
+			prev = pl.next
+		}
+	}
+	w.refs--
+	x.release(slot)
 }
 
 // credKey is the index key of a credential value: a card's canonical
@@ -424,24 +481,29 @@ func credKey(t store.CredentialType, v string) (key uint64, pin, ok bool) {
 func (x *index) putCred(a *store.AccessCredential) {
 	key, pin, ok := credKey(a.Type, a.Value)
 	old, had := x.loc.get(a.ID)
-	if had && (!ok || old != (credLoc{key, pin})) {
-		x.removeCred(a.ID)
-		had = false
+	if had {
+		sh := x.shard(old.pin, old.key)
+		prev, found := sh.m[old.key] // the writer's own read: no lock needed
+		if !ok || old.key != key || old.pin != pin || !found || prev.userUID != a.UserUID {
+			x.removeCred(a.ID)
+			had = false
+		}
 	}
 	if !ok {
 		x.nSkipped.Add(1) // counted per write, not per credential: a gauge of oddities
 		return
 	}
-	slot := x.slotFor(a.UserUID)
 	sh := x.shard(pin, key)
-	if had {
-		if prev, ok := sh.m[key]; ok && prev.id == a.ID && prev.user != slot {
-			x.slotRefs[prev.user]--
-			defer x.release(prev.user)
-			x.slotRefs[slot]++
-		}
-	} else {
-		x.slotRefs[slot]++
+	if prev, ok := sh.m[key]; ok && prev.id != a.ID {
+		// Another id holds this value (the store forbids it; a feed
+		// replayed out of order could show it briefly): the newer wins.
+		x.removeCred(prev.id)
+	}
+	slot := x.slotFor(a.UserUID)
+	if !had {
+		l := credLoc{key: key, pin: pin}
+		x.link(slot, a.ID, &l)
+		x.loc.put(a.ID, l)
 		if pin {
 			x.nPINs.Add(1)
 		} else {
@@ -449,38 +511,24 @@ func (x *index) putCred(a *store.AccessCredential) {
 		}
 	}
 	rec := credRec{
-		id:        a.ID,
-		userUID:   a.UserUID,
-		validFrom: nanosOf(a.ValidFrom, math.MinInt64),
-		validTo:   nanosOf(a.ValidTo, math.MaxInt64),
-		user:      slot,
-		sched:     x.intern(a.TimeProfiles),
-		maxPasses: a.MaxPasses,
-		left:      a.PassesLeft,
-		locks:     lockBits(a.Locks),
+		id:      a.ID,
+		userUID: a.UserUID,
+		cFrom:   fromSecs(a.ValidFrom),
+		cTo:     toSecs(a.ValidTo),
+		cSched:  x.intern(a.TimeProfiles),
+		max:     a.MaxPasses,
+		left:    a.PassesLeft,
+		cLocks:  lockBits(a.Locks),
 	}
-	if rec.maxPasses == 0 {
+	if rec.max == 0 {
 		rec.left = 0
 	}
+	setUser(&rec, &x.users[slot].u)
 	sh.mu.Lock()
-	if prev, ok := sh.m[key]; ok && prev.id != a.ID {
-		// Another id holds this value (the store forbids it; a feed
-		// replayed out of order could show it briefly): the newer wins
-		// and the older is forgotten.
-		x.loc.del(prev.id)
-		x.slotRefs[prev.user]--
-		defer x.release(prev.user)
-		if pin {
-			x.nPINs.Add(-1)
-		} else {
-			x.nCards.Add(-1)
-		}
-	}
 	sh.m[key] = rec
 	sh.mu.Unlock()
-	x.loc.put(a.ID, credLoc{key, pin})
-	// A credential whose user is unknown keeps an absent slot: it is
-	// denied as unknown until the user arrives.
+	// A credential whose user is unknown has an absent user: it is denied
+	// as unknown until the user arrives (putUser copies the user in).
 }
 
 func (x *index) removeCred(id uint64) {
@@ -488,7 +536,6 @@ func (x *index) removeCred(id uint64) {
 	if !ok {
 		return
 	}
-	x.loc.del(id)
 	sh := x.shard(l.pin, l.key)
 	sh.mu.Lock()
 	c, ok := sh.m[l.key]
@@ -497,16 +544,15 @@ func (x *index) removeCred(id uint64) {
 		delete(sh.m, l.key)
 	}
 	sh.mu.Unlock()
-	if !ok {
-		return
+	if ok {
+		if l.pin {
+			x.nPINs.Add(-1)
+		} else {
+			x.nCards.Add(-1)
+		}
+		x.unlink(c.userUID, id)
 	}
-	if l.pin {
-		x.nPINs.Add(-1)
-	} else {
-		x.nCards.Add(-1)
-	}
-	x.slotRefs[c.user]--
-	x.release(c.user)
+	x.loc.del(id)
 }
 
 // dense maps mostly-sequential ids (the store hands out NextSequence

@@ -22,7 +22,7 @@ func dump(e *Engine) map[string]string {
 	out := map[string]string{}
 	userStr := func(u userRec) string {
 		return fmt.Sprintf("uid=%d st=%d vf=%d vt=%d sched=%v locks=%d f=%d sec=%v",
-			u.uid, u.state, u.validFrom, u.validTo, sets[u.sched], u.locks, u.factors, u.security)
+			u.uid, u.state, u.from, u.to, sets[u.sched], u.locks, u.factors, u.security)
 	}
 	for kind, shards := range map[string]*[nShards]credShard{"card": &x.cards, "pin": &x.pins} {
 		for i := range shards {
@@ -31,16 +31,14 @@ func dump(e *Engine) map[string]string {
 			for k, c := range sh.m {
 				u, ok := x.user(&c)
 				out[fmt.Sprintf("%s %d", kind, k)] = fmt.Sprintf("id=%d uid=%d vf=%d vt=%d max=%d left=%d locks=%d sched=%v user(%v)={%s}",
-					c.id, c.userUID, c.validFrom, c.validTo, c.maxPasses, c.left, c.locks, sets[c.sched], ok, userStr(u))
+					c.id, c.userUID, c.cFrom, c.cTo, c.max, c.left, c.cLocks, sets[c.cSched], ok, userStr(u))
 			}
 			sh.mu.RUnlock()
 		}
 	}
-	for _, ch := range *x.chunks.Load() {
-		for _, u := range ch.recs {
-			if u.state != stAbsent {
-				out[fmt.Sprintf("user %d", u.uid)] = userStr(u)
-			}
+	for _, w := range x.users {
+		if w.u.state != stAbsent {
+			out[fmt.Sprintf("user %d", w.u.uid)] = userStr(w.u)
 		}
 	}
 	for id, p := range *x.profiles.Load() {

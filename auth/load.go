@@ -30,7 +30,7 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 	defer x.wmu.Unlock()
 	seq, err = src.ScanAccess(store.AccessVisitor{
 		Sizes: func(users, creds int) {
-			x.slotRefs = make([]uint32, 0, users)
+			x.users = make([]userW, 0, users)
 			x.uidSlot.d = make([]uint32, 0, users+1)
 			x.loc.d = make([]credLoc, 0, creds+1)
 		},
