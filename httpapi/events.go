@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/doord/doord/store"
@@ -46,21 +45,13 @@ type EventSource interface {
 
 // eventSources holds each Server's event log until Server has a field of
 // its own for it; only SetEvents and eventSource touch it.
-var eventSources sync.Map // *Server → EventSource
-
 // SetEvents connects the server to the event log; until then the event
-// routes answer 503. Call it before Serve.
-func (s *Server) SetEvents(src EventSource) {
-	if src == nil {
-		eventSources.Delete(s)
-		return
-	}
-	eventSources.Store(s, src)
-}
+// routes answer 503. Call it before Serve (or pass Parts.Events to New).
+func (s *Server) SetEvents(src EventSource) { s.events = src }
 
 func (s *Server) eventSource() (EventSource, error) {
-	if v, ok := eventSources.Load(s); ok {
-		return v.(EventSource), nil
+	if s.events != nil {
+		return s.events, nil
 	}
 	return nil, errStatus(503, "the event log is not running")
 }

@@ -423,16 +423,12 @@ func TestEventsStreamHead(t *testing.T) {
 	}
 }
 
-// Browsers' EventSource sends Accept: text/event-stream. That needs the
-// one-line change in Server.serve (see acceptsEventStream); until it is
-// made, the request is a 406 and this test says so.
+// Browsers' EventSource sends Accept: text/event-stream; only the stream
+// route takes it.
 func TestEventsStreamAcceptHeader(t *testing.T) {
 	e, _ := newEventsEnv(t, store.EventOptions{})
-	r := e.do("HEAD", "/api/v1/events/stream", e.admin, "", "Accept: text/event-stream")
-	if r.status == 406 {
-		t.Skip("server.go does not consult acceptsEventStream yet")
-	}
-	r.want(200)
+	e.do("HEAD", "/api/v1/events/stream", e.admin, "", "Accept: text/event-stream").want(200)
+	e.do("GET", "/api/v1/events", e.admin, "", "Accept: text/event-stream").want(406)
 }
 
 func TestAcceptsEventStream(t *testing.T) {

@@ -52,6 +52,8 @@ func (s *Server) routes() {
 	h("POST", "/api/v1/operators/{id}/totp", accRead, s.enrolTOTP)
 	h("POST", "/api/v1/operators/{id}/totp/confirm", accRead, s.confirmTOTP)
 
+	s.eventRoutes(h)
+
 	if s.doors != nil {
 		h("GET", "/api/v1/doors", accRead, s.listDoors)
 		h("GET", "/api/v1/doors/{id}", accRead, s.getDoor)

@@ -90,6 +90,7 @@ type Server struct {
 	started  time.Time
 	sim      Simulator
 	doors    Doors
+	events   EventSource
 	throttle *loginThrottle
 	users    *userCache
 	debug    bool // request logging, decided once: it is on every request's path
@@ -104,8 +105,9 @@ type Server struct {
 // Parts are the optional runtime parts the API fronts. A nil part's routes
 // do not exist (404): no simulator on hardware, no doors without a board.
 type Parts struct {
-	Sim   Simulator
-	Doors Doors
+	Sim    Simulator
+	Doors  Doors
+	Events EventSource
 }
 
 // New builds the API over a store and the runtime parts.
@@ -115,7 +117,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
+	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
@@ -220,7 +222,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 		writeProblem(ctx, 405, "method "+string(ctx.Method())+" is not allowed here")
 		return
 	}
-	if !acceptsJSON(ctx.Request.Header.Peek("Accept")) {
+	if !acceptsJSON(ctx.Request.Header.Peek("Accept")) && !acceptsEventStream(ctx) {
 		// The problem body is JSON anyway: it is the only form we have, and a
 		// client that asked for something else still deserves a reason.
 		writeProblem(ctx, 406, "this API answers only application/json")

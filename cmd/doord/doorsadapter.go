@@ -1,0 +1,55 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/doord/doord/device"
+	"github.com/doord/doord/httpapi"
+)
+
+// doorsAdapter lets the API drive the door runtime without httpapi
+// importing device.
+type doorsAdapter struct{ rt *device.Runtime }
+
+func doorView(d device.DoorState) httpapi.DoorView {
+	alarms := d.Alarms
+	if alarms == nil {
+		alarms = []string{}
+	}
+	return httpapi.DoorView{ID: d.ID, Lock: int(d.Lock), Readers: d.Readers, Mode: d.Mode, Locked: d.Locked,
+		Open: d.Open, Alarms: alarms, UpdatedAt: d.UpdatedAt}
+}
+
+func (a doorsAdapter) List() []httpapi.DoorView {
+	ds := a.rt.Doors()
+	out := make([]httpapi.DoorView, len(ds))
+	for i, d := range ds {
+		out[i] = doorView(d)
+	}
+	return out
+}
+
+func (a doorsAdapter) Get(id string) (httpapi.DoorView, bool) {
+	d, ok := a.rt.Door(id)
+	if !ok {
+		return httpapi.DoorView{}, false
+	}
+	return doorView(d), true
+}
+
+func doorErr(err error) error {
+	if errors.Is(err, device.ErrUnknownDoor) {
+		return httpapi.ErrNoDoor
+	}
+	return err
+}
+
+func (a doorsAdapter) Open(id, by string) error { return doorErr(a.rt.Open(id, by)) }
+
+func (a doorsAdapter) SetMode(id, mode, by string) error {
+	m, err := device.ParseMode(mode)
+	if err != nil {
+		return err
+	}
+	return doorErr(a.rt.SetMode(id, m, by))
+}
