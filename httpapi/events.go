@@ -41,10 +41,9 @@ type EventSource interface {
 	Query(store.EventFilter) ([]store.Event, uint64, error)
 	Subscribe() (<-chan store.Event, func())
 	LastSeq() uint64
+	Append(store.Event)
 }
 
-// eventSources holds each Server's event log until Server has a field of
-// its own for it; only SetEvents and eventSource touch it.
 // SetEvents connects the server to the event log; until then the event
 // routes answer 503. Call it before Serve (or pass Parts.Events to New).
 func (s *Server) SetEvents(src EventSource) { s.events = src }

@@ -33,7 +33,6 @@ func newEventsEnv(t *testing.T, opt store.EventOptions) (*env, *store.EventLog) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() }) // before the server's shutdown: streams end
-	e.srv.eventRoutes(e.srv.rt.handle)
 	e.srv.SetEvents(l)
 	t.Cleanup(func() { e.srv.SetEvents(nil) })
 	return e, l
@@ -509,4 +508,26 @@ func TestEventsStreamKeepAlive(t *testing.T) {
 		close(done) // server shutdown
 		<-ended
 	})
+}
+
+func TestOperatorActionsAreAudited(t *testing.T) {
+	e, l := newEventsEnv(t, store.EventOptions{})
+	e.login("admin", adminPW)
+	e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"wrong"}`).want(401)
+	id := e.do("POST", "/api/v1/users", e.admin, `{"name":"A"}`).want(201).str("id")
+	e.do("POST", "/api/v1/users", e.admin, `{"name":5}`).want(422) // a failed write changes nothing
+	e.do("GET", "/api/v1/users/"+id, e.admin, "").want(200)       // reads are not changes
+	l.Flush()
+	evs, _, err := l.Query(store.EventFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range evs {
+		got = append(got, ev.Type+"|"+ev.Operator+"|"+ev.Detail)
+	}
+	want := []string{"operator_login|admin|", "operator_login_failed|admin|wrong password", "operator_change|admin|POST /api/v1/users"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

@@ -24,6 +24,7 @@ type route struct {
 type routeEntry struct {
 	h      handlerFunc
 	action access
+	audit  bool // a successful call is an operator_change event
 }
 
 type router struct {
@@ -34,11 +35,20 @@ func (rt *router) handle(method, pattern string, act access, h handlerFunc) {
 	segs := splitPath(pattern)
 	for _, r := range rt.routes {
 		if equalSegs(r.segs, segs) {
-			r.methods[method] = routeEntry{h, act}
+			r.methods[method] = routeEntry{h, act, audited(method, pattern)}
 			return
 		}
 	}
-	rt.routes = append(rt.routes, &route{segs: segs, methods: map[string]routeEntry{method: {h, act}}})
+	rt.routes = append(rt.routes, &route{segs: segs, methods: map[string]routeEntry{method: {h, act, audited(method, pattern)}}})
+}
+
+// audited says which routes change what doord manages: every write but
+// logging in and out (their own events) and the simulator.
+func audited(method, pattern string) bool {
+	if method == "GET" || method == "HEAD" {
+		return false
+	}
+	return !strings.HasPrefix(pattern, "/api/v1/session") && !strings.HasPrefix(pattern, "/api/v1/sim/")
 }
 
 func equalSegs(a, b []string) bool {

@@ -246,6 +246,17 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	}
 	if err := e.h(r); err != nil {
 		s.writeError(ctx, err)
+		return
+	}
+	if e.audit && r.op != nil {
+		s.audit(store.EventOperatorChange, r.op.username, method+" "+string(ctx.Path()))
+	}
+}
+
+// audit records an operator's action in the event log (never blocks).
+func (s *Server) audit(typ, operator, detail string) {
+	if s.events != nil {
+		s.events.Append(store.Event{Type: typ, Operator: operator, Detail: detail})
 	}
 }
 

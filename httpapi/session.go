@@ -222,6 +222,7 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 	if errors.Is(err, store.ErrNotFound) {
 		auth.DummyVerify(password) // same time as a real check: no username probing
 		s.throttle.fail(addr, now)
+		s.audit("operator_login_failed", username, "unknown operator")
 		s.log.Info("login failed", "username", username, "reason", "unknown operator", "remote", addr)
 		return nil, errBadLogin
 	}
@@ -257,6 +258,7 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 	}
 	if reason != "" {
 		s.throttle.fail(addr, now)
+		s.audit("operator_login_failed", username, reason)
 		var locked bool
 		op, _ = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
 			locked = s.cfg.Lockout.RecordFailure(o, now)
@@ -299,6 +301,7 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 		return nil, err
 	}
 	s.log.Info("login", "username", username, "role", op.Role)
+	s.audit(store.EventOperatorLogin, username, "")
 	return &op, nil
 }
 
