@@ -28,6 +28,7 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 	x := newIndex()
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	x.loading = true
 	seq, err = src.ScanAccess(store.AccessVisitor{
 		Sizes: func(users, creds int) {
 			x.users = make([]userW, 0, users)
@@ -55,6 +56,7 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 	x := newIndex()
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
+	x.loading = true
 	for i := range profiles {
 		s, _ := CompileProfile(&profiles[i])
 		(*x.profiles.Load())[profiles[i].ID] = s
@@ -71,6 +73,8 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 }
 
 func (e *Engine) swap(x *index, seq uint64) {
+	x.finishLoad()
+	x.loading = false
 	e.idx.Store(x)
 	e.seq.Store(seq)
 }
