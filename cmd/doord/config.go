@@ -34,6 +34,7 @@ type Config struct {
 	Login     LoginConfig     `toml:"login"`
 	Board     board.Config    `toml:"board"`
 	Access    AccessConfig    `toml:"access"`
+	Events    EventsConfig    `toml:"events"`
 	Doors     []DoorRuntime   `toml:"doors"`
 	Readers   []ReaderRuntime `toml:"readers"`
 }
@@ -48,6 +49,11 @@ type HTTPConfig struct {
 	MaxConnsPerIP int      `toml:"max_conns_per_ip"`
 	Concurrency   int      `toml:"concurrency"`
 	TokenTTL      duration `toml:"token_ttl"`
+}
+
+// EventsConfig sizes the event log ring.
+type EventsConfig struct {
+	Capacity int `toml:"capacity"` // events kept; the oldest are dropped beyond it; 1,000,000
 }
 
 // LoginConfig is the operator lockout policy (Appgate's defaults: 5
@@ -112,6 +118,9 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 0 || c.HTTP.MaxBodyBytes > 64<<20 {
 		errs = append(errs, "http.max_body_bytes: must be from 0 (default 1 MiB) to 67108864")
+	}
+	if c.Events.Capacity < 0 {
+		errs = append(errs, "events.capacity: must be 0 (default 1,000,000) or more")
 	}
 	if t := c.Login.LockoutThreshold; t != nil && *t < 0 {
 		errs = append(errs, "login.lockout_threshold: must be 0 (off) or more")

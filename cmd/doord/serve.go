@@ -14,6 +14,7 @@ import (
 
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
 	"github.com/doord/doord/store"
 )
@@ -59,17 +60,21 @@ func serveConfig(args []string, stderr io.Writer) (Config, error) {
 	return cfg, cfg.validate()
 }
 
-// daemon is one running doord: store, board, API.
+// daemon is one running doord: board, store, event log, access engine,
+// door runtime, API.
 type daemon struct {
-	log   *slog.Logger
-	st    *store.Store
-	brd   *board.Board
-	api   *httpapi.Server
-	ln    net.Listener
-	done  chan error
-	admin string // the generated first-start password, for tests
-
-	stopWatch chan struct{}
+	log    *slog.Logger
+	st     *store.Store
+	events *store.EventLog
+	brd    *board.Board
+	engine *auth.Engine
+	follow func() // stops the engine following the change feed
+	doors  *device.Runtime
+	passes *passWriter
+	api    *httpapi.Server
+	ln     net.Listener
+	done   chan error
+	admin  string // the generated first-start password, for tests
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -98,11 +103,20 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if err != nil {
 		return d, err
 	}
+	d.events, err = store.OpenEventLog(d.st, store.EventOptions{Capacity: cfg.Events.Capacity, Logger: log.With("part", "events")})
+	if err != nil {
+		return d, fmt.Errorf("event log: %w", err)
+	}
 	pw, err := bootstrapAdmin(d.st, cfg.Data, os.Getenv("DOORD_ADMIN_PASSWORD"))
 	if err != nil {
 		return d, err
 	}
 	d.admin = pw
+	if d.brd != nil {
+		if err := d.startDoors(cfg, log); err != nil {
+			return d, err
+		}
+	}
 	hc := httpapi.Config{
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, ReadTimeout: cfg.HTTP.ReadTimeout.Duration,
 		WriteTimeout: cfg.HTTP.WriteTimeout.Duration, IdleTimeout: cfg.HTTP.IdleTimeout.Duration,
@@ -120,16 +134,16 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if d.brd != nil && d.brd.Sim() != nil {
 		sim = simAdapter{d.brd.Sim()}
 	}
-	d.api = httpapi.New(d.st, hc, log.With("part", "http"), httpapi.Parts{Sim: sim})
+	parts := httpapi.Parts{Sim: sim, Events: d.events}
+	if d.doors != nil {
+		parts.Doors = doorsAdapter{d.doors}
+	}
+	d.api = httpapi.New(d.st, hc, log.With("part", "http"), parts)
 	d.ln, err = net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return d, fmt.Errorf("listen: %w", err)
 	}
 	go func() { d.done <- d.api.Serve(d.ln) }()
-	if d.brd != nil {
-		d.stopWatch = make(chan struct{})
-		go watchBoard(d.brd, log.With("part", "board"), d.stopWatch)
-	}
 	log.Info("doord started", "version", version, "listen", d.ln.Addr().String(), "data", cfg.Data,
 		"board", cfg.Board.Kind, "schema", d.st.SchemaVersion())
 	if pw != "" {
@@ -155,11 +169,51 @@ func (d *daemon) stop() error {
 	return errors.Join(errs...)
 }
 
+// startDoors loads the access engine from the store, has it follow the
+// change feed, and starts the door runtime on the board.
+func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
+	ec, err := engineConfig(cfg)
+	if err != nil {
+		return err
+	}
+	dc, err := deviceConfig(cfg, log.With("part", "doors"))
+	if err != nil {
+		return fmt.Errorf("doors: %w", err)
+	}
+	t0 := time.Now()
+	d.engine = auth.NewEngine(ec)
+	if d.follow, err = d.engine.Follow(d.st); err != nil {
+		return err
+	}
+	st := d.engine.Stats(time.Now())
+	log.Info("access engine loaded", "users", st.Users, "cards", st.Cards, "pins", st.PINs, "took", time.Since(t0).Round(time.Millisecond))
+	d.passes = newPassWriter(d.st, log.With("part", "passes"))
+	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.passes)
+	if err != nil {
+		return fmt.Errorf("doors: %w", err)
+	}
+	return nil
+}
+
+// closeAll stops what is running in the reverse order of start: doors
+// locked first, the disk last.
 func (d *daemon) closeAll() error {
 	var errs []error
-	if d.stopWatch != nil {
-		close(d.stopWatch)
-		d.stopWatch = nil
+	if d.doors != nil {
+		errs = append(errs, d.doors.Close())
+		d.doors = nil
+	}
+	if d.passes != nil {
+		d.passes.close()
+		d.passes = nil
+	}
+	if d.follow != nil {
+		d.follow()
+		d.follow = nil
+	}
+	if d.events != nil {
+		errs = append(errs, d.events.Close())
+		d.events = nil
 	}
 	if d.brd != nil {
 		errs = append(errs, d.brd.Close())

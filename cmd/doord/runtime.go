@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/device"
+	"github.com/doord/doord/store"
+)
+
+// engineConfig turns [access] and [[readers]]/[[doors]] into the access
+// engine's configuration.
+func engineConfig(cfg Config) (auth.EngineConfig, error) {
+	ec := auth.EngineConfig{Location: time.Local}
+	if cfg.Access.TimeZone != "" {
+		loc, err := time.LoadLocation(cfg.Access.TimeZone)
+		if err != nil {
+			return ec, fmt.Errorf("access.timezone: %w", err)
+		}
+		ec.Location = loc
+	}
+	if t := *cfg.Access.LockoutThreshold; t == 0 {
+		ec.ReaderLockout.Off, ec.PINLockout.Off = true, true
+	} else {
+		ec.ReaderLockout = auth.LockoutConfig{Threshold: t, Duration: cfg.Access.LockoutDuration.Duration}
+		ec.PINLockout = ec.ReaderLockout
+	}
+	if cfg.Access.Duress == "last_digit_plus_one" {
+		ec.DuressOffset = 1
+	}
+	lockOf := map[string]uint8{}
+	for _, d := range cfg.Doors {
+		for _, r := range d.Readers {
+			lockOf[r] = uint8(d.Lock)
+		}
+	}
+	for _, r := range cfg.Readers {
+		ec.Readers = append(ec.Readers, auth.ReaderConfig{
+			ID: r.ID, Lock: lockOf[r.ID], Mode: readerMode(r.Mode),
+			PINTimeout: cfg.Access.PINTimeout.Duration, FactorTimeout: cfg.Access.FactorTimeout.Duration,
+		})
+	}
+	return ec, nil
+}
+
+func readerMode(s string) auth.ReaderMode {
+	switch s {
+	case "card":
+		return auth.ModeCard
+	case "pin":
+		return auth.ModePIN
+	case "card_and_pin":
+		return auth.ModeCardAndPIN
+	}
+	return auth.ModeCardOrPIN
+}
+
+func deviceConfig(cfg Config, log *slog.Logger) (device.Config, error) {
+	dc := device.Config{Log: log}
+	for _, d := range cfg.Doors {
+		mode, err := device.ParseMode(d.Mode)
+		if err != nil {
+			return dc, fmt.Errorf("doors[id=%q].mode: %w", d.ID, err)
+		}
+		dc.Doors = append(dc.Doors, device.DoorConfig{
+			ID: d.ID, Lock: uint8(d.Lock), Readers: d.Readers,
+			UnlockTime: d.UnlockTime.Duration, ExtendedUnlockTime: d.ExtendedUnlockTime.Duration,
+			HeldOpenTime: d.HeldOpenTime.Duration, PreAlarmTime: d.PreAlarmTime.Duration,
+			REXUnlocks: *d.REXUnlocks, RelockOnClose: *d.RelockOnClose, Mode: mode,
+		})
+	}
+	return dc, dc.Validate()
+}
+
+// eventSink feeds the door runtime's events into the event log; Append
+// never blocks, so neither does the door.
+type eventSink struct{ log *store.EventLog }
+
+func (s eventSink) Emit(ev device.Event) {
+	s.log.Append(store.Event{
+		At: ev.At, Type: ev.Type, Door: ev.Door, Reader: ev.Reader, UserUID: ev.UserUID,
+		CredentialType: ev.CredentialType, Reason: ev.Reason, Detail: ev.Detail, Operator: ev.Operator,
+	})
+}
+
+// passWriter persists pass countdowns off the door path: the engine has
+// already counted the pass in memory; this makes it durable.
+type passWriter struct {
+	ch   chan uint64
+	done chan struct{}
+	log  *slog.Logger
+}
+
+func newPassWriter(st *store.Store, log *slog.Logger) *passWriter {
+	w := &passWriter{ch: make(chan uint64, 4096), done: make(chan struct{}), log: log}
+	go func() {
+		defer close(w.done)
+		for id := range w.ch {
+			if _, err := st.UsePass(id); err != nil {
+				log.Error("recording a used pass failed", "credential", id, "err", err)
+			}
+		}
+	}()
+	return w
+}
+
+// UsePass never blocks the door: if the queue is full (the disk has been
+// stalled for thousands of grants) the pass is logged as lost.
+func (w *passWriter) UsePass(id uint64) {
+	select {
+	case w.ch <- id:
+	default:
+		w.log.Error("pass countdown queue full; a used pass was not recorded", "credential", id)
+	}
+}
+
+func (w *passWriter) close() {
+	close(w.ch)
+	<-w.done
+}
