@@ -64,7 +64,7 @@ func TestEndToEndOnTheSimulatedBoard(t *testing.T) {
 	swipe := post("/api/v1/sim/readers/1/card", `{"facility":123,"card":4567}`, 200)
 	edge, _ := time.Parse(time.RFC3339Nano, swipe["last_edge_at"].(string))
 	g := waitEvent("access_granted", func(ev store.Event) bool { return ev.Type == "access_granted" })
-	if g.Door != "1" || g.Reader != "1" || g.UserUID != uid || g.CredentialType != "card" {
+	if g.Door != "1" || g.Reader != "1" || g.UserUID != uid || g.UserID != u["id"] || g.CredentialType != "card" {
 		t.Fatalf("grant event %+v", g)
 	}
 	var on, off time.Time

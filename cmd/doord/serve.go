@@ -71,6 +71,7 @@ type daemon struct {
 	follow func() // stops the engine following the change feed
 	doors  *device.Runtime
 	passes *passWriter
+	sink   *eventSink
 	api    *httpapi.Server
 	ln     net.Listener
 	done   chan error
@@ -188,7 +189,8 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	st := d.engine.Stats(time.Now())
 	log.Info("access engine loaded", "users", st.Users, "cards", st.Cards, "pins", st.PINs, "took", time.Since(t0).Round(time.Millisecond))
 	d.passes = newPassWriter(d.st, log.With("part", "passes"))
-	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.passes)
+	d.sink = newEventSink(d.st, d.events)
+	d.doors, err = device.New(dc, d.brd, d.engine, d.sink, d.passes)
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
@@ -206,6 +208,10 @@ func (d *daemon) closeAll() error {
 	if d.passes != nil {
 		d.passes.close()
 		d.passes = nil
+	}
+	if d.sink != nil {
+		d.sink.close()
+		d.sink = nil
 	}
 	if d.follow != nil {
 		d.follow()
