@@ -92,7 +92,7 @@ func benchEngine(b *testing.B) {
 				u.State = store.StateDisabled
 			}
 			x.putUser(&u)
-			v := uint64(i+1)>>16 + 1<<16 | uint64(i+1)&0xffff
+			v := (uint64(i+1)>>16+1)<<16 | uint64(i+1)&0xffff // unique 34-bit payloads, as cmd/doordgen
 			c := store.AccessCredential{ID: uint64(2*i + 1), UserUID: u.UID, Type: store.CredCard, Value: strconv.FormatUint(v, 10), Locks: store.LocksBoth}
 			x.putCred(&c)
 			p := store.AccessCredential{ID: uint64(2*i + 2), UserUID: u.UID, Type: store.CredPIN, Value: fmt.Sprintf("%08d", (uint64(i)*7919+12345)%100000000), Locks: store.LocksBoth}
@@ -270,6 +270,7 @@ func BenchmarkColdStart(b *testing.B) {
 		b.ReportMetric(float64(creds), "creds")
 		b.ReportMetric(float64(rssKB())/1024, "RSS-MB") // includes the store's mapped pages
 		s.Close()
+		s = nil
 		b.ReportMetric(float64(heap()-before)/float64(creds), "B/cred") // the index alone
 		runtime.KeepAlive(e)
 	}

@@ -103,16 +103,29 @@ type userW struct {
 
 type credShard struct {
 	mu sync.RWMutex
-	m  map[uint64]credRec
-	_  [32]byte // keep neighbouring shards' locks off one cache line
+	t  credTable
+	_  [16]byte // keep neighbouring shards' locks off one cache line
 }
 
 // credLoc is where a credential id is indexed, and the next credential
 // of the same user.
 type credLoc struct {
-	key  uint64
+	kp   uint64 // the key, with pinBit set for a PIN
 	next uint64
-	pin  bool
+}
+
+// pinBit marks a PIN in credLoc.kp; card values of 2^63 and above are not
+// indexed (no Wiegand format in use comes near 63 bits).
+const pinBit = 1 << 63
+
+func (l credLoc) key() uint64 { return l.kp &^ pinBit }
+func (l credLoc) pin() bool   { return l.kp&pinBit != 0 }
+
+func locOf(key uint64, pin bool) credLoc {
+	if pin {
+		key |= pinBit
+	}
+	return credLoc{kp: key}
 }
 
 type index struct {
@@ -144,10 +157,6 @@ type schedSet []uint64 // sorted profile ids
 
 func newIndex() *index {
 	x := &index{setIDs: map[string]uint32{}}
-	for i := range x.cards {
-		x.cards[i].m = map[uint64]credRec{}
-		x.pins[i].m = map[uint64]credRec{}
-	}
 	profiles := map[uint64]*Schedule{}
 	x.profiles.Store(&profiles)
 	sets := []schedSet{nil} // set 0: no restriction
@@ -168,7 +177,7 @@ func (x *index) shard(pin bool, key uint64) *credShard {
 func (x *index) lookup(pin bool, key uint64) (credRec, bool) {
 	sh := x.shard(pin, key)
 	sh.mu.RLock()
-	c, ok := sh.m[key]
+	c, ok := sh.t.get(key)
 	sh.mu.RUnlock()
 	return c, ok
 }
@@ -202,12 +211,12 @@ func (x *index) spend(pin bool, key, id uint64) bool {
 	sh := x.shard(pin, key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	c, ok := sh.m[key]
+	c, ok := sh.t.get(key)
 	if !ok || c.id != id || c.left == 0 {
 		return false
 	}
 	c.left--
-	sh.m[key] = c
+	sh.t.set(key, c)
 	return true
 }
 
@@ -388,11 +397,11 @@ func (x *index) putUser(a *store.AccessUser) {
 func (x *index) propagate(w *userW) {
 	for id := w.first; id != 0; {
 		l, _ := x.loc.get(id)
-		sh := x.shard(l.pin, l.key)
+		sh := x.shard(l.pin(), l.key())
 		sh.mu.Lock()
-		if c, ok := sh.m[l.key]; ok && c.id == id {
+		if c, ok := sh.t.get(l.key()); ok && c.id == id {
 			setUser(&c, &w.u)
-			sh.m[l.key] = c
+			sh.t.set(l.key(), c)
 		}
 		sh.mu.Unlock()
 		id = l.next
@@ -470,7 +479,7 @@ func credKey(t store.CredentialType, v string) (key uint64, pin, ok bool) {
 	switch t {
 	case store.CredCard:
 		n, err := strconv.ParseUint(v, 10, 64)
-		return n, false, err == nil && n != 0
+		return n, false, err == nil && n != 0 && n < pinBit
 	case store.CredPIN:
 		if len(v) < 1 || len(v) > MaxPINDigits {
 			return 0, true, false
@@ -491,9 +500,9 @@ func (x *index) putCred(a *store.AccessCredential) {
 	key, pin, ok := credKey(a.Type, a.Value)
 	old, had := x.loc.get(a.ID)
 	if had {
-		sh := x.shard(old.pin, old.key)
-		prev, found := sh.m[old.key] // the writer's own read: no lock needed
-		if !ok || old.key != key || old.pin != pin || !found || prev.userUID != a.UserUID {
+		sh := x.shard(old.pin(), old.key())
+		prev, found := sh.t.get(old.key()) // the writer's own read: no lock needed
+		if !ok || old != locOf(key, pin) || !found || prev.userUID != a.UserUID {
 			x.removeCred(a.ID)
 			had = false
 		}
@@ -507,13 +516,13 @@ func (x *index) putCred(a *store.AccessCredential) {
 	// out of order could show it briefly): the newer wins. A load reads a
 	// consistent snapshot, whose values are unique, and skips the check.
 	if !x.loading {
-		if prev, ok := sh.m[key]; ok && prev.id != a.ID {
+		if prev, ok := sh.t.get(key); ok && prev.id != a.ID {
 			x.removeCred(prev.id)
 		}
 	}
 	slot := x.slotFor(a.UserUID)
 	if !had {
-		l := credLoc{key: key, pin: pin}
+		l := locOf(key, pin)
 		x.link(slot, a.ID, &l)
 		x.loc.put(a.ID, l)
 		if pin {
@@ -550,7 +559,7 @@ func (x *index) putCred(a *store.AccessCredential) {
 		return
 	}
 	sh.mu.Lock()
-	sh.m[key] = rec
+	sh.t.set(key, rec)
 	sh.mu.Unlock()
 	// A credential whose user is unknown has an absent user: it is denied
 	// as unknown until the user arrives (putUser copies the user in).
@@ -575,19 +584,17 @@ func (x *index) finishLoad() {
 				}
 				pin, s := i/nShards, i%nShards
 				recs := b[pin][s]
-				// No size hint: a hinted map rounds its table count up to
-				// a power of two (half empty at 4,000 entries a shard);
-				// grown by splits it ends ~70% full.
-				m := make(map[uint64]credRec)
+				var t credTable
+				t.resize(len(recs), loadLoad)
 				for _, kr := range recs {
-					m[kr.key] = kr.rec
+					t.set(kr.key, kr.rec)
+				}
+				if pin == 1 {
+					x.pins[s].t = t
+				} else {
+					x.cards[s].t = t
 				}
 				b[pin][s] = nil
-				if pin == 1 {
-					x.pins[s].m = m
-				} else {
-					x.cards[s].m = m
-				}
 			}
 		})
 	}
@@ -599,16 +606,16 @@ func (x *index) removeCred(id uint64) {
 	if !ok {
 		return
 	}
-	sh := x.shard(l.pin, l.key)
+	sh := x.shard(l.pin(), l.key())
 	sh.mu.Lock()
-	c, ok := sh.m[l.key]
+	c, ok := sh.t.get(l.key())
 	ok = ok && c.id == id
 	if ok {
-		delete(sh.m, l.key)
+		sh.t.del(l.key())
 	}
 	sh.mu.Unlock()
 	if ok {
-		if l.pin {
+		if l.pin() {
 			x.nPINs.Add(-1)
 		} else {
 			x.nCards.Add(-1)

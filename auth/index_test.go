@@ -28,11 +28,11 @@ func dump(e *Engine) map[string]string {
 		for i := range shards {
 			sh := &shards[i]
 			sh.mu.RLock()
-			for k, c := range sh.m {
+			sh.t.each(func(k uint64, c credRec) {
 				u, ok := x.user(&c)
 				out[fmt.Sprintf("%s %d", kind, k)] = fmt.Sprintf("id=%d uid=%d vf=%d vt=%d max=%d left=%d locks=%d sched=%v user(%v)={%s}",
 					c.id, c.userUID, c.cFrom, c.cTo, c.max, c.left, c.cLocks, sets[c.cSched], ok, userStr(u))
-			}
+			})
 			sh.mu.RUnlock()
 		}
 	}
