@@ -460,6 +460,7 @@ func (e *Engine) first(r *reader, x *index, c *credRec, u *userRec, kind uint8, 
 		o.Kind = OutcomePending
 		return o
 	}
+	o.ExtendedOpen = u.extended
 	return e.grant(r, x, c.id, isPIN, key, c.max > 0, u.uid, isPIN, duress, o)
 }
 
@@ -484,6 +485,7 @@ func (e *Engine) next(r *reader, x *index, c *credRec, u *userRec, kind uint8, d
 	// The first factor's pass: re-read, it may have changed meanwhile.
 	fc, ok := x.lookup(pend.credPIN, pend.credKey)
 	limited := ok && fc.id == pend.credID && fc.max > 0
+	o.ExtendedOpen = u.extended
 	return e.grant(r, x, pend.credID, pend.credPIN, pend.credKey, limited, u.uid, pend.credPIN || kind == fPIN, pend.duress, o)
 }
 

@@ -532,3 +532,23 @@ func mustZone(t testing.TB, name string) *time.Location {
 	}
 	return loc
 }
+
+// A user's extended-unlock option reaches the door runtime with the grant,
+// follows the user's edits, and holds for card-then-PIN grants too.
+func TestExtendedOpen(t *testing.T) {
+	e := newTestEngine(t, EngineConfig{})
+	f := testFixture()
+	o := e.Present("any", cardP(1001), wed10)
+	if o.Kind != OutcomeGranted || o.ExtendedOpen {
+		t.Fatalf("alice before: %+v, want a plain grant", o)
+	}
+	alice := f.users[uAlice-1]
+	alice.ExtendedOpen = true
+	e.Apply([]store.Change{{Seq: 1, Kind: store.KindUser, ID: uAlice, User: &alice}})
+	if o := e.Present("any", cardP(1001), wed10); o.Kind != OutcomeGranted || !o.ExtendedOpen {
+		t.Fatalf("alice with extended_unlock: %+v, want ExtendedOpen", o)
+	}
+	if o := typeKeys(e, "pin", "1234#", wed10); o.Kind != OutcomeGranted || !o.ExtendedOpen {
+		t.Fatalf("alice's PIN with extended_unlock: %+v, want ExtendedOpen", o)
+	}
+}

@@ -80,6 +80,7 @@ type credRec struct {
 	state   uint8 // the user's; stAbsent when the user is not known
 	factors uint8 // the user's required factors (CustomAccess), 0 = none
 	sec     bool  // the user's Security
+	ext     bool  // the user's ExtendedOpen
 }
 
 // userRec is the user as a decision sees it (a view of a credRec).
@@ -91,6 +92,7 @@ type userRec struct {
 	locks    uint8
 	factors  uint8
 	security bool
+	extended bool
 }
 
 // userW is the writer's copy of a user: what it copies into the user's
@@ -186,7 +188,7 @@ func (x *index) lookup(pin bool, key uint64) (credRec, bool) {
 func (x *index) user(c *credRec) (userRec, bool) {
 	return userRec{
 		uid: c.userUID, from: c.uFrom, to: c.uTo, sched: c.uSched,
-		state: c.state, locks: c.uLocks, factors: c.factors, security: c.sec,
+		state: c.state, locks: c.uLocks, factors: c.factors, security: c.sec, extended: c.ext,
 	}, c.state != stAbsent
 }
 
@@ -389,6 +391,7 @@ func (x *index) putUser(a *store.AccessUser) {
 		locks:    lockBits(a.Locks),
 		factors:  factorBits(a.CustomAccess, a.AuthFactors),
 		security: a.Security,
+		extended: a.ExtendedOpen,
 	}
 	x.propagate(w)
 }
@@ -409,7 +412,7 @@ func (x *index) propagate(w *userW) {
 }
 
 func setUser(c *credRec, u *userRec) {
-	c.uFrom, c.uTo, c.uSched, c.state, c.uLocks, c.factors, c.sec = u.from, u.to, u.sched, u.state, u.locks, u.factors, u.security
+	c.uFrom, c.uTo, c.uSched, c.state, c.uLocks, c.factors, c.sec, c.ext = u.from, u.to, u.sched, u.state, u.locks, u.factors, u.security, u.extended
 }
 
 func (x *index) removeUser(uid uint64) {

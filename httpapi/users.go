@@ -121,6 +121,7 @@ func applyUser(o *object, u *store.User, mode userMode) {
 	}
 	o.boolean("custom_access", &u.CustomAccess)
 	o.boolean("security", &u.Security)
+	o.boolean("extended_unlock", &u.ExtendedOpen)
 
 	// Cross-field rules, checked on the result so PATCH sees the whole user.
 	if strings.TrimSpace(u.Name) == "" {

@@ -15,14 +15,14 @@ func TestUserLifecycle(t *testing.T) {
 		"email": "ada@example.com", "phone": "+44 20 7946 0000", "state": "active",
 		"valid_from": "2026-01-01T00:00:00Z", "valid_to": "2027-01-01T00:00:00Z",
 		"locks": "1", "auth_factors": ["card", "pin"], "custom_access": true, "security": true,
-		"unknown_field": "ignored"}`).want(201)
+		"extended_unlock": true, "unknown_field": "ignored"}`).want(201)
 	u := r.json()
 	id := u["id"].(string)
 	if r.hdr["Location"] != "/api/v1/users/"+id {
 		t.Fatalf("Location = %q", r.hdr["Location"])
 	}
 	for k, want := range map[string]any{"name": "Ada Lovelace", "locks": "1", "state": "active",
-		"custom_access": true, "security": true, "duplicate_name": false, "created_by": "admin"} {
+		"custom_access": true, "security": true, "extended_unlock": true, "duplicate_name": false, "created_by": "admin"} {
 		if u[k] != want {
 			t.Errorf("%s = %v, want %v", k, u[k], want)
 		}

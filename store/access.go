@@ -39,6 +39,7 @@ type AccessUser struct {
 	AuthFactors  []string
 	CustomAccess bool
 	Security     bool
+	ExtendedOpen bool
 }
 
 // AccessCredential is the part of a credential the access decision reads.
@@ -60,6 +61,7 @@ func UserAccess(u *User) AccessUser {
 	a := AccessUser{
 		UID: u.UID, State: u.State, Locks: u.Locks, TimeProfiles: u.TimeProfiles,
 		AuthFactors: u.AuthFactors, CustomAccess: u.CustomAccess, Security: u.Security,
+		ExtendedOpen: u.ExtendedOpen,
 	}
 	if u.ValidFrom != nil {
 		a.ValidFrom = *u.ValidFrom
@@ -274,6 +276,8 @@ func scanUser(data []byte, u *AccessUser) bool {
 			return s.boolean(&u.CustomAccess)
 		case "sec":
 			return s.boolean(&u.Security)
+		case "xo":
+			return s.boolean(&u.ExtendedOpen)
 		default:
 			return s.skip()
 		}

@@ -28,7 +28,7 @@ func TestScanAccessMatchesDecode(t *testing.T) {
 			Name: pick() + fmt.Sprint(i), Info: pick(), Notes: pick(), Email: pick(),
 			Tags:       []string{pick() + "t"},
 			Properties: map[string]string{"k" + pick(): pick(), "x": "{[\"]}"},
-			Security:   rng.IntN(2) == 0, CustomAccess: rng.IntN(3) == 0,
+			Security:   rng.IntN(2) == 0, CustomAccess: rng.IntN(3) == 0, ExtendedOpen: rng.IntN(2) == 0,
 		}
 		switch rng.IntN(4) {
 		case 0:

@@ -43,6 +43,7 @@ type userRec struct {
 	AuthFactors  []string          `json:"af,omitempty"`
 	CustomAccess bool              `json:"c,omitempty"`
 	Security     bool              `json:"sec,omitempty"`
+	ExtendedOpen bool              `json:"xo,omitempty"`
 	CreatedAt    int64             `json:"ca,omitempty"`
 	CreatedBy    string            `json:"cb,omitempty"`
 	UpdatedAt    int64             `json:"ua,omitempty"`
@@ -112,7 +113,7 @@ func encodeUser(u *User) ([]byte, error) {
 		Email: u.Email, Phone: u.Phone, State: omitDefault(u.State, StateActive),
 		ValidFrom: u.ValidFrom, ValidTo: u.ValidTo, Locks: omitDefault(u.Locks, LocksBoth),
 		TimeProfiles: u.TimeProfiles, Apartments: u.Apartments, AuthFactors: u.AuthFactors,
-		CustomAccess: u.CustomAccess, Security: u.Security,
+		CustomAccess: u.CustomAccess, Security: u.Security, ExtendedOpen: u.ExtendedOpen,
 		CreatedAt: nanos(u.CreatedAt), CreatedBy: u.CreatedBy,
 		UpdatedAt: updated(u.CreatedAt, u.UpdatedAt), UpdatedBy: omitDefault(u.UpdatedBy, u.CreatedBy),
 	})
@@ -130,7 +131,7 @@ func decodeUser(uid uint64, data []byte) (User, error) {
 		Email: r.Email, Phone: r.Phone, State: orDefault(r.State, StateActive),
 		ValidFrom: r.ValidFrom, ValidTo: r.ValidTo, Locks: orDefault(r.Locks, LocksBoth),
 		TimeProfiles: r.TimeProfiles, Apartments: r.Apartments, AuthFactors: r.AuthFactors,
-		CustomAccess: r.CustomAccess, Security: r.Security,
+		CustomAccess: r.CustomAccess, Security: r.Security, ExtendedOpen: r.ExtendedOpen,
 		CreatedAt: created, CreatedBy: r.CreatedBy,
 		UpdatedAt: orDefault(fromNanos(r.UpdatedAt), created), UpdatedBy: orDefault(r.UpdatedBy, r.CreatedBy),
 	}, nil

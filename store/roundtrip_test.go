@@ -27,7 +27,7 @@ func TestRecordsRoundTripEveryField(t *testing.T) {
 		Properties: map[string]string{"floor": "3", "desk": "B"}, Email: "g@example.org", Phone: "+1 555",
 		State: store.StateDisabled, ValidFrom: &from, ValidTo: &to, Locks: store.LocksSecond,
 		TimeProfiles: []uint64{tp.ID}, Apartments: []uint64{apt.ID}, AuthFactors: []string{"card", "pin"},
-		CustomAccess: true, Security: true,
+		CustomAccess: true, Security: true, ExtendedOpen: true,
 	}
 	if _, err := s.CreateUser(&u, "admin"); err != nil {
 		t.Fatal(err)

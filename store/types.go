@@ -45,7 +45,8 @@ type User struct {
 	Apartments   []uint64          `json:"apartments,omitempty"`
 	AuthFactors  []string          `json:"auth_factors,omitempty"` // credential types that must all be presented when CustomAccess
 	CustomAccess bool              `json:"custom_access"`
-	Security     bool              `json:"security"` // may pass locked-down doors
+	Security     bool              `json:"security"`        // may pass locked-down doors
+	ExtendedOpen bool              `json:"extended_unlock"` // doors stay unlocked for their extended_unlock_time (e.g. wheelchair users)
 	CreatedAt    time.Time         `json:"created_at"`
 	CreatedBy    string            `json:"created_by,omitempty"`
 	UpdatedAt    time.Time         `json:"updated_at"`
