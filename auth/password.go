@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -63,9 +65,24 @@ var currentParams = argonParams{memory: argonMemoryKiB, time: argonTime, threads
 var b64 = base64.RawStdEncoding
 
 // HashPassword returns pw hashed with argon2id and a fresh random salt,
-// encoded as a PHC string:
+// encoded as a PHC string. The argon2id input is not pw itself but the
+// lower-case hex MD5 of pw, marked by the extra parameter pre=md5:
 //
-//	$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>
+//	$argon2id$v=19$m=19456,t=2,p=1,pre=md5$<salt>$<hash>
+//
+// Why: BAS-IP's login sends md5hex(password), never the password. With the
+// pre-hash inside the one slow hash, both the native login (which has the
+// password and computes the MD5) and the BAS-IP login (which has only the
+// MD5: VerifyPasswordMD5) check against the same single argon2id hash, and
+// no MD5 of the password is ever stored. The MD5 adds nothing to argon2id's
+// strength and takes nothing from it: it is a fixed encoding of the input.
+// Note what it implies: md5hex(password) is a password equivalent for an
+// operator (as on a BAS-IP panel); the argon2id cost and the login
+// lockout protect it as they protect the password.
+//
+// Hashes of the plain password (no pre=md5, from older releases) keep
+// verifying; NeedsRehash reports them so the next native login upgrades
+// them.
 //
 // It does not apply the password policy; call CheckPasswordPolicy first for
 // passwords chosen by people.
@@ -74,13 +91,41 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argonKey([]byte(pw), salt, currentParams, argonKeyLen)
-	return encodePHC(currentParams, salt, key), nil
+	key := argonKey([]byte(MD5Hex(pw)), salt, currentParams, argonKeyLen)
+	return encodePHCPre(currentParams, salt, key, preMD5), nil
 }
 
-func encodePHC(p argonParams, salt, key []byte) string {
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.memory, p.time, p.threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+// HashPasswordMD5 is HashPassword for a caller that has only md5hex, the
+// hex MD5 of the password (a BAS-IP login upgrading a hash made with older
+// parameters).
+func HashPasswordMD5(md5hex string) (string, error) {
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("password salt: %w", err)
+	}
+	key := argonKey([]byte(strings.ToLower(md5hex)), salt, currentParams, argonKeyLen)
+	return encodePHCPre(currentParams, salt, key, preMD5), nil
+}
+
+// MD5Hex is the lower-case hex MD5 of pw: what a BAS-IP client sends as
+// the password at GET /api/v1/login.
+func MD5Hex(pw string) string {
+	sum := md5.Sum([]byte(pw))
+	return hex.EncodeToString(sum[:])
+}
+
+// preMD5 is the PHC parameter that marks an argon2id over md5hex(password).
+const preMD5 = "md5"
+
+func encodePHC(p argonParams, salt, key []byte) string { return encodePHCPre(p, salt, key, "") }
+
+func encodePHCPre(p argonParams, salt, key []byte, pre string) string {
+	params := fmt.Sprintf("m=%d,t=%d,p=%d", p.memory, p.time, p.threads)
+	if pre != "" {
+		params += ",pre=" + pre
+	}
+	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s",
+		argon2.Version, params, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
 // ErrBadHash is wrapped by every error about a stored password hash that
@@ -89,6 +134,7 @@ var ErrBadHash = errors.New("unusable password hash")
 
 type phc struct {
 	argonParams
+	pre       string // "" (argon2id over the password) or preMD5
 	salt, key []byte
 }
 
@@ -110,6 +156,9 @@ func parsePHC(s string) (phc, error) {
 		return bad("version %.20q is not v=%d", parts[2], argon2.Version)
 	}
 	kv := strings.Split(parts[3], ",")
+	if len(kv) == 4 && kv[3] == "pre="+preMD5 {
+		h.pre, kv = preMD5, kv[:3]
+	}
 	if len(kv) != 3 {
 		return bad("parameters %.40q are not m=..,t=..,p=..", parts[3])
 	}
@@ -160,24 +209,59 @@ func VerifyPassword(phcString, pw string) (ok bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	key := argonKey([]byte(pw), h.salt, h.argonParams, uint32(len(h.key)))
-	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
+	in := pw
+	if h.pre == preMD5 {
+		in = MD5Hex(pw)
+	}
+	return h.match(in), nil
+}
+
+func (h *phc) match(in string) bool {
+	key := argonKey([]byte(in), h.salt, h.argonParams, uint32(len(h.key)))
+	return subtle.ConstantTimeCompare(key, h.key) == 1
+}
+
+// ErrNoMD5Form is returned by VerifyPasswordMD5 for a hash of the plain
+// password (from before pre=md5): it cannot be checked against an MD5.
+// The operator's next native login upgrades the hash.
+var ErrNoMD5Form = errors.New("this password hash predates MD5 logins; log in once with the password to upgrade it")
+
+// VerifyPasswordMD5 reports whether md5hex, the hex MD5 of a password in
+// either case, matches the PHC string; see HashPassword. For a hash
+// without pre=md5 it costs a dummy verify and returns ErrNoMD5Form.
+func VerifyPasswordMD5(phcString, md5hex string) (ok bool, err error) {
+	h, err := parsePHC(phcString)
+	if err != nil {
+		return false, err
+	}
+	md5hex = strings.ToLower(md5hex)
+	if h.pre != preMD5 {
+		DummyVerify(md5hex)
+		return false, ErrNoMD5Form
+	}
+	if len(md5hex) != 2*md5.Size || strings.Trim(md5hex, "0123456789abcdef") != "" {
+		DummyVerify(md5hex) // the same time as a wrong one
+		return false, nil
+	}
+	return h.match(md5hex), nil
 }
 
 // NeedsRehash reports whether a stored hash was made with other parameters
-// than HashPassword uses now (or cannot be parsed). The login handler rehashes
-// the password it has just verified and stores the new string.
+// than HashPassword uses now, is a hash of the plain password rather than
+// of its MD5 (so BAS-IP logins cannot use it), or cannot be parsed. The
+// login handler rehashes the password it has just verified and stores the
+// new string.
 func NeedsRehash(phcString string) bool {
 	h, err := parsePHC(phcString)
 	if err != nil {
 		return true
 	}
-	return h.argonParams != currentParams || len(h.salt) != argonSaltLen || len(h.key) != argonKeyLen
+	return h.argonParams != currentParams || h.pre != preMD5 || len(h.salt) != argonSaltLen || len(h.key) != argonKeyLen
 }
 
 // dummyHash is a well-formed hash with the current parameters that no
 // password is known to match (its hash bytes are zero).
-var dummyHash = encodePHC(currentParams, make([]byte, argonSaltLen), make([]byte, argonKeyLen))
+var dummyHash = encodePHCPre(currentParams, make([]byte, argonSaltLen), make([]byte, argonKeyLen), preMD5)
 
 // DummyVerify costs what VerifyPassword costs for a hash made by
 // HashPassword. Call it when the username is unknown (or the operator has no

@@ -12,7 +12,7 @@ func TestHashVerifyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("HashPassword: %v", err)
 	}
-	if want := "$argon2id$v=19$m=19456,t=2,p=1$"; !strings.HasPrefix(h, want) {
+	if want := "$argon2id$v=19$m=19456,t=2,p=1,pre=md5$"; !strings.HasPrefix(h, want) {
 		t.Errorf("HashPassword = %q, want prefix %q", h, want)
 	}
 	if NeedsRehash(h) {
@@ -270,4 +270,77 @@ func BenchmarkVerifyPasswordParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A fresh hash verifies both the password and its hex MD5 (either case),
+// from one argon2id hash; a hash of the plain password (older releases)
+// verifies the password, refuses the MD5 form and asks to be rehashed.
+func TestMD5Form(t *testing.T) {
+	const pw = "correct horse battery staple"
+	md5hex := MD5Hex(pw)
+	if len(md5hex) != 32 || strings.ToLower(md5hex) != md5hex {
+		t.Fatalf("MD5Hex = %q", md5hex)
+	}
+	if got := MD5Hex("admin"); got != "21232f297a57a5a743894a0e4a801fc3" {
+		t.Fatalf(`MD5Hex("admin") = %q`, got)
+	}
+	h, err := HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(h, md5hex) {
+		t.Fatalf("the hash %q contains the MD5 in the clear", h)
+	}
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{md5hex, true},
+		{strings.ToUpper(md5hex), true},
+		{strings.ToUpper(md5hex[:1]) + md5hex[1:], true}, // Python's str.capitalize(), as one client sends it
+		{MD5Hex(pw + "x"), false},
+		{pw, false},
+		{"", false},
+		{md5hex[:31], false},
+		{md5hex + "0", false},
+	} {
+		ok, err := VerifyPasswordMD5(h, tc.in)
+		if err != nil || ok != tc.want {
+			t.Errorf("VerifyPasswordMD5(%q) = %v, %v; want %v", tc.in, ok, err, tc.want)
+		}
+	}
+	if ok, err := VerifyPassword(h, md5hex); ok || err != nil {
+		t.Errorf("VerifyPassword(hash, md5hex) = %v, %v: the MD5 must not pass as a password", ok, err)
+	}
+
+	h2, err := HashPasswordMD5(strings.ToUpper(md5hex))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := VerifyPassword(h2, pw); !ok || NeedsRehash(h2) {
+		t.Fatalf("HashPasswordMD5: verify %v, needs rehash %v", ok, NeedsRehash(h2))
+	}
+
+	// An older hash of the plain password.
+	p := argonParams{memory: 64, time: 1, threads: 1}
+	salt := []byte("0123456789abcdef")
+	old := encodePHC(p, salt, argonKey([]byte(pw), salt, p, 32))
+	if ok, err := VerifyPassword(old, pw); !ok || err != nil {
+		t.Fatalf("VerifyPassword(old) = %v, %v", ok, err)
+	}
+	if ok, err := VerifyPasswordMD5(old, md5hex); ok || !errors.Is(err, ErrNoMD5Form) {
+		t.Fatalf("VerifyPasswordMD5(old) = %v, %v; want false, ErrNoMD5Form", ok, err)
+	}
+	if !NeedsRehash(old) {
+		t.Fatal("NeedsRehash(plain-password hash) = false, want true")
+	}
+	cur := encodePHC(currentParams, salt, argonKey([]byte(pw), salt, currentParams, argonKeyLen))
+	if !NeedsRehash(cur) {
+		t.Fatal("NeedsRehash(current parameters, no pre=md5) = false, want true")
+	}
+	// Only pre=md5 is a known fourth parameter.
+	bad := strings.Replace(h, "pre=md5", "pre=sha1", 1)
+	if _, err := VerifyPassword(bad, pw); !errors.Is(err, ErrBadHash) {
+		t.Fatalf("VerifyPassword(pre=sha1) error = %v, want ErrBadHash", err)
+	}
 }
