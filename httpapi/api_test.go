@@ -24,7 +24,7 @@ func TestEveryOtherRouteNeedsAToken(t *testing.T) {
 	e := newEnv(t)
 	for _, rt := range e.srv.rt.routes {
 		for m, ent := range rt.methods {
-			if ent.action == accPublic {
+			if ent.action == accPublic || ent.basip { // BAS-IP routes answer in their own shape: basip_test.go
 				continue
 			}
 			path := "/" + strings.NewReplacer("{id}", "1", "{ref}", "1", "{reader}", "1", "{input}", "x").Replace(strings.Join(rt.segs, "/"))

@@ -25,6 +25,10 @@ type routeEntry struct {
 	h      handlerFunc
 	action access
 	audit  bool // a successful call is an operator_change event
+	// basip marks a BAS-IP compatible route (basip.go): errors are
+	// {"error": "..."} bodies, content negotiation is lenient, and tokens
+	// from the BAS-IP login work here.
+	basip bool
 }
 
 type router struct {
@@ -32,14 +36,23 @@ type router struct {
 }
 
 func (rt *router) handle(method, pattern string, act access, h handlerFunc) {
+	rt.add(method, pattern, routeEntry{h: h, action: act, audit: audited(method, pattern)})
+}
+
+// handleBasip registers a BAS-IP compatible route (see routeEntry.basip).
+func (rt *router) handleBasip(method, pattern string, act access, h handlerFunc) {
+	rt.add(method, pattern, routeEntry{h: h, action: act, audit: audited(method, pattern), basip: true})
+}
+
+func (rt *router) add(method, pattern string, e routeEntry) {
 	segs := splitPath(pattern)
 	for _, r := range rt.routes {
 		if equalSegs(r.segs, segs) {
-			r.methods[method] = routeEntry{h, act, audited(method, pattern)}
+			r.methods[method] = e
 			return
 		}
 	}
-	rt.routes = append(rt.routes, &route{segs: segs, methods: map[string]routeEntry{method: {h, act, audited(method, pattern)}}})
+	rt.routes = append(rt.routes, &route{segs: segs, methods: map[string]routeEntry{method: e}})
 }
 
 // audited says which routes change what doord manages: every write but
@@ -48,7 +61,8 @@ func audited(method, pattern string) bool {
 	if method == "GET" || method == "HEAD" {
 		return false
 	}
-	return !strings.HasPrefix(pattern, "/api/v1/session") && !strings.HasPrefix(pattern, "/api/v1/sim/")
+	return !strings.HasPrefix(pattern, "/api/v1/session") && !strings.HasPrefix(pattern, "/api/v1/sim/") &&
+		!strings.HasPrefix(pattern, "/api/v1/login")
 }
 
 func equalSegs(a, b []string) bool {

@@ -54,6 +54,9 @@ func (s *Server) routes() {
 
 	s.eventRoutes(h)
 
+	// The BAS-IP compatible API (basip*.go), under BAS-IP's own paths.
+	s.basipRoutes(s.rt.handleBasip)
+
 	if s.doors != nil {
 		h("GET", "/api/v1/doors", accRead, s.listDoors)
 		h("GET", "/api/v1/doors/{id}", accRead, s.getDoor)

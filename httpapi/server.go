@@ -38,6 +38,10 @@ type Config struct {
 	LoginFailuresPerIP int
 	Lockout            auth.LockoutPolicy
 	Version            string
+	// Location is the zone of the access engine (access.timezone): the
+	// BAS-IP API turns its unix-second times into the native profiles'
+	// local wall-clock times in it; time.Local when nil.
+	Location *time.Location
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -79,6 +83,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
 }
 
 // Server is the management API over one store.
@@ -98,6 +105,8 @@ type Server struct {
 
 	mu       sync.RWMutex
 	sessions map[[32]byte]*sessionInfo
+
+	bas basipState // the BAS-IP dialect's bookkeeping (basip.go)
 
 	fs *fasthttp.Server
 }
@@ -222,6 +231,10 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 		writeProblem(ctx, 405, "method "+string(ctx.Method())+" is not allowed here")
 		return
 	}
+	if e.basip {
+		s.serveBasip(ctx, e, params, method)
+		return
+	}
 	if !acceptsJSON(ctx.Request.Header.Peek("Accept")) && !acceptsEventStream(ctx) {
 		// The problem body is JSON anyway: it is the only form we have, and a
 		// client that asked for something else still deserves a reason.
@@ -235,6 +248,9 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	r := &request{ctx: ctx, params: params, srv: s}
 	if e.action != accPublic {
 		op, err := s.authenticate(ctx)
+		if err == nil && op.scope != "" {
+			err = errScope
+		}
 		if err == nil {
 			err = authorize(op, e.action)
 		}

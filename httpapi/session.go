@@ -33,6 +33,7 @@ type sessionInfo struct {
 	role       store.Role
 	expires    time.Time
 	mustChange bool
+	scope      string // store.Session.Scope: "" everywhere, "basip" on BAS-IP routes only
 }
 
 func (s *Server) now() time.Time { return s.cfg.Now() }
@@ -93,7 +94,7 @@ func (s *Server) loadSession(h [32]byte) (*sessionInfo, error) {
 		return nil, errUnauthorized
 	}
 	si := &sessionInfo{hash: h, opID: op.ID, username: op.Username, role: op.Role, expires: sess.ExpiresAt,
-		mustChange: op.ForcePasswordChange || op.CredentialsExpired}
+		mustChange: op.ForcePasswordChange || op.CredentialsExpired, scope: sess.Scope}
 	s.mu.Lock()
 	s.sessions[h] = si
 	s.mu.Unlock()
@@ -193,7 +194,7 @@ func (s *Server) login(r *request) error {
 	if err := o.err(); err != nil {
 		return err
 	}
-	op, err := s.checkLogin(r.ctx.RemoteIP().String(), username, password, code, true)
+	op, err := s.checkLogin(r.ctx.RemoteIP().String(), username, loginSecret{password: password}, code, true)
 	if err != nil {
 		return err
 	}
@@ -208,10 +209,33 @@ func (s *Server) login(r *request) error {
 
 var errBadLogin = &apiError{status: 401, detail: "wrong username or password"}
 
+// loginSecret is what a login proves: the password (native login) or only
+// its hex MD5 (BAS-IP login). Both are checked against the one stored hash
+// (auth.HashPassword).
+type loginSecret struct {
+	password string
+	md5hex   string
+}
+
+func (l loginSecret) verify(hash string) (bool, error) {
+	if l.md5hex != "" {
+		return auth.VerifyPasswordMD5(hash, l.md5hex)
+	}
+	return auth.VerifyPassword(hash, l.password)
+}
+
+// rehash makes a hash with the current parameters from what was proven.
+func (l loginSecret) rehash() (string, error) {
+	if l.md5hex != "" {
+		return auth.HashPasswordMD5(l.md5hex)
+	}
+	return auth.HashPassword(l.password)
+}
+
 // checkLogin verifies a password login and applies the lockout policy. It is
 // apart from the handler so that other login dialects (BAS-IP) share every
 // check and the same failure counter.
-func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool) (*store.Operator, error) {
+func (s *Server) checkLogin(addr, username string, secret loginSecret, code string, wantTOTP bool) (*store.Operator, error) {
 	now := s.now()
 	if blocked, wait := s.throttle.blocked(addr, now); blocked {
 		s.log.Warn("login refused: too many failures from this address", "remote", addr)
@@ -220,7 +244,7 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 	}
 	op, err := s.st.GetOperatorByUsername(username)
 	if errors.Is(err, store.ErrNotFound) {
-		auth.DummyVerify(password) // same time as a real check: no username probing
+		auth.DummyVerify(secret.password + secret.md5hex) // same time as a real check: no username probing
 		s.throttle.fail(addr, now)
 		s.audit("operator_login_failed", username, "unknown operator")
 		s.log.Info("login failed", "username", username, "reason", "unknown operator", "remote", addr)
@@ -235,7 +259,17 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 		return nil, &apiError{status: 429, retryAfter: int(wait.Seconds() + 0.999),
 			detail: "too many failed logins; this operator is locked for " + wait.Round(time.Second).String()}
 	}
-	ok, err := auth.VerifyPassword(op.PasswordHash, password)
+	ok, err := secret.verify(op.PasswordHash)
+	if errors.Is(err, auth.ErrNoMD5Form) {
+		// Not a wrong password: the hash predates MD5 logins. It does not
+		// count towards the operator's lockout (an integration retrying
+		// would lock the operator out of the native API too), only
+		// towards the address throttle.
+		s.throttle.fail(addr, now)
+		s.audit("operator_login_failed", username, "password hash predates md5 logins")
+		s.log.Warn("BAS-IP login refused: the operator's password hash predates md5 logins; log in once at POST /api/v1/session to upgrade it", "username", username)
+		return nil, errBadLogin
+	}
 	if err != nil {
 		s.log.Error("operator password hash unreadable", "username", username, "err", err)
 	}
@@ -279,11 +313,14 @@ func (s *Server) checkLogin(addr, username, password, code string, wantTOTP bool
 	if op.Expired {
 		return nil, errStatus(403, "this operator account has expired")
 	}
-	// Hashes made with older, weaker parameters are upgraded while the
-	// plain password is at hand: the only moment doord ever has it.
+	// Hashes made with older, weaker parameters, or of the plain password
+	// rather than its MD5 (which BAS-IP logins need), are upgraded while
+	// the password is at hand: the only moment doord ever has it. A BAS-IP
+	// login can upgrade the parameters of an MD5-form hash, nothing else
+	// (it never gets here with a plain-password hash).
 	var rehash string
 	if auth.NeedsRehash(op.PasswordHash) {
-		if h, err := auth.HashPassword(password); err == nil {
+		if h, err := secret.rehash(); err == nil {
 			rehash = h
 		}
 	}
@@ -312,18 +349,24 @@ type issued struct {
 }
 
 func (s *Server) newSession(op *store.Operator) (*issued, error) {
+	return s.newScopedSession(op, "", s.cfg.TokenTTL)
+}
+
+// newScopedSession issues a token that lasts ttl and works where scope
+// says (store.Session.Scope).
+func (s *Server) newScopedSession(op *store.Operator, scope string, ttl time.Duration) (*issued, error) {
 	tok, h, err := auth.NewToken()
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	sess := store.Session{TokenHash: h, OperatorID: op.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(s.cfg.TokenTTL).UTC()}
+	sess := store.Session{TokenHash: h, OperatorID: op.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC(), Scope: scope}
 	if err := s.st.PutSession(sess); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	s.sessions[h] = &sessionInfo{hash: h, opID: op.ID, username: op.Username, role: op.Role, expires: sess.ExpiresAt,
-		mustChange: op.ForcePasswordChange || op.CredentialsExpired}
+		mustChange: op.ForcePasswordChange || op.CredentialsExpired, scope: scope}
 	s.mu.Unlock()
 	return &issued{token: tok, Session: sess}, nil
 }

@@ -174,6 +174,10 @@ type Session struct {
 	OperatorID uint64    `json:"operator_id"`
 	CreatedAt  time.Time `json:"created_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	// Scope limits where the token works: "" everywhere (native login),
+	// "basip" only on the BAS-IP compatible routes (a BAS-IP login, which
+	// proves only the password's MD5).
+	Scope string `json:"scope,omitempty"`
 }
 
 // ChangeKind names the entity a change record is about.

@@ -1,0 +1,232 @@
+package httpapi
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/doord/doord/store"
+)
+
+// BAS-IP apartments are native apartments: apartment_address is the
+// native address (BAS-IP's ranges), apartment_name the name, residents
+// the users whose apartments list holds it.
+
+const basipNoApartment = "Apartment not found"
+
+type basipAddress struct {
+	Building int `json:"building"`
+	Unit     int `json:"unit"`
+	Floor    int `json:"floor"`
+	Room     int `json:"room"`
+}
+
+type basipResidents struct {
+	Count int      `json:"count"`
+	Users []uint64 `json:"users"`
+}
+
+type basipApartment struct {
+	UID              uint64         `json:"uid"`
+	ApartmentAddress basipAddress   `json:"apartment_address"`
+	ApartmentName    string         `json:"apartment_name"`
+	Residents        basipResidents `json:"residents"`
+}
+
+func (s *Server) basipAptView(a *store.Apartment) (basipApartment, error) {
+	uids, err := s.st.ApartmentResidents(a.ID)
+	if err != nil {
+		return basipApartment{}, err
+	}
+	if uids == nil {
+		uids = []uint64{}
+	}
+	return basipApartment{UID: a.ID, ApartmentName: a.Name,
+		ApartmentAddress: basipAddress(a.Address),
+		Residents:        basipResidents{Count: len(uids), Users: uids}}, nil
+}
+
+// applyBasipApartment reads apartment_address (building required; unit,
+// floor and room default to 0) and apartment_name.
+func applyBasipApartment(b *bbody, a *store.Apartment) {
+	ab, _ := b.obj("apartment_address", true)
+	if b.err != nil {
+		return
+	}
+	var addr [4]int64
+	for i, f := range []struct {
+		name     string
+		max      int64
+		required bool
+	}{{"building", 9999, true}, {"unit", 99, false}, {"floor", 98, false}, {"room", 99, false}} {
+		if ab.integer(f.name, &addr[i], f.required) && ab.err == nil {
+			min := int64(0)
+			if f.name == "building" {
+				min = 1
+			}
+			if addr[i] < min || addr[i] > f.max {
+				ab.failf("apartment_address.%s must be %d to %d", f.name, min, f.max)
+			}
+		}
+	}
+	b.merge(ab)
+	var name string
+	if b.str("apartment_name", &name, false) && utf8.RuneCountInString(name) > maxName {
+		b.failf("apartment_name must be at most %d characters", maxName)
+	}
+	if b.err != nil {
+		return
+	}
+	a.Name = strings.TrimSpace(name)
+	a.Address = store.Address{Building: int(addr[0]), Unit: int(addr[1]), Floor: int(addr[2]), Room: int(addr[3])}
+}
+
+func apartmentConflict(err error) error {
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		return bErr(400, basipDupApt)
+	}
+	return err
+}
+
+func (s *Server) basipCreateApartment(r *request) error {
+	b, err := parseBasipBody(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var a store.Apartment
+	applyBasipApartment(b, &a)
+	if err := b.error(); err != nil {
+		return err
+	}
+	if err := s.st.CreateApartment(&a); err != nil {
+		return apartmentConflict(err)
+	}
+	return basipOK(r, itemUID{a.ID})
+}
+
+func (s *Server) apartmentParam(r *request) (store.Apartment, error) {
+	id, err := basipID(r, "apt", basipNoApartment)
+	if err != nil {
+		return store.Apartment{}, err
+	}
+	a, err := s.st.GetApartment(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, bErr(404, basipNoApartment)
+	}
+	return a, err
+}
+
+func (s *Server) basipGetApartment(r *request) error {
+	a, err := s.apartmentParam(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.basipAptView(&a)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, v)
+}
+
+// basipPatchApartment replaces address and name, as the user PATCH does.
+func (s *Server) basipPatchApartment(r *request) error {
+	cur, err := s.apartmentParam(r)
+	if err != nil {
+		return err
+	}
+	b, err := parseBasipBody(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	a, err := s.st.UpdateApartment(cur.ID, func(a *store.Apartment) error {
+		b.err = nil
+		applyBasipApartment(b, a)
+		return b.error()
+	})
+	if err != nil {
+		return apartmentConflict(err)
+	}
+	v, err := s.basipAptView(&a)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, v)
+}
+
+func (s *Server) basipDeleteApartment(r *request) error {
+	a, err := s.apartmentParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.st.DeleteApartment(a.ID); err != nil {
+		return err
+	}
+	return basipOK(r, basipEmpty)
+}
+
+var basipAptSortFields = []string{"uid", "apartment_name"}
+
+func (s *Server) basipListApartments(r *request) error {
+	q, err := parseListQuery(r, basipAptSortFields, "uid")
+	if err != nil {
+		return err
+	}
+	var all []store.Apartment
+	for cursor := ""; ; {
+		as, next, err := s.st.ListApartments(cursor, maxListLimit)
+		if err != nil {
+			return err
+		}
+		all = append(all, as...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	byID := map[uint64]*store.Apartment{}
+	var keys []sortKey
+	for i := range all {
+		a := &all[i]
+		if containsFold(a.Name, q.filter) {
+			byID[a.ID] = a
+			keys = append(keys, sortKey{id: a.ID, txt: strings.ToLower(a.Name)})
+		}
+	}
+	ids := pageKeys(q, keys, q.field == "apartment_name")
+	items := make([]basipApartment, 0, len(ids))
+	for _, id := range ids {
+		v, err := s.basipAptView(byID[id])
+		if err != nil {
+			return err
+		}
+		items = append(items, v)
+	}
+	return basipOK(r, newBasipList(q, len(keys), basipAptSortFields, items))
+}
+
+// basipAttachApartment is POST (add) and DELETE (remove)
+// /api/v1/apartment/item/{apt}/user/{uid}.
+func (s *Server) basipAttachApartment(add bool) handlerFunc {
+	return func(r *request) error {
+		a, err := s.apartmentParam(r)
+		if err != nil {
+			return err
+		}
+		u, err := s.basipUserParam(r)
+		if err != nil {
+			return err
+		}
+		_, err = s.st.UpdateUser(u.ID, r.op.username, func(u *store.User) error {
+			u.Apartments = editIDs(u.Apartments, a.ID, add)
+			if len(u.Apartments) > maxRefs {
+				return bErr(400, "A user can be in at most 64 apartments")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return basipOK(r, basipEmpty)
+	}
+}

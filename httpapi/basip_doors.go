@@ -1,0 +1,197 @@
+package httpapi
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/doord/doord/store"
+)
+
+// Remote open and the event log in BAS-IP's terms.
+
+// basipRemoteOpen is GET /api/v1/access/general/lock/open/remote/accepted/{lock}:
+// lock 1 or 2 opens the doors on that lock, 0 every door, through the door
+// runtime (a remote momentary open, logged by the runtime as remote_open
+// naming the operator: BAS-IP's access_granted_by_api_call).
+func (s *Server) basipRemoteOpen(r *request) error {
+	if s.doors == nil {
+		return bErr(503, "No doors: the door runtime is not running")
+	}
+	n, err := strconv.Atoi(r.param("lock"))
+	if err != nil || n < 0 || n > 2 {
+		return bErr(400, "Lock number must be 0 (both locks), 1 or 2")
+	}
+	var ids []string
+	for _, d := range s.doors.List() {
+		if n == 0 || d.Lock == n {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return bErr(404, "Lock not found")
+	}
+	opened := 0
+	var refused error
+	for _, id := range ids {
+		if err := s.doors.Open(id, r.op.username); err != nil {
+			refused = err
+			continue
+		}
+		opened++
+		s.log.Info("remote open (BAS-IP)", "door", id, "by", r.op.username)
+	}
+	if opened == 0 {
+		return bErr(400, "Lock cannot be opened: "+refused.Error())
+	}
+	return basipOK(r, basipEmpty)
+}
+
+// basipEventNames maps native event types to BAS-IP's log events. Access
+// denials are split by reason in basipEventName; types without a BAS-IP
+// counterpart keep their native name.
+var basipEventNames = map[string]string{
+	store.EventAccessGranted: "access_granted_by_valid_identifier",
+	store.EventREX:           "lock_was_opened_by_exit_btn",
+	store.EventDoorHeld:      "door_was_not_closed_too_long",
+	"door_opened":            "door_sensor_was_opened",
+	store.EventTamper:        "tamper_event",
+	store.EventRemoteOpen:    "access_granted_by_api_call",
+	store.EventOperatorLogin: "successful_login_api_call",
+	"operator_login_failed":  "incorrect_login_api_call",
+}
+
+func (s *Server) basipEventName(ev *store.Event, hold uint64) string {
+	if ev.Type == store.EventAccessDenied {
+		switch {
+		case ev.Reason == "unknown_credential":
+			return "access_denied_unknown_identifier"
+		case hold != 0 && ev.UserUID == hold:
+			return "identifiers_without_linkage_to_user_access_denied"
+		}
+		return "access_denied_by_not_valid_identifier"
+	}
+	if n, ok := basipEventNames[ev.Type]; ok {
+		return n
+	}
+	return ev.Type
+}
+
+// basipNativeTypes is the reverse: which native types can yield a name.
+func basipNativeTypes(name string) []string {
+	switch name {
+	case "access_denied_unknown_identifier", "identifiers_without_linkage_to_user_access_denied", "access_denied_by_not_valid_identifier":
+		return []string{store.EventAccessDenied}
+	}
+	for t, n := range basipEventNames {
+		if n == name {
+			return []string{t}
+		}
+	}
+	return []string{name}
+}
+
+type basipLogInfo struct {
+	LockNumber       int    `json:"lock_number"`
+	Door             string `json:"door"`
+	Reader           string `json:"reader"`
+	UserUID          int64  `json:"user_uid"`
+	IdentifierType   string `json:"identifier_type"`
+	IdentifierNumber string `json:"identifier_number"` // masked, as in the native log
+	Reason           string `json:"reason"`
+	Operator         string `json:"operator"`
+	Detail           string `json:"detail"`
+	NativeType       string `json:"native_type"`
+}
+
+type basipLog struct {
+	UID       uint64       `json:"uid"`
+	Timestamp int64        `json:"timestamp"`
+	Event     string       `json:"event"`
+	Info      basipLogInfo `json:"info"`
+}
+
+// basipLogWindow is how many of the newest matching events the BAS-IP log
+// pages through (the log's largest query); narrow from/to for older ones.
+const basipLogWindow = store.MaxEventLimit
+
+// basipLogs is GET /api/v1/log/list: from/to (unix seconds), limit,
+// page_number, sort_type (desc: newest first, the default) and filter (a
+// comma-separated list of BAS-IP event names). It pages through the newest
+// 1,000 matching events.
+func (s *Server) basipLogs(r *request) error {
+	src, err := s.eventSource()
+	if err != nil {
+		return bErr(503, "The event log is not running")
+	}
+	args := r.ctx.QueryArgs()
+	q, err := parseListQuery(r, []string{"timestamp"}, "timestamp")
+	if err != nil {
+		return err
+	}
+	if len(args.Peek("sort_type")) == 0 {
+		q.asc = false
+	}
+	f := store.EventFilter{Latest: true, Limit: basipLogWindow}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := args.Peek(p.name); len(v) > 0 {
+			n, err := strconv.ParseInt(string(v), 10, 64)
+			if err != nil || n < 0 {
+				return bErr(400, "Wrong query parameter `"+p.name+"`: unix seconds")
+			}
+			*p.dst = time.Unix(n, 0)
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		return bErr(400, "Wrong query parameter `to`: must be after from")
+	}
+	want := map[string]bool{}
+	for name := range strings.SplitSeq(q.filter, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !validEventType(name) {
+			return bErr(400, "Wrong query parameter `filter`: a comma-separated list of event names")
+		}
+		want[name] = true
+		f.Types = append(f.Types, basipNativeTypes(name)...)
+	}
+	evs, _, err := src.Query(f)
+	if err != nil {
+		return err
+	}
+	hold := s.holdingUID()
+	locks := map[string]int{}
+	if s.doors != nil {
+		for _, d := range s.doors.List() {
+			locks[d.ID] = d.Lock
+		}
+	}
+	var items []basipLog
+	for i := len(evs) - 1; i >= 0; i-- { // newest first
+		ev := &evs[i]
+		name := s.basipEventName(ev, hold)
+		if len(want) > 0 && !want[name] {
+			continue
+		}
+		uid := int64(ev.UserUID)
+		if hold != 0 && ev.UserUID == hold {
+			uid = -1
+		}
+		items = append(items, basipLog{UID: ev.Seq, Timestamp: ev.At.Unix(), Event: name, Info: basipLogInfo{
+			LockNumber: locks[ev.Door], Door: ev.Door, Reader: ev.Reader, UserUID: uid,
+			IdentifierType: credTypeToBasip(store.CredentialType(ev.CredentialType)), IdentifierNumber: ev.Credential,
+			Reason: ev.Reason, Operator: ev.Operator, Detail: ev.Detail, NativeType: ev.Type,
+		}})
+	}
+	if q.asc {
+		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {
+			items[i], items[j] = items[j], items[i]
+		}
+	}
+	lo, hi := q.window(len(items))
+	return basipOK(r, newBasipList(q, len(items), []string{"timestamp"}, items[lo:hi]))
+}

@@ -1,0 +1,568 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/doord/doord/store"
+)
+
+// BAS-IP identifiers are native credentials. Two things differ:
+//
+//   - Types: BAS-IP's inputCode (input_code) is the native "pin".
+//   - Ownership: a BAS-IP identifier may exist without a user and is
+//     attached later (POST /access/user/{uid}/identifier/{id}); a native
+//     credential always belongs to a user. An identifier created without
+//     a user (or detached) belongs to a holding user: one disabled user,
+//     created on first need and tagged basip-unattached, that BAS-IP lists
+//     never show. It is refused at every door (its user is disabled; the
+//     BAS-IP log says identifiers_without_linkage_to_user_access_denied),
+//     as a BAS-IP panel refuses an identifier without a user. A create may
+//     name its user at once with "user_uid" (a doord extension).
+//
+// Attaching moves the credential to its user. The store keeps a
+// credential's user fixed for life (UpdateCredential restores it), so a
+// move deletes the credential and creates it again under the new user,
+// which gives it a new native id. BAS-IP clients keep the uid they were
+// given: the dialect records the new id under the old uid in two
+// settings (basip.ident.<uid> → id, basip.ident_uid.<id> → uid) and shows
+// and resolves the identifier by its first uid ever after. The native API
+// shows the new id.
+
+const (
+	basipNoIdent   = "Identifier not found"
+	holdingSetting = "basip.holding_user"
+	identFwdPrefix = "basip.ident."     // BAS-IP uid → native id, for moved identifiers
+	identRevPrefix = "basip.ident_uid." // native id → BAS-IP uid
+	holdingTag     = "basip-unattached"
+)
+
+var basipToCredType = map[string]store.CredentialType{
+	"card": store.CredCard, "ukey": store.CredUKey, "inputCode": store.CredPIN, "input_code": store.CredPIN,
+	"face_id": store.CredFaceID, "qr": store.CredQR, "license_plate": store.CredLicensePlate,
+}
+
+func credTypeToBasip(t store.CredentialType) string {
+	if t == store.CredPIN {
+		return "inputCode"
+	}
+	return string(t)
+}
+
+func locksToBasip(l store.Locks) string {
+	switch l {
+	case store.LocksFirst:
+		return "first"
+	case store.LocksSecond:
+		return "second"
+	}
+	return "all"
+}
+
+var basipToLocks = map[string]store.Locks{"first": store.LocksFirst, "second": store.LocksSecond, "all": store.LocksBoth}
+
+// holdingUID is the holding user's uid, 0 when there is none yet.
+func (s *Server) holdingUID() uint64 {
+	v, err := s.st.GetSetting(holdingSetting)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(string(v), 10, 64)
+	return n
+}
+
+func (s *Server) isHoldingUser(uid uint64) bool {
+	h := s.holdingUID()
+	return h != 0 && h == uid
+}
+
+// holdingUser returns the holding user's uid, creating it on first need
+// (or again if someone deleted it). Callers hold s.bas.mu.
+func (s *Server) holdingUser() (uint64, error) {
+	if uid := s.holdingUID(); uid != 0 {
+		if _, err := s.st.GetUserByUID(uid); err == nil {
+			return uid, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return 0, err
+		}
+	}
+	u := store.User{
+		Name:  "BAS-IP identifiers without a user",
+		Info:  "Holds identifiers created through the BAS-IP API without a user. They are refused at every door until attached to a user. Keep this user disabled.",
+		State: store.StateDisabled, Tags: []string{holdingTag},
+	}
+	if _, err := s.st.CreateUser(&u, "basip"); err != nil {
+		return 0, err
+	}
+	if err := s.st.PutSetting(holdingSetting, []byte(strconv.FormatUint(u.UID, 10))); err != nil {
+		return 0, err
+	}
+	return u.UID, nil
+}
+
+// basipIdentifierUID is the uid BAS-IP clients know credential id by.
+func (s *Server) basipIdentifierUID(id uint64) uint64 {
+	if v, err := s.st.GetSetting(identRevPrefix + strconv.FormatUint(id, 10)); err == nil {
+		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+			return n
+		}
+	}
+	return id
+}
+
+// identifierParam resolves {id}, a BAS-IP identifier uid, to its
+// credential, following a move.
+func (s *Server) identifierParam(r *request) (store.Credential, error) {
+	uid, err := basipID(r, "id", basipNoIdent)
+	if err != nil {
+		return store.Credential{}, err
+	}
+	id := uid
+	if v, err := s.st.GetSetting(identFwdPrefix + strconv.FormatUint(uid, 10)); err == nil {
+		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+			id = n
+		}
+	} else if s.basipIdentifierUID(uid) != uid {
+		// uid is the native id of a moved identifier, which BAS-IP
+		// clients know by its first uid; that one names it here.
+		return store.Credential{}, bErr(404, basipNoIdent)
+	}
+	c, err := s.st.GetCredential(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return c, bErr(404, basipNoIdent)
+	}
+	return c, err
+}
+
+type basipOwner struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+type basipValidTime struct {
+	IsPermanent bool  `json:"is_permanent"`
+	From        int64 `json:"from"`
+	To          int64 `json:"to"`
+}
+
+type basipValidPasses struct {
+	IsPermanent bool   `json:"is_permanent"`
+	MaxPasses   uint32 `json:"max_passes"`
+	PassesLeft  uint32 `json:"passes_left"`
+}
+
+type basipValid struct {
+	Time   basipValidTime   `json:"time"`
+	Passes basipValidPasses `json:"passes"`
+}
+
+// basipIdentifier is an identifier as BAS-IP shows it. identifier_number
+// is the canonical value (a card as the decimal of its Wiegand payload,
+// however it was written); user_uid is -1 without a user.
+type basipIdentifier struct {
+	IdentifierUID    uint64     `json:"identifier_uid"`
+	IdentifierOwner  basipOwner `json:"identifier_owner"`
+	IdentifierType   string     `json:"identifier_type"`
+	IdentifierNumber string     `json:"identifier_number"`
+	Lock             string     `json:"lock"`
+	Valid            basipValid `json:"valid"`
+	UserUID          int64      `json:"user_uid"`
+	TimeProfiles     []uint64   `json:"time_profiles"`
+}
+
+func (s *Server) basipIdentView(c *store.Credential) basipIdentifier {
+	out := basipIdentifier{
+		IdentifierUID:    s.basipIdentifierUID(c.ID),
+		IdentifierOwner:  basipOwner{Name: c.OwnerName, Type: string(c.Owner)},
+		IdentifierType:   credTypeToBasip(c.Type),
+		IdentifierNumber: c.Value,
+		Lock:             locksToBasip(c.Locks),
+		UserUID:          int64(c.UserUID),
+		TimeProfiles:     append([]uint64{}, c.TimeProfiles...),
+	}
+	if s.isHoldingUser(c.UserUID) {
+		out.UserUID = -1
+	}
+	out.Valid.Time.IsPermanent = c.ValidFrom == nil && c.ValidTo == nil
+	if c.ValidFrom != nil {
+		out.Valid.Time.From = c.ValidFrom.Unix()
+	}
+	if c.ValidTo != nil {
+		out.Valid.Time.To = c.ValidTo.Unix()
+	}
+	out.Valid.Passes = basipValidPasses{IsPermanent: c.MaxPasses == 0, MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft}
+	return out
+}
+
+// applyBasipIdentifier reads an identifier body into c. On create
+// identifier_type and identifier_number are required and the rest takes
+// defaults (owner, lock all, permanent); on PATCH every field is optional.
+func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
+	var typ string
+	if b.str("identifier_type", &typ, create) {
+		t, ok := basipToCredType[typ]
+		switch {
+		case !ok:
+			b.failf("identifier_type must be one of card, ukey, inputCode, face_id, qr, license_plate")
+		case !create && t != c.Type:
+			b.failf("identifier_type cannot be changed; delete the identifier and create a new one")
+		default:
+			c.Type = t
+		}
+	}
+	if r, ok := b.raw("identifier_number", create); ok && b.err == nil {
+		// The native validation, so that both APIs store one canonical
+		// value: a card in decimal or AA:BB:CC bytes, a PIN of 4-12 digits.
+		o := &object{fields: map[string]json.RawMessage{"value": r}}
+		if v, ok := credentialValue(o, c.Type); ok {
+			c.Value = v
+		} else if len(o.errs) > 0 {
+			b.failf("identifier_number: %s", o.errs[0].Message)
+		}
+	}
+	if ow, ok := b.obj("identifier_owner", false); ok {
+		var name, typ string
+		if ow.str("name", &name, false) {
+			if utf8.RuneCountInString(name) > maxName {
+				ow.failf("identifier_owner.name must be at most %d characters", maxName)
+			}
+			c.OwnerName = name
+		}
+		if ow.str("type", &typ, false) {
+			switch store.Owner(typ) {
+			case store.OwnerOwner, store.OwnerGuest:
+				c.Owner = store.Owner(typ)
+			default:
+				ow.failf("identifier_owner.type must be owner or guest")
+			}
+		}
+		b.merge(ow)
+	}
+	var lock string
+	if b.str("lock", &lock, false) {
+		l, ok := basipToLocks[lock]
+		if !ok {
+			b.failf("lock must be first, second or all")
+		}
+		c.Locks = l
+	}
+	if v, ok := b.obj("valid", false); ok {
+		applyBasipValid(v, c)
+		b.merge(v)
+	}
+	if c.Owner == "" {
+		c.Owner = store.OwnerOwner
+	}
+	if c.Locks == "" {
+		c.Locks = store.LocksBoth
+	}
+}
+
+func applyBasipValid(v *bbody, c *store.Credential) {
+	if t, ok := v.obj("time", false); ok {
+		var perm bool
+		var from, to int64
+		t.boolean("is_permanent", &perm, false)
+		hasFrom := t.integer("from", &from, false)
+		hasTo := t.integer("to", &to, false)
+		switch {
+		case t.err != nil:
+		case perm:
+			c.ValidFrom, c.ValidTo = nil, nil
+		case from < 0 || to < 0:
+			t.failf("valid.time: from and to are unix seconds")
+		default:
+			c.ValidFrom, c.ValidTo = nil, nil
+			if hasFrom && from > 0 {
+				f := time.Unix(from, 0).UTC()
+				c.ValidFrom = &f
+			}
+			if hasTo && to > 0 {
+				x := time.Unix(to, 0).UTC()
+				c.ValidTo = &x
+			}
+			if c.ValidFrom != nil && c.ValidTo != nil && !c.ValidFrom.Before(*c.ValidTo) {
+				t.failf("valid.time.to must be after valid.time.from")
+			}
+		}
+		v.merge(t)
+	}
+	if p, ok := v.obj("passes", false); ok {
+		var perm bool
+		var n int64
+		p.boolean("is_permanent", &perm, false)
+		has := p.integer("max_passes", &n, false)
+		switch {
+		case p.err != nil:
+		case perm:
+			c.MaxPasses, c.PassesLeft = 0, 0
+		case !has || n < 1 || n > 99999:
+			p.failf("valid.passes.max_passes must be 1 to 99999 when is_permanent is false")
+		case uint32(n) != c.MaxPasses:
+			c.MaxPasses, c.PassesLeft = uint32(n), uint32(n)
+		}
+		v.merge(p)
+	}
+}
+
+// identifierConflict turns the store's duplicate into BAS-IP's words.
+func identifierConflict(err error) error {
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		return bErr(400, basipDupIdent)
+	}
+	return err
+}
+
+func (s *Server) basipCreateIdentifier(r *request) error {
+	b, err := parseBasipBody(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	var c store.Credential
+	applyBasipIdentifier(b, &c, true)
+	var userUID int64
+	hasUser := b.integer("user_uid", &userUID, false) && userUID > 0
+	if err := b.error(); err != nil {
+		return err
+	}
+	if hasUser {
+		u, err := s.st.GetUserByUID(uint64(userUID))
+		if errors.Is(err, store.ErrNotFound) || s.isHoldingUser(uint64(userUID)) {
+			return bErr(404, basipNoUser)
+		}
+		if err != nil {
+			return err
+		}
+		if u.State == store.StateArchived {
+			return store.ErrArchived
+		}
+		c.UserUID = u.UID
+		if err := s.st.CreateCredential(&c); err != nil {
+			return identifierConflict(err)
+		}
+		return basipOK(r, itemUID{c.ID})
+	}
+	s.bas.mu.Lock()
+	defer s.bas.mu.Unlock()
+	hold, err := s.holdingUser()
+	if err != nil {
+		return err
+	}
+	c.UserUID = hold
+	if err := s.st.CreateCredential(&c); err != nil {
+		return identifierConflict(err)
+	}
+	return basipOK(r, itemUID{c.ID})
+}
+
+func (s *Server) basipGetIdentifier(r *request) error {
+	c, err := s.identifierParam(r)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, s.basipIdentView(&c))
+}
+
+func (s *Server) basipPatchIdentifier(r *request) error {
+	c, err := s.identifierParam(r)
+	if err != nil {
+		return err
+	}
+	b, err := parseBasipBody(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	c, err = s.st.UpdateCredential(c.ID, func(c *store.Credential) error {
+		b.err = nil
+		applyBasipIdentifier(b, c, false)
+		return b.error()
+	})
+	if err != nil {
+		return identifierConflict(err)
+	}
+	return basipOK(r, s.basipIdentView(&c))
+}
+
+func (s *Server) basipDeleteIdentifier(r *request) error {
+	c, err := s.identifierParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.st.DeleteCredential(c.ID); err != nil {
+		return err
+	}
+	s.forgetMove(c.ID)
+	return basipOK(r, basipEmpty)
+}
+
+func (s *Server) basipResetPasses(r *request) error {
+	c, err := s.identifierParam(r)
+	if err != nil {
+		return err
+	}
+	c, err = s.st.ResetPasses(c.ID)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, s.basipIdentView(&c))
+}
+
+// forgetMove drops the alias settings of a deleted credential.
+func (s *Server) forgetMove(id uint64) {
+	key := identRevPrefix + strconv.FormatUint(id, 10)
+	v, err := s.st.GetSetting(key)
+	if err != nil {
+		return
+	}
+	_ = s.st.DeleteSetting(key)
+	_ = s.st.DeleteSetting(identFwdPrefix + string(v))
+}
+
+// basipAttachIdentifier is POST (attach) and DELETE (detach: back to the
+// holding user) /api/v1/access/user/{uid}/identifier/{id}.
+func (s *Server) basipAttachIdentifier(attach bool) handlerFunc {
+	return func(r *request) error {
+		u, err := s.basipUserParam(r)
+		if err != nil {
+			return err
+		}
+		if u.State == store.StateArchived {
+			return store.ErrArchived
+		}
+		s.bas.mu.Lock()
+		defer s.bas.mu.Unlock()
+		c, err := s.identifierParam(r)
+		if err != nil {
+			return err
+		}
+		to := u.UID
+		if !attach {
+			if c.UserUID != u.UID {
+				return bErr(404, "Identifier is not attached to this user")
+			}
+			if to, err = s.holdingUser(); err != nil {
+				return err
+			}
+		}
+		if c.UserUID == to {
+			return basipOK(r, basipEmpty)
+		}
+		if err := s.moveCredential(c, to); err != nil {
+			return err
+		}
+		return basipOK(r, basipEmpty)
+	}
+}
+
+// moveCredential gives credential c to user uid (see the top of the
+// file). Callers hold s.bas.mu.
+func (s *Server) moveCredential(c store.Credential, uid uint64) error {
+	first := s.basipIdentifierUID(c.ID)
+	n := c
+	n.ID, n.UserUID = 0, uid
+	if err := s.st.DeleteCredential(c.ID); err != nil {
+		return err
+	}
+	if err := s.st.CreateCredential(&n); err != nil {
+		// Put it back where it was; it gets a new id there too.
+		back := c
+		back.ID = 0
+		if err2 := s.st.CreateCredential(&back); err2 == nil {
+			s.recordMove(first, c.ID, back.ID)
+			if back.PassesLeft != c.PassesLeft {
+				_, _ = s.st.UpdateCredential(back.ID, func(x *store.Credential) error { x.PassesLeft = c.PassesLeft; return nil })
+			}
+		} else {
+			s.log.Error("BAS-IP identifier move failed and could not be undone; the identifier is deleted",
+				"identifier", first, "err", err, "undo", err2)
+		}
+		return err
+	}
+	if n.PassesLeft != c.PassesLeft { // a new credential starts with a full budget
+		if _, err := s.st.UpdateCredential(n.ID, func(x *store.Credential) error { x.PassesLeft = c.PassesLeft; return nil }); err != nil {
+			return err
+		}
+	}
+	return s.recordMove(first, c.ID, n.ID)
+}
+
+func (s *Server) recordMove(first, oldID, newID uint64) error {
+	f := strconv.FormatUint(first, 10)
+	if err := s.st.PutSetting(identFwdPrefix+f, []byte(strconv.FormatUint(newID, 10))); err != nil {
+		return err
+	}
+	if err := s.st.PutSetting(identRevPrefix+strconv.FormatUint(newID, 10), []byte(f)); err != nil {
+		return err
+	}
+	if oldID != first {
+		_ = s.st.DeleteSetting(identRevPrefix + strconv.FormatUint(oldID, 10))
+	}
+	return nil
+}
+
+var basipIdentSortFields = []string{"identifier_uid", "identifier_number", "owner_name"}
+
+// basipListIdentifiers is GET /api/v1/access/identifiers/list. filter is a
+// case-insensitive substring of the number or the owner's name;
+// user_uid (a doord extension) lists one user's identifiers (-1: those
+// without a user). Without user_uid the list walks every credential once
+// to count and sort (it keeps only ids and sort keys, then loads the
+// page). identifier_uid order is the native id order: a moved identifier
+// sorts where its move put it.
+func (s *Server) basipListIdentifiers(r *request) error {
+	q, err := parseListQuery(r, basipIdentSortFields, "identifier_uid")
+	if err != nil {
+		return err
+	}
+	var keys []sortKey
+	collect := func(c *store.Credential) error {
+		if !containsFold(c.Value, q.filter) && !containsFold(c.OwnerName, q.filter) {
+			return nil
+		}
+		k := sortKey{id: c.ID}
+		switch q.field {
+		case "identifier_number":
+			k.txt = c.Value
+		case "owner_name":
+			k.txt = strings.ToLower(c.OwnerName)
+		}
+		keys = append(keys, k)
+		return nil
+	}
+	if v := string(r.ctx.QueryArgs().Peek("user_uid")); v != "" {
+		uid, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || uid == 0 || uid < -1 {
+			return bErr(400, "Wrong query parameter `user_uid`")
+		}
+		if uid == -1 {
+			uid = int64(s.holdingUID())
+		}
+		list, err := s.st.ListCredentials(uint64(uid))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		for i := range list {
+			collect(&list[i])
+		}
+	} else if err := s.st.ForEachCredential(collect); err != nil {
+		return err
+	}
+	ids := pageKeys(q, keys, q.field != "identifier_uid")
+	items := make([]basipIdentifier, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.st.GetCredential(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the walk
+		}
+		if err != nil {
+			return err
+		}
+		items = append(items, s.basipIdentView(&c))
+	}
+	return basipOK(r, newBasipList(q, len(keys), basipIdentSortFields, items))
+}

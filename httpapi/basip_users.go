@@ -1,0 +1,302 @@
+package httpapi
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/doord/doord/store"
+)
+
+// BAS-IP users are native users: uid is the native uid (BAS-IP's
+// item_uid), auth_factors are the native auth_factors with input_code for
+// "pin", lock_number 0/1/2 is locks both/1/2, is_custom_user_access is
+// custom_access. Fields BAS-IP does not know (e-mail, tags, state, …) are
+// kept as they are by every BAS-IP write.
+
+var basipToFactor = map[string]string{
+	"card": "card", "input_code": "pin", "qr": "qr", "face_id": "face_id",
+	"license_plate": "license_plate", "ukey": "ukey",
+	"pin": "pin", "inputCode": "pin", // leniency: the native name and the identifier spelling
+}
+
+func factorToBasip(f string) string {
+	if f == "pin" {
+		return "input_code"
+	}
+	return f
+}
+
+func locksToNumber(l store.Locks) int {
+	switch l {
+	case store.LocksFirst:
+		return 1
+	case store.LocksSecond:
+		return 2
+	}
+	return 0
+}
+
+func numberToLocks(n int64) store.Locks {
+	switch n {
+	case 1:
+		return store.LocksFirst
+	case 2:
+		return store.LocksSecond
+	}
+	return store.LocksBoth
+}
+
+// basipUser is a user as BAS-IP shows it.
+type basipUser struct {
+	UID                uint64   `json:"uid"`
+	Name               string   `json:"name"`
+	Info               string   `json:"info"`
+	AuthFactors        []string `json:"auth_factors"`
+	LockNumber         int      `json:"lock_number"`
+	IsCustomUserAccess bool     `json:"is_custom_user_access"`
+	Identifiers        []uint64 `json:"identifiers"`
+	TimeProfiles       []uint64 `json:"time_profiles"`
+	Apartments         []uint64 `json:"apartments"`
+}
+
+func (s *Server) basipUserView(u *store.User) (basipUser, error) {
+	out := basipUser{UID: u.UID, Name: u.Name, Info: u.Info, LockNumber: locksToNumber(u.Locks),
+		IsCustomUserAccess: u.CustomAccess, AuthFactors: []string{}, Identifiers: []uint64{},
+		TimeProfiles: append([]uint64{}, u.TimeProfiles...), Apartments: append([]uint64{}, u.Apartments...)}
+	for _, f := range u.AuthFactors {
+		out.AuthFactors = append(out.AuthFactors, factorToBasip(f))
+	}
+	cs, err := s.st.ListCredentials(u.UID)
+	if err != nil {
+		return out, err
+	}
+	for _, c := range cs {
+		out.Identifiers = append(out.Identifiers, s.basipIdentifierUID(c.ID))
+	}
+	return out, nil
+}
+
+// applyBasipUser reads BAS-IP's user body into u. Every field is required,
+// on create and on PATCH alike (the panel's PATCH is a replace); PATCH
+// also takes auth_factor, the name in the 2.3 and 2.8 docs.
+func applyBasipUser(b *bbody, u *store.User, patch bool) {
+	var name, info string
+	var factors []string
+	var lock int64
+	var custom bool
+	b.str("name", &name, true)
+	b.str("info", &info, true)
+	factorsField := "auth_factors"
+	if _, ok := b.f["auth_factors"]; !ok && patch {
+		if _, ok := b.f["auth_factor"]; ok {
+			factorsField = "auth_factor"
+		}
+	}
+	b.strs(factorsField, &factors, true)
+	b.integer("lock_number", &lock, true)
+	b.boolean("is_custom_user_access", &custom, true)
+	if b.err != nil {
+		return
+	}
+	switch {
+	case strings.TrimSpace(name) == "":
+		b.failf("name must not be empty")
+	case utf8.RuneCountInString(name) > maxName:
+		b.failf("name must be at most %d characters", maxName)
+	case utf8.RuneCountInString(info) > maxInfo:
+		b.failf("info must be at most %d characters", maxInfo)
+	case len(factors) == 0:
+		b.failf(basipNoFactors)
+	case lock < 0 || lock > 2:
+		b.failf("lock_number must be 0 (both locks), 1 or 2")
+	}
+	native := make([]string, 0, len(factors))
+	seen := map[string]bool{}
+	for _, f := range factors {
+		n, ok := basipToFactor[f]
+		if !ok {
+			b.failf("auth_factors: unknown auth factor %q (card, input_code, qr, face_id, license_plate, ukey)", f)
+			return
+		}
+		if !seen[n] {
+			seen[n] = true
+			native = append(native, n)
+		}
+	}
+	if b.err != nil {
+		return
+	}
+	u.Name, u.Info, u.AuthFactors, u.Locks, u.CustomAccess = name, info, native, numberToLocks(lock), custom
+}
+
+func (s *Server) basipCreateUser(r *request) error {
+	b, err := parseBasipBody(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	u := store.User{State: store.StateActive}
+	applyBasipUser(b, &u, false)
+	if err := b.error(); err != nil {
+		return err
+	}
+	dup, err := s.st.CreateUser(&u, r.op.username)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, struct {
+		ItemUID       uint64 `json:"item_uid"`
+		HasDublicates bool   `json:"has_dublicates"`
+	}{u.UID, dup})
+}
+
+const basipNoUser = "User not found"
+
+// basipUserParam resolves {uid}. The holding user of unattached
+// identifiers is not a BAS-IP user.
+func (s *Server) basipUserParam(r *request) (store.User, error) {
+	uid, err := basipID(r, "uid", basipNoUser)
+	if err != nil {
+		return store.User{}, err
+	}
+	if s.isHoldingUser(uid) {
+		return store.User{}, bErr(404, basipNoUser)
+	}
+	u, err := s.st.GetUserByUID(uid)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return u, bErr(404, basipNoUser)
+		}
+		return u, err
+	}
+	return u, nil
+}
+
+func (s *Server) basipGetUser(r *request) error {
+	u, err := s.basipUserParam(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.basipUserView(&u)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, v)
+}
+
+func (s *Server) basipPatchUser(r *request) error {
+	cur, err := s.basipUserParam(r)
+	if err != nil {
+		return err
+	}
+	b, err := parseBasipBody(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	u, err := s.st.UpdateUser(cur.ID, r.op.username, func(u *store.User) error {
+		b.err = nil
+		applyBasipUser(b, u, true)
+		return b.error()
+	})
+	if err != nil {
+		return err
+	}
+	v, err := s.basipUserView(&u)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, v)
+}
+
+func (s *Server) basipDeleteUser(r *request) error {
+	u, err := s.basipUserParam(r)
+	if err != nil {
+		return err
+	}
+	if err := s.st.DeleteUserByUID(u.UID); err != nil {
+		return err
+	}
+	return basipOK(r, basipEmpty)
+}
+
+var basipUserSortFields = []string{"uid", "name", "info"}
+
+// basipListUsers is GET /api/v1/access/users/list. filter is a
+// case-insensitive substring of name or info. The list reads every user
+// once (a read transaction) to count and sort them; at a million users
+// that takes a second or two on a Pi: page through the native
+// GET /api/v1/users (cursor, index-backed) for bulk reads.
+func (s *Server) basipListUsers(r *request) error {
+	q, err := parseListQuery(r, basipUserSortFields, "uid")
+	if err != nil {
+		return err
+	}
+	hold := s.holdingUID()
+	var keys []sortKey
+	err = s.st.ForEachUser(func(u *store.User) error {
+		if u.UID == hold || !(containsFold(u.Name, q.filter) || containsFold(u.Info, q.filter)) {
+			return nil
+		}
+		k := sortKey{id: u.UID}
+		switch q.field {
+		case "name":
+			k.txt = strings.ToLower(u.Name)
+		case "info":
+			k.txt = strings.ToLower(u.Info)
+		}
+		keys = append(keys, k)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ids := pageKeys(q, keys, q.field != "uid")
+	items := make([]basipUser, 0, len(ids))
+	for _, uid := range ids {
+		u, err := s.st.GetUserByUID(uid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the walk
+		}
+		if err != nil {
+			return err
+		}
+		v, err := s.basipUserView(&u)
+		if err != nil {
+			return err
+		}
+		items = append(items, v)
+	}
+	return basipOK(r, newBasipList(q, len(keys), basipUserSortFields, items))
+}
+
+// basipAttachProfile is POST (attach) and DELETE (detach)
+// /api/v1/access/user/{uid}/timeprofile/{tp}.
+func (s *Server) basipAttachProfile(add bool) handlerFunc {
+	return func(r *request) error {
+		u, err := s.basipUserParam(r)
+		if err != nil {
+			return err
+		}
+		tp, err := basipID(r, "tp", basipNoProfile)
+		if err != nil {
+			return err
+		}
+		if _, err := s.st.GetTimeProfile(tp); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return bErr(404, basipNoProfile)
+			}
+			return err
+		}
+		_, err = s.st.UpdateUser(u.ID, r.op.username, func(u *store.User) error {
+			u.TimeProfiles = editIDs(u.TimeProfiles, tp, add)
+			if len(u.TimeProfiles) > maxRefs {
+				return bErr(400, "A user can have at most 64 time profiles")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return basipOK(r, basipEmpty)
+	}
+}
