@@ -91,7 +91,9 @@ func TestEndToEndOnTheSimulatedBoard(t *testing.T) {
 	if on.IsZero() || off.IsZero() {
 		t.Fatalf("relay1 did not pulse: on %v off %v", on, off)
 	}
-	if pulse := off.Sub(on); pulse < 300*time.Millisecond || pulse > 2*time.Second {
+	// The relock is timed from the decision, a moment before the relay
+	// write is stamped (µs here, ms under qemu): allow a little short.
+	if pulse := off.Sub(on); pulse < 250*time.Millisecond || pulse > 2*time.Second {
 		t.Fatalf("relay1 unlocked for %v, want the 300ms unlock time", pulse)
 	}
 	t.Logf("last Wiegand edge → relay1 active: %v", on.Sub(edge))
