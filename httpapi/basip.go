@@ -336,8 +336,8 @@ func (b *bbody) integer(name string, dst *int64, required bool) bool {
 	if !ok {
 		return false
 	}
-	var n json.Number
-	if json.Unmarshal(r, &n) != nil {
+	var n json.Number // would take "1" too: a string is the wrong type
+	if r[0] == '"' || json.Unmarshal(r, &n) != nil {
 		b.fail(bWrongType(name))
 		return false
 	}
