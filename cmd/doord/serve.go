@@ -125,6 +125,11 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		TokenTTL: cfg.HTTP.TokenTTL.Duration, Version: version,
 	}
 	hc.Lockout = auth.DefaultLockout
+	if cfg.Access.TimeZone != "" { // validated at load; the BAS-IP time profiles read unix times in it
+		if loc, err := time.LoadLocation(cfg.Access.TimeZone); err == nil {
+			hc.Location = loc
+		}
+	}
 	if t := cfg.Login.LockoutThreshold; t != nil {
 		hc.Lockout.Threshold = *t
 	}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/board"
+	"github.com/doord/doord/store"
+)
+
+// Software written for BAS-IP panels manages doord unchanged: a user and a
+// card made through the BAS-IP routes are the native API's user and card
+// and open (or not) the simulated doors.
+func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
+	const pw = "basip end to end pw"
+	t.Setenv("DOORD_ADMIN_PASSWORD", pw)
+	cfg := testConfig(t, t.TempDir())
+	cfg.Board = board.SimExample()
+	cfg.Access.TimeZone = "UTC"
+	cfg.accessDefaults()
+	for i := range cfg.Doors {
+		cfg.Doors[i].UnlockTime.Duration = 100 * time.Millisecond
+	}
+	d, _ := start(t, cfg)
+	defer d.stop()
+	native := login(t, d, pw)
+	evs, cancel := d.events.Subscribe()
+	defer cancel()
+	decision := func(what string) store.Event {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-evs:
+				if ev.Type == "access_granted" || ev.Type == "access_denied" {
+					return ev
+				}
+			case <-timeout:
+				t.Fatalf("no decision for %s", what)
+			}
+		}
+	}
+	must := func(method, path, tok, body string, want int) map[string]any {
+		t.Helper()
+		st, m := call(t, d, method, path, tok, body)
+		if st != want {
+			t.Fatalf("%s %s: %d, want %d: %v", method, path, st, want, m)
+		}
+		return m
+	}
+
+	// BAS-IP login: the password's MD5, in a query string.
+	lg := must("GET", "/api/v1/login?username=admin&password="+auth.MD5Hex(pw), "", "", 200)
+	if lg["account_type"] != "admin" {
+		t.Fatalf("login %v", lg)
+	}
+	tok := lg["token"].(string)
+
+	// A user on lock 1 and a card given as hex bytes, at most two passes,
+	// created unattached and then attached, as BAS-IP clients do.
+	u := must("POST", "/api/v1/access/user", tok,
+		`{"name":"Grace","info":"flat 7","auth_factors":["card"],"lock_number":1,"is_custom_user_access":false}`, 200)
+	uid := uint64(u["item_uid"].(float64))
+	c := must("POST", "/api/v1/access/identifier", tok, `{"identifier_owner":{"name":"Grace","type":"owner"},
+		"identifier_type":"card","identifier_number":"7B:11:D7","lock":"first",
+		"valid":{"time":{"is_permanent":true},"passes":{"is_permanent":false,"max_passes":2}}}`, 200)
+	cid := uint64(c["item_uid"].(float64))
+	must("POST", fmt.Sprintf("/api/v1/access/user/%d/identifier/%d", uid, cid), tok, "", 200)
+
+	// The native API sees the same user and card (H10301 facility 123,
+	// card 4567: 7B:11:D7 is 8065495).
+	nu := must("GET", fmt.Sprintf("/api/v1/users/%d", uid), native, "", 200)
+	if nu["name"] != "Grace" || nu["locks"] != "1" {
+		t.Fatalf("native user %v", nu)
+	}
+	creds := must("GET", fmt.Sprintf("/api/v1/users/%d/credentials", uid), native, "", 200)["items"].([]any)
+	if len(creds) != 1 || creds[0].(map[string]any)["value"] != "8065495" {
+		t.Fatalf("native credentials %v", creds)
+	}
+
+	// Door 1 (lock 1) opens; door 2 does not; the third grant is refused.
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"facility":123,"card":4567}`, 200)
+	if ev := decision("first swipe"); ev.Type != "access_granted" || ev.Door != "1" || ev.UserUID != uid {
+		t.Fatalf("first swipe on door 1: %+v", ev)
+	}
+	must("POST", "/api/v1/sim/readers/2/card", native, `{"number":"8065495"}`, 200)
+	if ev := decision("door 2"); ev.Type != "access_denied" || ev.Door != "2" || ev.Reason != "door_not_permitted" {
+		t.Fatalf("door 2: %+v", ev)
+	}
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"facility":123,"card":4567}`, 200)
+	if ev := decision("second swipe"); ev.Type != "access_granted" {
+		t.Fatalf("second swipe: %+v", ev)
+	}
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"facility":123,"card":4567}`, 200)
+	if ev := decision("third swipe"); ev.Type != "access_denied" || ev.Reason != "passes_used_up" {
+		t.Fatalf("third swipe: %+v", ev)
+	}
+	// A pass reset through BAS-IP opens again.
+	must("POST", fmt.Sprintf("/api/v1/access/identifiers/item/%d/passes/reset", cid), tok, "", 200)
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"facility":123,"card":4567}`, 200)
+	if ev := decision("after reset"); ev.Type != "access_granted" {
+		t.Fatalf("after reset: %+v", ev)
+	}
+
+	// An identifier nobody was given is refused, named as BAS-IP does.
+	must("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"1234567"}`, 200)
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"1234567"}`, 200)
+	if ev := decision("unattached"); ev.Type != "access_denied" || ev.Reason != "user_disabled" {
+		t.Fatalf("unattached identifier: %+v", ev)
+	}
+
+	// Remote open of lock 2 through the runtime, in the BAS-IP log.
+	must("GET", "/api/v1/access/general/lock/open/remote/accepted/2", tok, "", 200)
+	want := map[string]bool{"access_granted_by_api_call": false, "access_granted_by_valid_identifier": false,
+		"access_denied_by_not_valid_identifier": false, "identifiers_without_linkage_to_user_access_denied": false,
+		"successful_login_api_call": false}
+	// Subscribers get an event after it is committed: once remote_open
+	// arrives, the log holds everything before it.
+	timeout := time.After(10 * time.Second)
+	for waiting := true; waiting; {
+		select {
+		case ev := <-evs:
+			waiting = ev.Type != "remote_open"
+		case <-timeout:
+			t.Fatal("no remote_open event")
+		}
+	}
+	for _, it := range must("GET", "/api/v1/log/list?limit=100", tok, "", 200)["list_items"].([]any) {
+		if _, ok := want[it.(map[string]any)["event"].(string)]; ok {
+			want[it.(map[string]any)["event"].(string)] = true
+		}
+	}
+	for name, seen := range want {
+		if !seen {
+			t.Errorf("BAS-IP log has no %s", name)
+		}
+	}
+}
