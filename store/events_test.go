@@ -265,8 +265,10 @@ func TestEventLogWriteFailure(t *testing.T) {
 	})
 	l.Append(store.Event{Type: "rex", Detail: "lost"})
 	l.Flush()
-	if s := l.Stats(); s.Failed != 1 || s.Written != 0 {
-		t.Errorf("stats %+v, want failed 1", s)
+	// The writer notes the loss as an events_dropped event of its own,
+	// which may or may not be written by the time Flush returns.
+	if s := l.Stats(); s.Failed != 1 || s.Written > 1 {
+		t.Errorf("stats %+v, want failed 1 and at most the loss note written", s)
 	}
 	if !strings.Contains(logBuf.String(), "input/output error") {
 		t.Errorf("the failure was not logged: %q", logBuf.String())
