@@ -35,7 +35,7 @@ func TestCredTableMatchesMap(t *testing.T) {
 			}
 		}
 	}
-	if float64(tab.n) > maxLoad*float64(len(tab.keys)) {
-		t.Errorf("load %d/%d above %v", tab.n, len(tab.keys), maxLoad)
+	if float64(tab.n) > maxLoad*float64(len(tab.slots)) {
+		t.Errorf("load %d/%d above %v", tab.n, len(tab.slots), maxLoad)
 	}
 }
