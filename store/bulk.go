@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/doord/doord/store/internal/index"
 	"github.com/doord/doord/store/internal/keys"
@@ -14,11 +15,23 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// bulkChunk is how many records BulkLoad writes per transaction: large
+// bulkChunk is how many users BulkLoad writes per transaction: large
 // enough that fsyncs vanish, small enough that a transaction's dirty pages
-// stay in the tens of megabytes on a 512 MB board. A variable so that
-// tests can cross chunk boundaries with a few records.
+// stay in the tens of megabytes on a 512 MB board. A user with its six
+// index keys takes about 500 bytes of pages, a credential with its three
+// about 200, so credentials go 2.5 times as many per transaction: fewer
+// passes over the card and PIN index, whose new keys land all over it.
+// A variable so that tests can cross chunk boundaries with a few records.
 var bulkChunk = 50000
+
+func bulkCredChunk() int { return bulkChunk * 5 / 2 }
+
+// Test hooks: whether chunks are prepared ahead, and a function called
+// after each chunk's commit with the record bucket and the records done.
+var (
+	bulkPipelined  = true
+	bulkAfterChunk func(bucket []byte, done int)
+)
 
 // BulkLoad writes many users and then many credentials in large
 // transactions, for generators and imports. Each record is validated,
@@ -48,19 +61,161 @@ var bulkChunk = 50000
 // v7): the uuid and ext_id indexes then grow at their right edge instead of
 // rewriting pages all over the file in every chunk.
 func (s *Store) BulkLoad(users []User, creds []Credential) error {
-	for start := 0; start < len(users); start += bulkChunk {
-		end := min(start+bulkChunk, len(users))
-		if err := s.bulkUsers(users[start:end], start); err != nil {
+	err := s.bulkPipeline(len(users), bulkChunk, bUsers,
+		func(w *wtx, start, end int, seq uint64) *bulkPrep { return w.prepUsers(users, start, end, seq) },
+		func(w *wtx, p *bulkPrep) error { return w.writeUsers(p, users) },
+		func(p *bulkPrep) { copy(users[p.start:p.end], p.users) })
+	if err != nil {
+		return err
+	}
+	return s.bulkPipeline(len(creds), bulkCredChunk(), bCreds,
+		func(w *wtx, start, end int, seq uint64) *bulkPrep { return w.prepCreds(creds, start, end, seq) },
+		func(w *wtx, p *bulkPrep) error { return w.writeCreds(p, creds) },
+		func(p *bulkPrep) { copy(creds[p.start:p.end], p.creds) })
+}
+
+// bulkPrep is one chunk made ready to write: records checked, defaulted
+// and given their keys, index entries gathered by bucket and sorted,
+// duplicates within the chunk found, records being encoded. What is left
+// for the write transaction is what depends on the file: keys the file
+// already holds, and the puts.
+type bulkPrep struct {
+	start, end int
+	snap       uint64 // the store seq of the snapshot the records were checked against
+	seq0, seq  uint64 // the record bucket's sequence before and after the chunk's keys
+	n          int    // records that passed (all, unless fail)
+	fail       bulkFail
+	keys       []bulkKey   // the records' keys, sorted
+	g          bulkBuckets // index entries by bucket
+	changes    []Change    // without their seq
+	encoded    func() ([][]byte, error)
+	regen      map[int]string // users whose ext_id the write transaction replaced
+
+	users  []User
+	fromID []bool // ext_id defaulted to a given id: replaced, not refused, when taken
+	creds  []Credential
+}
+
+// discard waits for the encoders of a prep that will not be written.
+func (p *bulkPrep) discard() {
+	if p != nil && p.encoded != nil {
+		p.encoded()
+	}
+}
+
+// bulkPipeline writes records [0, n) in chunks, one write transaction
+// each, while a goroutine prepares the next chunk against a read
+// snapshot: on two cores, checking, sorting and encoding one chunk
+// overlap the puts and the commit of the one before. A prep is used only
+// if nothing but this load has committed since its snapshot (the store
+// seq says so: every write of a record bumps it) and the record bucket's
+// sequence is the one it assigned keys from; otherwise, and whenever the
+// prep found a problem, the write transaction prepares the chunk again
+// itself, so errors and results are exactly those of checking each
+// record in the transaction that writes it.
+func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
+	prep func(w *wtx, start, end int, seq uint64) *bulkPrep,
+	write func(w *wtx, p *bulkPrep) error,
+	done func(p *bulkPrep),
+) error {
+	if n == 0 {
+		return nil
+	}
+	ch := make(chan *bulkPrep)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(ch)
+		if !bulkPipelined || runtime.GOMAXPROCS(0) == 1 {
+			return // nothing to overlap with: do not hold a second chunk
+		}
+		var seq uint64
+		for start := 0; start < n; start += chunk {
+			var p *bulkPrep
+			err := s.db.View(func(tx *bolt.Tx) error {
+				if start == 0 {
+					seq = tx.Bucket(bucket).Sequence()
+				}
+				p = (&wtx{tx: tx, now: time.Now().UTC()}).prep(prep, start, min(start+chunk, n), seq)
+				return nil
+			})
+			if err != nil {
+				return // the write transaction prepares for itself
+			}
+			failed, next := p.fail.err != nil, p.seq // p is the writer's once sent
+			select {
+			case ch <- p:
+			case <-stop:
+				p.discard()
+				return
+			}
+			if failed {
+				return
+			}
+			seq = next
+		}
+	})
+	defer func() {
+		close(stop)
+		for p := range ch {
+			p.discard()
+		}
+		wg.Wait()
+	}()
+
+	var (
+		ours    = map[uint64]bool{} // store seqs since the last commit not ours
+		last    uint64              // store seq after our last commit
+		started bool
+	)
+	for start := 0; start < n; start += chunk {
+		end := min(start+chunk, n)
+		p := <-ch // nil once the preparer gave up: prepare in the transaction
+		var after uint64
+		err := s.write(false, func(w *wtx) error {
+			now := storeSeq(w.tx)
+			if !started || now != last {
+				clear(ours)
+				ours[now] = true
+			}
+			seq := w.b(bucket).Sequence()
+			if p == nil || p.start != start || p.fail.err != nil || p.seq0 != seq || !ours[p.snap] {
+				p.discard()
+				p = w.prep(prep, start, end, seq)
+			}
+			if err := write(w, p); err != nil {
+				return err
+			}
+			after = now
+			if len(w.changes) > 0 {
+				after = w.seq
+			}
+			return nil
+		})
+		p.discard()
+		if err != nil {
 			return err
 		}
-	}
-	for start := 0; start < len(creds); start += bulkChunk {
-		end := min(start+bulkChunk, len(creds))
-		if err := s.bulkCreds(creds[start:end], start); err != nil {
-			return err
+		started, last = true, after
+		ours[after] = true
+		done(p)
+		if bulkAfterChunk != nil {
+			bulkAfterChunk(bucket, end)
 		}
 	}
 	return nil
+}
+
+// prep runs a prepare function and notes the snapshot it saw.
+func (w *wtx) prep(prep func(w *wtx, start, end int, seq uint64) *bulkPrep, start, end int, seq uint64) *bulkPrep {
+	p := prep(w, start, end, seq)
+	p.snap = storeSeq(w.tx)
+	return p
+}
+
+func storeSeq(tx *bolt.Tx) uint64 {
+	v, _ := keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
+	return v
 }
 
 // The steps at which CreateUser can refuse a user, in the order it takes
@@ -79,236 +234,263 @@ const (
 	stepCredID           // preset id taken
 )
 
-func (s *Store) bulkUsers(in []User, base int) error {
-	out := make([]User, len(in))
-	err := s.write(false, func(w *wtx) error {
-		var (
-			fail   bulkFail
-			g      bulkBuckets
-			uids   = make([]bulkKey, 0, len(in))
-			fromID = make([]bool, len(in)) // ext_id defaulted to a given id: replaced, not refused, when taken
-			n      = len(in)               // records that pass the per-record checks
-			ub     = w.b(bUsers)
-			seq    = ub.Sequence()
-		)
-		for i := range in {
-			u := cloneUser(&in[i])
-			generated := u.ID == ""
-			if generated {
-				u.ID = uuid.NewString()
-			} else if id, ok := canonicalID(u.ID); ok {
-				u.ID = id
-			} else {
-				fail.set(i, stepUserID, &InvalidError{Field: "id", Reason: "not a uuid"})
-				n = i
-				break
-			}
-			if u.State == "" {
-				u.State = StateActive
-			}
-			if u.Locks == "" {
-				u.Locks = LocksBoth
-			}
-			if u.ExtID == "" {
-				u.ExtID = u.ID
-				fromID[i] = !generated
-			}
-			if err := w.checkUser(&u); err != nil {
-				// Its id and ext_id were looked up before this check.
-				fail.set(i, stepUserCheck, err)
-				for _, e := range userEntries(&u) {
-					if e.Val != nil {
-						g.add(e, i)
-					}
-				}
-				n = i
-				break
-			}
-			// assignID, replayed on a local copy of the sequence.
-			if u.UID == 0 {
-				seq++
-				u.UID = seq
-			} else if seq < u.UID {
-				seq = u.UID
-			}
-			u.CreatedAt, u.UpdatedAt = w.now, w.now
-			u.CreatedBy, u.UpdatedBy = in[i].CreatedBy, in[i].CreatedBy
-			out[i] = u
-			uids = append(uids, bulkKey{k: keys.U64(u.UID), rec: int32(i)})
+// prepUsers does for users [start, end) what createUser does before it
+// writes, in w's transaction (a read snapshot or the write transaction),
+// assigning UIDs after seq.
+func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
+	n := end - start
+	p := &bulkPrep{start: start, end: end, seq0: seq, n: n, users: make([]User, n), fromID: make([]bool, n), keys: make([]bulkKey, 0, n)}
+	for i := range n {
+		src := &in[start+i]
+		u := cloneUser(src)
+		generated := u.ID == ""
+		if generated {
+			u.ID = uuid.NewString()
+		} else if id, ok := canonicalID(u.ID); ok {
+			u.ID = id
+		} else {
+			p.fail.set(i, stepUserID, &InvalidError{Field: "id", Reason: "not a uuid"})
+			p.n = i
+			break
+		}
+		if u.State == "" {
+			u.State = StateActive
+		}
+		if u.Locks == "" {
+			u.Locks = LocksBoth
+		}
+		if u.ExtID == "" {
+			u.ExtID = u.ID
+			p.fromID[i] = !generated
+		}
+		if err := w.checkUser(&u); err != nil {
+			// Its id and ext_id were looked up before this check.
+			p.fail.set(i, stepUserCheck, err)
 			for _, e := range userEntries(&u) {
-				g.add(e, i)
-			}
-		}
-
-		// Duplicates, as a one-by-one load would meet them.
-		sortKeys(uids)
-		conflicts(ub, uids, func(j int, _ bool) {
-			fail.set(int(uids[j].rec), stepUserUID, &ConflictError{Field: "uid"})
-		})
-		for bi, name := range g.names {
-			ks := g.keys[bi]
-			if !g.unique[bi] {
-				continue
-			}
-			sortKeys(ks)
-			conflicts(w.b(name), ks, func(j int, _ bool) {
-				rec := int(ks[j].rec)
-				switch {
-				case bytes.Equal(name, bUserByID):
-					fail.set(rec, stepUserID, &ConflictError{Field: "id"})
-				case bytes.Equal(name, bUserByExtID) && fromID[rec]:
-					// As createUser: a given id that is someone's ext_id
-					// gets a fresh random ext_id (122 random bits: free).
-					// (putBuckets sorts again.)
-					out[rec].ExtID = uuid.NewString()
-					ks[j].k = []byte(out[rec].ExtID)
-				case bytes.Equal(name, bUserByExtID):
-					fail.set(rec, stepUserExtID, &ConflictError{Field: "ext_id"})
-				default:
-					fail.set(rec, stepUserUID+1, &ConflictError{Field: string(name)})
+				if e.Val != nil {
+					p.g.add(e, i)
 				}
-			})
-		}
-		if fail.err != nil {
-			return fmt.Errorf("bulk load: user %d (%q): %w", base+fail.rec, in[fail.rec].Name, fail.err)
-		}
-		if n == 0 {
-			return nil
-		}
-
-		// The records are encoded while the index entries are put.
-		encoded := encodeAll(n, func(i int) ([]byte, error) { return encodeUser(&out[i]) })
-		if seq != ub.Sequence() {
-			if err := ub.SetSequence(seq); err != nil {
-				return err
 			}
+			p.n = i
+			break
 		}
-		if err := w.putBuckets(&g); err != nil {
-			encoded()
-			return err
+		// assignID, replayed on a copy of the sequence.
+		if u.UID == 0 {
+			seq++
+			u.UID = seq
+		} else if seq < u.UID {
+			seq = u.UID
 		}
-		data, err := encoded()
-		if err != nil {
-			return err
+		u.CreatedAt, u.UpdatedAt = w.now, w.now
+		u.CreatedBy, u.UpdatedBy = src.CreatedBy, src.CreatedBy
+		p.users[i] = u
+		p.keys = append(p.keys, bulkKey{k: keys.U64(u.UID), rec: int32(i)})
+		for _, e := range userEntries(&u) {
+			p.g.add(e, i)
 		}
-		for j := range uids {
-			uids[j].v = data[uids[j].rec]
-		}
-		if err := w.putSorted(bUsers, uids, false); err != nil {
-			return err
-		}
-		for i := range n {
-			c := cloneUser(&out[i])
-			if err := w.emit(Change{Kind: KindUser, ID: c.UID, User: &c}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	copy(in, out)
-	return nil
+	p.seq = seq
+	p.userConflicts(nil)
+	for rec, ext := range p.regen {
+		p.users[rec].ExtID = ext
+	}
+	p.regen = nil
+	if p.fail.err != nil {
+		return p
+	}
+	p.changes = make([]Change, p.n)
+	for i := range p.n {
+		c := cloneUser(&p.users[i])
+		p.changes[i] = Change{Kind: KindUser, ID: c.UID, User: &c}
+	}
+	p.encoded = encodeAll(p.n, func(i int) ([]byte, error) { return encodeUser(&p.users[i]) })
+	return p
 }
 
-func (s *Store) bulkCreds(in []Credential, base int) error {
-	out := make([]Credential, len(in))
-	err := s.write(false, func(w *wtx) error {
-		var (
-			fail bulkFail
-			g    bulkBuckets
-			ids  = make([]bulkKey, 0, len(in))
-			n    = len(in)
-			cb   = w.b(bCreds)
-			seq  = cb.Sequence()
-		)
-		for i := range in {
-			c := cloneCredential(&in[i])
-			if c.Owner == "" {
-				c.Owner = OwnerOwner
-			}
-			if c.Locks == "" {
-				c.Locks = LocksBoth
-			}
-			c.PassesLeft = c.MaxPasses
-			if err := w.checkCredential(&c); err != nil {
-				fail.set(i, stepCredCheck, err)
-				n = i
-				break
-			}
-			if c.ID == 0 {
-				seq++
-				c.ID = seq
-			} else if seq < c.ID {
-				seq = c.ID
-			}
-			c.CreatedAt, c.UpdatedAt = w.now, w.now
-			out[i] = c
-			ids = append(ids, bulkKey{k: keys.U64(c.ID), rec: int32(i)})
-			for _, e := range credEntries(&c) {
-				g.add(e, i)
-			}
-		}
-
-		sortKeys(ids)
-		conflicts(cb, ids, func(j int, _ bool) {
-			fail.set(int(ids[j].rec), stepCredID, &ConflictError{Field: "id"})
-		})
-		for bi, name := range g.names {
-			ks := g.keys[bi]
-			if !g.unique[bi] {
-				continue
-			}
-			sortKeys(ks)
-			conflicts(w.b(name), ks, func(j int, _ bool) {
-				step, field := stepCredID+1, string(name)
-				if bytes.Equal(name, bCredByValue) {
-					step, field = stepCredValue, "value"
-				}
-				fail.set(int(ks[j].rec), step, &ConflictError{Field: field})
-			})
-		}
-		if fail.err != nil {
-			return fmt.Errorf("bulk load: credential %d (%s %q): %w", base+fail.rec, in[fail.rec].Type, in[fail.rec].Value, fail.err)
-		}
-		if n == 0 {
-			return nil
-		}
-
-		// The records are encoded while the index entries are put.
-		encoded := encodeAll(n, func(i int) ([]byte, error) { return encodeCredential(&out[i]) })
-		if seq != cb.Sequence() {
-			if err := cb.SetSequence(seq); err != nil {
-				return err
-			}
-		}
-		if err := w.putBuckets(&g); err != nil {
-			encoded()
-			return err
-		}
-		data, err := encoded()
-		if err != nil {
-			return err
-		}
-		for j := range ids {
-			ids[j].v = data[ids[j].rec]
-		}
-		if err := w.putSorted(bCreds, ids, false); err != nil {
-			return err
-		}
-		for i := range n {
-			c := cloneCredential(&out[i])
-			if err := w.emit(Change{Kind: KindCredential, ID: c.ID, Credential: &c}); err != nil {
-				return err
-			}
-		}
-		return nil
+// userConflicts finds the keys a one-by-one load would find taken by
+// earlier users of the chunk and, given a transaction, by the file. A
+// given id's defaulted ext_id that is taken is replaced (in p.regen), as
+// createUser does.
+func (p *bulkPrep) userConflicts(w *wtx) {
+	var b func([]byte) *bolt.Bucket
+	if w != nil {
+		b = w.b
+	}
+	sortKeys(p.keys)
+	conflicts(b, bUsers, p.keys, func(j int) {
+		p.fail.set(int(p.keys[j].rec), stepUserUID, &ConflictError{Field: "uid"})
 	})
+	for bi, name := range p.g.names {
+		if !p.g.unique[bi] {
+			continue
+		}
+		ks := p.g.keys[bi]
+		sortKeys(ks)
+		conflicts(b, name, ks, func(j int) {
+			rec := int(ks[j].rec)
+			switch {
+			case bytes.Equal(name, bUserByID):
+				p.fail.set(rec, stepUserID, &ConflictError{Field: "id"})
+			case bytes.Equal(name, bUserByExtID) && p.fromID[rec]:
+				// A fresh random ext_id (122 random bits: free).
+				ext := uuid.NewString()
+				if p.regen == nil {
+					p.regen = map[int]string{}
+				}
+				p.regen[rec] = ext
+				ks[j].k = []byte(ext)
+			case bytes.Equal(name, bUserByExtID):
+				p.fail.set(rec, stepUserExtID, &ConflictError{Field: "ext_id"})
+			default:
+				p.fail.set(rec, stepUserUID+1, &ConflictError{Field: string(name)})
+			}
+		})
+		if len(p.regen) > 0 {
+			sortKeys(ks)
+		}
+	}
+}
+
+// writeUsers puts a prepared chunk of users.
+func (w *wtx) writeUsers(p *bulkPrep, in []User) error {
+	p.userConflicts(w)
+	if p.fail.err != nil {
+		rec := p.start + p.fail.rec
+		return fmt.Errorf("bulk load: user %d (%q): %w", rec, in[rec].Name, p.fail.err)
+	}
+	if p.n == 0 {
+		return nil
+	}
+	// The index entries are put while the records are encoded.
+	if err := w.putBuckets(&p.g); err != nil {
+		return err
+	}
+	data, err := p.encoded()
 	if err != nil {
 		return err
 	}
-	copy(in, out)
+	for rec, ext := range p.regen {
+		p.users[rec].ExtID = ext
+		p.changes[rec].User.ExtID = ext
+		if data[rec], err = encodeUser(&p.users[rec]); err != nil {
+			return err
+		}
+	}
+	return w.putRecords(bUsers, p, data)
+}
+
+// prepCreds does for credentials [start, end) what createCredential does
+// before it writes (see prepUsers).
+func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
+	n := end - start
+	p := &bulkPrep{start: start, end: end, seq0: seq, n: n, creds: make([]Credential, n), keys: make([]bulkKey, 0, n)}
+	for i := range n {
+		c := cloneCredential(&in[start+i])
+		if c.Owner == "" {
+			c.Owner = OwnerOwner
+		}
+		if c.Locks == "" {
+			c.Locks = LocksBoth
+		}
+		c.PassesLeft = c.MaxPasses
+		if err := w.checkCredential(&c); err != nil {
+			p.fail.set(i, stepCredCheck, err)
+			p.n = i
+			break
+		}
+		if c.ID == 0 {
+			seq++
+			c.ID = seq
+		} else if seq < c.ID {
+			seq = c.ID
+		}
+		c.CreatedAt, c.UpdatedAt = w.now, w.now
+		p.creds[i] = c
+		p.keys = append(p.keys, bulkKey{k: keys.U64(c.ID), rec: int32(i)})
+		for _, e := range credEntries(&c) {
+			p.g.add(e, i)
+		}
+	}
+	p.seq = seq
+	p.credConflicts(nil)
+	if p.fail.err != nil {
+		return p
+	}
+	p.changes = make([]Change, p.n)
+	for i := range p.n {
+		c := cloneCredential(&p.creds[i])
+		p.changes[i] = Change{Kind: KindCredential, ID: c.ID, Credential: &c}
+	}
+	p.encoded = encodeAll(p.n, func(i int) ([]byte, error) { return encodeCredential(&p.creds[i]) })
+	return p
+}
+
+// credConflicts is userConflicts for credentials.
+func (p *bulkPrep) credConflicts(w *wtx) {
+	var b func([]byte) *bolt.Bucket
+	if w != nil {
+		b = w.b
+	}
+	sortKeys(p.keys)
+	conflicts(b, bCreds, p.keys, func(j int) {
+		p.fail.set(int(p.keys[j].rec), stepCredID, &ConflictError{Field: "id"})
+	})
+	for bi, name := range p.g.names {
+		if !p.g.unique[bi] {
+			continue
+		}
+		ks := p.g.keys[bi]
+		sortKeys(ks)
+		conflicts(b, name, ks, func(j int) {
+			step, field := stepCredID+1, string(name)
+			if bytes.Equal(name, bCredByValue) {
+				step, field = stepCredValue, "value"
+			}
+			p.fail.set(int(ks[j].rec), step, &ConflictError{Field: field})
+		})
+	}
+}
+
+// writeCreds puts a prepared chunk of credentials.
+func (w *wtx) writeCreds(p *bulkPrep, in []Credential) error {
+	p.credConflicts(w)
+	if p.fail.err != nil {
+		rec := p.start + p.fail.rec
+		return fmt.Errorf("bulk load: credential %d (%s %q): %w", rec, in[rec].Type, in[rec].Value, p.fail.err)
+	}
+	if p.n == 0 {
+		return nil
+	}
+	if err := w.putBuckets(&p.g); err != nil {
+		return err
+	}
+	data, err := p.encoded()
+	if err != nil {
+		return err
+	}
+	return w.putRecords(bCreds, p, data)
+}
+
+// putRecords puts a chunk's records, moves the bucket's sequence and
+// queues the change records.
+func (w *wtx) putRecords(bucket []byte, p *bulkPrep, data [][]byte) error {
+	for j := range p.keys {
+		p.keys[j].v = data[p.keys[j].rec]
+	}
+	b := w.b(bucket)
+	if p.seq != b.Sequence() {
+		if err := b.SetSequence(p.seq); err != nil {
+			return err
+		}
+	}
+	if err := w.putSorted(bucket, p.keys, false); err != nil {
+		return err
+	}
+	for _, c := range p.changes {
+		if err := w.emit(c); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -368,18 +550,22 @@ func (g *bulkBuckets) add(e index.Entry, rec int) {
 	g.unique = append(g.unique, e.Val != nil)
 }
 
-// conflicts calls fn(j, stored) for every key ks[j] (sorted by sortKeys)
-// that would be found taken when its record's turn came: held by the
-// bucket before the chunk (stored), or by an earlier record of the chunk.
-// The bucket is probed with one cursor, seeking only past keys it holds,
-// and not at all when every key sorts after the bucket's last.
-func conflicts(b *bolt.Bucket, ks []bulkKey, fn func(j int, stored bool)) {
+// conflicts calls fn(j) for every key ks[j] (sorted by sortKeys) that
+// would be found taken when its record's turn came: held by an earlier
+// record of the chunk, or, when b is given, by bucket b(name) before the
+// chunk. The bucket is probed with one cursor, seeking only past keys it
+// holds, and not at all when every key sorts after its last.
+func conflicts(b func([]byte) *bolt.Bucket, name []byte, ks []bulkKey, fn func(j int)) {
 	if len(ks) == 0 {
 		return
 	}
-	c := b.Cursor()
-	last, _ := c.Last()
-	none := last == nil || bytes.Compare(last, ks[0].k) < 0
+	none := true
+	var c *bolt.Cursor
+	if b != nil {
+		c = b(name).Cursor()
+		last, _ := c.Last()
+		none = last == nil || bytes.Compare(last, ks[0].k) < 0
+	}
 	var next []byte // the bucket's smallest key ≥ the last probe
 	probed := false
 	has := func(k []byte) bool {
@@ -407,12 +593,11 @@ func conflicts(b *bolt.Bucket, ks []bulkKey, fn func(j int, stored bool)) {
 		for j < len(ks) && bytes.Equal(ks[j].k, ks[i].k) {
 			j++
 		}
-		stored := has(ks[i].k)
-		if stored {
-			fn(i, true)
+		if has(ks[i].k) {
+			fn(i)
 		}
 		for m := i + 1; m < j; m++ {
-			fn(m, stored)
+			fn(m)
 		}
 		i = j
 	}

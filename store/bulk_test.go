@@ -46,8 +46,8 @@ func (s *Store) refBulkLoad(users []User, creds []Credential) error {
 		}
 		copy(users[start:end], out)
 	}
-	for start := 0; start < len(creds); start += bulkChunk {
-		end := min(start+bulkChunk, len(creds))
+	for start := 0; start < len(creds); start += bulkCredChunk() {
+		end := min(start+bulkCredChunk(), len(creds))
 		out := make([]Credential, end-start)
 		err := s.write(false, func(w *wtx) error {
 			for i := start; i < end; i++ {
@@ -362,6 +362,9 @@ func TestBulkLoadMatchesOneByOne(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for seed := range uint64(seeds) {
+				// Odd seeds prepare every chunk in its write transaction.
+				bulkPipelined = seed%2 == 0
+				defer func() { bulkPipelined = true }()
 				r := rand.New(rand.NewPCG(seed, 7))
 				users, _ := bulkInput(r, 20+r.IntN(60))
 				if c.userFault != nil {
@@ -615,17 +618,17 @@ func TestBulkConflicts(t *testing.T) {
 	stored := []string{"b", "d", "f"}
 	cases := []struct {
 		load string // keys of the chunk, in record order
-		want string // records (by position) found taken, and whether by the bucket
+		want string // records (by position) found taken: s by the bucket, d by the record before
 	}{
 		{"", ""},
 		{"a c e g", ""},
 		{"a b c", "1s"},
 		{"f", "0s"},
 		{"g h", ""},
-		{"a a", "1"},
-		{"b b", "0s 1s"},
-		{"c d d e f", "1s 2s 4s"},
-		{"e e a f", "1 3s"},
+		{"a a", "1d"},
+		{"b b", "0s 1d"},
+		{"c d d e f", "1s 2d 4s"},
+		{"e e a f", "1d 3s"},
 		{"0 1 2 3 4 5 6 7 8 9 a c e g", ""},
 		{"d", "0s"},
 	}
@@ -643,9 +646,11 @@ func TestBulkConflicts(t *testing.T) {
 			}
 			sortKeys(ks)
 			var got []string
-			conflicts(b, ks, func(j int, st bool) {
+			conflicts(func([]byte) *bolt.Bucket { return b }, nil, ks, func(j int) {
 				s := fmt.Sprint(ks[j].rec)
-				if st {
+				if bytes.Equal(ks[j].k, ks[max(j-1, 0)].k) && j > 0 {
+					s += "d" // a duplicate of the record before
+				} else {
 					s += "s"
 				}
 				got = append(got, s)
@@ -664,10 +669,130 @@ func TestBulkConflicts(t *testing.T) {
 	s.write(false, func(w *wtx) error {
 		ks := []bulkKey{{k: []byte("a")}, {k: []byte("a"), rec: 1}}
 		var got []int32
-		conflicts(w.b(bSessByOp), ks, func(j int, st bool) { got = append(got, ks[j].rec) })
+		conflicts(w.b, bSessByOp, ks, func(j int) { got = append(got, ks[j].rec) })
 		if !slices.Equal(got, []int32{1}) {
 			t.Errorf("conflicts in an empty bucket: %v, want [1]", got)
 		}
 		return errNoop
 	})
+}
+
+// Writes by others between the chunks of a load: the chunks prepared
+// ahead against an older snapshot must not be trusted.
+func TestBulkLoadWithOtherWriters(t *testing.T) {
+	setBulkChunk(t, 10)
+	mk := func(n int, tp uint64) []User {
+		us := make([]User, n)
+		for i := range us {
+			us[i] = User{ID: fixedID(100 + i), Name: fmt.Sprint("U", i), TimeProfiles: []uint64{tp}}
+		}
+		return us
+	}
+	t.Run("time profile deleted", func(t *testing.T) {
+		s := openBulkTest(t, nil)
+		tp := TimeProfile{Name: "p", Intervals: []Interval{{Days: []time.Weekday{1}, Start: "08:00", End: "18:00"}}}
+		if err := s.CreateTimeProfile(&tp); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateTimeProfile(&TimeProfile{Name: "used by the first 20", Intervals: tp.Intervals}); err != nil {
+			t.Fatal(err)
+		}
+		users := mk(50, tp.ID)
+		for i := range 20 {
+			users[i].TimeProfiles = []uint64{tp.ID + 1}
+		}
+		bulkAfterChunk = func(_ []byte, done int) {
+			if done == 20 {
+				if err := s.DeleteTimeProfile(tp.ID); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		defer func() { bulkAfterChunk = nil }()
+		err := s.BulkLoad(users, nil)
+		want := fmt.Sprintf(`bulk load: user 20 ("U20"): time_profiles: %d does not exist`, tp.ID)
+		if err == nil || err.Error() != want {
+			t.Errorf("BulkLoad = %v, want %s", err, want)
+		}
+		if st, _ := s.Stats(); st.Users != 20 {
+			t.Errorf("%d users after the failed load, want the 20 of the chunks before", st.Users)
+		}
+		if err := s.Check(); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("id taken meanwhile", func(t *testing.T) {
+		s := openBulkTest(t, nil)
+		tp := TimeProfile{Name: "p", Intervals: []Interval{{Days: []time.Weekday{1}, Start: "08:00", End: "18:00"}}}
+		if err := s.CreateTimeProfile(&tp); err != nil {
+			t.Fatal(err)
+		}
+		bulkAfterChunk = func(_ []byte, done int) {
+			if done == 10 {
+				if _, err := s.CreateUser(&User{ID: fixedID(100 + 35), Name: "other"}, "x"); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		defer func() { bulkAfterChunk = nil }()
+		err := s.BulkLoad(mk(50, tp.ID), nil)
+		wantConflictErr(t, err, "id", `bulk load: user 35 ("U35"): id already exists`)
+		if err := s.Check(); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("users and credentials created meanwhile", func(t *testing.T) {
+		s := openBulkTest(t, nil)
+		tp := TimeProfile{Name: "p", Intervals: []Interval{{Days: []time.Weekday{1}, Start: "08:00", End: "18:00"}}}
+		if err := s.CreateTimeProfile(&tp); err != nil {
+			t.Fatal(err)
+		}
+		var others []uint64
+		bulkAfterChunk = func(b []byte, done int) {
+			if bytes.Equal(b, bUsers) && done%20 == 10 {
+				u := User{Name: "other"}
+				if _, err := s.CreateUser(&u, "x"); err != nil {
+					t.Error(err)
+				}
+				others = append(others, u.UID)
+			}
+			if bytes.Equal(b, bCreds) && done == 25 {
+				if err := s.CreateCredential(&Credential{UserUID: others[0], Type: CredCard, Value: "9"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		defer func() { bulkAfterChunk = nil }()
+		users := mk(50, tp.ID)
+		if err := s.BulkLoad(users, nil); err != nil {
+			t.Fatal(err)
+		}
+		// Each chunk after another's user continues after it.
+		want := []uint64{1, 10, 12, 21, 22, 31, 33, 42, 43, 52, 54}
+		got := []uint64{users[0].UID, users[9].UID, users[10].UID, users[19].UID, users[20].UID, users[29].UID, users[30].UID, users[39].UID, users[40].UID, users[49].UID, others[len(others)-1] + 1}
+		if !slices.Equal(got, want) {
+			t.Errorf("uids at the chunk edges %v, want %v (others %v)", got, want, others)
+		}
+		var creds []Credential
+		for i, u := range users {
+			creds = append(creds, Credential{UserUID: u.UID, Type: CredCard, Value: fmt.Sprint(1000 + i)})
+		}
+		if err := s.BulkLoad(nil, creds); err != nil {
+			t.Fatal(err)
+		}
+		if creds[24].ID != 25 || creds[25].ID != 27 {
+			t.Errorf("credential ids around another's: %d, %d; want 25, 27", creds[24].ID, creds[25].ID)
+		}
+		if err := s.Check(); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func wantConflictErr(t *testing.T, err error, field, msg string) {
+	t.Helper()
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Field != field || err.Error() != msg {
+		t.Errorf("err = %v, want %s", err, msg)
+	}
 }
