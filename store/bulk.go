@@ -298,6 +298,7 @@ func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
 	if p.fail.err != nil {
 		return p
 	}
+	p.g.sort()
 	p.changes = make([]Change, p.n)
 	for i := range p.n {
 		c := cloneUser(&p.users[i])
@@ -416,6 +417,7 @@ func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 	if p.fail.err != nil {
 		return p
 	}
+	p.g.sort()
 	p.changes = make([]Change, p.n)
 	for i := range p.n {
 		c := cloneCredential(&p.creds[i])
@@ -486,6 +488,7 @@ func (w *wtx) putRecords(bucket []byte, p *bulkPrep, data [][]byte) error {
 	if err := w.putSorted(bucket, p.keys, false); err != nil {
 		return err
 	}
+	w.changes = slices.Grow(w.changes, len(p.changes))
 	for _, c := range p.changes {
 		if err := w.emit(c); err != nil {
 			return err
@@ -603,10 +606,53 @@ func conflicts(b func([]byte) *bolt.Bucket, name []byte, ks []bulkKey, fn func(j
 	}
 }
 
+func (g *bulkBuckets) sort() {
+	for i, ks := range g.keys {
+		if g.unique[i] {
+			sortKeys(ks)
+		} else {
+			sortPostings(ks)
+		}
+	}
+}
+
+// sortPostings sorts posting keys (a value's prefix, then the record's
+// id). They come in id order, and an index has few values (states, tags,
+// time profiles, often names) next to many ids, so gathering the keys by
+// prefix and sorting the prefixes does in one pass what a sort does in
+// twenty.
+func sortPostings(ks []bulkKey) {
+	if slices.IsSortedFunc(ks, cmpBulkKey) {
+		return
+	}
+	byPrefix := map[string]int{}
+	var groups [][]bulkKey
+	for _, k := range ks {
+		prefix := k.k[:max(len(k.k)-8, 0)]
+		i, ok := byPrefix[string(prefix)]
+		if !ok {
+			if len(groups) > len(ks)/8 {
+				slices.SortFunc(ks, cmpBulkKey) // mostly distinct values
+				return
+			}
+			i = len(groups)
+			byPrefix[string(prefix)] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], k)
+	}
+	slices.SortFunc(groups, func(a, b []bulkKey) int { return cmpBulkKey(a[0], b[0]) })
+	ks = ks[:0]
+	for _, g := range groups {
+		ks = append(ks, g...)
+	}
+	sortKeys(ks) // a no-op unless ids were out of order
+}
+
 // putBuckets writes a chunk's index entries, bucket by bucket.
 func (w *wtx) putBuckets(g *bulkBuckets) error {
 	for i, name := range g.names {
-		sortKeys(g.keys[i])
+		sortKeys(g.keys[i]) // sorted by prep, but for replaced ext_ids
 		if err := w.putSorted(name, g.keys[i], true); err != nil {
 			return err
 		}

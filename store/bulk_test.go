@@ -796,3 +796,25 @@ func wantConflictErr(t *testing.T, err error, field, msg string) {
 		t.Errorf("err = %v, want %s", err, msg)
 	}
 }
+
+func TestSortPostings(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, values := range []int{1, 3, 50, 5000} {
+		for _, shuffledIDs := range []bool{false, true} {
+			var ks []bulkKey
+			for i := range 2000 {
+				id := uint64(i + 1)
+				if shuffledIDs {
+					id = r.Uint64N(1 << 40)
+				}
+				ks = append(ks, bulkKey{k: keys.Posting(keys.Str(fmt.Sprint("v", r.IntN(values))), id), rec: int32(i)})
+			}
+			want := slices.Clone(ks)
+			slices.SortFunc(want, cmpBulkKey)
+			sortPostings(ks)
+			if !slices.EqualFunc(ks, want, func(a, b bulkKey) bool { return cmpBulkKey(a, b) == 0 }) {
+				t.Errorf("%d values, shuffled ids %v: not sorted", values, shuffledIDs)
+			}
+		}
+	}
+}

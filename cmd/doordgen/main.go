@@ -104,83 +104,41 @@ func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64) error {
 		profiles = append(profiles, p.ID)
 	}
 
-	var userTime, credTime time.Duration
-	nCreds := 0
-	pinSeq := 0
-	for off := 0; off < nUsers; off += chunk {
-		n := min(chunk, nUsers-off)
-		us := make([]store.User, n)
-		for i := range us {
-			k := off + i
-			fn, ln := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
-			u := store.User{
-				ID:   newID(),
-				Name: fn + " " + ln, FirstName: fn, LastName: ln,
-				Email: fmt.Sprintf("user%d@example.org", k),
-				Tags:  []string{tags[rng.IntN(len(tags))]},
+	// Batches are made in a goroutine, one ahead of the one being
+	// loaded, from one random stream in the same order as ever: the
+	// same --seed gives the same data.
+	g := &gen{rng: rng, profiles: profiles, cardsPer: cardsPer, pinsPer: pinsPer}
+	batches, stop := make(chan batch, 1), make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(batches)
+		for off := 0; off < nUsers; off += chunk {
+			select {
+			case batches <- g.batch(off, min(chunk, nUsers-off)):
+			case <-stop:
+				return
 			}
-			switch r := rng.IntN(100); {
-			case r < 5:
-				u.State = store.StateDisabled
-			case r < 6:
-				u.State = store.StateArchived
-			}
-			if rng.IntN(5) == 0 {
-				u.TimeProfiles = []uint64{profiles[rng.IntN(len(profiles))]}
-				if rng.IntN(4) == 0 {
-					u.TimeProfiles = append(u.TimeProfiles, profiles[rng.IntN(len(profiles))])
-				}
-			}
-			if rng.IntN(10) == 0 {
-				from := time.Date(2024, time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
-				to := from.AddDate(1+rng.IntN(3), 0, 0)
-				u.ValidFrom, u.ValidTo = &from, &to
-			}
-			if rng.IntN(20) == 0 {
-				u.Locks = store.LocksFirst
-			}
-			if rng.IntN(100) == 0 {
-				u.Security = true
-			}
-			if rng.IntN(50) == 0 {
-				u.CustomAccess, u.AuthFactors = true, []string{"card", "pin"}
-			}
-			us[i] = u
 		}
+	}()
+	var userTime, credTime time.Duration
+	nCreds, done := 0, 0
+	for b := range batches {
 		t0 := time.Now()
-		if err := s.BulkLoad(us, nil); err != nil {
+		if err := s.BulkLoad(b.users, nil); err != nil {
 			return err
 		}
 		userTime += time.Since(t0)
-		creds := make([]store.Credential, 0, n*(cardsPer+pinsPer))
-		for i := range us {
-			k := off + i
-			for j := range cardsPer {
-				v := uint64(k*cardsPer + j + 1)
-				c := store.Credential{UserUID: us[i].UID, Type: store.CredCard, Value: fmt.Sprint((v>>16+1)<<16 | v&0xffff)}
-				if rng.IntN(200) == 0 {
-					c.MaxPasses = uint32(1 + rng.IntN(20))
-				}
-				if rng.IntN(50) == 0 {
-					to := time.Date(2026, time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
-					c.ValidTo = &to
-				}
-				creds = append(creds, c)
-			}
-			for range pinsPer {
-				// An affine map mod 10^8 with a unit multiplier: unique PINs.
-				p := (uint64(pinSeq)*7919 + 12345) % 100000000
-				pinSeq++
-				creds = append(creds, store.Credential{UserUID: us[i].UID, Type: store.CredPIN, Value: fmt.Sprintf("%08d", p)})
-			}
+		for i := range b.creds {
+			b.creds[i].UserUID = b.users[b.owner[i]].UID
 		}
 		t0 = time.Now()
-		if err := s.BulkLoad(nil, creds); err != nil {
+		if err := s.BulkLoad(nil, b.creds); err != nil {
 			return err
 		}
 		credTime += time.Since(t0)
-		nCreds += len(creds)
-		fmt.Fprintf(os.Stderr, "%d users, %d credentials, %v\n", off+n, nCreds, time.Since(start).Round(time.Millisecond))
+		done += len(b.users)
+		nCreds += len(b.creds)
+		fmt.Fprintf(os.Stderr, "%d users, %d credentials, %v\n", done, nCreds, time.Since(start).Round(time.Millisecond))
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -190,4 +148,89 @@ func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64) error {
 		nUsers, userTime.Round(time.Millisecond), nCreds, credTime.Round(time.Millisecond),
 		time.Since(start).Round(time.Millisecond), path, fi.Size()>>20)
 	return nil
+}
+
+// gen makes the synthetic users and credentials.
+type gen struct {
+	rng               *rand.Rand
+	profiles          []uint64
+	cardsPer, pinsPer int
+	pinSeq            int
+}
+
+// batch is users [off, off+n) and their credentials, each credential's
+// user given by its index in users (UserUID is known once they are
+// loaded).
+type batch struct {
+	users []store.User
+	creds []store.Credential
+	owner []int32
+}
+
+func (g *gen) batch(off, n int) batch {
+	rng, profiles := g.rng, g.profiles
+	us := make([]store.User, n)
+	for i := range us {
+		k := off + i
+		fn, ln := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+		u := store.User{
+			ID:   newID(),
+			Name: fn + " " + ln, FirstName: fn, LastName: ln,
+			Email: fmt.Sprintf("user%d@example.org", k),
+			Tags:  []string{tags[rng.IntN(len(tags))]},
+		}
+		switch r := rng.IntN(100); {
+		case r < 5:
+			u.State = store.StateDisabled
+		case r < 6:
+			u.State = store.StateArchived
+		}
+		if rng.IntN(5) == 0 {
+			u.TimeProfiles = []uint64{profiles[rng.IntN(len(profiles))]}
+			if rng.IntN(4) == 0 {
+				u.TimeProfiles = append(u.TimeProfiles, profiles[rng.IntN(len(profiles))])
+			}
+		}
+		if rng.IntN(10) == 0 {
+			from := time.Date(2024, time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
+			to := from.AddDate(1+rng.IntN(3), 0, 0)
+			u.ValidFrom, u.ValidTo = &from, &to
+		}
+		if rng.IntN(20) == 0 {
+			u.Locks = store.LocksFirst
+		}
+		if rng.IntN(100) == 0 {
+			u.Security = true
+		}
+		if rng.IntN(50) == 0 {
+			u.CustomAccess, u.AuthFactors = true, []string{"card", "pin"}
+		}
+		us[i] = u
+	}
+	b := batch{users: us}
+	b.creds = make([]store.Credential, 0, n*(g.cardsPer+g.pinsPer))
+	for i := range us {
+		k := off + i
+		for j := range g.cardsPer {
+			v := uint64(k*g.cardsPer + j + 1)
+			c := store.Credential{Type: store.CredCard, Value: fmt.Sprint((v>>16+1)<<16 | v&0xffff)}
+			if rng.IntN(200) == 0 {
+				c.MaxPasses = uint32(1 + rng.IntN(20))
+			}
+			if rng.IntN(50) == 0 {
+				to := time.Date(2026, time.Month(1+rng.IntN(12)), 1, 0, 0, 0, 0, time.UTC)
+				c.ValidTo = &to
+			}
+			b.creds = append(b.creds, c)
+			b.owner = append(b.owner, int32(i))
+		}
+		for range g.pinsPer {
+			// An affine map mod 10^8 with a unit multiplier: unique PINs.
+			p := (uint64(g.pinSeq)*7919 + 12345) % 100000000
+			g.pinSeq++
+			b.creds = append(b.creds, store.Credential{Type: store.CredPIN, Value: fmt.Sprintf("%08d", p)})
+			b.owner = append(b.owner, int32(i))
+		}
+	}
+	return b
 }
