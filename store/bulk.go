@@ -130,13 +130,13 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
 			return // nothing to overlap with: do not hold a second chunk
 		}
 		var seq uint64
-		for start := 0; start < n; start += chunk {
+		for start := 0; start < n; start = bulkEnd(start, n, chunk) {
 			var p *bulkPrep
 			err := s.db.View(func(tx *bolt.Tx) error {
 				if start == 0 {
 					seq = tx.Bucket(bucket).Sequence()
 				}
-				p = (&wtx{tx: tx, now: time.Now().UTC()}).prep(prep, start, min(start+chunk, n), seq)
+				p = (&wtx{tx: tx, now: time.Now().UTC()}).prep(prep, start, bulkEnd(start, n, chunk), seq)
 				return nil
 			})
 			if err != nil {
@@ -168,8 +168,8 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
 		last    uint64              // store seq after our last commit
 		started bool
 	)
-	for start := 0; start < n; start += chunk {
-		end := min(start+chunk, n)
+	for start := 0; start < n; start = bulkEnd(start, n, chunk) {
+		end := bulkEnd(start, n, chunk)
 		p := <-ch // nil once the preparer gave up: prepare in the transaction
 		var after uint64
 		err := s.write(false, func(w *wtx) error {
@@ -204,6 +204,16 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
 		}
 	}
 	return nil
+}
+
+// bulkEnd is the end of the chunk that starts at start. The first chunk
+// is a quarter of the others: nothing overlaps its preparation, and the
+// pipeline fills sooner.
+func bulkEnd(start, n, chunk int) int {
+	if start == 0 {
+		chunk = max(chunk/4, 1)
+	}
+	return min(start+chunk, n)
 }
 
 // prep runs a prepare function and notes the snapshot it saw.
@@ -268,7 +278,7 @@ func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
 			p.fail.set(i, stepUserCheck, err)
 			for _, e := range userEntries(&u) {
 				if e.Val != nil {
-					p.g.add(e, i)
+					p.g.add(e, i, n)
 				}
 			}
 			p.n = i
@@ -286,7 +296,7 @@ func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
 		p.users[i] = u
 		p.keys = append(p.keys, bulkKey{k: keys.U64(u.UID), rec: int32(i)})
 		for _, e := range userEntries(&u) {
-			p.g.add(e, i)
+			p.g.add(e, i, n)
 		}
 	}
 	p.seq = seq
@@ -409,7 +419,7 @@ func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 		p.creds[i] = c
 		p.keys = append(p.keys, bulkKey{k: keys.U64(c.ID), rec: int32(i)})
 		for _, e := range credEntries(&c) {
-			p.g.add(e, i)
+			p.g.add(e, i, n)
 		}
 	}
 	p.seq = seq
@@ -540,7 +550,9 @@ type bulkBuckets struct {
 	unique []bool // the bucket's entries carry a value (unique index)
 }
 
-func (g *bulkBuckets) add(e index.Entry, rec int) {
+// add adds record rec's entry e; size is the number of records, the
+// usual number of entries in a bucket.
+func (g *bulkBuckets) add(e index.Entry, rec, size int) {
 	k := bulkKey{k: e.Key, v: e.Val, rec: int32(rec)}
 	for i, name := range g.names {
 		if bytes.Equal(name, e.Bucket) {
@@ -549,7 +561,7 @@ func (g *bulkBuckets) add(e index.Entry, rec int) {
 		}
 	}
 	g.names = append(g.names, e.Bucket)
-	g.keys = append(g.keys, []bulkKey{k})
+	g.keys = append(g.keys, append(make([]bulkKey, 0, size), k))
 	g.unique = append(g.unique, e.Val != nil)
 }
 

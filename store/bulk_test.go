@@ -28,8 +28,8 @@ import (
 // createUser/createCredential, which look up and write each key as they
 // go, in BulkLoad's chunks.
 func (s *Store) refBulkLoad(users []User, creds []Credential) error {
-	for start := 0; start < len(users); start += bulkChunk {
-		end := min(start+bulkChunk, len(users))
+	for start := 0; start < len(users); start = bulkEnd(start, len(users), bulkChunk) {
+		end := bulkEnd(start, len(users), bulkChunk)
 		out := make([]User, end-start)
 		err := s.write(false, func(w *wtx) error {
 			for i := start; i < end; i++ {
@@ -46,8 +46,8 @@ func (s *Store) refBulkLoad(users []User, creds []Credential) error {
 		}
 		copy(users[start:end], out)
 	}
-	for start := 0; start < len(creds); start += bulkCredChunk() {
-		end := min(start+bulkCredChunk(), len(creds))
+	for start := 0; start < len(creds); start = bulkEnd(start, len(creds), bulkCredChunk()) {
+		end := bulkEnd(start, len(creds), bulkCredChunk())
 		out := make([]Credential, end-start)
 		err := s.write(false, func(w *wtx) error {
 			for i := start; i < end; i++ {
@@ -694,15 +694,16 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		if err := s.CreateTimeProfile(&tp); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateTimeProfile(&TimeProfile{Name: "used by the first 20", Intervals: tp.Intervals}); err != nil {
+		if err := s.CreateTimeProfile(&TimeProfile{Name: "used by the first 12", Intervals: tp.Intervals}); err != nil {
 			t.Fatal(err)
 		}
+		// Chunks of 10 after a first of 2: [0,2) [2,12) [12,22) ...
 		users := mk(50, tp.ID)
-		for i := range 20 {
+		for i := range 12 {
 			users[i].TimeProfiles = []uint64{tp.ID + 1}
 		}
 		bulkAfterChunk = func(_ []byte, done int) {
-			if done == 20 {
+			if done == 12 {
 				if err := s.DeleteTimeProfile(tp.ID); err != nil {
 					t.Error(err)
 				}
@@ -710,12 +711,12 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		}
 		defer func() { bulkAfterChunk = nil }()
 		err := s.BulkLoad(users, nil)
-		want := fmt.Sprintf(`bulk load: user 20 ("U20"): time_profiles: %d does not exist`, tp.ID)
+		want := fmt.Sprintf(`bulk load: user 12 ("U12"): time_profiles: %d does not exist`, tp.ID)
 		if err == nil || err.Error() != want {
 			t.Errorf("BulkLoad = %v, want %s", err, want)
 		}
-		if st, _ := s.Stats(); st.Users != 20 {
-			t.Errorf("%d users after the failed load, want the 20 of the chunks before", st.Users)
+		if st, _ := s.Stats(); st.Users != 12 {
+			t.Errorf("%d users after the failed load, want the 12 of the chunks before", st.Users)
 		}
 		if err := s.Check(); err != nil {
 			t.Error(err)
@@ -728,7 +729,7 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		bulkAfterChunk = func(_ []byte, done int) {
-			if done == 10 {
+			if done == 2 {
 				if _, err := s.CreateUser(&User{ID: fixedID(100 + 35), Name: "other"}, "x"); err != nil {
 					t.Error(err)
 				}
@@ -749,14 +750,14 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		}
 		var others []uint64
 		bulkAfterChunk = func(b []byte, done int) {
-			if bytes.Equal(b, bUsers) && done%20 == 10 {
+			if bytes.Equal(b, bUsers) && (done == 12 || done == 32) {
 				u := User{Name: "other"}
 				if _, err := s.CreateUser(&u, "x"); err != nil {
 					t.Error(err)
 				}
 				others = append(others, u.UID)
 			}
-			if bytes.Equal(b, bCreds) && done == 25 {
+			if bytes.Equal(b, bCreds) && done == 6 { // credentials: chunks [0,6) [6,31) [31,50)
 				if err := s.CreateCredential(&Credential{UserUID: others[0], Type: CredCard, Value: "9"}); err != nil {
 					t.Error(err)
 				}
@@ -768,8 +769,8 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Each chunk after another's user continues after it.
-		want := []uint64{1, 10, 12, 21, 22, 31, 33, 42, 43, 52, 54}
-		got := []uint64{users[0].UID, users[9].UID, users[10].UID, users[19].UID, users[20].UID, users[29].UID, users[30].UID, users[39].UID, users[40].UID, users[49].UID, others[len(others)-1] + 1}
+		want := []uint64{1, 12, 13, 14, 33, 34, 35, 52}
+		got := []uint64{users[0].UID, users[11].UID, others[0], users[12].UID, users[31].UID, others[1], users[32].UID, users[49].UID}
 		if !slices.Equal(got, want) {
 			t.Errorf("uids at the chunk edges %v, want %v (others %v)", got, want, others)
 		}
@@ -780,8 +781,8 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		if err := s.BulkLoad(nil, creds); err != nil {
 			t.Fatal(err)
 		}
-		if creds[24].ID != 25 || creds[25].ID != 27 {
-			t.Errorf("credential ids around another's: %d, %d; want 25, 27", creds[24].ID, creds[25].ID)
+		if creds[5].ID != 6 || creds[6].ID != 8 {
+			t.Errorf("credential ids around another's: %d, %d; want 6, 8", creds[5].ID, creds[6].ID)
 		}
 		if err := s.Check(); err != nil {
 			t.Error(err)
