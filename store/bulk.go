@@ -61,14 +61,46 @@ var (
 // v7): the uuid and ext_id indexes then grow at their right edge instead of
 // rewriting pages all over the file in every chunk.
 func (s *Store) BulkLoad(users []User, creds []Credential) error {
-	err := s.bulkPipeline(len(users), bulkChunk, bUsers,
+	return s.BulkLoadWith(users, creds, BulkOptions{})
+}
+
+// BulkOptions adjust BulkLoadWith.
+type BulkOptions struct {
+	// NoSync leaves out the fsyncs of each chunk's commit (and of growing
+	// the file) and syncs the file once at the end. It is only for files that may be thrown away
+	// if the power fails during the load (doordgen, benchmarks), never for
+	// a controller's store: bbolt orders its writes with those fsyncs, and
+	// without them a power cut can leave the whole file unreadable, not
+	// just the load unfinished. Commits of other writers during the load
+	// are not synced either until it returns. (A crash of the process
+	// alone loses nothing committed: the kernel still has the pages.)
+	NoSync bool
+}
+
+// BulkLoadWith is BulkLoad with options.
+func (s *Store) BulkLoadWith(users []User, creds []Credential, opt BulkOptions) (err error) {
+	if opt.NoSync {
+		defer func() {
+			// db.NoSync is read by commits under the writer lock: set it
+			// back under that lock too. This commit's fsync makes the whole
+			// load durable.
+			serr := s.db.Update(func(tx *bolt.Tx) error {
+				tx.DB().NoSync, tx.DB().NoGrowSync = false, false
+				return nil
+			})
+			if err == nil && serr != nil {
+				err = diskFull(serr)
+			}
+		}()
+	}
+	err = s.bulkPipeline(len(users), bulkChunk, bUsers, opt,
 		func(w *wtx, start, end int, seq uint64) *bulkPrep { return w.prepUsers(users, start, end, seq) },
 		func(w *wtx, p *bulkPrep) error { return w.writeUsers(p, users) },
 		func(p *bulkPrep) { copy(users[p.start:p.end], p.users) })
 	if err != nil {
 		return err
 	}
-	return s.bulkPipeline(len(creds), bulkCredChunk(), bCreds,
+	return s.bulkPipeline(len(creds), bulkCredChunk(), bCreds, opt,
 		func(w *wtx, start, end int, seq uint64) *bulkPrep { return w.prepCreds(creds, start, end, seq) },
 		func(w *wtx, p *bulkPrep) error { return w.writeCreds(p, creds) },
 		func(p *bulkPrep) { copy(creds[p.start:p.end], p.creds) })
@@ -113,7 +145,7 @@ func (p *bulkPrep) discard() {
 // prep found a problem, the write transaction prepares the chunk again
 // itself, so errors and results are exactly those of checking each
 // record in the transaction that writes it.
-func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
+func (s *Store) bulkPipeline(n, chunk int, bucket []byte, opt BulkOptions,
 	prep func(w *wtx, start, end int, seq uint64) *bulkPrep,
 	write func(w *wtx, p *bulkPrep) error,
 	done func(p *bulkPrep),
@@ -173,6 +205,11 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
 		p := <-ch // nil once the preparer gave up: prepare in the transaction
 		var after uint64
 		err := s.write(false, func(w *wtx) error {
+			if opt.NoSync {
+				// Under the writer lock; see BulkOptions. Growing the file
+				// would fsync it too.
+				w.tx.DB().NoSync, w.tx.DB().NoGrowSync = true, true
+			}
 			now := storeSeq(w.tx)
 			if !started || now != last {
 				clear(ours)
@@ -206,14 +243,16 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte,
 	return nil
 }
 
-// bulkEnd is the end of the chunk that starts at start. The first chunk
-// is a quarter of the others: nothing overlaps its preparation, and the
-// pipeline fills sooner.
+// bulkEnd is the end of the chunk that starts at start. Chunks start at
+// an eighth of the size and double: nothing overlaps the first one's
+// preparation, and preparing is about three times as fast as writing, so
+// each chunk is prepared while the one before (half its size) is written.
 func bulkEnd(start, n, chunk int) int {
-	if start == 0 {
-		chunk = max(chunk/4, 1)
+	size := max(chunk/8, 1)
+	for pos := size; pos <= start && size < chunk; pos += size {
+		size = min(2*size, chunk)
 	}
-	return min(start+chunk, n)
+	return min(start+size, n)
 }
 
 // prep runs a prepare function and notes the snapshot it saw.

@@ -694,16 +694,16 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		if err := s.CreateTimeProfile(&tp); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateTimeProfile(&TimeProfile{Name: "used by the first 12", Intervals: tp.Intervals}); err != nil {
+		if err := s.CreateTimeProfile(&TimeProfile{Name: "used by the first chunks", Intervals: tp.Intervals}); err != nil {
 			t.Fatal(err)
 		}
-		// Chunks of 10 after a first of 2: [0,2) [2,12) [12,22) ...
+		b := chunkEnds(50, bulkChunk)[3]
 		users := mk(50, tp.ID)
-		for i := range 12 {
+		for i := range b {
 			users[i].TimeProfiles = []uint64{tp.ID + 1}
 		}
 		bulkAfterChunk = func(_ []byte, done int) {
-			if done == 12 {
+			if done == b {
 				if err := s.DeleteTimeProfile(tp.ID); err != nil {
 					t.Error(err)
 				}
@@ -711,12 +711,12 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		}
 		defer func() { bulkAfterChunk = nil }()
 		err := s.BulkLoad(users, nil)
-		want := fmt.Sprintf(`bulk load: user 12 ("U12"): time_profiles: %d does not exist`, tp.ID)
+		want := fmt.Sprintf(`bulk load: user %d ("U%[1]d"): time_profiles: %d does not exist`, b, tp.ID)
 		if err == nil || err.Error() != want {
 			t.Errorf("BulkLoad = %v, want %s", err, want)
 		}
-		if st, _ := s.Stats(); st.Users != 12 {
-			t.Errorf("%d users after the failed load, want the 12 of the chunks before", st.Users)
+		if st, _ := s.Stats(); st.Users != b {
+			t.Errorf("%d users after the failed load, want the %d of the chunks before", st.Users, b)
 		}
 		if err := s.Check(); err != nil {
 			t.Error(err)
@@ -729,7 +729,7 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		bulkAfterChunk = func(_ []byte, done int) {
-			if done == 2 {
+			if done == chunkEnds(50, bulkChunk)[0] {
 				if _, err := s.CreateUser(&User{ID: fixedID(100 + 35), Name: "other"}, "x"); err != nil {
 					t.Error(err)
 				}
@@ -749,15 +749,16 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		var others []uint64
+		ue, ce := chunkEnds(50, bulkChunk), chunkEnds(50, bulkCredChunk())
 		bulkAfterChunk = func(b []byte, done int) {
-			if bytes.Equal(b, bUsers) && (done == 12 || done == 32) {
+			if bytes.Equal(b, bUsers) && (done == ue[1] || done == ue[3]) {
 				u := User{Name: "other"}
 				if _, err := s.CreateUser(&u, "x"); err != nil {
 					t.Error(err)
 				}
 				others = append(others, u.UID)
 			}
-			if bytes.Equal(b, bCreds) && done == 6 { // credentials: chunks [0,6) [6,31) [31,50)
+			if bytes.Equal(b, bCreds) && done == ce[0] {
 				if err := s.CreateCredential(&Credential{UserUID: others[0], Type: CredCard, Value: "9"}); err != nil {
 					t.Error(err)
 				}
@@ -769,8 +770,9 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Each chunk after another's user continues after it.
-		want := []uint64{1, 12, 13, 14, 33, 34, 35, 52}
-		got := []uint64{users[0].UID, users[11].UID, others[0], users[12].UID, users[31].UID, others[1], users[32].UID, users[49].UID}
+		a, b := uint64(ue[1]), uint64(ue[3])
+		want := []uint64{1, a, a + 1, a + 2, b + 1, b + 2, b + 3, 52}
+		got := []uint64{users[0].UID, users[a-1].UID, others[0], users[a].UID, users[b-1].UID, others[1], users[b].UID, users[49].UID}
 		if !slices.Equal(got, want) {
 			t.Errorf("uids at the chunk edges %v, want %v (others %v)", got, want, others)
 		}
@@ -781,8 +783,8 @@ func TestBulkLoadWithOtherWriters(t *testing.T) {
 		if err := s.BulkLoad(nil, creds); err != nil {
 			t.Fatal(err)
 		}
-		if creds[5].ID != 6 || creds[6].ID != 8 {
-			t.Errorf("credential ids around another's: %d, %d; want 6, 8", creds[5].ID, creds[6].ID)
+		if c := ce[0]; creds[c-1].ID != uint64(c) || creds[c].ID != uint64(c+2) {
+			t.Errorf("credential ids around another's: %d, %d; want %d, %d", creds[c-1].ID, creds[c].ID, c, c+2)
 		}
 		if err := s.Check(); err != nil {
 			t.Error(err)
@@ -817,5 +819,72 @@ func TestSortPostings(t *testing.T) {
 				t.Errorf("%d values, shuffled ids %v: not sorted", values, shuffledIDs)
 			}
 		}
+	}
+}
+
+// chunkEnds are the ends of BulkLoad's chunks of n records.
+func chunkEnds(n, chunk int) []int {
+	var ends []int
+	for start := 0; start < n; start = bulkEnd(start, n, chunk) {
+		ends = append(ends, bulkEnd(start, n, chunk))
+	}
+	return ends
+}
+
+func TestBulkChunkEnds(t *testing.T) {
+	for _, c := range []struct {
+		n, chunk int
+		want     []int
+	}{
+		{50, 10, []int{1, 3, 7, 15, 25, 35, 45, 50}},
+		{1000, 80, []int{10, 30, 70, 150, 230, 310, 390, 470, 550, 630, 710, 790, 870, 950, 1000}},
+		{5, 80, []int{5}},
+		{3, 1, []int{1, 2, 3}},
+	} {
+		if got := chunkEnds(c.n, c.chunk); !slices.Equal(got, c.want) {
+			t.Errorf("chunks of %d by %d end at %v, want %v", c.n, c.chunk, got, c.want)
+		}
+	}
+}
+
+// NoSync loads the same, leaves the store syncing again, and does not
+// race with other writers.
+func TestBulkLoadNoSync(t *testing.T) {
+	setBulkChunk(t, 40)
+	s := openBulkTest(t, nil)
+	bulkFixture(t, s)
+	users, _ := bulkInput(rand.New(rand.NewPCG(3, 3)), 300)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.CreateUser(&User{Name: fmt.Sprint("other ", i)}, "x"); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	err := s.BulkLoadWith(users, nil, BulkOptions{NoSync: true})
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.db.NoSync || s.db.NoGrowSync {
+		t.Error("db.NoSync or NoGrowSync still set after the load")
+	}
+	for i, u := range users {
+		got, err := s.GetUserByUID(u.UID)
+		if err != nil || got.Name != u.Name {
+			t.Fatalf("user %d: %+v, %v", i, got, err)
+		}
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
 	}
 }
