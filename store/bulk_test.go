@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -664,6 +665,42 @@ func TestBulkConflicts(t *testing.T) {
 	})
 	if err != errNoop {
 		t.Fatal(err)
+	}
+	// Random keys against random stored ones, against a map.
+	r := rand.New(rand.NewPCG(5, 5))
+	for round := range 50 {
+		stored := map[string]bool{}
+		var ks []bulkKey
+		for range r.IntN(300) {
+			stored[fmt.Sprint(r.IntN(1000))] = true
+		}
+		for i := range r.IntN(300) {
+			ks = append(ks, bulkKey{k: []byte(fmt.Sprint(r.IntN(1000))), rec: int32(i)})
+		}
+		sortKeys(ks)
+		want := map[int32]bool{}
+		for j, k := range ks {
+			if stored[string(k.k)] || j > 0 && bytes.Equal(k.k, ks[j-1].k) {
+				want[k.rec] = true
+			}
+		}
+		got := map[int32]bool{}
+		err := s.write(false, func(w *wtx) error {
+			b := w.b(bSettings)
+			for k := range stored {
+				if err := b.Put([]byte(k), []byte("v")); err != nil {
+					return err
+				}
+			}
+			conflicts(w.b, bSettings, ks, func(j int) { got[ks[j].rec] = true })
+			return errNoop
+		})
+		if err != errNoop {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got, want) {
+			t.Fatalf("round %d: conflicts found %d records, want %d", round, len(got), len(want))
+		}
 	}
 	// An empty bucket holds nothing.
 	s.write(false, func(w *wtx) error {
