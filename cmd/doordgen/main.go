@@ -4,11 +4,21 @@
 //	go run ./cmd/doordgen --data DIR --users 1000000 --cards-per-user 1 --pins-per-user 1
 //
 // It writes DIR/doord.db (the file `doord serve --data DIR` opens) through
-// store.BulkLoad, in chunks so that memory stays bounded: names, emails,
+// store.BulkLoadWith, --chunk users (and their credentials) per call so
+// that memory stays bounded, with the next batch made while one loads
+// (peak RSS about 4 GB at the default 250,000 and GOGC=400, the file's
+// pages included; a smaller --chunk or GOGC takes less and a little
+// longer). The data: names, emails,
 // tags, a few time profiles (about a fifth of the users have one), some
 // validity windows, some disabled and archived users, some limited-pass
 // cards. Card values are unique 34-bit payloads (facility<<16 | number),
-// PINs unique 8-digit numbers. The same --seed gives the same data.
+// PINs unique 8-digit numbers. The same --seed gives the same data, but
+// for the users' ids: time-ordered (v7) uuids, as a client may supply,
+// which BulkLoad appends to its uuid and ext_id indexes.
+//
+// The file is synced once at the end (BulkOptions.NoSync), not after
+// every chunk: a power cut during the run can ruin it. --sync syncs every
+// chunk, as a controller's own imports do.
 package main
 
 import (
@@ -31,7 +41,7 @@ func main() {
 	users := flag.Int("users", 1000, "users to create")
 	cardsPer := flag.Int("cards-per-user", 1, "cards per user")
 	pinsPer := flag.Int("pins-per-user", 1, "PINs per user (at most 1 keeps PINs 8 digits)")
-	chunk := flag.Int("chunk", 100000, "users per BulkLoad call")
+	chunk := flag.Int("chunk", 250000, "users per BulkLoad call")
 	seed := flag.Uint64("seed", 1, "random seed")
 	sync := flag.Bool("sync", false, "fsync every BulkLoad chunk; by default the file is synced once at the end (a power cut meanwhile may ruin it: it is synthetic)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
@@ -109,7 +119,7 @@ func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64, opt stor
 	// loaded, from one random stream in the same order as ever: the
 	// same --seed gives the same data.
 	g := &gen{rng: rng, profiles: profiles, cardsPer: cardsPer, pinsPer: pinsPer}
-	batches, stop := make(chan batch, 1), make(chan struct{})
+	batches, stop := make(chan batch), make(chan struct{})
 	defer close(stop)
 	go func() {
 		defer close(batches)
