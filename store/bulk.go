@@ -17,7 +17,8 @@ import (
 
 // bulkChunk is how many users BulkLoad writes per transaction: large
 // enough that fsyncs vanish, small enough that a transaction's dirty pages
-// stay in the tens of megabytes on a 512 MB board. A user with its six
+// stay in the tens of megabytes on a 512 MB board (with more than one
+// core, a second chunk is being prepared meanwhile). A user with its six
 // index keys takes about 500 bytes of pages, a credential with its three
 // about 200, so credentials go 2.5 times as many per transaction: fewer
 // passes over the card and PIN index, whose new keys land all over it.
@@ -56,10 +57,12 @@ var (
 // a big node shift its key array on every insert, while sorted puts
 // append; an index whose new keys all sort after its existing ones (uids,
 // time-ordered uuids) is packed full, since nothing will ever be inserted
-// into its left part again. Records are JSON-encoded on every core.
-// Loaders that supply their own ids should use time-ordered ones (uuid
-// v7): the uuid and ext_id indexes then grow at their right edge instead of
-// rewriting pages all over the file in every chunk.
+// into its left part again. While one chunk is put and committed, the next
+// is checked, sorted and encoded on another core (see bulkPipeline), so a
+// load takes about as long as bbolt's puts and commits alone. Loaders that
+// supply their own ids should use time-ordered ones (uuid v7): the uuid
+// and ext_id indexes then grow at their right edge instead of rewriting
+// pages all over the file in every chunk.
 func (s *Store) BulkLoad(users []User, creds []Credential) error {
 	return s.BulkLoadWith(users, creds, BulkOptions{})
 }
@@ -67,13 +70,14 @@ func (s *Store) BulkLoad(users []User, creds []Credential) error {
 // BulkOptions adjust BulkLoadWith.
 type BulkOptions struct {
 	// NoSync leaves out the fsyncs of each chunk's commit (and of growing
-	// the file) and syncs the file once at the end. It is only for files that may be thrown away
-	// if the power fails during the load (doordgen, benchmarks), never for
-	// a controller's store: bbolt orders its writes with those fsyncs, and
-	// without them a power cut can leave the whole file unreadable, not
-	// just the load unfinished. Commits of other writers during the load
-	// are not synced either until it returns. (A crash of the process
-	// alone loses nothing committed: the kernel still has the pages.)
+	// the file) and syncs the file once at the end. It is only for files
+	// that may be thrown away if the power fails during the load
+	// (doordgen, benchmarks), never for a controller's store: bbolt orders
+	// its writes with those fsyncs, and without them a power cut can leave
+	// the whole file unreadable, not just the load unfinished. Commits of
+	// other writers during the load are not synced either until it
+	// returns. (A crash of the process alone loses nothing committed: the
+	// kernel still has the pages.)
 	NoSync bool
 }
 
@@ -121,7 +125,7 @@ type bulkPrep struct {
 	g          bulkBuckets // index entries by bucket
 	changes    []Change    // without their seq
 	encoded    func() ([][]byte, error)
-	regen      map[int]string // users whose ext_id the write transaction replaced
+	regen      map[int]string // record → replacement ext_id found by the write transaction
 
 	users  []User
 	fromID []bool // ext_id defaulted to a given id: replaced, not refused, when taken
