@@ -782,27 +782,3 @@ func encodeAll(n int, enc func(i int) ([]byte, error)) (wait func() ([][]byte, e
 		return data, nil
 	}
 }
-
-// bulkIndex is wtx's hook for a bulk transaction that goes through
-// createUser/createCredential and holds records and index entries back
-// until the end of the chunk. BulkLoad no longer takes that path (it
-// gathers keys by bucket itself, above); wtx.bulk stays nil.
-type bulkIndex struct {
-	records []bulkRecord
-	entries []index.Entry
-	unique  map[string]bool // bucket NUL key of the unique entries, for taken
-}
-
-type bulkRecord struct {
-	bucket, key []byte
-	v           any
-}
-
-func (b *bulkIndex) add(es []index.Entry) {
-	for _, e := range es {
-		if e.Val != nil {
-			b.unique[string(e.Bucket)+"\x00"+string(e.Key)] = true
-		}
-	}
-	b.entries = append(b.entries, es...)
-}

@@ -206,28 +206,18 @@ type wtx struct {
 	now     time.Time
 	dirty   bool
 	changes []Change
-	seq     uint64     // last seq assigned; 0 until emit reads meta
-	bulk    *bulkIndex // BulkLoad: records and index entries, written sorted at the end
+	seq     uint64 // last seq assigned; 0 until emit reads meta
 }
 
-// taken reports whether a unique index already holds key, counting the
-// entries a bulk load has not written yet.
+// taken reports whether a unique index already holds key.
 func (w *wtx) taken(bucket, key []byte) bool {
-	if w.b(bucket).Get(key) != nil {
-		return true
-	}
-	return w.bulk != nil && w.bulk.unique[string(bucket)+"\x00"+string(key)]
+	return w.b(bucket).Get(key) != nil
 }
 
 func (w *wtx) b(name []byte) *bolt.Bucket { return w.tx.Bucket(name) }
 
 func (w *wtx) put(bucket, k []byte, v any) error {
 	w.dirty = true
-	if w.bulk != nil {
-		w.bulk.records = append(w.bulk.records, bulkRecord{bucket: bucket, key: k, v: v})
-		w.bulk.unique[string(bucket)+"\x00"+string(k)] = true // for assignID's taken
-		return nil
-	}
 	data, err := encode(v)
 	if err != nil {
 		return err
@@ -272,9 +262,6 @@ func (w *wtx) assignID(bucket []byte, id *uint64, field string) error {
 func (w *wtx) index(old, new []index.Entry) error {
 	w.dirty = true
 	switch {
-	case old == nil && w.bulk != nil:
-		w.bulk.add(new)
-		return nil
 	case old == nil:
 		return index.Put(w.tx, new)
 	case new == nil:
