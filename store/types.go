@@ -94,17 +94,61 @@ type Credential struct {
 	UpdatedAt    time.Time      `json:"updated_at"`
 }
 
-// Interval is one weekly window: on each listed weekday (0 = Sunday, as
-// time.Weekday) from Start to End, both "HH:MM" local time; End "24:00"
-// means midnight at the end of the day. End before Start wraps past midnight.
+// Interval is one daily window, Start to End ("HH:MM" local time; End
+// "24:00" is midnight at the end of the day; End before Start wraps past
+// midnight), on the days its rule selects.
+//
+// Without Repeat it is the weekly window it always was: every week on
+// Days (0 = Sunday, as time.Weekday). Repeat chooses a calendar rule in
+// the manner of iCalendar's RRULE (RFC 5545):
+//
+//   - "day":   every Every-th day counted from Anchor. Days, MonthDays,
+//     Nth, DayType and Months are not used.
+//   - "week":  on Days, in every Every-th week (weeks start on Monday)
+//     counted from the week of Anchor.
+//   - "month": in every Every-th month counted from Anchor's month, on
+//     MonthDays (1..31, -1 the last day; a month without the 31st has no
+//     occurrence, as in RRULE), or on the Nth (1..5, -1 the last) of Days
+//     or of DayType ("weekday" Monday–Friday, "weekend" Saturday–Sunday)
+//     in the month: {nth 1, days [mon]} is the first Monday, {nth -1,
+//     day_type weekday} the last working day. Months, when given, limits
+//     the rule to those months.
+//   - "year":  in every Every-th year counted from Anchor's year, in
+//     Months (required), on MonthDays or the Nth as for "month".
+//
+// Every 0 means 1. Anchor ("YYYY-MM-DD") is needed when Every > 1; the
+// rule selects no day before it. Days before the profile's DateFrom,
+// after its DateTo and on its Holidays are never open, whatever the rule.
+// The after-midnight part of a wrapping window belongs to the day the
+// rule selected (a Friday night shift runs into Saturday morning).
 type Interval struct {
-	Days  []time.Weekday `json:"days"`
-	Start string         `json:"start"`
-	End   string         `json:"end"`
+	Days      []time.Weekday `json:"days,omitempty"`
+	Start     string         `json:"start"`
+	End       string         `json:"end"`
+	Repeat    string         `json:"repeat,omitempty"` // "", "day", "week", "month", "year"
+	Every     int            `json:"every,omitempty"`
+	Anchor    string         `json:"anchor,omitempty"`
+	MonthDays []int          `json:"month_days,omitempty"`
+	Nth       int            `json:"nth,omitempty"`
+	DayType   string         `json:"day_type,omitempty"` // "weekday" or "weekend", with Nth
+	Months    []time.Month   `json:"months,omitempty"`
 }
 
-// TimeProfile is a weekly schedule with an optional date range and holidays
-// (dates, "YYYY-MM-DD", on which the profile grants nothing).
+// The values of Interval.Repeat and Interval.DayType.
+const (
+	RepeatWeekly   = ""
+	RepeatDay      = "day"
+	RepeatWeek     = "week"
+	RepeatMonth    = "month"
+	RepeatYear     = "year"
+	DayTypeWork    = "weekday"
+	DayTypeWeekend = "weekend"
+)
+
+// TimeProfile is a schedule: its Intervals (weekly windows or calendar
+// rules) within an optional date range, except its holidays (dates,
+// "YYYY-MM-DD", on which the profile grants nothing). It is open when any
+// interval is.
 type TimeProfile struct {
 	ID        uint64     `json:"id"`
 	Name      string     `json:"name"`

@@ -87,6 +87,8 @@ func cloneTimeProfile(p *TimeProfile) TimeProfile {
 	for i, iv := range p.Intervals {
 		c.Intervals[i] = iv
 		c.Intervals[i].Days = slices.Clone(iv.Days)
+		c.Intervals[i].MonthDays = slices.Clone(iv.MonthDays)
+		c.Intervals[i].Months = slices.Clone(iv.Months)
 	}
 	if p.Intervals == nil {
 		c.Intervals = nil
