@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -197,6 +198,54 @@ func (o *object) uint(name string, dst *uint64, max uint64) bool {
 		return true
 	}
 	*dst = n
+	return true
+}
+
+// int decodes an integer (negative too); range checks are the caller's.
+func (o *object) int(name string, dst *int) bool {
+	r, ok := o.fields[name]
+	if !ok {
+		return false
+	}
+	if isNull(r) {
+		*dst = 0
+		return true
+	}
+	var n int32
+	if err := json.Unmarshal(r, &n); err != nil {
+		o.fail(name, "must be an integer")
+		return true
+	}
+	*dst = int(n)
+	return true
+}
+
+// ints decodes an array of at most maxItems integers, dropping repeats.
+func (o *object) ints(name string, dst *[]int, maxItems int) bool {
+	r, ok := o.fields[name]
+	if !ok {
+		return false
+	}
+	if isNull(r) {
+		*dst = nil
+		return true
+	}
+	var ns []int32
+	if err := json.Unmarshal(r, &ns); err != nil {
+		o.fail(name, "must be an array of integers")
+		return true
+	}
+	if len(ns) > maxItems {
+		o.failf(name, "must have at most %d items", maxItems)
+		return true
+	}
+	out := make([]int, 0, len(ns))
+	for _, n := range ns {
+		if !slices.Contains(out, int(n)) {
+			out = append(out, int(n))
+		}
+	}
+	*dst = out
 	return true
 }
 

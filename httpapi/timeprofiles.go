@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/doord/doord/auth"
 	"github.com/doord/doord/store"
 )
 
@@ -89,9 +91,21 @@ func applyTimeProfile(o *object, p *store.TimeProfile, replace bool) {
 	}
 }
 
-// parseInterval accepts days as names ("mon") or numbers (0 = Sunday).
+var monthNames = map[string]time.Month{
+	"jan": time.January, "feb": time.February, "mar": time.March, "apr": time.April,
+	"may": time.May, "jun": time.June, "jul": time.July, "aug": time.August,
+	"sep": time.September, "oct": time.October, "nov": time.November, "dec": time.December,
+}
+
+// parseInterval reads one interval: days as names ("mon") or numbers (0 =
+// Sunday), start and end, and the optional calendar rule (repeat, every,
+// anchor, month_days, nth, day_type, months; see store.Interval). Types
+// are checked here; what the rule means, and whether its parts fit
+// together, auth.ValidateProfile checks once the profile is whole.
 func parseInterval(o *object) store.Interval {
 	var iv store.Interval
+	o.str("repeat", &iv.Repeat, 8)
+	weekly := iv.Repeat == store.RepeatWeekly || iv.Repeat == store.RepeatWeek
 	if r, ok := o.raw("days"); ok {
 		var items []json.RawMessage
 		if json.Unmarshal(r, &items) != nil || len(items) == 0 {
@@ -121,7 +135,7 @@ func parseInterval(o *object) store.Interval {
 				iv.Days = append(iv.Days, d)
 			}
 		}
-	} else {
+	} else if weekly {
 		o.fail("days", "is required")
 	}
 	for _, f := range []struct {
@@ -139,7 +153,67 @@ func parseInterval(o *object) store.Interval {
 			o.fail("end", "must differ from start")
 		}
 	}
+	o.int("every", &iv.Every)
+	o.str("anchor", &iv.Anchor, 10)
+	o.ints("month_days", &iv.MonthDays, 31)
+	o.int("nth", &iv.Nth)
+	if o.str("day_type", &iv.DayType, 8) {
+		iv.DayType = strings.ToLower(iv.DayType)
+	}
+	if r, ok := o.raw("months"); ok {
+		var items []json.RawMessage
+		if json.Unmarshal(r, &items) != nil || len(items) == 0 || len(items) > 12 {
+			o.fail("months", `must be an array of 1 to 12 months ("jan".."dec" or 1..12)`)
+			items = nil
+		}
+		seen := map[time.Month]bool{}
+		for j, it := range items {
+			var name string
+			var n int
+			var m time.Month
+			switch {
+			case json.Unmarshal(it, &name) == nil && monthNames[strings.ToLower(name)] != 0:
+				m = monthNames[strings.ToLower(name)]
+			case json.Unmarshal(it, &n) == nil && n >= 1 && n <= 12:
+				m = time.Month(n)
+			default:
+				o.fail("months["+strconv.Itoa(j)+"]", `must be a month "jan".."dec" or 1..12`)
+				continue
+			}
+			if !seen[m] {
+				seen[m] = true
+				iv.Months = append(iv.Months, m)
+			}
+		}
+	}
 	return iv
+}
+
+// validateRules adds what auth.ValidateProfile finds in p (the calendar
+// rules' meaning) to o's field errors. It runs only when the fields were
+// well-typed, so that one mistake is not reported twice.
+func validateRules(o *object, p *store.TimeProfile) {
+	if len(o.errs) > 0 {
+		return
+	}
+	err := auth.ValidateProfile(p)
+	if err == nil {
+		return
+	}
+	var fes []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		fes = j.Unwrap()
+	} else {
+		fes = []error{err}
+	}
+	for _, e := range fes {
+		var fe *auth.FieldError
+		if errors.As(e, &fe) {
+			o.errs = append(o.errs, FieldError{Field: fe.Field, Message: fe.Msg})
+		} else {
+			o.errs = append(o.errs, FieldError{Field: "intervals", Message: e.Error()})
+		}
+	}
 }
 
 func (s *Server) createTimeProfile(r *request) error {
@@ -149,6 +223,7 @@ func (s *Server) createTimeProfile(r *request) error {
 	}
 	var p store.TimeProfile
 	applyTimeProfile(o, &p, true)
+	validateRules(o, &p)
 	if err := o.err(); err != nil {
 		return err
 	}
@@ -198,6 +273,7 @@ func (s *Server) updateTimeProfile(replace bool) handlerFunc {
 		p, err := s.st.UpdateTimeProfile(id, func(p *store.TimeProfile) error {
 			o.errs = o.errs[:0]
 			applyTimeProfile(o, p, replace)
+			validateRules(o, p)
 			return o.err()
 		})
 		if err != nil {
