@@ -191,17 +191,28 @@ func (s *Server) basipRoutes(h func(method, pattern string, act access, fn handl
 	h("DELETE", b+"/access/user/{uid}/timeprofile/{tp}", accPeople, s.basipAttachProfile(false))
 
 	h("POST", b+"/access/identifier", accPeople, s.basipCreateIdentifier)
-	h("GET", b+"/access/identifiers/list", accRead, s.basipListIdentifiers)
-	h("GET", b+"/access/identifiers/item/{id}", accRead, s.basipGetIdentifier)
-	h("PATCH", b+"/access/identifiers/item/{id}", accPeople, s.basipPatchIdentifier)
-	h("DELETE", b+"/access/identifiers/item/{id}", accPeople, s.basipDeleteIdentifier)
-	h("POST", b+"/access/identifiers/item/{id}/passes/reset", accPeople, s.basipResetPasses)
+	for _, ids := range []string{"/access/identifiers", "/access/identifier"} {
+		h("GET", b+ids+"/list", accRead, s.basipListIdentifiers)
+		h("GET", b+ids+"/item/{id}", accRead, s.basipGetIdentifier)
+		h("PATCH", b+ids+"/item/{id}", accPeople, s.basipPatchIdentifier)
+		h("DELETE", b+ids+"/item/{id}", accPeople, s.basipDeleteIdentifier)
+		h("POST", b+ids+"/item/{id}/passes/reset", accPeople, s.basipResetPasses)
+	}
 
+	// Panel firmwares spell the item paths singular (android-panels:
+	// /access/timeprofile/item/…, /access/identifier/item/…) or plural
+	// (camdroid); both are served.
 	h("POST", b+"/access/timeprofile", accPeople, s.basipCreateProfile)
-	h("GET", b+"/access/timeprofiles/list", accRead, s.basipListProfiles)
-	h("GET", b+"/access/timeprofiles/item/{tp}", accRead, s.basipGetProfile)
-	h("PATCH", b+"/access/timeprofiles/item/{tp}", accPeople, s.basipPatchProfile)
-	h("DELETE", b+"/access/timeprofiles/item/{tp}", accPeople, s.basipDeleteProfile)
+	for _, tps := range []string{"/access/timeprofiles", "/access/timeprofile"} {
+		h("GET", b+tps+"/list", accRead, s.basipListProfiles)
+		h("GET", b+tps+"/item/{tp}", accRead, s.basipGetProfile)
+		h("PATCH", b+tps+"/item/{tp}", accPeople, s.basipPatchProfile)
+		h("DELETE", b+tps+"/item/{tp}", accPeople, s.basipDeleteProfile)
+	}
+	for _, ids := range []string{"/access/identifiers", "/access/identifier"} {
+		h("POST", b+ids+"/item/{id}/timeProfile/{tp}", accPeople, s.basipAttachIdentProfile(true))
+		h("DELETE", b+ids+"/item/{id}/timeProfile/{tp}", accPeople, s.basipAttachIdentProfile(false))
+	}
 
 	h("POST", b+"/apartment", accPeople, s.basipCreateApartment)
 	h("GET", b+"/apartment/list", accRead, s.basipListApartments)

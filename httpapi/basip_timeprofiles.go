@@ -15,21 +15,29 @@ import (
 
 // BAS-IP time profiles are calendar events: time_options gives the first
 // occurrence (date_from to date_to, unix seconds, or whole days with
-// is_all_day) and repeat_options how it repeats. Native profiles are
-// weekly windows in the controller's zone with a date range, evaluated by
-// the access engine. What maps exactly is translated:
+// is_all_day) and repeat_options how it repeats. They map onto native
+// intervals (store.Interval), whose calendar rules follow the same RRULE
+// model, so every documented shape is kept, not approximated:
 //
-//   - an occurrence of at most 24 hours (ending after midnight wraps, as
-//     a native night shift), or whole days with is_all_day;
-//   - no repeat (the date range is the occurrence's days);
-//   - repeat_type day (every day), week (on the occurrence's weekday(s),
-//     or on the weekdays MON..SUN given in repeat_custom.repeat_options),
-//     custom with repeat_point_type day or week and repeat_looper 1;
+//   - no repeat: a weekly window on the occurrence's day(s), with the
+//     date range the occurrence's days;
+//   - day, week: every day, or every week on the occurrence's weekday(s);
+//   - twoWeeks: every second week (weeks start on Monday) from the
+//     occurrence's week, on its weekday;
+//   - month, year: on the occurrence's day of the month (and month); a
+//     month without that day has none (RFC 5545);
+//   - custom: every repeat_looper (1..1000) days, weeks, months or years
+//     counted from the occurrence, with repeat_options weekdays (week),
+//     {format: dayNumbers, range: [1..31]} or {format: parameterizedDay,
+//     range: {week_order first..fifth|last, day_type MON..SUN|WEEK_DAY|
+//     DAY_OFF}} (month), {months: [1..12], range: {…}} (year). WEEK_DAY
+//     is Monday to Friday, DAY_OFF Saturday or Sunday;
 //   - repeat_end never, or date (the last day, inclusive).
 //
-// What the weekly model cannot express is refused with a 400 naming it:
-// twoWeeks, month, year, every N-th day or week, month days
-// (dayNumbers), parameterized days (first MON, DAY_OFF), months.
+// The window is the occurrence's time of day, at most 24 hours; past
+// midnight it wraps, and the after-midnight part belongs to the selected
+// day. An all-day occurrence of several days repeats daily or weekly as a
+// whole; with other repeats the days are given as options instead.
 
 const basipNoProfile = "Time profile not found"
 
@@ -40,28 +48,25 @@ var basipWeekdays = map[string]time.Weekday{
 
 var weekdayBasip = [7]string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
 
-func errRepeat(what string) *basipError {
-	return bErr(400, "Time profile repeat "+what+" is not supported: doord's time profiles repeat every day or every week on chosen weekdays")
-}
+var basipWeekOrder = map[string]int{"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1}
 
 const dateLayout = "2006-01-02"
+
+// basipOccurrence is a profile's time_options read in the controller's
+// zone: the first day, how many days an all-day occurrence covers, and the
+// daily window.
+type basipOccurrence struct {
+	first, last time.Time // local midnights
+	days        int       // days covered (1 unless all day over several)
+	start, end  string    // "HH:MM"
+}
 
 // applyBasipProfile reads a BAS-IP time profile into p (a replace of the
 // fields BAS-IP knows; holidays are kept).
 func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
-	loc := s.cfg.Location
 	var name string
 	b.str("name", &name, true)
 	tob, _ := b.obj("time_options", true)
-	if b.err != nil {
-		return
-	}
-	var allDay bool
-	var from, to int64
-	tob.boolean("is_all_day", &allDay, false)
-	tob.integer("date_from", &from, true)
-	tob.integer("date_to", &to, true)
-	b.merge(tob)
 	if b.err != nil {
 		return
 	}
@@ -72,125 +77,138 @@ func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
 	case utf8.RuneCountInString(name) > maxName:
 		b.failf("name must be at most %d characters", maxName)
 		return
-	case from < 0 || to < 0:
-		b.failf("time_options: date_from and date_to are unix seconds")
-		return
-	case to < from:
-		b.failf("time_options.date_to must not be before date_from")
+	}
+	occ, ok := s.basipOccurrence(tob)
+	b.merge(tob)
+	if !ok || b.err != nil {
 		return
 	}
-	tf, tt := time.Unix(from, 0).In(loc), time.Unix(to, 0).In(loc)
-	firstDay := civil(tf)
-	var start, end string
-	var covered []time.Weekday // the weekdays the occurrence starts on
-	lastDay := civil(tt)
-	if allDay {
-		start, end = "00:00", "24:00"
-		for d := firstDay; !d.After(lastDay) && len(covered) < 7; d = d.AddDate(0, 0, 1) {
-			covered = append(covered, d.Weekday())
-		}
-	} else {
-		dur := tt.Sub(tf)
-		start, end = tf.Format("15:04"), tt.Format("15:04")
-		nextMidnight := firstDay.AddDate(0, 0, 1)
-		switch {
-		case dur <= 0:
-			b.failf("time_options.date_to must be after date_from")
-			return
-		case dur > 24*time.Hour:
-			b.failf("time_options: an occurrence longer than 24 hours needs is_all_day")
-			return
-		case civil(tt).Equal(nextMidnight) && end == "00:00":
-			end, lastDay = "24:00", firstDay
-		case start == end:
-			b.failf("time_options: a window of 24 hours needs is_all_day")
-			return
-		}
-		covered = []time.Weekday{tf.Weekday()}
+	iv := store.Interval{Start: occ.start, End: occ.end}
+	for d, i := occ.first, 0; i < occ.days && i < 7; d, i = d.AddDate(0, 0, 1), i+1 {
+		iv.Days = append(iv.Days, d.Weekday())
 	}
-
-	days := covered
-	dateFrom, dateTo := firstDay.Format(dateLayout), lastDay.Format(dateLayout)
+	dateFrom, dateTo := occ.first.Format(dateLayout), occ.last.Format(dateLayout)
 	var enable bool
 	ro, hasRepeat := b.obj("repeat_options", false)
 	if hasRepeat {
 		ro.boolean("repeat_enable", &enable, false)
 	}
 	if enable {
-		days, dateTo = s.basipRepeat(ro, covered)
+		dateTo = s.basipRepeat(ro, &occ, &iv)
 		b.merge(ro)
 		if b.err != nil {
 			return
 		}
 	}
-	slices.Sort(days)
-	days = slices.Compact(days)
+	slices.Sort(iv.Days)
+	iv.Days = slices.Compact(iv.Days)
 	p.Name = name
-	p.Intervals = []store.Interval{{Days: days, Start: start, End: end}}
+	p.Intervals = []store.Interval{iv}
 	p.DateFrom, p.DateTo = dateFrom, dateTo
 }
 
-// basipRepeat reads repeat_options (repeat_enable true): the weekdays and
-// the last day ("" = never ends).
-func (s *Server) basipRepeat(ro *bbody, covered []time.Weekday) (days []time.Weekday, dateTo string) {
+func (s *Server) basipOccurrence(tob *bbody) (basipOccurrence, bool) {
+	loc := s.cfg.Location
+	var allDay bool
+	var from, to int64
+	tob.boolean("is_all_day", &allDay, false)
+	tob.integer("date_from", &from, true)
+	tob.integer("date_to", &to, true)
+	if tob.err != nil {
+		return basipOccurrence{}, false
+	}
+	switch {
+	case from < 0 || to < 0:
+		tob.failf("time_options: date_from and date_to are unix seconds")
+		return basipOccurrence{}, false
+	case to < from:
+		tob.failf("time_options.date_to must not be before date_from")
+		return basipOccurrence{}, false
+	}
+	tf, tt := time.Unix(from, 0).In(loc), time.Unix(to, 0).In(loc)
+	occ := basipOccurrence{first: civil(tf), last: civil(tt), days: 1}
+	if allDay {
+		occ.start, occ.end = "00:00", "24:00"
+		for d := occ.first.AddDate(0, 0, 1); !d.After(occ.last); d = d.AddDate(0, 0, 1) {
+			occ.days++
+		}
+		return occ, true
+	}
+	dur := tt.Sub(tf)
+	occ.start, occ.end = tf.Format("15:04"), tt.Format("15:04")
+	switch {
+	case dur <= 0:
+		tob.failf("time_options.date_to must be after date_from")
+		return occ, false
+	case dur > 24*time.Hour:
+		tob.failf("time_options: an occurrence longer than 24 hours needs is_all_day")
+		return occ, false
+	case occ.last.Equal(occ.first.AddDate(0, 0, 1)) && occ.end == "00:00":
+		occ.end, occ.last = "24:00", occ.first
+	case occ.start == occ.end:
+		tob.failf("time_options: a window of 24 hours needs is_all_day")
+		return occ, false
+	}
+	occ.last = occ.first // a window past midnight is the first day's
+	return occ, true
+}
+
+// basipRepeat reads repeat_options (repeat_enable true) into iv's rule
+// and returns the last day ("" = never ends).
+func (s *Server) basipRepeat(ro *bbody, occ *basipOccurrence, iv *store.Interval) (dateTo string) {
 	rf, _ := ro.obj("repeat_format", true)
 	if ro.err != nil {
-		return nil, ""
+		return ""
 	}
 	var rtype string
 	rf.str("repeat_type", &rtype, true)
 	ro.merge(rf)
 	if ro.err != nil {
-		return nil, ""
+		return ""
 	}
-	rc, hasCustom := ro.obj("repeat_custom", false)
-	var chosen []time.Weekday
-	if hasCustom {
-		chosen = basipWeekdayOptions(rc)
-		ro.merge(rc)
-		if ro.err != nil {
-			return nil, ""
+	a := occ.first
+	anchor := a.Format(dateLayout)
+	// Repeats other than daily and weekly repeat one day; an all-day
+	// occurrence of several days would need each of its days shifted.
+	single := func(what string) bool {
+		if occ.days > 1 {
+			ro.failf("time_options: an all-day occurrence of several days repeats only by day or week; for %s give the days in repeat_custom.repeat_options", what)
+			return false
 		}
+		return true
 	}
-	all := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
 	switch rtype {
 	case "day":
-		days = all
+		iv.Days = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
 	case "week":
-		days = covered
-		if len(chosen) > 0 {
-			days = chosen
+		// iv.Days: the occurrence's weekdays, every week.
+	case "twoWeeks":
+		if single("twoWeeks") {
+			*iv = store.Interval{Start: iv.Start, End: iv.End, Repeat: store.RepeatWeek, Every: 2, Anchor: anchor, Days: []time.Weekday{a.Weekday()}}
+		}
+	case "month":
+		if single("month") {
+			*iv = store.Interval{Start: iv.Start, End: iv.End, Repeat: store.RepeatMonth, Anchor: anchor, MonthDays: []int{a.Day()}}
+		}
+	case "year":
+		if single("year") {
+			*iv = store.Interval{Start: iv.Start, End: iv.End, Repeat: store.RepeatYear, Anchor: anchor, Months: []time.Month{a.Month()}, MonthDays: []int{a.Day()}}
 		}
 	case "custom":
-		if !hasCustom {
-			ro.fail(bMissing("repeat_custom"))
-			return nil, ""
-		}
-		var point string
-		looper := int64(1)
-		rc.str("repeat_point_type", &point, true)
-		rc.integer("repeat_looper", &looper, false)
-		ro.merge(rc)
-		if ro.err != nil {
-			return nil, ""
-		}
-		switch {
-		case looper != 1:
-			ro.fail(errRepeat("every " + strconv.FormatInt(looper, 10) + " " + point + "s"))
-		case point == "day":
-			days = all
-		case point == "week":
-			days = covered
-			if len(chosen) > 0 {
-				days = chosen
+		rc, ok := ro.obj("repeat_custom", false)
+		if !ok {
+			if ro.err == nil {
+				ro.fail(bMissing("repeat_custom"))
 			}
-		default:
-			ro.fail(errRepeat("by " + point))
+			return ""
 		}
-	case "twoWeeks", "month", "year":
-		ro.fail(errRepeat("type `" + rtype + "`"))
+		s.basipCustom(rc, occ, iv, single)
+		ro.merge(rc)
 	default:
 		ro.failf("repeat_type must be day, week, twoWeeks, month, year or custom")
+	}
+	if ro.err != nil {
+		return ""
 	}
 	if re, ok := ro.obj("repeat_end", false); ok {
 		var format string
@@ -202,8 +220,8 @@ func (s *Server) basipRepeat(ro *bbody, covered []time.Weekday) (days []time.Wee
 			if re.integer("date", &date, true) {
 				if date < 0 {
 					re.failf("repeat_end.date is unix seconds")
-				} else {
-					dateTo = civil(time.Unix(date, 0).In(s.cfg.Location)).Format(dateLayout)
+				} else if dateTo = civil(time.Unix(date, 0).In(s.cfg.Location)).Format(dateLayout); dateTo < anchor {
+					re.failf("repeat_end.date must not be before time_options.date_from")
 				}
 			}
 		default:
@@ -211,58 +229,229 @@ func (s *Server) basipRepeat(ro *bbody, covered []time.Weekday) (days []time.Wee
 		}
 		ro.merge(re)
 	}
-	return days, dateTo
+	return dateTo
 }
 
-// basipWeekdayOptions reads repeat_custom.repeat_options: an array of
-// weekdays, or {format: weekDays, week_days: [...]} (days and weekdays are
-// taken too). Month days, parameterized days and months are refused.
-func basipWeekdayOptions(rc *bbody) []time.Weekday {
-	r, ok := rc.raw("repeat_options", false)
-	if !ok {
-		return nil
+// basipCustom reads repeat_custom: every repeat_looper points, on the
+// days repeat_options chooses (the occurrence's own day when it has none).
+func (s *Server) basipCustom(rc *bbody, occ *basipOccurrence, iv *store.Interval, single func(string) bool) {
+	var point string
+	var looper int64
+	rc.str("repeat_point_type", &point, true)
+	rc.integer("repeat_looper", &looper, true)
+	if rc.err != nil {
+		return
 	}
+	if looper < 1 || looper > 1000 {
+		rc.failf("repeat_custom.repeat_looper must be 1 to 1000")
+		return
+	}
+	a := occ.first
+	every := int(looper)
+	rule := store.Interval{Start: iv.Start, End: iv.End, Every: every, Anchor: a.Format(dateLayout)}
+	raw, hasOpts := rc.raw("repeat_options", false)
+	if hasOpts && (string(raw) == "[]" || string(raw) == "{}") {
+		hasOpts = false
+	}
+	switch point {
+	case "day":
+		if hasOpts {
+			rc.failf("repeat_custom.repeat_options is not used with repeat_point_type day")
+			return
+		}
+		if every == 1 {
+			iv.Days = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
+			return
+		}
+		if !single("every " + strconv.Itoa(every) + " days") {
+			return
+		}
+		rule.Repeat = store.RepeatDay
+	case "week":
+		days := iv.Days
+		if hasOpts {
+			days = basipWeekdayOptions(rc, raw)
+			if rc.err != nil {
+				return
+			}
+		}
+		if every == 1 {
+			iv.Days = days // every week: the plain weekly window
+			return
+		}
+		if !hasOpts && !single("every "+strconv.Itoa(every)+" weeks") {
+			return
+		}
+		rule.Repeat, rule.Days = store.RepeatWeek, days
+	case "month", "year":
+		if !hasOpts && !single("repeat_point_type "+point) {
+			return
+		}
+		rule.Repeat = store.RepeatMonth
+		if point == "year" {
+			rule.Repeat = store.RepeatYear
+			rule.Months = []time.Month{a.Month()}
+		}
+		rule.MonthDays = []int{a.Day()}
+		if hasOpts {
+			opts, ok := rc.obj("repeat_options", false)
+			if !ok {
+				return
+			}
+			basipDayOptions(opts, &rule, point == "year")
+			rc.merge(opts)
+			if rc.err != nil {
+				return
+			}
+		}
+	default:
+		rc.failf("repeat_custom.repeat_point_type must be day, week, month or year")
+		return
+	}
+	*iv = rule
+}
+
+// basipWeekdayOptions reads weekday options: ["MON", …] as documented, or
+// {format: weekDays, week_days: […]} as some clients send.
+func basipWeekdayOptions(rc *bbody, raw json.RawMessage) []time.Weekday {
 	var names []string
-	if json.Unmarshal(r, &names) != nil {
+	if json.Unmarshal(raw, &names) != nil {
 		opts, ok := rc.obj("repeat_options", false)
 		if !ok {
 			return nil
 		}
-		var format string
-		opts.str("format", &format, false)
-		for _, k := range []string{"day_numbers", "dayNumbers", "parameterized_day", "parameterizedDay", "months"} {
-			if v, ok := opts.f[k]; ok && !isNull(v) && string(v) != "[]" {
-				rc.fail(errRepeat("by `" + k + "`"))
-				return nil
-			}
-		}
-		switch strings.ToLower(format) {
-		case "", "weekdays", "week_days":
-		default:
-			rc.fail(errRepeat("format `" + format + "`"))
-			return nil
-		}
+		found := false
 		for _, k := range []string{"week_days", "weekDays", "weekdays", "days"} {
 			if opts.strs(k, &names, false) {
+				found = true
 				break
 			}
 		}
 		rc.merge(opts)
+		if !found && rc.err == nil {
+			rc.failf("repeat_custom.repeat_options for weeks is an array of weekdays MON..SUN")
+		}
+		if rc.err != nil {
+			return nil
+		}
+	}
+	if len(names) == 0 {
+		rc.failf("repeat_custom.repeat_options must name at least one weekday MON..SUN")
+		return nil
 	}
 	var out []time.Weekday
 	for _, n := range names {
 		d, ok := basipWeekdays[strings.ToUpper(n)]
 		if !ok {
-			if strings.EqualFold(n, "DAY_OFF") || strings.EqualFold(n, "WEEK_DAY") {
-				rc.fail(errRepeat("on `" + n + "`"))
-			} else {
-				rc.failf("repeat_options: %q is not a weekday MON..SUN", n)
-			}
+			rc.failf("repeat_custom.repeat_options: %q is not a weekday MON..SUN", n)
 			return nil
 		}
 		out = append(out, d)
 	}
 	return out
+}
+
+// basipDayOptions reads month options ({format: dayNumbers|
+// parameterizedDay, range}) or year options ({months, range}) into rule,
+// which holds the occurrence's own day (and month) as defaults.
+func basipDayOptions(opts *bbody, rule *store.Interval, year bool) {
+	if year {
+		var months []int64
+		if r, ok := opts.raw("months", false); ok {
+			if json.Unmarshal(r, &months) != nil {
+				opts.fail(bWrongType("months"))
+				return
+			}
+			if len(months) == 0 {
+				opts.failf("repeat_custom.repeat_options.months must name at least one month 1..12")
+				return
+			}
+			rule.Months = nil
+			for _, m := range months {
+				if m < 1 || m > 12 {
+					opts.failf("repeat_custom.repeat_options.months: %d is not a month 1..12", m)
+					return
+				}
+				if !slices.Contains(rule.Months, time.Month(m)) {
+					rule.Months = append(rule.Months, time.Month(m))
+				}
+			}
+			slices.Sort(rule.Months)
+		}
+	}
+	var format string
+	opts.str("format", &format, false)
+	r, hasRange := opts.raw("range", false)
+	if !hasRange {
+		for _, k := range []string{"day_numbers", "dayNumbers", "parameterized_day", "parameterizedDay"} {
+			if r, hasRange = opts.raw(k, false); hasRange {
+				break
+			}
+		}
+	}
+	if opts.err != nil {
+		return
+	}
+	var nums []int64
+	isList := hasRange && json.Unmarshal(r, &nums) == nil
+	switch {
+	case !hasRange && format == "":
+		return // the occurrence's own day
+	case !hasRange:
+		opts.fail(bMissing("range"))
+	case isList && (format == "" || format == "dayNumbers"):
+		if len(nums) == 0 {
+			opts.failf("repeat_custom.repeat_options.range must list at least one day 1..31")
+			return
+		}
+		rule.MonthDays = nil
+		for _, n := range nums {
+			if n < 1 || n > 31 {
+				opts.failf("repeat_custom.repeat_options.range: %d is not a day of the month 1..31", n)
+				return
+			}
+			if !slices.Contains(rule.MonthDays, int(n)) {
+				rule.MonthDays = append(rule.MonthDays, int(n))
+			}
+		}
+		slices.Sort(rule.MonthDays)
+	case !isList && (format == "" || format == "parameterizedDay"):
+		pd := &bbody{}
+		if json.Unmarshal(r, &pd.f) != nil || pd.f == nil {
+			opts.fail(bWrongType("range"))
+			return
+		}
+		var order, dayType string
+		pd.str("week_order", &order, true)
+		pd.str("day_type", &dayType, true)
+		opts.merge(pd)
+		if opts.err != nil {
+			return
+		}
+		nth, ok := basipWeekOrder[order]
+		if !ok {
+			opts.failf("repeat_custom.repeat_options.range.week_order must be first, second, third, fourth, fifth or last")
+			return
+		}
+		rule.MonthDays, rule.Nth = nil, nth
+		switch dayType = strings.ToUpper(dayType); dayType {
+		case "WEEK_DAY":
+			rule.DayType = store.DayTypeWork
+		case "DAY_OFF":
+			rule.DayType = store.DayTypeWeekend
+		default:
+			d, ok := basipWeekdays[dayType]
+			if !ok {
+				opts.failf("repeat_custom.repeat_options.range.day_type must be MON..SUN, WEEK_DAY or DAY_OFF")
+				return
+			}
+			rule.Days = []time.Weekday{d}
+		}
+	case format != "dayNumbers" && format != "parameterizedDay":
+		opts.failf("repeat_custom.repeat_options.format must be dayNumbers or parameterizedDay")
+	default:
+		opts.failf("repeat_custom.repeat_options.range does not fit format %s: dayNumbers takes [1..31], parameterizedDay {week_order, day_type}", format)
+	}
 }
 
 // civil is t's local date at midnight, in t's zone.
@@ -283,18 +472,24 @@ type basipRepeatFormat struct {
 
 type basipRepeatEnd struct {
 	Format string `json:"format"`
-	Date   int64  `json:"date"`
-}
-
-type basipCustomOptions struct {
-	Format   string   `json:"format"`
-	WeekDays []string `json:"week_days"`
+	Date   int64  `json:"date,omitempty"`
 }
 
 type basipRepeatCustom struct {
-	RepeatPointType string             `json:"repeat_point_type"`
-	RepeatLooper    int                `json:"repeat_looper"`
-	RepeatOptions   basipCustomOptions `json:"repeat_options"`
+	RepeatPointType string `json:"repeat_point_type"`
+	RepeatLooper    int    `json:"repeat_looper"`
+	RepeatOptions   any    `json:"repeat_options,omitempty"`
+}
+
+type basipParamDay struct {
+	WeekOrder string `json:"week_order"`
+	DayType   string `json:"day_type"`
+}
+
+type basipDayOpts struct {
+	Months []int  `json:"months,omitempty"`
+	Format string `json:"format,omitempty"`
+	Range  any    `json:"range,omitempty"`
 }
 
 type basipRepeatOptions struct {
@@ -304,9 +499,15 @@ type basipRepeatOptions struct {
 	RepeatCustom *basipRepeatCustom `json:"repeat_custom,omitempty"`
 }
 
+type basipUIDs struct {
+	UIDItems []uint64 `json:"uid_items"`
+	Count    int      `json:"count"`
+}
+
 // basipProfile is a time profile as BAS-IP shows it. A native profile with
 // several different windows shows its first window (and the weekdays of
-// every interval with the same window); the native API shows it whole.
+// every plain weekly interval with the same window); the native API shows
+// it whole.
 type basipProfile struct {
 	UID           uint64             `json:"uid"`
 	Name          string             `json:"name"`
@@ -321,10 +522,12 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 		return out
 	}
 	iv := p.Intervals[0]
-	var days []time.Weekday
-	for _, x := range p.Intervals {
-		if x.Start == iv.Start && x.End == iv.End {
-			days = append(days, x.Days...)
+	days := slices.Clone(iv.Days)
+	if iv.Repeat == store.RepeatWeekly {
+		for _, x := range p.Intervals[1:] {
+			if x.Repeat == store.RepeatWeekly && x.Start == iv.Start && x.End == iv.End {
+				days = append(days, x.Days...)
+			}
 		}
 	}
 	slices.Sort(days)
@@ -333,7 +536,11 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	if d, err := time.ParseInLocation(dateLayout, p.DateFrom, loc); err == nil {
 		base = d
 	}
-	if len(days) > 0 && len(days) < 7 { // the first occurrence: the first chosen weekday from base
+	if d, err := time.ParseInLocation(dateLayout, iv.Anchor, loc); err == nil {
+		base = d
+	}
+	if iv.Repeat == store.RepeatWeekly && len(days) > 0 && len(days) < 7 {
+		// The first occurrence: the first chosen weekday from base.
 		for i := 0; i < 7 && !slices.Contains(days, base.Weekday()); i++ {
 			base = base.AddDate(0, 0, 1)
 		}
@@ -350,26 +557,86 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	if iv.Start == "00:00" && iv.End == "24:00" {
 		out.TimeOptions = basipTimeOptions{IsAllDay: true, DateFrom: base.Unix(), DateTo: base.AddDate(0, 0, 1).Unix() - 1}
 	}
-	single := p.DateFrom != "" && p.DateFrom == p.DateTo
-	if single {
-		return out
+	if iv.Repeat == store.RepeatWeekly && p.DateFrom != "" && p.DateFrom == p.DateTo {
+		return out // one occurrence
 	}
-	out.RepeatOptions.RepeatEnable = true
+	ro := &out.RepeatOptions
+	ro.RepeatEnable = true
 	if p.DateTo != "" {
 		if d, err := time.ParseInLocation(dateLayout, p.DateTo, loc); err == nil {
-			out.RepeatOptions.RepeatEnd = basipRepeatEnd{Format: "date", Date: d.AddDate(0, 0, 1).Unix() - 1}
+			ro.RepeatEnd = basipRepeatEnd{Format: "date", Date: d.AddDate(0, 0, 1).Unix() - 1}
 		}
 	}
-	if len(days) == 7 {
-		out.RepeatOptions.RepeatFormat.RepeatType = "day"
-		return out
+	ro.RepeatFormat.RepeatType = "custom"
+	every := max(iv.Every, 1)
+	own := len(days) == 1 && days[0] == base.Weekday()
+	ownDay := len(iv.MonthDays) == 1 && iv.MonthDays[0] == base.Day() && iv.Nth == 0
+	weekdays := func() []string {
+		names := make([]string, 0, len(days))
+		for _, d := range days {
+			names = append(names, weekdayBasip[d])
+		}
+		return names
 	}
-	out.RepeatOptions.RepeatFormat.RepeatType = "week"
-	rc := &basipRepeatCustom{RepeatPointType: "week", RepeatLooper: 1, RepeatOptions: basipCustomOptions{Format: "weekDays", WeekDays: []string{}}}
-	for _, d := range days {
-		rc.RepeatOptions.WeekDays = append(rc.RepeatOptions.WeekDays, weekdayBasip[d])
+	switch iv.Repeat {
+	case store.RepeatWeekly, store.RepeatWeek:
+		switch {
+		case every == 1 && len(days) == 7:
+			ro.RepeatFormat.RepeatType = "day"
+		case every == 1 && own:
+			ro.RepeatFormat.RepeatType = "week"
+		case every == 2 && own:
+			ro.RepeatFormat.RepeatType = "twoWeeks"
+		default:
+			ro.RepeatCustom = &basipRepeatCustom{RepeatPointType: "week", RepeatLooper: every, RepeatOptions: weekdays()}
+		}
+	case store.RepeatDay:
+		if every == 1 {
+			ro.RepeatFormat.RepeatType = "day"
+		} else {
+			ro.RepeatCustom = &basipRepeatCustom{RepeatPointType: "day", RepeatLooper: every}
+		}
+	case store.RepeatMonth, store.RepeatYear:
+		year := iv.Repeat == store.RepeatYear
+		ownMonth := len(iv.Months) == 1 && iv.Months[0] == base.Month()
+		switch {
+		case every == 1 && ownDay && !year && len(iv.Months) == 0:
+			ro.RepeatFormat.RepeatType = "month"
+		case every == 1 && ownDay && year && ownMonth:
+			ro.RepeatFormat.RepeatType = "year"
+		default:
+			rc := &basipRepeatCustom{RepeatPointType: "month", RepeatLooper: every}
+			if year {
+				rc.RepeatPointType = "year"
+			}
+			var opts basipDayOpts
+			for _, m := range iv.Months {
+				opts.Months = append(opts.Months, int(m))
+			}
+			if iv.Nth != 0 {
+				pd := basipParamDay{DayType: "DAY_OFF"}
+				for k, v := range basipWeekOrder {
+					if v == iv.Nth {
+						pd.WeekOrder = k
+					}
+				}
+				switch {
+				case iv.DayType == store.DayTypeWork:
+					pd.DayType = "WEEK_DAY"
+				case len(days) > 0:
+					pd.DayType = weekdayBasip[days[0]]
+				}
+				opts.Range = pd
+				if !year {
+					opts.Format = "parameterizedDay"
+				}
+			} else {
+				opts.Format, opts.Range = "dayNumbers", iv.MonthDays
+			}
+			rc.RepeatOptions = opts
+			ro.RepeatCustom = rc
+		}
 	}
-	out.RepeatOptions.RepeatCustom = rc
 	return out
 }
 
@@ -486,4 +753,41 @@ func (s *Server) basipListProfiles(r *request) error {
 		items = append(items, s.basipProfileView(byID[id]))
 	}
 	return basipOK(r, newBasipList(q, len(keys), basipProfileSortFields, items))
+}
+
+// basipAttachIdentProfile is POST (attach) and DELETE (detach)
+// /api/v1/access/identifier(s)/item/{id}/timeProfile/{tp}: the profile
+// then limits that identifier, as native credential time_profiles do.
+func (s *Server) basipAttachIdentProfile(add bool) handlerFunc {
+	return func(r *request) error {
+		tp, err := basipID(r, "tp", basipNoProfile)
+		if err != nil {
+			return err
+		}
+		// Under the identifier lock: attaching an identifier to a user
+		// re-creates it under a new native id.
+		s.bas.mu.Lock()
+		defer s.bas.mu.Unlock()
+		c, err := s.identifierParam(r)
+		if err != nil {
+			return err
+		}
+		if _, err := s.st.GetTimeProfile(tp); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return bErr(404, basipNoProfile)
+			}
+			return err
+		}
+		_, err = s.st.UpdateCredential(c.ID, func(c *store.Credential) error {
+			c.TimeProfiles = editIDs(c.TimeProfiles, tp, add)
+			if len(c.TimeProfiles) > maxRefs {
+				return bErr(400, "An identifier can have at most 64 time profiles")
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return basipOK(r, basipEmpty)
+	}
 }
