@@ -32,6 +32,9 @@ func TestTimeProfileCRUDAndDetach(t *testing.T) {
 	u3 := mustUser(t, s, store.User{TimeProfiles: []uint64{keep.ID}})
 	c := mustCred(t, s, store.Credential{UserUID: u3.UID, Type: store.CredCard, Value: "1", TimeProfiles: []uint64{keep.ID, p.ID}})
 	before := s.Seq()
+	if users, creds, err := s.TimeProfileRefs(p.ID); err != nil || !slices.Equal(users, []uint64{u1.UID, u2.UID}) || !slices.Equal(creds, []uint64{c.ID}) {
+		t.Errorf("TimeProfileRefs = %v, %v, %v; want [%d %d], [%d]", users, creds, err, u1.UID, u2.UID, c.ID)
+	}
 
 	if err := s.DeleteTimeProfile(p.ID); err != nil {
 		t.Fatal(err)
@@ -67,6 +70,9 @@ func TestTimeProfileCRUDAndDetach(t *testing.T) {
 	}
 	if err := s.DeleteTimeProfile(p.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: %v", err)
+	}
+	if _, _, err := s.TimeProfileRefs(p.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("TimeProfileRefs(deleted) = %v", err)
 	}
 }
 

@@ -52,6 +52,21 @@ func (s *Store) ListTimeProfiles(cursor string, limit int) ([]TimeProfile, strin
 	return listByID[TimeProfile](s, bTimeProfiles, cursor, limit)
 }
 
+// TimeProfileRefs lists who uses profile id: the uids of the users and
+// the ids of the credentials that list it, from the reverse indexes.
+func (s *Store) TimeProfileRefs(id uint64) (users, creds []uint64, err error) {
+	err = s.view(func(tx *bolt.Tx) error {
+		k := keys.U64(id)
+		if tx.Bucket(bTimeProfiles).Get(k) == nil {
+			return ErrNotFound
+		}
+		users = index.IDs(tx.Bucket(bUserByTP), k)
+		creds = index.IDs(tx.Bucket(bCredByTP), k)
+		return nil
+	})
+	return users, creds, err
+}
+
 // UpdateTimeProfile edits a profile in one transaction (fn: as in
 // UpdateUser); ID and CreatedAt are restored.
 func (s *Store) UpdateTimeProfile(id uint64, fn func(*TimeProfile) error) (TimeProfile, error) {
