@@ -160,29 +160,104 @@ type basipValid struct {
 	Passes basipValidPasses `json:"passes"`
 }
 
-// basipIdentifier is an identifier as BAS-IP shows it. identifier_number
-// is the canonical value (a card as the decimal of its Wiegand payload,
-// however it was written); user_uid is -1 without a user.
-type basipIdentifier struct {
-	IdentifierUID    uint64     `json:"identifier_uid"`
-	IdentifierOwner  basipOwner `json:"identifier_owner"`
-	IdentifierType   string     `json:"identifier_type"`
-	IdentifierNumber string     `json:"identifier_number"`
-	Lock             string     `json:"lock"`
-	Valid            basipValid `json:"valid"`
-	UserUID          int64      `json:"user_uid"`
-	TimeProfiles     []uint64   `json:"time_profiles"`
+// basipRefs is BAS-IP's list of references to other entities (time
+// profiles, apartments, identifiers): {count, uid_items}.
+type basipRefs struct {
+	Count    int      `json:"count"`
+	UIDItems []uint64 `json:"uid_items"`
 }
 
-func (s *Server) basipIdentView(c *store.Credential) basipIdentifier {
+func newBasipRefs(ids []uint64) basipRefs {
+	return basipRefs{Count: len(ids), UIDItems: append([]uint64{}, ids...)}
+}
+
+// basipIdentApt is an identifier's apartment: its user's first apartment,
+// or uid -1 (BAS-IP's "no entity reference") without one. link_id is
+// BAS-IP's link to a remote management system; doord has none (null).
+type basipIdentApt struct {
+	UID            int64         `json:"uid"`
+	LinkID         *string       `json:"link_id"`
+	LogicalAddress *basipAddress `json:"logical_address,omitempty"`
+}
+
+var basipNoApt = basipIdentApt{UID: -1}
+
+type basipAdditional struct {
+	PassesLeft int64 `json:"passes_left"` // -1 when passes are permanent
+}
+
+// basipIdentifier is an identifier as BAS-IP shows it (android-panels "Get
+// Identifier Entity"). identifier_number is the canonical value (a card as
+// the decimal of its Wiegand payload, however it was written). Two doord
+// extensions: identifier_uid (as in the user entity's identifiers) and
+// user_uid, -1 without a user; valid.passes.passes_left repeats
+// additional.passes_left (0, not -1, when passes are permanent).
+type basipIdentifier struct {
+	IdentifierUID    uint64          `json:"identifier_uid"`
+	IdentifierOwner  basipOwner      `json:"identifier_owner"`
+	IdentifierType   string          `json:"identifier_type"`
+	IdentifierNumber string          `json:"identifier_number"`
+	Lock             string          `json:"lock"`
+	Valid            basipValid      `json:"valid"`
+	Apartment        basipIdentApt   `json:"apartment"`
+	TimeProfiles     []uint64        `json:"time_profiles"`
+	LinkID           *string         `json:"link_id"`
+	Additional       basipAdditional `json:"additional"`
+	UserUID          int64           `json:"user_uid"`
+}
+
+// basipUserApt is the apartment a user's identifiers show: the user's
+// first apartment.
+func (s *Server) basipUserApt(u *store.User) (basipIdentApt, error) {
+	if len(u.Apartments) == 0 {
+		return basipNoApt, nil
+	}
+	a, err := s.st.GetApartment(u.Apartments[0])
+	if errors.Is(err, store.ErrNotFound) {
+		return basipNoApt, nil // deleted since the user was read
+	}
+	if err != nil {
+		return basipNoApt, err
+	}
+	addr := basipAddress(a.Address)
+	return basipIdentApt{UID: int64(a.ID), LogicalAddress: &addr}, nil
+}
+
+// basipCredApt is the apartment credential c shows. seen caches it by
+// user for a list page (nil: no cache).
+func (s *Server) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt) (basipIdentApt, error) {
+	if a, ok := seen[c.UserUID]; ok {
+		return a, nil
+	}
+	if s.isHoldingUser(c.UserUID) {
+		return basipNoApt, nil
+	}
+	u, err := s.st.GetUserByUID(c.UserUID)
+	if errors.Is(err, store.ErrNotFound) {
+		return basipNoApt, nil // deleted since the credential was read
+	}
+	if err != nil {
+		return basipNoApt, err
+	}
+	a, err := s.basipUserApt(&u)
+	if err == nil && seen != nil {
+		seen[c.UserUID] = a
+	}
+	return a, err
+}
+
+// basipIdentView shows credential c, whose user's apartment is apt.
+func (s *Server) basipIdentView(c *store.Credential, apt basipIdentApt) basipIdentifier {
 	out := basipIdentifier{
 		IdentifierUID:    s.basipIdentifierUID(c.ID),
 		IdentifierOwner:  basipOwner{Name: c.OwnerName, Type: string(c.Owner)},
 		IdentifierType:   credTypeToBasip(c.Type),
 		IdentifierNumber: c.Value,
 		Lock:             locksToBasip(c.Locks),
-		UserUID:          int64(c.UserUID),
+		Apartment:        apt,
 		TimeProfiles:     append([]uint64{}, c.TimeProfiles...),
+		Additional:       basipAdditional{PassesLeft: -1},
+		UserUID:          int64(c.UserUID),
 	}
 	if s.isHoldingUser(c.UserUID) {
 		out.UserUID = -1
@@ -195,7 +270,19 @@ func (s *Server) basipIdentView(c *store.Credential) basipIdentifier {
 		out.Valid.Time.To = c.ValidTo.Unix()
 	}
 	out.Valid.Passes = basipValidPasses{IsPermanent: c.MaxPasses == 0, MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft}
+	if c.MaxPasses != 0 {
+		out.Additional.PassesLeft = int64(c.PassesLeft)
+	}
 	return out
+}
+
+// basipIdentAnswer is the answer showing credential c alone.
+func (s *Server) basipIdentAnswer(r *request, c *store.Credential) error {
+	apt, err := s.basipCredApt(c, nil)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, s.basipIdentView(c, apt))
 }
 
 // applyBasipIdentifier reads an identifier body into c. On create
@@ -365,7 +452,7 @@ func (s *Server) basipGetIdentifier(r *request) error {
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipIdentView(&c))
+	return s.basipIdentAnswer(r, &c)
 }
 
 func (s *Server) basipPatchIdentifier(r *request) error {
@@ -385,7 +472,7 @@ func (s *Server) basipPatchIdentifier(r *request) error {
 	if err != nil {
 		return identifierConflict(err)
 	}
-	return basipOK(r, s.basipIdentView(&c))
+	return s.basipIdentAnswer(r, &c)
 }
 
 func (s *Server) basipDeleteIdentifier(r *request) error {
@@ -409,7 +496,7 @@ func (s *Server) basipResetPasses(r *request) error {
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipIdentView(&c))
+	return s.basipIdentAnswer(r, &c)
 }
 
 // forgetMove drops the alias settings of a deleted credential.
@@ -554,6 +641,7 @@ func (s *Server) basipListIdentifiers(r *request) error {
 	}
 	ids := pageKeys(q, keys, q.field != "identifier_uid")
 	items := make([]basipIdentifier, 0, len(ids))
+	apts := map[uint64]basipIdentApt{}
 	for _, id := range ids {
 		c, err := s.st.GetCredential(id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -562,7 +650,11 @@ func (s *Server) basipListIdentifiers(r *request) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, s.basipIdentView(&c))
+		apt, err := s.basipCredApt(&c, apts)
+		if err != nil {
+			return err
+		}
+		items = append(items, s.basipIdentView(&c, apt))
 	}
 	return basipOK(r, newBasipList(q, len(keys), basipIdentSortFields, items))
 }

@@ -326,7 +326,7 @@ func TestBasipIdentifiers(t *testing.T) {
 	id := e.do("POST", "/api/v1/access/identifier", tok, card).bwant(200, "").num("item_uid")
 	ids := strconv.FormatUint(id, 10)
 	e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200,
-		`{"identifier_uid":`+ids+`,"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"8065495","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2,"passes_left":2}},"user_uid":-1,"time_profiles":[]}`)
+		`{"identifier_uid":`+ids+`,"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"8065495","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2,"passes_left":2}},"apartment":{"uid":-1,"link_id":null},"time_profiles":[],"link_id":null,"additional":{"passes_left":2},"user_uid":-1}`)
 	// The holding user is no BAS-IP user.
 	hold := e.srv.holdingUID()
 	if hold == 0 {
@@ -378,6 +378,10 @@ func TestBasipIdentifiers(t *testing.T) {
 		p["valid"].(map[string]any)["time"].(map[string]any)["from"] != 1772442000.0 {
 		t.Fatalf("PIN %v", p)
 	}
+	// Permanent passes: additional.passes_left is -1 (BAS-IP's "permanent").
+	if fmt.Sprint(p["additional"]) != "map[passes_left:-1]" || fmt.Sprint(p["valid"].(map[string]any)["passes"]) != "map[is_permanent:true max_passes:0 passes_left:0]" {
+		t.Fatalf("PIN passes %v %v", p["additional"], p["valid"])
+	}
 	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"input_code","identifier_number":"0042"}`).bwant(400, bodyDupIdent)
 
 	for _, tc := range []struct{ name, body, want string }{
@@ -426,6 +430,55 @@ func TestBasipIdentifiers(t *testing.T) {
 	e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(404, `{"error":"Identifier not found"}`)
 	// The card number is free again.
 	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"8065495"}`).bwant(200, "")
+}
+
+// An identifier shows its user's first apartment with its logical address;
+// without one (or without a user) uid -1 and no address.
+func TestBasipIdentifierApartment(t *testing.T) {
+	e := newEnv(t)
+	tok := e.basipLogin("admin", adminPW)
+	e.do("POST", "/api/v1/access/user", tok, userAda).bwant(200, `{"item_uid":1,"has_dublicates":false}`)
+	e.do("POST", "/api/v1/access/user", tok, strings.Replace(userAda, "Ada", "Bob", 1)).bwant(200, "")
+	e.do("POST", "/api/v1/apartment", tok, `{"apartment_address":{"building":1,"unit":2,"floor":3,"room":12},"apartment_name":"12A"}`).bwant(200, `{"item_uid":1}`)
+	e.do("POST", "/api/v1/apartment", tok, `{"apartment_address":{"building":2},"apartment_name":"B"}`).bwant(200, `{"item_uid":2}`)
+	e.do("POST", "/api/v1/apartment/item/2/user/1", tok, "").bwant(200, bodyEmpty)
+	e.do("POST", "/api/v1/apartment/item/1/user/1", tok, "").bwant(200, bodyEmpty)
+	card := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"8065495","user_uid":1}`).bwant(200, "").num("item_uid")
+	cs := strconv.FormatUint(card, 10)
+	apt := func(id string) string {
+		t.Helper()
+		r := e.do("GET", "/api/v1/access/identifiers/item/"+id, tok, "").bwant(200, "")
+		var v struct{ Apartment json.RawMessage }
+		if err := json.Unmarshal(r.body, &v); err != nil {
+			t.Fatal(err)
+		}
+		return string(v.Apartment)
+	}
+	// The first apartment the user was added to (2), not the lowest uid.
+	if got := apt(cs); got != `{"uid":2,"link_id":null,"logical_address":{"building":2,"unit":0,"floor":0,"room":0}}` {
+		t.Fatalf("apartment %s", got)
+	}
+	e.do("DELETE", "/api/v1/apartment/item/2", tok, "").bwant(200, bodyEmpty)
+	if got := apt(cs); got != `{"uid":1,"link_id":null,"logical_address":{"building":1,"unit":2,"floor":3,"room":12}}` {
+		t.Fatalf("apartment after delete %s", got)
+	}
+	// Bob has no apartment; an unattached identifier has no user.
+	pin := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"1234","user_uid":2}`).bwant(200, "").num("item_uid")
+	free := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"ukey","identifier_number":"77"}`).bwant(200, "").num("item_uid")
+	for _, id := range []uint64{pin, free} {
+		if got := apt(strconv.FormatUint(id, 10)); got != `{"uid":-1,"link_id":null}` {
+			t.Fatalf("identifier %d: apartment %s", id, got)
+		}
+	}
+	// List items show it too.
+	l := e.do("GET", "/api/v1/access/identifiers/list", tok, "").bwant(200, "").json()["list_items"].([]any)
+	var uids []string
+	for _, it := range l {
+		uids = append(uids, fmt.Sprint(it.(map[string]any)["apartment"].(map[string]any)["uid"]))
+	}
+	if strings.Join(uids, ",") != "1,-1,-1" {
+		t.Fatalf("list apartments %v", uids)
+	}
 }
 
 func TestBasipTimeProfiles(t *testing.T) {
