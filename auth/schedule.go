@@ -10,12 +10,12 @@ import (
 )
 
 // Schedule is a compiled store.TimeProfile: one bit per minute of the week
-// (7 × 1440 bits, 1.3 KB) for the weekly intervals, a compact rule (about
-// 40 bytes) for each calendar-rule interval, plus the date range and the
-// holidays as day numbers. Open is a pure function of the schedule and the
-// local wall clock, allocation-free, a few nanoseconds after the time
-// conversion (a rule costs a few more: its minute window first, then its
-// day predicate on integer civil dates).
+// (7 × 1440 bits, 1.3 KB) for the weekly intervals, a 28-byte rule for
+// each calendar-rule interval, plus the date range and the holidays as day
+// numbers. Open is a pure function of the schedule and the local wall
+// clock, allocation-free, a few tens of nanoseconds after the time
+// conversion (each rule checks its minute window first, then its day
+// predicate on integer civil dates; BenchmarkScheduleRules).
 //
 // Rules (store.Interval, store.TimeProfile):
 //   - Times are local wall-clock time in the controller's zone. On a
@@ -23,12 +23,13 @@ import (
 //     inside it never opens; on a fall-back day the repeated hour happens
 //     twice and opens both times. No interval is ever shifted by DST.
 //   - End "24:00" is the end of the day. End before Start wraps past
-//     midnight: the part after midnight belongs to the day before (the
-//     next weekday for a weekly interval, Sat→Sun too; for a calendar rule
-//     it opens when the rule selected the previous calendar date, so a
-//     night shift on the 31st runs into the 1st, and the 1st's own window
-//     opens only if the rule selects the 1st). End equal to Start is
-//     empty, not 24 hours ("00:00"–"24:00" is the whole day).
+//     midnight, and the part after midnight belongs to the day the window
+//     started on: a weekly interval runs into the next weekday (Sat→Sun
+//     too); a calendar rule's morning part opens when the rule selected
+//     the previous calendar date (a night shift on the 31st runs into the
+//     1st; the 1st's own evening opens only if the rule selects the 1st).
+//     End equal to Start is empty, not 24 hours ("00:00"–"24:00" is the
+//     whole day).
 //   - Calendar rules (Repeat, after iCalendar RRULE): "day" every Every-th
 //     day from Anchor; "week" on Days in every Every-th Monday-based week
 //     from Anchor's week; "month" in every Every-th month from Anchor's
