@@ -221,7 +221,7 @@ func TestBasipUserItem(t *testing.T) {
 	tok := e.basipLogin("admin", adminPW)
 	e.do("POST", "/api/v1/access/user", tok, userAda).bwant(200, "")
 	e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200,
-		`{"uid":1,"name":"Ada","info":"flat 12","auth_factors":["card","input_code"],"lock_number":1,"is_custom_user_access":false,"identifiers":[],"time_profiles":[],"apartments":[]}`)
+		`{"item_uid":1,"link_id":null,"name":"Ada","lock_number":1,"is_custom_user_access":false,"info":"flat 12","auth_factors":["card","input_code"],"identifiers":[],"time_profiles":{"count":0,"uid_items":[]},"apartments":{"count":0,"uid_items":[]}}`)
 	e.do("GET", "/api/v1/access/users/item/99", tok, "").bwant(404, `{"error":"User not found"}`)
 	e.do("GET", "/api/v1/access/users/item/x", tok, "").bwant(404, `{"error":"User not found"}`)
 
@@ -229,7 +229,7 @@ func TestBasipUserItem(t *testing.T) {
 	// fields BAS-IP does not know stay.
 	e.do("PATCH", "/api/v1/users/1", e.admin, `{"email":"ada@example.com"}`).want(200)
 	e.do("PATCH", "/api/v1/access/users/item/1", tok, `{"name":"Ada L.","info":"flat 14","auth_factor":["qr"],"lock_number":0,"is_custom_user_access":true}`).
-		bwant(200, `{"uid":1,"name":"Ada L.","info":"flat 14","auth_factors":["qr"],"lock_number":0,"is_custom_user_access":true,"identifiers":[],"time_profiles":[],"apartments":[]}`)
+		bwant(200, `{"item_uid":1,"link_id":null,"name":"Ada L.","lock_number":0,"is_custom_user_access":true,"info":"flat 14","auth_factors":["qr"],"identifiers":[],"time_profiles":{"count":0,"uid_items":[]},"apartments":{"count":0,"uid_items":[]}}`)
 	if n := e.do("GET", "/api/v1/users/1", e.admin, "").want(200).json(); n["email"] != "ada@example.com" || n["locks"] != "both" {
 		t.Fatalf("native view after PATCH %v", n)
 	}
@@ -291,7 +291,7 @@ func TestBasipUserList(t *testing.T) {
 	}
 	p, names := get("")
 	if names != "Cleo,alan,Bea,Dan,Eve" || p.ListOption.Pagination.TotalItems != 5 || p.ListOption.Pagination.ItemsLimit != 10 ||
-		p.ListOption.Pagination.TotalPages != 1 || p.ListOption.Pagination.CurrentPage != 1 || p.ListOption.Sort.Field != "uid" || !p.ListOption.Sort.Asc {
+		p.ListOption.Pagination.TotalPages != 1 || p.ListOption.Pagination.CurrentPage != 1 || p.ListOption.Sort.Field != "item_uid" || !p.ListOption.Sort.Asc {
 		t.Fatalf("default list %+v %s", p.ListOption, names)
 	}
 	if _, names = get("limit=2&page_number=2&sort_field=name&sort_type=asc"); names != "Cleo,Dan" {
@@ -300,6 +300,10 @@ func TestBasipUserList(t *testing.T) {
 	if p, names = get("limit=2&page_number=3&sort_field=name&sort_type=desc"); names != "alan" || p.ListOption.Pagination.TotalPages != 3 || p.ListOption.Sort.Asc {
 		t.Fatalf("page 3 by name desc: %s %+v", names, p.ListOption)
 	}
+	// "uid", the key before item_uid, still sorts by item_uid.
+	if p, names = get("sort_field=uid&sort_type=desc"); names != "Eve,Dan,Bea,alan,Cleo" || p.ListOption.Sort.Field != "item_uid" {
+		t.Fatalf("sort by uid: %s %+v", names, p.ListOption)
+	}
 	if _, names = get("limit=10&page_number=4"); names != "" {
 		t.Fatalf("past the end: %s", names)
 	}
@@ -307,12 +311,12 @@ func TestBasipUserList(t *testing.T) {
 		t.Fatalf("filter: %s %+v", names, p.ListOption)
 	}
 	e.do("GET", "/api/v1/access/users/list?limit=0", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `limit`: an integer from 1 to 1000\"}")
-	e.do("GET", "/api/v1/access/users/list?sort_field=email", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `sort_field`: one of uid, name, info\"}")
+	e.do("GET", "/api/v1/access/users/list?sort_field=email", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `sort_field`: one of item_uid, name, info\"}")
 	e.do("GET", "/api/v1/access/users/list?sort_type=up", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `sort_type`: asc or desc\"}")
 	e.do("GET", "/api/v1/access/users/list?page_number=0", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `page_number`: an integer from 1\"}")
 	// The exact envelope of an empty page.
 	e.do("GET", "/api/v1/access/users/list?filter=zzz", tok, "").bwant(200,
-		`{"list_option":{"pagination":{"total_items":0,"items_limit":10,"total_pages":0,"current_page":1},"filter":"zzz","sort":{"field":"uid","asc":true,"available_fields":["uid","name","info"]}},"list_items":[]}`)
+		`{"list_option":{"pagination":{"total_items":0,"items_limit":10,"total_pages":0,"current_page":1},"filter":"zzz","sort":{"field":"item_uid","asc":true,"available_fields":["item_uid","name","info"]}},"list_items":[]}`)
 }
 
 func TestBasipIdentifiers(t *testing.T) {
@@ -347,8 +351,20 @@ func TestBasipIdentifiers(t *testing.T) {
 	if got["user_uid"] != 1.0 || got["identifier_uid"] != float64(id) || got["identifier_number"] != "8065495" {
 		t.Fatalf("after attach: %v", got)
 	}
-	if u := e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200, "").json(); fmt.Sprint(u["identifiers"]) != fmt.Sprint([]any{float64(id)}) {
-		t.Fatalf("user identifiers %v, want [%d]", u["identifiers"], id)
+	// The user shows its identifiers in full, as GET identifier does, in
+	// its item and in the list.
+	one := e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200, "").body
+	var uv struct{ Identifiers []json.RawMessage }
+	json.Unmarshal(e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200, "").body, &uv)
+	if len(uv.Identifiers) != 1 || string(uv.Identifiers[0]) != string(one) {
+		t.Fatalf("user identifiers %s, want [%s]", uv.Identifiers, one)
+	}
+	var ul struct {
+		ListItems []struct{ Identifiers []json.RawMessage } `json:"list_items"`
+	}
+	json.Unmarshal(e.do("GET", "/api/v1/access/users/list", tok, "").bwant(200, "").body, &ul)
+	if len(ul.ListItems) != 1 || len(ul.ListItems[0].Identifiers) != 1 || string(ul.ListItems[0].Identifiers[0]) != string(one) {
+		t.Fatalf("listed user identifiers %+v, want [%s]", ul.ListItems, one)
 	}
 	// The native API sees the card on the user.
 	creds := e.do("GET", "/api/v1/users/1/credentials", e.admin, "").want(200).json()["items"].([]any)
@@ -462,6 +478,11 @@ func TestBasipIdentifierApartment(t *testing.T) {
 	if got := apt(cs); got != `{"uid":1,"link_id":null,"logical_address":{"building":1,"unit":2,"floor":3,"room":12}}` {
 		t.Fatalf("apartment after delete %s", got)
 	}
+	// The user's identifiers show it too.
+	u := e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200, "").json()
+	if a := u["identifiers"].([]any)[0].(map[string]any)["apartment"]; fmt.Sprint(a) != "map[link_id:<nil> logical_address:map[building:1 floor:3 room:12 unit:2] uid:1]" {
+		t.Fatalf("user's identifier apartment %v", a)
+	}
 	// Bob has no apartment; an unattached identifier has no user.
 	pin := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"1234","user_uid":2}`).bwant(200, "").num("item_uid")
 	free := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"ukey","identifier_number":"77"}`).bwant(200, "").num("item_uid")
@@ -568,6 +589,9 @@ func TestBasipTimeProfiles(t *testing.T) {
 	if u := e.do("GET", "/api/v1/users/1", e.admin, "").want(200).json(); fmt.Sprint(u["time_profiles"]) != "["+ids+"]" {
 		t.Fatalf("native time_profiles %v", u["time_profiles"])
 	}
+	if u := e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200, "").json(); fmt.Sprint(u["time_profiles"]) != "map[count:1 uid_items:["+ids+"]]" {
+		t.Fatalf("BAS-IP user time_profiles %v", u["time_profiles"])
+	}
 	l := e.do("GET", "/api/v1/access/timeprofiles/list?sort_field=name", tok, "").bwant(200, "").json()
 	var names []string
 	for _, it := range l["list_items"].([]any) {
@@ -607,6 +631,9 @@ func TestBasipApartments(t *testing.T) {
 		`{"uid":1,"apartment_address":{"building":1,"unit":2,"floor":3,"room":12},"apartment_name":"12A","residents":{"count":1,"users":[1]}}`)
 	if a := e.do("GET", "/api/v1/apartments/1", e.admin, "").want(200).json(); a["name"] != "12A" || a["residents"].(map[string]any)["count"] != 1.0 {
 		t.Fatalf("native apartment %v", a)
+	}
+	if u := e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200, "").json(); fmt.Sprint(u["apartments"]) != "map[count:1 uid_items:[1]]" {
+		t.Fatalf("BAS-IP user apartments %v", u["apartments"])
 	}
 	e.do("POST", "/api/v1/apartment", tok, `{"apartment_address":{"building":2},"apartment_name":"B"}`).bwant(200, `{"item_uid":2}`)
 	l := e.do("GET", "/api/v1/apartment/list?sort_field=apartment_name&sort_type=desc&limit=1", tok, "").bwant(200, "").json()

@@ -8,8 +8,7 @@ import (
 	"github.com/doord/doord/store"
 )
 
-// BAS-IP users are native users: uid is the native uid (BAS-IP's
-// item_uid), auth_factors are the native auth_factors with input_code for
+// BAS-IP users are native users: item_uid is the native uid, auth_factors are the native auth_factors with input_code for
 // "pin", lock_number 0/1/2 is locks both/1/2, is_custom_user_access is
 // custom_access. Fields BAS-IP does not know (e-mail, tags, state, …) are
 // kept as they are by every BAS-IP write.
@@ -47,23 +46,30 @@ func numberToLocks(n int64) store.Locks {
 	return store.LocksBoth
 }
 
-// basipUser is a user as BAS-IP shows it.
+// basipUser is a user as BAS-IP shows it (android-panels "Get User
+// Entity"): item_uid is the native uid, link_id is null (doord has no
+// remote management link), identifiers are the user's identifiers in
+// full. time_profiles and apartments (doord extensions) are BAS-IP's
+// {count, uid_items} references.
 type basipUser struct {
-	UID                uint64   `json:"uid"`
-	Name               string   `json:"name"`
-	Info               string   `json:"info"`
-	AuthFactors        []string `json:"auth_factors"`
-	LockNumber         int      `json:"lock_number"`
-	IsCustomUserAccess bool     `json:"is_custom_user_access"`
-	Identifiers        []uint64 `json:"identifiers"`
-	TimeProfiles       []uint64 `json:"time_profiles"`
-	Apartments         []uint64 `json:"apartments"`
+	ItemUID            uint64            `json:"item_uid"`
+	LinkID             *string           `json:"link_id"`
+	Name               string            `json:"name"`
+	LockNumber         int               `json:"lock_number"`
+	IsCustomUserAccess bool              `json:"is_custom_user_access"`
+	Info               string            `json:"info"`
+	AuthFactors        []string          `json:"auth_factors"`
+	Identifiers        []basipIdentifier `json:"identifiers"`
+	TimeProfiles       basipRefs         `json:"time_profiles"`
+	Apartments         basipRefs         `json:"apartments"`
 }
 
+// basipUserView shows u. It reads u's credentials and first apartment:
+// lists call it for the users of one page only.
 func (s *Server) basipUserView(u *store.User) (basipUser, error) {
-	out := basipUser{UID: u.UID, Name: u.Name, Info: u.Info, LockNumber: locksToNumber(u.Locks),
-		IsCustomUserAccess: u.CustomAccess, AuthFactors: []string{}, Identifiers: []uint64{},
-		TimeProfiles: append([]uint64{}, u.TimeProfiles...), Apartments: append([]uint64{}, u.Apartments...)}
+	out := basipUser{ItemUID: u.UID, Name: u.Name, Info: u.Info, LockNumber: locksToNumber(u.Locks),
+		IsCustomUserAccess: u.CustomAccess, AuthFactors: []string{}, Identifiers: []basipIdentifier{},
+		TimeProfiles: newBasipRefs(u.TimeProfiles), Apartments: newBasipRefs(u.Apartments)}
 	for _, f := range u.AuthFactors {
 		out.AuthFactors = append(out.AuthFactors, factorToBasip(f))
 	}
@@ -71,8 +77,15 @@ func (s *Server) basipUserView(u *store.User) (basipUser, error) {
 	if err != nil {
 		return out, err
 	}
-	for _, c := range cs {
-		out.Identifiers = append(out.Identifiers, s.basipIdentifierUID(c.ID))
+	if len(cs) == 0 {
+		return out, nil
+	}
+	apt, err := s.basipUserApt(u)
+	if err != nil {
+		return out, err
+	}
+	for i := range cs {
+		out.Identifiers = append(out.Identifiers, s.basipIdentView(&cs[i], apt))
 	}
 	return out, nil
 }
@@ -219,7 +232,10 @@ func (s *Server) basipDeleteUser(r *request) error {
 	return basipOK(r, basipEmpty)
 }
 
-var basipUserSortFields = []string{"uid", "name", "info"}
+// basipUserSortFields are the user list's sort fields, named by the item's
+// keys; "uid" (the item's key before item_uid) is still taken for
+// item_uid.
+var basipUserSortFields = []string{"item_uid", "name", "info"}
 
 // basipListUsers is GET /api/v1/access/users/list. filter is a
 // case-insensitive substring of name or info. The list reads every user
@@ -227,7 +243,10 @@ var basipUserSortFields = []string{"uid", "name", "info"}
 // that takes a second or two on a Pi: page through the native
 // GET /api/v1/users (cursor, index-backed) for bulk reads.
 func (s *Server) basipListUsers(r *request) error {
-	q, err := parseListQuery(r, basipUserSortFields, "uid")
+	if args := r.ctx.QueryArgs(); string(args.Peek("sort_field")) == "uid" {
+		args.Set("sort_field", "item_uid")
+	}
+	q, err := parseListQuery(r, basipUserSortFields, "item_uid")
 	if err != nil {
 		return err
 	}
@@ -250,7 +269,7 @@ func (s *Server) basipListUsers(r *request) error {
 	if err != nil {
 		return err
 	}
-	ids := pageKeys(q, keys, q.field != "uid")
+	ids := pageKeys(q, keys, q.field != "item_uid")
 	items := make([]basipUser, 0, len(ids))
 	for _, uid := range ids {
 		u, err := s.st.GetUserByUID(uid)

@@ -68,6 +68,13 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 		"valid":{"time":{"is_permanent":true},"passes":{"is_permanent":false,"max_passes":2}}}`, 200)
 	cid := uint64(c["item_uid"].(float64))
 	must("POST", fmt.Sprintf("/api/v1/access/user/%d/identifier/%d", uid, cid), tok, "", 200)
+	// The BAS-IP user shows it in full, under the uid the client was given.
+	bu := must("GET", fmt.Sprintf("/api/v1/access/users/item/%d", uid), tok, "", 200)
+	if ids, _ := bu["identifiers"].([]any); bu["item_uid"] != float64(uid) || len(ids) != 1 ||
+		ids[0].(map[string]any)["identifier_uid"] != float64(cid) || ids[0].(map[string]any)["identifier_number"] != "8065495" ||
+		fmt.Sprint(ids[0].(map[string]any)["additional"]) != "map[passes_left:2]" {
+		t.Fatalf("BAS-IP user %v", bu)
+	}
 
 	// The native API sees the same user and card (H10301 facility 123,
 	// card 4567: 7B:11:D7 is 8065495).
