@@ -65,8 +65,11 @@
 //     spent in memory at the grant (Outcome.UsedPass: the device layer
 //     persists with store.UsePass); the store's value wins when the feed
 //     brings it back.
-//   - schedule.go: time profiles compiled to minute bitmaps, evaluated on
-//     the local wall clock of the configured zone (DST-correct).
+//   - schedule.go, schedule_rules.go: time profiles compiled to minute
+//     bitmaps (weekly windows) and compact calendar rules (every N days
+//     or weeks, month days, the nth weekday, months; RRULE semantics),
+//     evaluated allocation-free on the local wall clock of the configured
+//     zone (DST-correct).
 //
 // auth imports store types only and never calls the store: the door path
 // decides from memory and must not wait on disk.

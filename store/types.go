@@ -111,16 +111,21 @@ type Credential struct {
 //     occurrence, as in RRULE), or on the Nth (1..5, -1 the last) of Days
 //     or of DayType ("weekday" Monday–Friday, "weekend" Saturday–Sunday)
 //     in the month: {nth 1, days [mon]} is the first Monday, {nth -1,
-//     day_type weekday} the last working day. Months, when given, limits
-//     the rule to those months.
+//     day_type weekday} the last working day. With several Days, Nth
+//     applies to each (the first Monday and the first Thursday, RRULE's
+//     BYDAY=1MO,1TH); with DayType it counts within the set (the first
+//     day that is a working day, RRULE's BYSETPOS). Months, when given,
+//     limits the rule to those months.
 //   - "year":  in every Every-th year counted from Anchor's year, in
 //     Months (required), on MonthDays or the Nth as for "month".
 //
 // Every 0 means 1. Anchor ("YYYY-MM-DD") is needed when Every > 1; the
-// rule selects no day before it. Days before the profile's DateFrom,
-// after its DateTo and on its Holidays are never open, whatever the rule.
-// The after-midnight part of a wrapping window belongs to the day the
-// rule selected (a Friday night shift runs into Saturday morning).
+// rule selects no day before it. The after-midnight part of a wrapping
+// window belongs to the day the rule selected (a Friday night shift runs
+// into Saturday morning). The profile's DateFrom, DateTo and Holidays
+// apply to the calendar date of the instant, whatever the rule: a
+// holiday is shut from 00:00 to 24:00, and a night shift selected on the
+// eve of a holiday stops at midnight.
 type Interval struct {
 	Days      []time.Weekday `json:"days,omitempty"`
 	Start     string         `json:"start"`
