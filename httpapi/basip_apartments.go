@@ -10,7 +10,8 @@ import (
 
 // BAS-IP apartments are native apartments: apartment_address is the
 // native address (BAS-IP's ranges), apartment_name the name, residents
-// the users whose apartments list holds it.
+// the users whose apartments list holds it, identifiers (one apartment's
+// detail only) those residents' identifiers.
 
 const basipNoApartment = "Apartment not found"
 
@@ -26,14 +27,26 @@ type basipResidents struct {
 	Users []uint64 `json:"users"`
 }
 
-type basipApartment struct {
-	UID              uint64         `json:"uid"`
-	ApartmentAddress basipAddress   `json:"apartment_address"`
-	ApartmentName    string         `json:"apartment_name"`
-	Residents        basipResidents `json:"residents"`
+// basipAptIdents are an apartment's identifiers, as BAS-IP groups them:
+// physicals are cards, UKEYs and faces, input_numbers the codes typed on
+// the keypad (PINs).
+type basipAptIdents struct {
+	Physicals    basipRefs `json:"physicals"`
+	InputNumbers basipRefs `json:"input_numbers"`
 }
 
-func (s *Server) basipAptView(a *store.Apartment) (basipApartment, error) {
+type basipApartment struct {
+	UID              uint64          `json:"uid"`
+	ApartmentAddress basipAddress    `json:"apartment_address"`
+	ApartmentName    string          `json:"apartment_name"`
+	Residents        basipResidents  `json:"residents"`
+	Identifiers      *basipAptIdents `json:"identifiers,omitempty"`
+}
+
+// basipAptView shows a. detail (GET and PATCH of one apartment, BAS-IP's
+// "detailed information") adds the residents' identifiers; lists leave
+// them out, as reading them costs one read per resident.
+func (s *Server) basipAptView(a *store.Apartment, detail bool) (basipApartment, error) {
 	uids, err := s.st.ApartmentResidents(a.ID)
 	if err != nil {
 		return basipApartment{}, err
@@ -41,9 +54,36 @@ func (s *Server) basipAptView(a *store.Apartment) (basipApartment, error) {
 	if uids == nil {
 		uids = []uint64{}
 	}
-	return basipApartment{UID: a.ID, ApartmentName: a.Name,
+	out := basipApartment{UID: a.ID, ApartmentName: a.Name,
 		ApartmentAddress: basipAddress(a.Address),
-		Residents:        basipResidents{Count: len(uids), Users: uids}}, nil
+		Residents:        basipResidents{Count: len(uids), Users: uids}}
+	if !detail {
+		return out, nil
+	}
+	var phys, codes []uint64
+	hold := s.holdingUID()
+	for _, uid := range uids {
+		if uid == hold {
+			continue // its identifiers have no user
+		}
+		cs, err := s.st.ListCredentials(uid)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the residents were read
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, c := range cs {
+			switch c.Type {
+			case store.CredCard, store.CredUKey, store.CredFaceID:
+				phys = append(phys, s.basipIdentifierUID(c.ID))
+			case store.CredPIN:
+				codes = append(codes, s.basipIdentifierUID(c.ID))
+			}
+		}
+	}
+	out.Identifiers = &basipAptIdents{Physicals: newBasipRefs(phys), InputNumbers: newBasipRefs(codes)}
+	return out, nil
 }
 
 // applyBasipApartment reads apartment_address (building required; unit,
@@ -122,7 +162,7 @@ func (s *Server) basipGetApartment(r *request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.basipAptView(&a)
+	v, err := s.basipAptView(&a, true)
 	if err != nil {
 		return err
 	}
@@ -147,7 +187,7 @@ func (s *Server) basipPatchApartment(r *request) error {
 	if err != nil {
 		return apartmentConflict(err)
 	}
-	v, err := s.basipAptView(&a)
+	v, err := s.basipAptView(&a, true)
 	if err != nil {
 		return err
 	}
@@ -196,7 +236,7 @@ func (s *Server) basipListApartments(r *request) error {
 	ids := pageKeys(q, keys, q.field == "apartment_name")
 	items := make([]basipApartment, 0, len(ids))
 	for _, id := range ids {
-		v, err := s.basipAptView(byID[id])
+		v, err := s.basipAptView(byID[id], false)
 		if err != nil {
 			return err
 		}
