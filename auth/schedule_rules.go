@@ -59,6 +59,7 @@ const (
 	msgMonthDaysNth   = "month_days and nth exclude each other"
 	msgDaysDayType    = "days and day_type exclude each other"
 	msgNeedsSelection = "needs month_days, or nth with days or day_type"
+	msgNeverFalls     = "no such day in the chosen months: the rule would never open"
 	msgNthNeeds       = "needs days or day_type"
 	msgNeedsNth       = "needs nth"
 )
@@ -237,6 +238,9 @@ func compileRule(iv *store.Interval, fail func(field, msg string)) rule {
 		case len(iv.MonthDays) == 0 && iv.Nth == 0:
 			fail("", msgNeedsSelection)
 		case iv.Nth == 0: // month days
+			if r.months != 0 && r.mdays != 0 && !anyDayFits(r.months, r.mdays) {
+				fail(".month_days", msgNeverFalls)
+			}
 			if len(iv.Days) != 0 {
 				fail(".days", msgNeedsNth)
 			}
@@ -253,6 +257,28 @@ func compileRule(iv *store.Interval, fail func(field, msg string)) rule {
 		r.base = anchorBase(r.kind, r.anchor)
 	}
 	return r
+}
+
+// anyDayFits reports whether some month day in mdays (bit d = day d, bit
+// 0 = the last day) exists in some month in months (bit m = month m), in
+// a leap year at best: {months [2], month_days [30]} never happens, and a
+// rule that can never open is a mistake worth naming.
+func anyDayFits(months uint16, mdays uint32) bool {
+	if mdays&1 != 0 {
+		return true
+	}
+	longest := [13]int32{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	for m := int32(1); m <= 12; m++ {
+		if months&(1<<m) == 0 {
+			continue
+		}
+		for d := int32(1); d <= longest[m]; d++ {
+			if mdays&(1<<d) != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // anchorBase is what a rule of kind counts its Every from: the anchor's

@@ -419,10 +419,24 @@ func TestScheduleRuleErrors(t *testing.T) {
 			iv(func(v *store.Interval) {
 				v.Repeat, v.Every, v.Months, v.Nth, v.DayType = store.RepeatYear, 2, []time.Month{1}, 1, "weekend"
 			}),
+			iv(func(v *store.Interval) {
+				v.Repeat, v.Months, v.MonthDays = store.RepeatYear, []time.Month{2}, []int{30, 31}
+			}),
+			iv(func(v *store.Interval) {
+				v.Repeat, v.Months, v.MonthDays = store.RepeatMonth, []time.Month{2, 4}, []int{31}
+			}),
+			iv(func(v *store.Interval) {
+				v.Repeat, v.Months, v.MonthDays = store.RepeatYear, []time.Month{2}, []int{29}
+			}),
+			iv(func(v *store.Interval) {
+				v.Repeat, v.Months, v.MonthDays = store.RepeatYear, []time.Month{4}, []int{31, -1}
+			}),
 		), []FieldError{
 			{"intervals[0].months", "is required with repeat year"},
 			{"intervals[1]", "needs month_days, or nth with days or day_type"},
 			{"intervals[2].anchor", "is required when every > 1"},
+			{"intervals[3].month_days", "no such day in the chosen months: the rule would never open"},
+			{"intervals[4].month_days", "no such day in the chosen months: the rule would never open"},
 		}},
 	}
 	for _, tt := range tests {
