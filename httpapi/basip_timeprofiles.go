@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/doord/doord/auth"
 	"github.com/doord/doord/store"
 )
 
@@ -650,10 +651,32 @@ func (s *Server) basipCreateProfile(r *request) error {
 	if err := b.error(); err != nil {
 		return err
 	}
+	if err := basipValidate(&p); err != nil {
+		return err
+	}
 	if err := s.st.CreateTimeProfile(&p); err != nil {
 		return err
 	}
 	return basipOK(r, itemUID{p.ID})
+}
+
+// basipValidate runs the engine's own check on the translated profile, so
+// that nothing is stored that the engine would not open as asked (a yearly
+// repeat in months that lack the day: repeat_options.months [2] from an
+// occurrence on the 31st).
+func basipValidate(p *store.TimeProfile) error {
+	err := auth.ValidateProfile(p)
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	if _, after, ok := strings.Cut(msg, ": "); ok {
+		msg = after
+	}
+	return bErr(400, "Time profile repeat_options: "+msg)
 }
 
 func (s *Server) profileParam(r *request) (store.TimeProfile, error) {
@@ -688,7 +711,10 @@ func (s *Server) basipPatchProfile(r *request) error {
 	p, err := s.st.UpdateTimeProfile(cur.ID, func(p *store.TimeProfile) error {
 		b.err = nil
 		s.applyBasipProfile(b, p)
-		return b.error()
+		if err := b.error(); err != nil {
+			return err
+		}
+		return basipValidate(p)
 	})
 	if err != nil {
 		return err

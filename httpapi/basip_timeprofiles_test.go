@@ -120,6 +120,7 @@ func TestBasipTimeProfileErrors(t *testing.T) {
 	custom := func(rc string) string {
 		return fmt.Sprintf(`{"name":"x","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"},"repeat_custom":%s}}`, mon8, mon18, rc)
 	}
+	mar31 := time.Date(2026, 3, 31, 8, 0, 0, 0, time.UTC).Unix()
 	threeDays := fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":true,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"month"}}}`, mon8, mon8+2*86400)
 	for _, tc := range []struct{ body, want string }{
 		{custom(`{"repeat_point_type":"week","repeat_looper":0,"repeat_options":["MON"]}`), `{"error":"repeat_custom.repeat_looper must be 1 to 1000"}`},
@@ -145,6 +146,8 @@ func TestBasipTimeProfileErrors(t *testing.T) {
 		{threeDays, `{"error":"time_options: an all-day occurrence of several days repeats only by day or week; for month give the days in repeat_custom.repeat_options"}`},
 		{fmt.Sprintf(`{"name":"x","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"}}}`, mon8, mon18), "{\"error\":\"Wrong JSON body: no value for `repeat_custom`\"}"},
 		{fmt.Sprintf(`{"name":"x","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"day"},"repeat_end":{"format":"date","date":%d}}}`, mon8, mon18, mon8-86400), `{"error":"repeat_end.date must not be before time_options.date_from"}`},
+		{fmt.Sprintf(`{"name":"x","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"},"repeat_custom":{"repeat_point_type":"year","repeat_looper":1,"repeat_options":{"months":[2,4]}}}}`, mar31, mar31+3600),
+			`{"error":"Time profile repeat_options: no such day in the chosen months: the rule would never open"}`},
 	} {
 		e.do("POST", "/api/v1/access/timeprofile", tok, tc.body).bwant(400, tc.want)
 	}
