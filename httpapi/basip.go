@@ -5,8 +5,8 @@ package httpapi
 // unchanged. It is a dialect, not a second model: every route translates
 // to the native store types and reuses the native validation, the store,
 // the door runtime and the event log, so a user written through either API
-// is the same user in the other and at the doors. BASIP_README.part.md
-// lists what is supported and what differs.
+// is the same user in the other and at the doors. README.md ("The BAS-IP
+// compatible API") lists what is supported and what differs.
 //
 // What makes it a dialect:
 //   - errors are {"error":"..."} with BAS-IP's own strings (basipError),

@@ -200,7 +200,7 @@ type basipIdentifier struct {
 	Lock             string          `json:"lock"`
 	Valid            basipValid      `json:"valid"`
 	Apartment        basipIdentApt   `json:"apartment"`
-	TimeProfiles     []uint64        `json:"time_profiles"`
+	TimeProfiles     basipRefs       `json:"time_profiles"`
 	LinkID           *string         `json:"link_id"`
 	Additional       basipAdditional `json:"additional"`
 	UserUID          int64           `json:"user_uid"`
@@ -255,7 +255,7 @@ func (s *Server) basipIdentView(c *store.Credential, apt basipIdentApt) basipIde
 		IdentifierNumber: c.Value,
 		Lock:             locksToBasip(c.Locks),
 		Apartment:        apt,
-		TimeProfiles:     append([]uint64{}, c.TimeProfiles...),
+		TimeProfiles:     newBasipRefs(c.TimeProfiles),
 		Additional:       basipAdditional{PassesLeft: -1},
 		UserUID:          int64(c.UserUID),
 	}

@@ -330,7 +330,7 @@ func TestBasipIdentifiers(t *testing.T) {
 	id := e.do("POST", "/api/v1/access/identifier", tok, card).bwant(200, "").num("item_uid")
 	ids := strconv.FormatUint(id, 10)
 	e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200,
-		`{"identifier_uid":`+ids+`,"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"8065495","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2,"passes_left":2}},"apartment":{"uid":-1,"link_id":null},"time_profiles":[],"link_id":null,"additional":{"passes_left":2},"user_uid":-1}`)
+		`{"identifier_uid":`+ids+`,"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"8065495","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2,"passes_left":2}},"apartment":{"uid":-1,"link_id":null},"time_profiles":{"count":0,"uid_items":[]},"link_id":null,"additional":{"passes_left":2},"user_uid":-1}`)
 	// The holding user is no BAS-IP user.
 	hold := e.srv.holdingUID()
 	if hold == 0 {
@@ -384,6 +384,22 @@ func TestBasipIdentifiers(t *testing.T) {
 	c := e.do("POST", "/api/v1/access/identifiers/item/"+ids+"/passes/reset", tok, "").bwant(200, "").json()
 	if c["lock"] != "all" || c["identifier_owner"].(map[string]any)["type"] != "guest" || c["valid"].(map[string]any)["passes"].(map[string]any)["passes_left"] != 2.0 {
 		t.Fatalf("after PATCH and reset: %v", c)
+	}
+
+	// time_profiles is BAS-IP's {count, uid_items}, here and in the user.
+	tp := strconv.FormatUint(e.do("POST", "/api/v1/access/timeprofile", tok,
+		`{"name":"Always","time_options":{"is_all_day":true,"date_from":1772409600,"date_to":1772409600},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"day"}}}`).
+		bwant(200, "").num("item_uid"), 10)
+	e.do("POST", "/api/v1/access/identifiers/item/"+ids+"/timeProfile/"+tp, tok, "").bwant(200, bodyEmpty)
+	if got := e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200, "").json()["time_profiles"]; fmt.Sprint(got) != "map[count:1 uid_items:["+tp+"]]" {
+		t.Fatalf("identifier time_profiles %v", got)
+	}
+	if got := e.do("GET", "/api/v1/access/users/item/1", tok, "").bwant(200, "").json()["identifiers"].([]any)[0].(map[string]any)["time_profiles"]; fmt.Sprint(got) != "map[count:1 uid_items:["+tp+"]]" {
+		t.Fatalf("user's identifier time_profiles %v", got)
+	}
+	e.do("DELETE", "/api/v1/access/identifiers/item/"+ids+"/timeProfile/"+tp, tok, "").bwant(200, bodyEmpty)
+	if got := e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200, "").json()["time_profiles"]; fmt.Sprint(got) != "map[count:0 uid_items:[]]" {
+		t.Fatalf("identifier time_profiles after detach %v", got)
 	}
 
 	// A PIN is inputCode; created for a user at once with user_uid.
@@ -513,7 +529,7 @@ func TestBasipTimeProfiles(t *testing.T) {
 	end := time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC).Unix()
 	work := fmt.Sprintf(`{"name":"Work week","time_options":{"is_all_day":false,"date_from":%d,"date_to":%d},
 		"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"},"repeat_end":{"format":"date","date":%d},
-		"repeat_custom":{"repeat_point_type":"week","repeat_looper":1,"repeat_options":["MON","TUE","WED","THU","FRI"]}}}`, mon8, mon18, end)
+		"repeat_custom":{"repeat_point_type":"week","repeat_looper":1,"repeat_options":["MON","TUE","WED","THU","FRI"]}},"identifiers":{"count":0,"uid_items":[]}}`, mon8, mon18, end)
 	id := e.do("POST", "/api/v1/access/timeprofile", tok, work).bwant(200, "").num("item_uid")
 	ids := strconv.FormatUint(id, 10)
 	n := e.do("GET", "/api/v1/time-profiles/"+ids, e.admin, "").want(200).json()
@@ -541,7 +557,7 @@ func TestBasipTimeProfiles(t *testing.T) {
 	}
 	// GET shows it in BAS-IP's shape, round trip.
 	e.do("GET", "/api/v1/access/timeprofiles/item/"+ids, tok, "").bwant(200,
-		fmt.Sprintf(`{"uid":%d,"name":"Work week","time_options":{"is_all_day":false,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"},"repeat_end":{"format":"date","date":%d},"repeat_custom":{"repeat_point_type":"week","repeat_looper":1,"repeat_options":["MON","TUE","WED","THU","FRI"]}}}`,
+		fmt.Sprintf(`{"uid":%d,"name":"Work week","time_options":{"is_all_day":false,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"},"repeat_end":{"format":"date","date":%d},"repeat_custom":{"repeat_point_type":"week","repeat_looper":1,"repeat_options":["MON","TUE","WED","THU","FRI"]}},"identifiers":{"count":0,"uid_items":[]}}`,
 			id, mon8, mon18, time.Date(2026, 6, 30, 23, 59, 59, 0, time.UTC).Unix()))
 
 	// Every day, all day, never ending; a night shift wrapping midnight.

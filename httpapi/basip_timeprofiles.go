@@ -500,11 +500,6 @@ type basipRepeatOptions struct {
 	RepeatCustom *basipRepeatCustom `json:"repeat_custom,omitempty"`
 }
 
-type basipUIDs struct {
-	UIDItems []uint64 `json:"uid_items"`
-	Count    int      `json:"count"`
-}
-
 // basipProfile is a time profile as BAS-IP shows it. A native profile with
 // several different windows shows its first window (and the weekdays of
 // every plain weekly interval with the same window); the native API shows
@@ -514,11 +509,14 @@ type basipProfile struct {
 	Name          string             `json:"name"`
 	TimeOptions   basipTimeOptions   `json:"time_options"`
 	RepeatOptions basipRepeatOptions `json:"repeat_options"`
+	// Identifiers are the identifiers this profile limits (attached with
+	// …/identifier/item/{id}/timeProfile/{tp}), by their BAS-IP uids.
+	Identifiers basipRefs `json:"identifiers"`
 }
 
 func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	loc := s.cfg.Location
-	out := basipProfile{UID: p.ID, Name: p.Name, RepeatOptions: basipRepeatOptions{RepeatEnd: basipRepeatEnd{Format: "never"}}}
+	out := basipProfile{UID: p.ID, Name: p.Name, RepeatOptions: basipRepeatOptions{RepeatEnd: basipRepeatEnd{Format: "never"}}, Identifiers: newBasipRefs(nil)}
 	if len(p.Intervals) == 0 {
 		return out
 	}
@@ -696,7 +694,27 @@ func (s *Server) basipGetProfile(r *request) error {
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipProfileView(&p))
+	v, err := s.basipProfileItem(&p)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, v)
+}
+
+// basipProfileItem is basipProfileView with the identifiers that use p.
+func (s *Server) basipProfileItem(p *store.TimeProfile) (basipProfile, error) {
+	v := s.basipProfileView(p)
+	_, creds, err := s.st.TimeProfileRefs(p.ID)
+	if err != nil {
+		return v, err
+	}
+	uids := make([]uint64, 0, len(creds))
+	for _, id := range creds {
+		uids = append(uids, s.basipIdentifierUID(id))
+	}
+	slices.Sort(uids)
+	v.Identifiers = newBasipRefs(uids)
+	return v, nil
 }
 
 func (s *Server) basipPatchProfile(r *request) error {
@@ -719,7 +737,11 @@ func (s *Server) basipPatchProfile(r *request) error {
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipProfileView(&p))
+	v, err := s.basipProfileItem(&p)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, v)
 }
 
 func (s *Server) basipDeleteProfile(r *request) error {

@@ -103,7 +103,7 @@ func TestBasipTimeProfileRepeats(t *testing.T) {
 			}
 		}
 		// GET in BAS-IP's shape gives back what was posted.
-		want := fmt.Sprintf(`{"uid":%d,"name":"x","time_options":{"is_all_day":false,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,%s,"repeat_end":{"format":"never"}}}`, id, mon8, mon18, tc.repeat)
+		want := fmt.Sprintf(`{"uid":%d,"name":"x","time_options":{"is_all_day":false,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,%s,"repeat_end":{"format":"never"}},"identifiers":{"count":0,"uid_items":[]}}`, id, mon8, mon18, tc.repeat)
 		got := e.do("GET", "/api/v1/access/timeprofile/item/"+ids, tok, "").bwant(200, "").body
 		if !sameJSON(got, []byte(want)) {
 			t.Errorf("%s: GET\n  %s\nwant\n  %s", tc.name, got, want)
@@ -170,12 +170,15 @@ func TestBasipIdentifierTimeProfile(t *testing.T) {
 	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"8065495"}`).bwant(200, "").num("item_uid")
 	ids := strconv.FormatUint(id, 10)
 	e.do("POST", "/api/v1/access/identifier/item/"+ids+"/timeProfile/"+tps, tok, "").bwant(200, bodyEmpty)
-	if got := e.do("GET", "/api/v1/access/identifier/item/"+ids, tok, "").bwant(200, "").json()["time_profiles"]; fmt.Sprint(got) != "["+tps+"]" {
+	if got := e.do("GET", "/api/v1/access/identifier/item/"+ids, tok, "").bwant(200, "").json()["time_profiles"]; fmt.Sprint(got) != "map[count:1 uid_items:["+tps+"]]" {
 		t.Fatalf("identifier time_profiles %v", got)
 	}
 	c, err := e.st.GetCredential(id)
 	if err != nil || fmt.Sprint(c.TimeProfiles) != "["+tps+"]" {
 		t.Fatalf("native credential %v %v", c.TimeProfiles, err)
+	}
+	if got := e.do("GET", "/api/v1/access/timeprofile/item/"+tps, tok, "").bwant(200, "").json()["identifiers"]; fmt.Sprint(got) != "map[count:1 uid_items:["+ids+"]]" {
+		t.Fatalf("profile identifiers %v", got)
 	}
 	e.do("POST", "/api/v1/access/identifiers/item/"+ids+"/timeProfile/999", tok, "").bwant(404, `{"error":"Time profile not found"}`)
 	e.do("POST", "/api/v1/access/identifiers/item/999/timeProfile/"+tps, tok, "").bwant(404, `{"error":"Identifier not found"}`)
