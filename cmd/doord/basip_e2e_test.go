@@ -144,4 +144,37 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 			t.Errorf("BAS-IP log has no %s", name)
 		}
 	}
+
+	// A BAS-IP calendar rule on one identifier, evaluated by the engine at
+	// the door: whole days on chosen days of the month. Today and tomorrow
+	// (UTC) open, so a run across midnight still opens; a day that is
+	// neither is refused as outside the schedule.
+	now := time.Now().UTC()
+	today, tomorrow := now.Day(), now.AddDate(0, 0, 1).Day()
+	other := today%28 + 10
+	if other > 28 {
+		other -= 27
+	}
+	dayStart := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).Unix()
+	profile := func(days string) string {
+		return fmt.Sprintf(`{"name":"Days %s","time_options":{"is_all_day":true,"date_from":%d,"date_to":%d},
+			"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"custom"},"repeat_end":{"format":"never"},
+			"repeat_custom":{"repeat_point_type":"month","repeat_looper":1,"repeat_options":{"format":"dayNumbers","range":[%s]}}}}`,
+			days, dayStart-40*86400, dayStart-40*86400+86399, days)
+	}
+	tp := uint64(must("POST", "/api/v1/access/timeprofile", tok, profile(fmt.Sprintf("%d,%d", today, tomorrow)), 200)["item_uid"].(float64))
+	u2 := uint64(must("POST", "/api/v1/access/user", tok,
+		`{"name":"Hopper","info":"","auth_factors":["card"],"lock_number":0,"is_custom_user_access":false}`, 200)["item_uid"].(float64))
+	c2 := uint64(must("POST", "/api/v1/access/identifier", tok,
+		fmt.Sprintf(`{"identifier_type":"card","identifier_number":"7654321","user_uid":%d}`, u2), 200)["item_uid"].(float64))
+	must("POST", fmt.Sprintf("/api/v1/access/identifier/item/%d/timeProfile/%d", c2, tp), tok, "", 200)
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"7654321"}`, 200)
+	if ev := decision("calendar rule, today"); ev.Type != "access_granted" || ev.UserUID != u2 {
+		t.Fatalf("on a chosen day of the month: %+v", ev)
+	}
+	must("PATCH", fmt.Sprintf("/api/v1/access/timeprofile/item/%d", tp), tok, profile(fmt.Sprint(other)), 200)
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"7654321"}`, 200)
+	if ev := decision("calendar rule, other day"); ev.Type != "access_denied" || ev.Reason != "outside_schedule" {
+		t.Fatalf("on a day the rule does not choose (%d; today %d): %+v", other, today, ev)
+	}
 }
