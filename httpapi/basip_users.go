@@ -8,8 +8,9 @@ import (
 	"github.com/doord/doord/store"
 )
 
-// BAS-IP users are native users: item_uid is the native uid, auth_factors are the native auth_factors with input_code for
-// "pin", lock_number 0/1/2 is locks both/1/2, is_custom_user_access is
+// BAS-IP users are native users: item_uid is the native uid,
+// auth_factors are the native auth_factors with input_code for "pin",
+// lock_number 0/1/2 is locks both/1/2, is_custom_user_access is
 // custom_access. Fields BAS-IP does not know (e-mail, tags, state, …) are
 // kept as they are by every BAS-IP write.
 
