@@ -51,16 +51,21 @@ func heap() uint64 {
 // benchEngine builds the engine the way Load does (same writer code), from
 // synthetic records with the generator's mix: a fifth of the users on a
 // schedule, a tenth with a validity window, some disabled.
+// benchProfiles are the weekly profiles a fifth of the users have.
+func benchProfiles() []store.TimeProfile {
+	return []store.TimeProfile{
+		{ID: 1, Intervals: []store.Interval{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "07:00", End: "19:00"}}, Holidays: []string{"2025-12-25"}},
+		{ID: 2, Intervals: []store.Interval{{Days: []time.Weekday{0, 6}, Start: "00:00", End: "24:00"}}},
+		{ID: 3, Intervals: []store.Interval{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "22:00", End: "06:00"}}},
+	}
+}
+
 func benchEngine(b *testing.B) {
 	bench.once.Do(func() {
 		n := benchUsers()
 		bench.users = n
 		rng := rand.New(rand.NewPCG(1, 2))
-		profiles := []store.TimeProfile{
-			{ID: 1, Intervals: []store.Interval{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "07:00", End: "19:00"}}, Holidays: []string{"2025-12-25"}},
-			{ID: 2, Intervals: []store.Interval{{Days: []time.Weekday{0, 6}, Start: "00:00", End: "24:00"}}},
-			{ID: 3, Intervals: []store.Interval{{Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "22:00", End: "06:00"}}},
-		}
+		profiles := benchProfiles()
 		before := heap()
 		e := NewEngine(EngineConfig{
 			Readers:       []ReaderConfig{{ID: "r", Lock: 1, Mode: ModeCardOrPIN}},
@@ -210,6 +215,33 @@ func BenchmarkDecide(b *testing.B) {
 		wg.Wait()
 		lat.report(b)
 		b.ReportMetric(float64(writes.Load())/time.Since(start).Seconds(), "writes/s")
+	})
+	// The same users with calendar-rule profiles in place of the weekly
+	// ones (every other week, the last working day, month days, every
+	// third night): what rules cost a decision. The weekly profiles are
+	// put back afterwards.
+	b.Run("engine-calendar-rules", func(b *testing.B) {
+		rules := []store.TimeProfile{
+			{ID: 1, Intervals: []store.Interval{
+				{Repeat: store.RepeatWeek, Every: 2, Anchor: "2024-01-01", Days: []time.Weekday{1, 2, 3, 4, 5}, Start: "07:00", End: "19:00"},
+				{Repeat: store.RepeatMonth, Nth: -1, DayType: store.DayTypeWork, Start: "07:00", End: "19:00"}}, Holidays: []string{"2025-12-25"}},
+			{ID: 2, Intervals: []store.Interval{
+				{Repeat: store.RepeatMonth, MonthDays: []int{1, 15, -1}, Start: "00:00", End: "24:00"},
+				{Repeat: store.RepeatYear, Months: []time.Month{12}, MonthDays: []int{24, 31}, Start: "00:00", End: "24:00"}}},
+			{ID: 3, Intervals: []store.Interval{{Repeat: store.RepeatDay, Every: 3, Anchor: "2024-01-01", Start: "22:00", End: "06:00"}}},
+		}
+		swap := func(ps []store.TimeProfile) {
+			for i := range ps {
+				if err := ValidateProfile(&ps[i]); err != nil {
+					b.Fatal(err)
+				}
+				bench.e.Apply([]store.Change{{Kind: store.KindTimeProfile, ID: ps[i].ID, TimeProfile: &ps[i]}})
+			}
+		}
+		swap(rules)
+		defer swap(benchProfiles())
+		lat := decisionLoop(b, make(latencies, 0, min(b.N, maxSamples)), benchNow)
+		lat.report(b)
 	})
 	b.Run("bare-map", func(b *testing.B) {
 		m, cards := bench.m, bench.cards
