@@ -224,11 +224,15 @@ func (s *Server) basipListApartments(r *request) error {
 		}
 		cursor = next
 	}
+	match, err := basipAptFilter(q.filter)
+	if err != nil {
+		return err
+	}
 	byID := map[uint64]*store.Apartment{}
 	var keys []sortKey
 	for i := range all {
 		a := &all[i]
-		if containsFold(a.Name, q.filter) {
+		if match(a) {
 			byID[a.ID] = a
 			keys = append(keys, sortKey{id: a.ID, txt: strings.ToLower(a.Name)})
 		}

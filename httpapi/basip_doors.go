@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/doord/doord/store"
@@ -116,9 +115,10 @@ type basipLog struct {
 const basipLogWindow = store.MaxEventLimit
 
 // basipLogs is GET /api/v1/log/list: from/to (unix seconds), limit,
-// page_number, sort_type (desc: newest first, the default) and filter (a
-// comma-separated list of BAS-IP event names). It pages through the newest
-// 1,000 matching events.
+// page_number, sort_type (desc: newest first, the default) and filter (an
+// expression, basip_filter.go, or a comma-separated list of BAS-IP event
+// names). It pages through the newest 1,000 events of the types the filter
+// can match.
 func (s *Server) basipLogs(r *request) error {
 	src, err := s.eventSource()
 	if err != nil {
@@ -148,17 +148,11 @@ func (s *Server) basipLogs(r *request) error {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
 		return bErr(400, "Wrong query parameter `to`: must be after from")
 	}
-	want := map[string]bool{}
-	for name := range strings.SplitSeq(q.filter, ",") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
-		if !validEventType(name) {
-			return bErr(400, "Wrong query parameter `filter`: a comma-separated list of event names")
-		}
-		want[name] = true
-		f.Types = append(f.Types, basipNativeTypes(name)...)
+	lf, err := basipLogFilter(q.filter)
+	if err != nil {
+		return err
 	}
+	f.Types = lf.types
 	evs, _, err := src.Query(f)
 	if err != nil {
 		return err
@@ -174,9 +168,6 @@ func (s *Server) basipLogs(r *request) error {
 	for i := len(evs) - 1; i >= 0; i-- { // newest first
 		ev := &evs[i]
 		name := s.basipEventName(ev, hold)
-		if len(want) > 0 && !want[name] {
-			continue
-		}
 		uid := int64(ev.UserUID)
 		if hold != 0 && ev.UserUID == hold {
 			uid = -1
@@ -186,6 +177,9 @@ func (s *Server) basipLogs(r *request) error {
 			IdentifierType: credTypeToBasip(store.CredentialType(ev.CredentialType)), IdentifierNumber: ev.Credential,
 			Reason: ev.Reason, Operator: ev.Operator, Detail: ev.Detail, NativeType: ev.Type,
 		}})
+		if !lf.match(&items[len(items)-1]) {
+			items = items[:len(items)-1]
+		}
 	}
 	if q.asc {
 		for i, j := 0, len(items)-1; i < j; i, j = i+1, j-1 {

@@ -38,10 +38,13 @@ package httpapi
 import (
 	"cmp"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/doord/doord/store"
 )
 
 const (
@@ -75,7 +78,7 @@ func fbool(b bool) fval {
 }
 
 // fieldGetter is a list's field accessor for one item. ok false means the
-// value is not known at this point; a field the list
+// value is not known at this point (see identFilter); a field the list
 // does not have never reaches it (the parser refuses it).
 type fieldGetter func(field string) (v fval, ok bool)
 
@@ -548,4 +551,352 @@ func cmpFold(a, b string) int {
 		a, b = a[na:], b[nb:]
 	}
 	return cmp.Compare(len(a), len(b))
+}
+
+// --- the lists ---
+
+var basipUserFields = newFilterFields(
+	filterField{name: "item_uid", kind: fNumber, aliases: []string{"uid"}},
+	filterField{name: "name", kind: fText},
+	filterField{name: "info", kind: fText},
+	filterField{name: "lock_number", kind: fNumber},
+	filterField{name: "is_custom_user_access", kind: fBool},
+)
+
+func basipUserField(u *store.User, f string) (fval, bool) {
+	switch f {
+	case "item_uid":
+		return fnum(int64(u.UID)), true
+	case "name":
+		return ftext(u.Name), true
+	case "info":
+		return ftext(u.Info), true
+	case "lock_number":
+		return fnum(int64(locksToNumber(u.Locks))), true
+	case "is_custom_user_access":
+		return fbool(u.CustomAccess), true
+	}
+	return fval{}, false
+}
+
+// basipUserFilter is the user list's filter: an expression, or a
+// substring of name or info.
+func basipUserFilter(filter string) (func(*store.User) bool, error) {
+	x, err := parseFilter(filter, basipUserFields)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return func(u *store.User) bool { return containsFold(u.Name, filter) || containsFold(u.Info, filter) }, nil
+	}
+	return func(u *store.User) bool {
+		return x.match(func(f string) (fval, bool) { return basipUserField(u, f) })
+	}, nil
+}
+
+var basipIdentFields = newFilterFields(
+	filterField{name: "identifier_uid", kind: fNumber},
+	filterField{name: "identifier_number", kind: fText},
+	filterField{name: "identifier_type", kind: fText},
+	filterField{name: "lock", kind: fText},
+	filterField{name: "user_uid", kind: fNumber},
+	filterField{name: "name", kind: fText, aliases: []string{"owner_name", "identifier_owner.name"}},
+)
+
+// identFilter is the identifier list's filter: an expression, or a
+// substring of the number or the owner's name. identifier_uid needs a
+// settings read per credential (moved identifiers keep their first uid),
+// which must not happen inside the store's walk (a read transaction):
+// there it is unknown, the credentials it leaves undecided are noted, and
+// finish decides them after the walk.
+type identFilter struct {
+	x       *filterExpr
+	legacy  string
+	hold    uint64
+	uidOf   func(id uint64) uint64
+	inWalk  bool
+	pending []uint64
+}
+
+func (s *Server) basipIdentFilter(filter string) (*identFilter, error) {
+	x, err := parseFilter(filter, basipIdentFields)
+	if err != nil {
+		return nil, err
+	}
+	f := &identFilter{x: x, legacy: filter, uidOf: s.basipIdentifierUID}
+	if x != nil && x.uses("user_uid") {
+		f.hold = s.holdingUID()
+	}
+	return f, nil
+}
+
+func (f *identFilter) field(c *store.Credential, name string) (fval, bool) {
+	switch name {
+	case "identifier_uid":
+		if f.inWalk {
+			return fval{}, false
+		}
+		return fnum(int64(f.uidOf(c.ID))), true
+	case "identifier_number":
+		return ftext(c.Value), true
+	case "identifier_type":
+		return ftext(credTypeToBasip(c.Type)), true
+	case "lock":
+		return ftext(locksToBasip(c.Locks)), true
+	case "user_uid":
+		if f.hold != 0 && c.UserUID == f.hold {
+			return fnum(-1), true
+		}
+		return fnum(int64(c.UserUID)), true
+	case "name":
+		return ftext(c.OwnerName), true
+	}
+	return fval{}, false
+}
+
+// match tests c; in a walk, an undecided c is noted for finish.
+func (f *identFilter) match(c *store.Credential) bool {
+	if f.x == nil {
+		return containsFold(c.Value, f.legacy) || containsFold(c.OwnerName, f.legacy)
+	}
+	switch f.x.root.eval(func(name string) (fval, bool) { return f.field(c, name) }) {
+	case tTrue:
+		return true
+	case tUnknown:
+		f.pending = append(f.pending, c.ID)
+	}
+	return false
+}
+
+// walk runs each (a store walk) with collect, then hands collect the
+// credentials the walk left undecided, read again outside it.
+func (f *identFilter) walk(each func(func(*store.Credential) error) error, get func(uint64) (store.Credential, error), collect func(*store.Credential) error) error {
+	f.inWalk = true
+	err := each(collect)
+	f.inWalk = false
+	if err != nil {
+		return err
+	}
+	for _, id := range f.pending {
+		c, err := get(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the walk
+		}
+		if err != nil {
+			return err
+		}
+		if err := collect(&c); err != nil {
+			return err
+		}
+	}
+	f.pending = nil
+	return nil
+}
+
+var basipAptFields = newFilterFields(
+	filterField{name: "uid", kind: fNumber},
+	filterField{name: "apartment_name", kind: fText},
+	filterField{name: "building", kind: fNumber, aliases: []string{"apartment_address.building"}},
+	filterField{name: "unit", kind: fNumber, aliases: []string{"apartment_address.unit"}},
+	filterField{name: "floor", kind: fNumber, aliases: []string{"apartment_address.floor"}},
+	filterField{name: "room", kind: fNumber, aliases: []string{"apartment_address.room"}},
+)
+
+func basipAptField(a *store.Apartment, f string) (fval, bool) {
+	switch f {
+	case "uid":
+		return fnum(int64(a.ID)), true
+	case "apartment_name":
+		return ftext(a.Name), true
+	case "building":
+		return fnum(int64(a.Address.Building)), true
+	case "unit":
+		return fnum(int64(a.Address.Unit)), true
+	case "floor":
+		return fnum(int64(a.Address.Floor)), true
+	case "room":
+		return fnum(int64(a.Address.Room)), true
+	}
+	return fval{}, false
+}
+
+// basipAptFilter is the apartment list's filter: an expression, or a
+// substring of the name.
+func basipAptFilter(filter string) (func(*store.Apartment) bool, error) {
+	x, err := parseFilter(filter, basipAptFields)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return func(a *store.Apartment) bool { return containsFold(a.Name, filter) }, nil
+	}
+	return func(a *store.Apartment) bool {
+		return x.match(func(f string) (fval, bool) { return basipAptField(a, f) })
+	}, nil
+}
+
+var basipProfileFields = newFilterFields(
+	filterField{name: "uid", kind: fNumber},
+	filterField{name: "name", kind: fText},
+)
+
+// basipProfileFilter is the time profile list's filter: an expression,
+// or a substring of the name.
+func basipProfileFilter(filter string) (func(*store.TimeProfile) bool, error) {
+	x, err := parseFilter(filter, basipProfileFields)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return func(p *store.TimeProfile) bool { return containsFold(p.Name, filter) }, nil
+	}
+	return func(p *store.TimeProfile) bool {
+		return x.match(func(f string) (fval, bool) {
+			switch f {
+			case "uid":
+				return fnum(int64(p.ID)), true
+			case "name":
+				return ftext(p.Name), true
+			}
+			return fval{}, false
+		})
+	}, nil
+}
+
+// The log's fields: the item's keys, info's by their own names or as
+// info.<key>.
+var basipLogFields = newFilterFields(
+	filterField{name: "uid", kind: fNumber},
+	filterField{name: "timestamp", kind: fNumber},
+	filterField{name: "event", kind: fText},
+	filterField{name: "lock_number", kind: fNumber, aliases: []string{"info.lock_number"}},
+	filterField{name: "door", kind: fText, aliases: []string{"info.door"}},
+	filterField{name: "reader", kind: fText, aliases: []string{"info.reader"}},
+	filterField{name: "user_uid", kind: fNumber, aliases: []string{"info.user_uid"}},
+	filterField{name: "identifier_type", kind: fText, aliases: []string{"info.identifier_type"}},
+	filterField{name: "identifier_number", kind: fText, aliases: []string{"info.identifier_number"}},
+	filterField{name: "reason", kind: fText, aliases: []string{"info.reason"}},
+	filterField{name: "operator", kind: fText, aliases: []string{"info.operator"}},
+	filterField{name: "detail", kind: fText, aliases: []string{"info.detail"}},
+	filterField{name: "native_type", kind: fText, aliases: []string{"info.native_type"}},
+)
+
+func basipLogField(l *basipLog, f string) (fval, bool) {
+	switch f {
+	case "uid":
+		return fnum(int64(l.UID)), true
+	case "timestamp":
+		return fnum(l.Timestamp), true
+	case "event":
+		return ftext(l.Event), true
+	case "lock_number":
+		return fnum(int64(l.Info.LockNumber)), true
+	case "door":
+		return ftext(l.Info.Door), true
+	case "reader":
+		return ftext(l.Info.Reader), true
+	case "user_uid":
+		return fnum(l.Info.UserUID), true
+	case "identifier_type":
+		return ftext(l.Info.IdentifierType), true
+	case "identifier_number":
+		return ftext(l.Info.IdentifierNumber), true
+	case "reason":
+		return ftext(l.Info.Reason), true
+	case "operator":
+		return ftext(l.Info.Operator), true
+	case "detail":
+		return ftext(l.Info.Detail), true
+	case "native_type":
+		return ftext(l.Info.NativeType), true
+	}
+	return fval{}, false
+}
+
+// logFilter is the log's filter: types narrows the store's query (the
+// native types that can yield the wanted events; nil: all) and match
+// tests an item.
+type logFilter struct {
+	types []string
+	want  map[string]bool // a list of event names
+	x     *filterExpr
+}
+
+// basipLogFilter reads the log's filter: an expression, or a
+// comma-separated list of BAS-IP event names.
+func basipLogFilter(filter string) (*logFilter, error) {
+	x, err := parseFilter(filter, basipLogFields)
+	if err != nil {
+		return nil, err
+	}
+	lf := &logFilter{x: x}
+	if x != nil {
+		if names, ok := x.root.eventNames(); ok {
+			for _, n := range names {
+				for _, t := range basipNativeTypes(strings.ToLower(n)) {
+					if !slices.Contains(lf.types, t) {
+						lf.types = append(lf.types, t)
+					}
+				}
+			}
+		}
+		return lf, nil
+	}
+	for name := range strings.SplitSeq(filter, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !validEventType(name) {
+			return nil, bErr(400, "Wrong query parameter `filter`: a comma-separated list of event names")
+		}
+		if lf.want == nil {
+			lf.want = map[string]bool{}
+		}
+		lf.want[name] = true
+		lf.types = append(lf.types, basipNativeTypes(name)...)
+	}
+	return lf, nil
+}
+
+func (lf *logFilter) match(l *basipLog) bool {
+	if lf.x != nil {
+		return lf.x.match(func(f string) (fval, bool) { return basipLogField(l, f) })
+	}
+	return lf.want == nil || lf.want[l.Event]
+}
+
+// eventNames is the event names an item must have for the expression to
+// hold, when it pins them with event eq: the store then reads only the
+// events of their native types.
+func (n *fnode) eventNames() ([]string, bool) {
+	switch n.kind {
+	case nCmp:
+		if n.field == "event" && n.op == opEq {
+			return []string{n.val.s}, true
+		}
+	case nAnd:
+		l, lok := n.l.eventNames()
+		r, rok := n.r.eventNames()
+		switch {
+		case lok && rok:
+			var both []string
+			for _, s := range l {
+				if slices.ContainsFunc(r, func(t string) bool { return cmpFold(s, t) == 0 }) {
+					both = append(both, s)
+				}
+			}
+			return both, true
+		case lok:
+			return l, true
+		case rok:
+			return r, true
+		}
+	case nOr:
+		l, lok := n.l.eventNames()
+		r, rok := n.r.eventNames()
+		if lok && rok {
+			return append(l, r...), true
+		}
+	}
+	return nil, false
 }

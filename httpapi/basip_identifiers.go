@@ -594,8 +594,8 @@ func (s *Server) recordMove(first, oldID, newID uint64) error {
 
 var basipIdentSortFields = []string{"identifier_uid", "identifier_number", "owner_name"}
 
-// basipListIdentifiers is GET /api/v1/access/identifiers/list. filter is a
-// case-insensitive substring of the number or the owner's name;
+// basipListIdentifiers is GET /api/v1/access/identifiers/list, filtered
+// by basipIdentFilter (basip_filter.go);
 // user_uid (a doord extension) lists one user's identifiers (-1: those
 // without a user). Without user_uid the list walks every credential once
 // to count and sort (it keeps only ids and sort keys, then loads the
@@ -606,9 +606,13 @@ func (s *Server) basipListIdentifiers(r *request) error {
 	if err != nil {
 		return err
 	}
+	match, err := s.basipIdentFilter(q.filter)
+	if err != nil {
+		return err
+	}
 	var keys []sortKey
 	collect := func(c *store.Credential) error {
-		if !containsFold(c.Value, q.filter) && !containsFold(c.OwnerName, q.filter) {
+		if !match.match(c) {
 			return nil
 		}
 		k := sortKey{id: c.ID}
@@ -636,7 +640,7 @@ func (s *Server) basipListIdentifiers(r *request) error {
 		for i := range list {
 			collect(&list[i])
 		}
-	} else if err := s.st.ForEachCredential(collect); err != nil {
+	} else if err := match.walk(s.st.ForEachCredential, s.st.GetCredential, collect); err != nil {
 		return err
 	}
 	ids := pageKeys(q, keys, q.field != "identifier_uid")

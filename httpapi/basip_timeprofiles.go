@@ -786,11 +786,15 @@ func (s *Server) basipListProfiles(r *request) error {
 	if err != nil {
 		return err
 	}
+	match, err := basipProfileFilter(q.filter)
+	if err != nil {
+		return err
+	}
 	byID := map[uint64]*store.TimeProfile{}
 	var keys []sortKey
 	for i := range all {
 		p := &all[i]
-		if containsFold(p.Name, q.filter) {
+		if match(p) {
 			byID[p.ID] = p
 			keys = append(keys, sortKey{id: p.ID, txt: strings.ToLower(p.Name)})
 		}

@@ -238,8 +238,8 @@ func (s *Server) basipDeleteUser(r *request) error {
 // item_uid.
 var basipUserSortFields = []string{"item_uid", "name", "info"}
 
-// basipListUsers is GET /api/v1/access/users/list. filter is a
-// case-insensitive substring of name or info. The list reads every user
+// basipListUsers is GET /api/v1/access/users/list, filtered by
+// basipUserFilter (basip_filter.go). The list reads every user
 // once (a read transaction) to count and sort them; at a million users
 // that takes a second or two on a Pi: page through the native
 // GET /api/v1/users (cursor, index-backed) for bulk reads.
@@ -251,10 +251,14 @@ func (s *Server) basipListUsers(r *request) error {
 	if err != nil {
 		return err
 	}
+	match, err := basipUserFilter(q.filter)
+	if err != nil {
+		return err
+	}
 	hold := s.holdingUID()
 	var keys []sortKey
 	err = s.st.ForEachUser(func(u *store.User) error {
-		if u.UID == hold || !(containsFold(u.Name, q.filter) || containsFold(u.Info, q.filter)) {
+		if u.UID == hold || !match(u) {
 			return nil
 		}
 		k := sortKey{id: u.UID}
