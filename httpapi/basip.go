@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -438,17 +439,28 @@ func parseListQuery(r *request, fields []string, def string) (listQuery, error) 
 		}
 		q.page = n
 	}
-	if v := string(args.Peek("sort_field")); v != "" {
-		ok := false
-		for _, f := range fields {
-			ok = ok || f == v
+	field, order, param := string(args.Peek("sort_field")), strings.ToLower(string(args.Peek("sort_type"))), "sort_field"
+	if ob := strings.TrimSpace(string(args.Peek("order_by"))); ob != "" && field == "" && order == "" {
+		// camdroid firmwares: order_by=<field>[, <field>…] [asc|desc].
+		// doord sorts by the first field (ties by uid).
+		param = "order_by"
+		if i := strings.LastIndexByte(ob, ' '); i > 0 {
+			if o := strings.ToLower(ob[i+1:]); o == "asc" || o == "desc" {
+				ob, order = strings.TrimSpace(ob[:i]), o
+			}
 		}
-		if !ok {
-			return q, bErr(400, "Wrong query parameter `sort_field`: one of "+strings.Join(fields, ", "))
+		field, _, _ = strings.Cut(ob, ",")
+		if field = strings.TrimSpace(field); field == "" {
+			return q, bErr(400, "Wrong query parameter `order_by`: <field>[, <field>…] [asc|desc]")
 		}
-		q.field = v
 	}
-	switch v := strings.ToLower(string(args.Peek("sort_type"))); v {
+	if field != "" {
+		if !slices.Contains(fields, field) {
+			return q, bErr(400, "Wrong query parameter `"+param+"`: one of "+strings.Join(fields, ", "))
+		}
+		q.field = field
+	}
+	switch order {
 	case "", "asc":
 	case "desc":
 		q.asc = false

@@ -313,6 +313,14 @@ func TestBasipUserList(t *testing.T) {
 	e.do("GET", "/api/v1/access/users/list?limit=0", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `limit`: an integer from 1 to 1000\"}")
 	e.do("GET", "/api/v1/access/users/list?sort_field=email", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `sort_field`: one of item_uid, name, info\"}")
 	e.do("GET", "/api/v1/access/users/list?sort_type=up", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `sort_type`: asc or desc\"}")
+	// camdroid's order_by: the first field, then the order.
+	if _, names = get("limit=2&page_number=2&order_by=name%2C%20info%20desc"); names != "Cleo,Bea" {
+		t.Fatalf("order_by name, info desc: %s", names)
+	}
+	if _, names = get("order_by=name"); names != "alan,Bea,Cleo,Dan,Eve" {
+		t.Fatalf("order_by name: %s", names)
+	}
+	e.do("GET", "/api/v1/access/users/list?order_by=email%20asc", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `order_by`: one of item_uid, name, info\"}")
 	e.do("GET", "/api/v1/access/users/list?page_number=0", tok, "").bwant(400, "{\"error\":\"Wrong query parameter `page_number`: an integer from 1\"}")
 	// The exact envelope of an empty page.
 	e.do("GET", "/api/v1/access/users/list?filter=zzz", tok, "").bwant(200,
