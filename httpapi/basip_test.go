@@ -348,6 +348,16 @@ func TestBasipIdentifiers(t *testing.T) {
 	if n := e.do("GET", "/api/v1/access/users/list", tok, "").bwant(200, "").json()["list_option"].(map[string]any)["pagination"].(map[string]any)["total_items"]; n != 1.0 {
 		t.Fatalf("users listed: %v, want 1 (the holding user is hidden)", n)
 	}
+	// The native API may rename it, but not enable it: it would let every
+	// unattached identifier in.
+	holdPath := "/api/v1/users/" + strconv.FormatUint(hold, 10)
+	if f := e.do("PATCH", holdPath, e.admin, `{"state":"active"}`).want(422).fields(); len(f) != 1 || f[0] != "state" {
+		t.Fatalf("enabling the holding user: errors on %v, want state", f)
+	}
+	e.do("PUT", holdPath, e.admin, `{"name":"Unattached","state":"active"}`).want(422)
+	if u := e.do("PATCH", holdPath, e.admin, `{"info":"keep disabled"}`).want(200).json(); u["state"] != "disabled" {
+		t.Fatalf("holding user after a PATCH: %v", u)
+	}
 
 	// Duplicates: the same card in decimal is the same card.
 	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"8065495","lock":"all"}`).bwant(400, bodyDupIdent)

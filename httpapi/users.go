@@ -312,9 +312,15 @@ func (s *Server) updateUser(mode userMode) handlerFunc {
 		if err != nil {
 			return err
 		}
+		hold := s.isHoldingUser(cur.UID)
 		u, err := s.st.UpdateUser(cur.ID, r.op.username, func(u *store.User) error {
 			o.errs = o.errs[:0]
 			applyUser(o, u, mode)
+			if hold && u.State != store.StateDisabled {
+				// Deny on doubt: enabled, this user would open doors
+				// with every identifier nobody was given.
+				o.fail("state", "this user holds the BAS-IP identifiers that have no user yet (tag "+holdingTag+"); it stays disabled, or every one of them would open doors: attach them to their users instead")
+			}
 			return o.err()
 		})
 		if err != nil {
