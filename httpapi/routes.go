@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	h("POST", "/api/v1/time-profiles", accPeople, s.createTimeProfile)
 	h("GET", "/api/v1/time-profiles", accRead, s.listTimeProfiles)
 	h("GET", "/api/v1/time-profiles/{id}", accRead, s.getTimeProfile)
+	h("GET", "/api/v1/time-profiles/{id}/windows", accRead, s.timeProfileWindows)
 	h("PATCH", "/api/v1/time-profiles/{id}", accPeople, s.updateTimeProfile(false))
 	h("PUT", "/api/v1/time-profiles/{id}", accPeople, s.updateTimeProfile(true))
 	h("DELETE", "/api/v1/time-profiles/{id}", accPeople, s.deleteTimeProfile)

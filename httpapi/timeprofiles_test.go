@@ -92,3 +92,63 @@ func TestTimeProfileCalendarRules(t *testing.T) {
 		}
 	}
 }
+
+// GET /time-profiles/{id}/windows lists when a profile opens, as the
+// engine decides it, in the controller's zone; DST days are real time.
+func TestTimeProfileWindows(t *testing.T) {
+	e := newEnv(t)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	e.srv.cfg.Location = berlin
+	id := fmt.Sprint(e.do("POST", "/api/v1/time-profiles", e.admin, `{"name":"Nights","intervals":[
+		{"repeat":"month","nth":-1,"day_type":"weekend","start":"01:00","end":"04:00"},
+		{"repeat":"week","every":2,"anchor":"2026-03-02","days":["mon"],"start":"22:00","end":"02:00"}]}`).want(201).json()["id"])
+	var got struct {
+		Zone    string `json:"zone"`
+		From    string `json:"from"`
+		To      string `json:"to"`
+		Windows []struct {
+			Start time.Time `json:"start"`
+			End   time.Time `json:"end"`
+		} `json:"windows"`
+	}
+	r := e.do("GET", "/api/v1/time-profiles/"+id+"/windows?from=2026-03-01&to=2026-03-31", e.admin, "").want(200)
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, w := range got.Windows {
+		lines = append(lines, w.Start.In(berlin).Format("01-02 15:04")+"–"+w.End.In(berlin).Format("01-02 15:04")+" "+w.End.Sub(w.Start).String())
+	}
+	// Every other Monday night from 2 March (2, 16, 30), and the last
+	// weekend day of March, Sunday the 29th, when clocks skip 02:00–03:00:
+	// 01:00–04:00 is two hours.
+	want := []string{
+		"03-02 22:00–03-03 02:00 4h0m0s",
+		"03-16 22:00–03-17 02:00 4h0m0s",
+		"03-29 01:00–03-29 04:00 2h0m0s",
+		"03-30 22:00–03-31 02:00 4h0m0s",
+	}
+	if got.Zone != "Europe/Berlin" || got.From != "2026-03-01" || got.To != "2026-03-31" || fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Fatalf("windows %s %s..%s\n  %v\nwant\n  %v", got.Zone, got.From, got.To, lines, want)
+	}
+	// The last window may run past to: it is cut at the end of to.
+	if err := json.Unmarshal(e.do("GET", "/api/v1/time-profiles/"+id+"/windows?from=2026-03-30&to=2026-03-30", e.admin, "").want(200).body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Windows) != 1 || !got.Windows[0].End.Equal(time.Date(2026, 3, 31, 0, 0, 0, 0, berlin)) {
+		t.Fatalf("cut window %+v", got.Windows)
+	}
+	for _, tc := range []struct{ q, field string }{
+		{"from=2026-02-30", "from"},
+		{"from=2026-03-10&to=2026-03-09", "to"},
+		{"from=2026-01-01&to=2026-06-30", "to"},
+	} {
+		if f := e.do("GET", "/api/v1/time-profiles/"+id+"/windows?"+tc.q, e.admin, "").want(422).fields(); len(f) != 1 || f[0] != tc.field {
+			t.Errorf("%s: errors on %v, want %s", tc.q, f, tc.field)
+		}
+	}
+	e.do("GET", "/api/v1/time-profiles/999/windows", e.admin, "").want(404)
+}
