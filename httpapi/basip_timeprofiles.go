@@ -53,6 +53,10 @@ var basipWeekOrder = map[string]int{"first": 1, "second": 2, "third": 3, "fourth
 
 const dateLayout = "2006-01-02"
 
+// basipSearchDays bounds the search for a native profile's first
+// occurrence when GET shows it in BAS-IP's shape: four years.
+const basipSearchDays = 4*366 + 1
+
 // basipOccurrence is a profile's time_options read in the controller's
 // zone: the first day, how many days an all-day occurrence covers, and the
 // daily window.
@@ -89,6 +93,13 @@ func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
 		iv.Days = append(iv.Days, d.Weekday())
 	}
 	dateFrom, dateTo := occ.first.Format(dateLayout), occ.last.Format(dateLayout)
+	if occ.wraps() {
+		// A one-off night (Friday 22:00 to Saturday 02:00): the date range
+		// applies to the instant's date, so it must take in Saturday; the
+		// weekly window opens Saturday's evening only if it is a Saturday
+		// window, which it is not.
+		dateTo = occ.first.AddDate(0, 0, 1).Format(dateLayout)
+	}
 	var enable bool
 	ro, hasRepeat := b.obj("repeat_options", false)
 	if hasRepeat {
@@ -108,6 +119,10 @@ func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
 	p.DateFrom, p.DateTo = dateFrom, dateTo
 }
 
+// basipMaxUnix is the last second of the year 9999: time_options beyond
+// it are refused before any calendar arithmetic.
+const basipMaxUnix = 253402300799
+
 func (s *Server) basipOccurrence(tob *bbody) (basipOccurrence, bool) {
 	loc := s.cfg.Location
 	var allDay bool
@@ -119,8 +134,8 @@ func (s *Server) basipOccurrence(tob *bbody) (basipOccurrence, bool) {
 		return basipOccurrence{}, false
 	}
 	switch {
-	case from < 0 || to < 0:
-		tob.failf("time_options: date_from and date_to are unix seconds")
+	case from < 0 || to < 0 || from > basipMaxUnix || to > basipMaxUnix:
+		tob.failf("time_options: date_from and date_to are unix seconds from 1970 to 9999")
 		return basipOccurrence{}, false
 	case to < from:
 		tob.failf("time_options.date_to must not be before date_from")
@@ -130,29 +145,51 @@ func (s *Server) basipOccurrence(tob *bbody) (basipOccurrence, bool) {
 	occ := basipOccurrence{first: civil(tf), last: civil(tt), days: 1}
 	if allDay {
 		occ.start, occ.end = "00:00", "24:00"
-		for d := occ.first.AddDate(0, 0, 1); !d.After(occ.last); d = d.AddDate(0, 0, 1) {
-			occ.days++
+		// An end at midnight ends the day before (Monday 00:00 to
+		// Tuesday 00:00 is Monday), as the timed form reads it.
+		if tt.Equal(occ.last) && to > from {
+			occ.last = occ.last.AddDate(0, 0, -1)
 		}
+		occ.days = civilDays(occ.first, occ.last) + 1
 		return occ, true
 	}
-	dur := tt.Sub(tf)
 	occ.start, occ.end = tf.Format("15:04"), tt.Format("15:04")
+	// The window is wall-clock time: measure it on the wall, so that a
+	// span across a DST change is judged as the door will read it.
+	wall := civilDays(occ.first, occ.last)*minutesPerDay + clockMinutes(tt) - clockMinutes(tf)
 	switch {
-	case dur <= 0:
+	case wall <= 0:
 		tob.failf("time_options.date_to must be after date_from")
 		return occ, false
-	case dur > 24*time.Hour:
+	case wall == minutesPerDay && occ.end == "00:00":
+		occ.end = "24:00"
+	case wall > minutesPerDay:
 		tob.failf("time_options: an occurrence longer than 24 hours needs is_all_day")
 		return occ, false
-	case occ.last.Equal(occ.first.AddDate(0, 0, 1)) && occ.end == "00:00":
-		occ.end, occ.last = "24:00", occ.first
-	case occ.start == occ.end:
+	case wall == minutesPerDay:
 		tob.failf("time_options: a window of 24 hours needs is_all_day")
 		return occ, false
 	}
 	occ.last = occ.first // a window past midnight is the first day's
 	return occ, true
 }
+
+const minutesPerDay = 24 * 60
+
+// civilDays is the number of calendar days from a to b (local midnights).
+func civilDays(a, b time.Time) int {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return int((time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Unix() - time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC).Unix()) / 86400)
+}
+
+func clockMinutes(t time.Time) int {
+	h, m, _ := t.Clock()
+	return h*60 + m
+}
+
+// wraps reports whether the occurrence's window runs past midnight.
+func (o *basipOccurrence) wraps() bool { return o.end != "24:00" && o.end < o.start }
 
 // basipRepeat reads repeat_options (repeat_enable true) into iv's rule
 // and returns the last day ("" = never ends).
@@ -299,7 +336,7 @@ func (s *Server) basipCustom(rc *bbody, occ *basipOccurrence, iv *store.Interval
 			if !ok {
 				return
 			}
-			basipDayOptions(opts, &rule, point == "year")
+			basipDayOptions(opts, &rule)
 			rc.merge(opts)
 			if rc.err != nil {
 				return
@@ -355,30 +392,31 @@ func basipWeekdayOptions(rc *bbody, raw json.RawMessage) []time.Weekday {
 // basipDayOptions reads month options ({format: dayNumbers|
 // parameterizedDay, range}) or year options ({months, range}) into rule,
 // which holds the occurrence's own day (and month) as defaults.
-func basipDayOptions(opts *bbody, rule *store.Interval, year bool) {
-	if year {
+func basipDayOptions(opts *bbody, rule *store.Interval) {
+	// months: the months of a yearly repeat; on a monthly one (doord's
+	// reading, which GET shows for native month rules) the months it is
+	// limited to.
+	if r, ok := opts.raw("months", false); ok {
 		var months []int64
-		if r, ok := opts.raw("months", false); ok {
-			if json.Unmarshal(r, &months) != nil {
-				opts.fail(bWrongType("months"))
-				return
-			}
-			if len(months) == 0 {
-				opts.failf("repeat_custom.repeat_options.months must name at least one month 1..12")
-				return
-			}
-			rule.Months = nil
-			for _, m := range months {
-				if m < 1 || m > 12 {
-					opts.failf("repeat_custom.repeat_options.months: %d is not a month 1..12", m)
-					return
-				}
-				if !slices.Contains(rule.Months, time.Month(m)) {
-					rule.Months = append(rule.Months, time.Month(m))
-				}
-			}
-			slices.Sort(rule.Months)
+		if json.Unmarshal(r, &months) != nil {
+			opts.fail(bWrongType("months"))
+			return
 		}
+		if len(months) == 0 {
+			opts.failf("repeat_custom.repeat_options.months must name at least one month 1..12")
+			return
+		}
+		rule.Months = nil
+		for _, m := range months {
+			if m < 1 || m > 12 {
+				opts.failf("repeat_custom.repeat_options.months: %d is not a month 1..12", m)
+				return
+			}
+			if !slices.Contains(rule.Months, time.Month(m)) {
+				rule.Months = append(rule.Months, time.Month(m))
+			}
+		}
+		slices.Sort(rule.Months)
 	}
 	var format string
 	opts.str("format", &format, false)
@@ -531,22 +569,49 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	}
 	slices.Sort(days)
 	days = slices.Compact(days)
-	base := civil(p.CreatedAt.In(loc))
-	if d, err := time.ParseInLocation(dateLayout, p.DateFrom, loc); err == nil {
-		base = d
-	}
-	if d, err := time.ParseInLocation(dateLayout, iv.Anchor, loc); err == nil {
-		base = d
-	}
-	if iv.Repeat == store.RepeatWeekly && len(days) > 0 && len(days) < 7 {
-		// The first occurrence: the first chosen weekday from base.
-		for i := 0; i < 7 && !slices.Contains(days, base.Weekday()); i++ {
-			base = base.AddDate(0, 0, 1)
-		}
-	}
 	at := func(day time.Time, hhmm string) time.Time {
 		m, _ := parseClock(hhmm)
 		return time.Date(day.Year(), day.Month(), day.Day(), m/60, m%60, 0, 0, loc)
+	}
+	// The first occurrence: the anchor when the profile came from BAS-IP
+	// (anchor = date_from), else the first day on or after the date range
+	// and the anchor that the interval opens on, with both clock times
+	// real that day (not skipped by DST), so that GET shows a true
+	// occurrence and keeps the rule's phase.
+	from := civil(p.CreatedAt.In(loc))
+	if d, err := time.ParseInLocation(dateLayout, p.DateFrom, loc); err == nil {
+		from = d
+	}
+	real := func(d time.Time) bool {
+		if at(d, iv.Start).Format("15:04") != iv.Start {
+			return false
+		}
+		if iv.End == "24:00" {
+			return true
+		}
+		e := d
+		if iv.End < iv.Start {
+			e = d.AddDate(0, 0, 1)
+		}
+		return at(e, iv.End).Format("15:04") == iv.End
+	}
+	base := from
+	if a, err := time.ParseInLocation(dateLayout, iv.Anchor, loc); err == nil && !a.Before(from) && real(a) {
+		base = a
+	} else {
+		if err == nil && a.After(from) {
+			base = a
+		}
+		one := store.TimeProfile{Intervals: []store.Interval{iv}, DateFrom: p.DateFrom, DateTo: p.DateTo, Holidays: p.Holidays}
+		one.Intervals[0].Days = days
+		if sch, err := auth.CompileProfile(&one); err == nil {
+			for d, i := base, 0; i < basipSearchDays; d, i = d.AddDate(0, 0, 1), i+1 {
+				if real(d) && sch.Open(at(d, iv.Start), loc) {
+					base = d
+					break
+				}
+			}
+		}
 	}
 	start, end := at(base, iv.Start), at(base, iv.End)
 	if !end.After(start) {
@@ -556,8 +621,15 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	if iv.Start == "00:00" && iv.End == "24:00" {
 		out.TimeOptions = basipTimeOptions{IsAllDay: true, DateFrom: base.Unix(), DateTo: base.AddDate(0, 0, 1).Unix() - 1}
 	}
-	if iv.Repeat == store.RepeatWeekly && p.DateFrom != "" && p.DateFrom == p.DateTo {
-		return out // one occurrence
+	if iv.Repeat == store.RepeatWeekly && p.DateFrom != "" {
+		night := iv.End != "24:00" && iv.End < iv.Start
+		last := base
+		if night {
+			last = base.AddDate(0, 0, 1) // a one-off night's range takes in its morning
+		}
+		if p.DateFrom == base.Format(dateLayout) && p.DateTo == last.Format(dateLayout) {
+			return out // one occurrence
+		}
 	}
 	ro := &out.RepeatOptions
 	ro.RepeatEnable = true
@@ -658,6 +730,69 @@ func (s *Server) basipCreateProfile(r *request) error {
 	return basipOK(r, itemUID{p.ID})
 }
 
+// basipFaithful reports whether GET shows p exactly: its BAS-IP view,
+// read back, is the same schedule.
+func (s *Server) basipFaithful(p *store.TimeProfile) bool {
+	if len(p.Intervals) == 0 {
+		return true // nothing to lose
+	}
+	body, err := json.Marshal(s.basipProfileView(p))
+	if err != nil {
+		return false
+	}
+	b, err := parseBasipBody(body)
+	if err != nil {
+		return false
+	}
+	q := cloneProfile(p)
+	s.applyBasipProfile(b, &q)
+	if b.err != nil {
+		return false
+	}
+	return canonicalSchedule(p) == canonicalSchedule(&q)
+}
+
+func cloneProfile(p *store.TimeProfile) store.TimeProfile {
+	q := *p
+	q.Intervals = slices.Clone(p.Intervals)
+	q.Holidays = slices.Clone(p.Holidays)
+	return q
+}
+
+// canonicalSchedule writes p's schedule so that equal schedules written
+// differently compare equal: sorted lists, every 0 as 1, weekly windows
+// with the same times merged, intervals in a fixed order.
+func canonicalSchedule(p *store.TimeProfile) string {
+	var ivs []store.Interval
+	weekly := map[[2]string]int{}
+	for _, iv := range p.Intervals {
+		iv.Days = slices.Clone(iv.Days)
+		iv.MonthDays = slices.Clone(iv.MonthDays)
+		iv.Months = slices.Clone(iv.Months)
+		if iv.Repeat == store.RepeatWeekly {
+			if i, ok := weekly[[2]string{iv.Start, iv.End}]; ok {
+				ivs[i].Days = append(ivs[i].Days, iv.Days...)
+				continue
+			}
+			weekly[[2]string{iv.Start, iv.End}] = len(ivs)
+		} else if iv.Every == 0 {
+			iv.Every = 1
+		}
+		ivs = append(ivs, iv)
+	}
+	parts := make([]string, 0, len(ivs))
+	for _, iv := range ivs {
+		slices.Sort(iv.Days)
+		iv.Days = slices.Compact(iv.Days)
+		slices.Sort(iv.MonthDays)
+		slices.Sort(iv.Months)
+		j, _ := json.Marshal(iv)
+		parts = append(parts, string(j))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "\n") + "\n" + p.DateFrom + ".." + p.DateTo
+}
+
 // basipValidate runs the engine's own check on the translated profile, so
 // that nothing is stored that the engine would not open as asked (a yearly
 // repeat in months that lack the day: repeat_options.months [2] from an
@@ -727,6 +862,13 @@ func (s *Server) basipPatchProfile(r *request) error {
 		return err
 	}
 	p, err := s.st.UpdateTimeProfile(cur.ID, func(p *store.TimeProfile) error {
+		// A BAS-IP PATCH replaces the schedule with what the client sends,
+		// usually what GET showed it. A native profile GET cannot show
+		// whole (several windows, rules BAS-IP has no words for) would
+		// come back changed, possibly open when it was shut: refuse.
+		if !s.basipFaithful(p) {
+			return bErr(400, "This time profile has parts the BAS-IP API cannot show (several time windows or rules BAS-IP has no words for); change it through the native API: PATCH /api/v1/time-profiles/"+strconv.FormatUint(p.ID, 10))
+		}
 		b.err = nil
 		s.applyBasipProfile(b, p)
 		if err := b.error(); err != nil {

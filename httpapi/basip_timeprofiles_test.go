@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,139 @@ func TestBasipTimeProfileRepeats(t *testing.T) {
 		if !sameJSON(got, []byte(want)) {
 			t.Errorf("%s: GET\n  %s\nwant\n  %s", tc.name, got, want)
 		}
+		// What GET shows, PATCHed back, changes nothing.
+		e.do("PATCH", "/api/v1/access/timeprofile/item/"+ids, tok, string(got)).bwant(200, "")
+		if err := json.Unmarshal(e.do("GET", "/api/v1/time-profiles/"+ids, e.admin, "").want(200).body, &native); err != nil {
+			t.Fatal(err)
+		}
+		if string(native.Intervals) != tc.native {
+			t.Errorf("%s: after a GET→PATCH round trip\n  %s\nwant\n  %s", tc.name, native.Intervals, tc.native)
+		}
+	}
+}
+
+// A BAS-IP client PATCHes back what it read. Native profiles BAS-IP
+// cannot show whole must not come back changed (never wider): either the
+// view is exact, or the PATCH is refused and the profile kept.
+func TestBasipTimeProfileRoundTripNeverWidens(t *testing.T) {
+	e := newEnv(t)
+	tok := e.basipLogin("admin", adminPW)
+	e.srv.cfg.Location = time.UTC
+	native := func(body string) string {
+		return fmt.Sprint(e.do("POST", "/api/v1/time-profiles", e.admin, body).want(201).json()["id"])
+	}
+	roundTrip := func(id string) resp {
+		got := e.do("GET", "/api/v1/access/timeprofile/item/"+id, tok, "").bwant(200, "").body
+		return e.do("PATCH", "/api/v1/access/timeprofile/item/"+id, tok, string(got))
+	}
+	intervals := func(id string) string {
+		var n struct {
+			Intervals json.RawMessage `json:"intervals"`
+			DateFrom  string          `json:"date_from"`
+			DateTo    string          `json:"date_to"`
+		}
+		if err := json.Unmarshal(e.do("GET", "/api/v1/time-profiles/"+id, e.admin, "").want(200).body, &n); err != nil {
+			t.Fatal(err)
+		}
+		return string(n.Intervals) + " " + n.DateFrom + ".." + n.DateTo
+	}
+	refused := `{"error":"This time profile has parts the BAS-IP API cannot show (several time windows or rules BAS-IP has no words for); change it through the native API: PATCH /api/v1/time-profiles/%s"}`
+
+	// A monthly rule limited to summer months keeps its months.
+	summer := native(`{"name":"Summer firsts","intervals":[{"repeat":"month","month_days":[1],"months":[6,7,8],"anchor":"2026-06-01","start":"08:00","end":"18:00"}],"date_from":"2026-06-01"}`)
+	schedule := func(id string) string {
+		n, _ := strconv.ParseUint(id, 10, 64)
+		p, err := e.st.GetTimeProfile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return canonicalSchedule(&p)
+	}
+	before := schedule(summer)
+	roundTrip(summer).bwant(200, "")
+	if after := schedule(summer); after != before || !strings.Contains(after, `"months":[6,7,8]`) {
+		t.Errorf("summer months after a round trip\n  %s\nwant\n  %s", after, before)
+	}
+	// Two windows, a one-day range on a day the interval never opens, a
+	// rule anchored before its date range: refused, kept as they were.
+	for _, body := range []string{
+		`{"name":"Two windows","intervals":[{"days":[1,2,3,4,5],"start":"08:00","end":"18:00"},{"days":[6],"start":"10:00","end":"14:00"}]}`,
+		`{"name":"Never","intervals":[{"days":[1],"start":"08:00","end":"18:00"}],"date_from":"2026-06-03","date_to":"2026-06-03"}`,
+		`{"name":"Odd days","intervals":[{"repeat":"day","every":2,"anchor":"2026-01-01","start":"08:00","end":"18:00"}],"date_from":"2026-09-01"}`,
+	} {
+		id := native(body)
+		before := intervals(id)
+		roundTrip(id).bwant(400, fmt.Sprintf(refused, id))
+		if after := intervals(id); after != before {
+			t.Errorf("refused PATCH changed %s: %s", before, after)
+		}
+	}
+	// GET of a rule anchored before its date range shows an occurrence
+	// inside the range, in the rule's phase: 2026-09-01 is day 243 after
+	// the anchor, so the first is 2 September.
+	odd := e.do("GET", "/api/v1/access/timeprofiles/list?filter=Odd", tok, "").bwant(200, "").json()["list_items"].([]any)[0].(map[string]any)
+	if from := odd["time_options"].(map[string]any)["date_from"]; from != float64(time.Date(2026, 9, 2, 8, 0, 0, 0, time.UTC).Unix()) {
+		t.Errorf("first occurrence shown %v, want 2026-09-02 08:00", from)
+	}
+}
+
+// time_options edge cases: all-day ends at midnight, one-off nights, DST
+// spans, absurd dates.
+func TestBasipTimeProfileOccurrences(t *testing.T) {
+	e := newEnv(t)
+	tok := e.basipLogin("admin", adminPW)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	e.srv.cfg.Location = berlin
+	post := func(from, to time.Time, allDay bool) uint64 {
+		return e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":%v,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":false}}`, allDay, from.Unix(), to.Unix())).bwant(200, "").num("item_uid")
+	}
+	at := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, berlin) }
+	open := func(id uint64, t0 time.Time) bool {
+		p, _ := e.st.GetTimeProfile(id)
+		sch, err := auth.CompileProfile(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sch.Open(t0, berlin)
+	}
+	// All day from Monday 00:00 to Tuesday 00:00 is Monday only.
+	mon := post(at(2026, 6, 1, 0, 0), at(2026, 6, 2, 0, 0), true)
+	if !open(mon, at(2026, 6, 1, 23, 0)) || open(mon, at(2026, 6, 2, 9, 0)) {
+		t.Error("all day Monday 00:00 → Tuesday 00:00 is not Monday only")
+	}
+	// A one-off Friday night runs into Saturday morning, and no further.
+	fri := post(at(2026, 6, 5, 22, 0), at(2026, 6, 6, 2, 0), false)
+	for _, tc := range []struct {
+		t    time.Time
+		open bool
+	}{{at(2026, 6, 5, 23, 0), true}, {at(2026, 6, 6, 1, 0), true}, {at(2026, 6, 6, 2, 0), false}, {at(2026, 6, 6, 23, 0), false}, {at(2026, 6, 12, 23, 0), false}} {
+		if got := open(fri, tc.t); got != tc.open {
+			t.Errorf("one-off night at %v: open %v, want %v", tc.t, got, tc.open)
+		}
+	}
+	if ro := e.do("GET", "/api/v1/access/timeprofile/item/"+strconv.FormatUint(fri, 10), tok, "").bwant(200, "").json()["repeat_options"].(map[string]any); ro["repeat_enable"] != false {
+		t.Errorf("one-off night reads back as %v", ro)
+	}
+	// Saturday 20:00 to Sunday 20:30 across the spring-forward night is
+	// 23½ hours elapsed but 24½ on the wall: too long for a window.
+	e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"x","time_options":{"date_from":%d,"date_to":%d}}`, at(2026, 3, 28, 20, 0).Unix(), at(2026, 3, 29, 20, 30).Unix())).
+		bwant(400, `{"error":"time_options: an occurrence longer than 24 hours needs is_all_day"}`)
+	// A native rule whose anchor day skips its start time (02:30 on the
+	// spring-forward day) shows its first real occurrence, not a shifted
+	// clock time; PATCHing that back would move the anchor: refused.
+	dst := fmt.Sprint(e.do("POST", "/api/v1/time-profiles", e.admin, `{"name":"DST","intervals":[{"repeat":"day","every":2,"anchor":"2026-03-29","start":"02:30","end":"05:00"}],"date_from":"2026-03-29"}`).want(201).json()["id"])
+	view := e.do("GET", "/api/v1/access/timeprofile/item/"+dst, tok, "").bwant(200, "")
+	if from := view.json()["time_options"].(map[string]any)["date_from"]; from != float64(at(2026, 3, 31, 2, 30).Unix()) {
+		t.Errorf("DST anchor shown as %v, want 2026-03-31 02:30", from)
+	}
+	e.do("PATCH", "/api/v1/access/timeprofile/item/"+dst, tok, string(view.body)).bwant(400, "")
+	// Dates past the year 9999 are refused before any calendar arithmetic.
+	for _, to := range []int64{1e13, 9e18} {
+		e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":true,"date_from":0,"date_to":%d}}`, to)).
+			bwant(400, `{"error":"time_options: date_from and date_to are unix seconds from 1970 to 9999"}`)
 	}
 }
 
