@@ -75,65 +75,57 @@ func (o *object) raw(name string) (json.RawMessage, bool) {
 
 func isNull(r json.RawMessage) bool { return string(bytes.TrimSpace(r)) == "null" }
 
+// field decodes the field name as a T. present is whether the body has
+// it at all; ok whether v holds its value (null is T's zero value). A
+// value of another type is a field error saying msg, and ok is false.
+func field[T any](o *object, name, msg string) (v T, present, ok bool) {
+	r, present := o.fields[name]
+	if !present {
+		return v, false, false
+	}
+	if isNull(r) {
+		return v, true, true
+	}
+	if err := json.Unmarshal(r, &v); err != nil {
+		o.fail(name, msg)
+		return v, true, false
+	}
+	return v, true, true
+}
+
 // str decodes a string field with a length limit in characters. It returns
 // whether the field was present (null counts as present and sets "").
 func (o *object) str(name string, dst *string, max int) bool {
-	r, ok := o.fields[name]
-	if !ok {
-		return false
-	}
-	if isNull(r) {
-		*dst = ""
-		return true
-	}
-	var s string
-	if err := json.Unmarshal(r, &s); err != nil {
-		o.fail(name, "must be a string")
-		return true
-	}
-	if max > 0 && utf8.RuneCountInString(s) > max {
+	s, present, ok := field[string](o, name, "must be a string")
+	switch {
+	case !ok:
+	case max > 0 && utf8.RuneCountInString(s) > max:
 		o.failf(name, "must be at most %d characters", max)
-		return true
+	default:
+		*dst = s
 	}
-	*dst = s
-	return true
+	return present
 }
 
 func (o *object) boolean(name string, dst *bool) bool {
-	r, ok := o.fields[name]
-	if !ok {
-		return false
+	b, present, ok := field[bool](o, name, "must be true or false")
+	if ok {
+		*dst = b
 	}
-	if isNull(r) {
-		*dst = false
-		return true
-	}
-	if err := json.Unmarshal(r, dst); err != nil {
-		o.fail(name, "must be true or false")
-	}
-	return true
+	return present
 }
 
 func (o *object) strs(name string, dst *[]string, maxItems, maxLen int) bool {
-	r, ok := o.fields[name]
+	ss, present, ok := field[[]string](o, name, "must be an array of strings")
 	if !ok {
-		return false
-	}
-	if isNull(r) {
-		*dst = nil
-		return true
-	}
-	var ss []string
-	if err := json.Unmarshal(r, &ss); err != nil {
-		o.fail(name, "must be an array of strings")
-		return true
+		return present
 	}
 	if len(ss) > maxItems {
 		o.failf(name, "must have at most %d items", maxItems)
 		return true
 	}
 	seen := map[string]bool{}
-	out := ss[:0]
+	out := ss[:0] // nil for null
 	for i, s := range ss {
 		if s == "" || utf8.RuneCountInString(s) > maxLen {
 			o.failf(name+"["+strconv.Itoa(i)+"]", "must be 1 to %d characters", maxLen)
@@ -149,21 +141,12 @@ func (o *object) strs(name string, dst *[]string, maxItems, maxLen int) bool {
 }
 
 func (o *object) ids(name string, dst *[]uint64) bool {
-	r, ok := o.fields[name]
+	ids, present, ok := field[[]uint64](o, name, "must be an array of positive integer ids")
 	if !ok {
-		return false
-	}
-	if isNull(r) {
-		*dst = nil
-		return true
-	}
-	var ids []uint64
-	if err := json.Unmarshal(r, &ids); err != nil {
-		o.fail(name, "must be an array of positive integer ids")
-		return true
+		return present
 	}
 	seen := map[uint64]bool{}
-	out := ids[:0]
+	out := ids[:0] // nil for null
 	for _, id := range ids {
 		if id == 0 {
 			o.fail(name, "ids start at 1")
@@ -180,62 +163,36 @@ func (o *object) ids(name string, dst *[]uint64) bool {
 
 // uint decodes a non-negative integer no larger than max.
 func (o *object) uint(name string, dst *uint64, max uint64) bool {
-	r, ok := o.fields[name]
-	if !ok {
-		return false
-	}
-	if isNull(r) {
-		*dst = 0
-		return true
-	}
-	var n uint64
-	if err := json.Unmarshal(r, &n); err != nil {
-		o.fail(name, "must be a non-negative integer")
-		return true
-	}
-	if n > max {
+	n, present, ok := field[uint64](o, name, "must be a non-negative integer")
+	switch {
+	case !ok:
+	case n > max:
 		o.failf(name, "must be at most %d", max)
-		return true
+	default:
+		*dst = n
 	}
-	*dst = n
-	return true
+	return present
 }
 
 // int decodes an integer (negative too); range checks are the caller's.
 func (o *object) int(name string, dst *int) bool {
-	r, ok := o.fields[name]
-	if !ok {
-		return false
+	n, present, ok := field[int32](o, name, "must be an integer")
+	if ok {
+		*dst = int(n)
 	}
-	if isNull(r) {
-		*dst = 0
-		return true
-	}
-	var n int32
-	if err := json.Unmarshal(r, &n); err != nil {
-		o.fail(name, "must be an integer")
-		return true
-	}
-	*dst = int(n)
-	return true
+	return present
 }
 
 // ints decodes an array of at most maxItems integers, dropping repeats.
 func (o *object) ints(name string, dst *[]int, maxItems int) bool {
-	r, ok := o.fields[name]
-	if !ok {
-		return false
-	}
-	if isNull(r) {
+	ns, present, ok := field[[]int32](o, name, "must be an array of integers")
+	switch {
+	case !ok:
+		return present
+	case ns == nil: // null
 		*dst = nil
 		return true
-	}
-	var ns []int32
-	if err := json.Unmarshal(r, &ns); err != nil {
-		o.fail(name, "must be an array of integers")
-		return true
-	}
-	if len(ns) > maxItems {
+	case len(ns) > maxItems:
 		o.failf(name, "must have at most %d items", maxItems)
 		return true
 	}
@@ -251,27 +208,21 @@ func (o *object) ints(name string, dst *[]int, maxItems int) bool {
 
 // timePtr decodes an RFC 3339 time; null clears it.
 func (o *object) timePtr(name string, dst **time.Time) bool {
-	r, ok := o.fields[name]
-	if !ok {
-		return false
-	}
-	if isNull(r) {
+	s, present, ok := field[*string](o, name, "must be an RFC 3339 time string, e.g. 2026-01-31T08:00:00Z")
+	switch {
+	case !ok:
+	case s == nil: // null
 		*dst = nil
-		return true
+	default:
+		t, err := time.Parse(time.RFC3339Nano, *s)
+		if err != nil {
+			o.fail(name, "must be an RFC 3339 time, e.g. 2026-01-31T08:00:00Z")
+			break
+		}
+		t = t.UTC()
+		*dst = &t
 	}
-	var s string
-	if err := json.Unmarshal(r, &s); err != nil {
-		o.fail(name, "must be an RFC 3339 time string, e.g. 2026-01-31T08:00:00Z")
-		return true
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		o.fail(name, "must be an RFC 3339 time, e.g. 2026-01-31T08:00:00Z")
-		return true
-	}
-	t = t.UTC()
-	*dst = &t
-	return true
+	return present
 }
 
 func (o *object) err() error {
