@@ -3,7 +3,7 @@
 // runtime ask the same code and tests can ask it without a database, a
 // network or a board.
 //
-// Today the package owns the operator side and the shape of credentials:
+// It owns the operator side:
 //
 //   - password.go: operator passwords, argon2id in PHC strings. The
 //     parameters live in each stored string so they can be raised later
@@ -16,61 +16,10 @@
 //   - lockout.go: lockout after repeated failures, as pure functions over
 //     store.Operator; the caller persists the result.
 //   - roles.go: which role may do which class of action, in one table.
-//   - cardvalue.go: the one canonical value for a card (Wiegand payload
-//     without parity, in decimal) and a PIN, so that a card imported from a
-//     spreadsheet, one posted through the BAS-IP API and one presented at a
-//     reader are the same index key.
 //
-// The access engine (Engine) decides at the door, from memory only:
+// The door engine (credential index, access policy, schedules, card values,
+// the spend-and-persist protocol and the change-feed follower) is the
+// sub-package auth/access; it depends on store types only.
 //
-//   - decide.go: the contract with the door runtime (Presentation,
-//     Outcome, reason codes). ReasonReaderMode ("reader_mode") was added:
-//     a reader's mode does not take this as a first factor.
-//   - index.go, table.go: the credential index. Per-shard open-addressing
-//     tables (256 card shards, 256 PIN shards) of 56-byte records that
-//     carry the user's decision fields too, so a decision is one probe
-//     under one shard read lock; the writer copies a user's fields into
-//     each of their credentials when either changes. No pointers in the
-//     records: the GC never scans the index. ~120 bytes a credential at
-//     1M users + 2M credentials, users included.
-//   - load.go: Load (a snapshot through store.ScanAccess: the decision
-//     fields scanned from the stored records on every core, no snapshot
-//     bucket or file to drift from them; 1–1.3 s at 1M users + 2M
-//     credentials) and Follow (subscribe, load, replay the changes after
-//     the snapshot's seq, then apply each commit). Apply applies change
-//     records one by one; it never rebuilds.
-//   - engine.go: the policy and the reader sessions. Deny-first, in this
-//     order: reader locked out; door disabled (door_mode, nothing looked
-//     up); unknown credential; user disabled or archived; outside the
-//     user's or the credential's validity; door locked down and the user
-//     lacks Security (door_mode); lock not in the user's or the
-//     credential's Locks; outside the user's or the credential's schedule
-//     (an empty list is no restriction; with profiles any open one
-//     suffices; an unknown profile id grants nothing); passes used up.
-//     A door in DoorUnlocked mode is open anyway: presentations there
-//     still decide normally, so events stay truthful.
-//     Reader modes card, pin, card_and_pin (card, then the same user's PIN
-//     within FactorTimeout) and card_or_pin, plus per-user factors
-//     (CustomAccess + AuthFactors): the factors required are the reader's
-//     and the user's together; a factor no reader delivers (qr, face…)
-//     never arrives and times out. Only the first factor's passes are
-//     checked and spent. PIN keys buffer per reader: '#' submits, '*'
-//     clears, PINTimeout after the last key drops the entry (it is not
-//     submitted). Brute force: unknown cards and PINs and wrong second
-//     factors count per reader; a wrong PIN after a user's card also
-//     counts for that user's PIN. Duress: the PIN with its last digit +
-//     DuressOffset (mod 10) grants with Outcome.Duress; a PIN that is
-//     someone's real PIN is theirs (real PINs win), except after a card,
-//     when only the card holder's PIN and duress PIN count. Passes are
-//     spent in memory at the grant (Outcome.UsedPass: the device layer
-//     persists with store.UsePass); the store's value wins when the feed
-//     brings it back.
-//   - schedule.go, schedule_rules.go: time profiles compiled to minute
-//     bitmaps (weekly windows) and compact calendar rules (every N days
-//     or weeks, month days, the nth weekday, months; RRULE semantics),
-//     evaluated allocation-free on the local wall clock of the configured
-//     zone (DST-correct).
-//
-// auth imports store types only and never calls the store: the door path
-// decides from memory and must not wait on disk.
+// auth imports store types only and never calls the store.
 package auth

@@ -6,7 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 )
 
 func TestGrantUnlocksForUnlockTime(t *testing.T) {
@@ -21,12 +21,12 @@ func TestGrantUnlocksForUnlockTime(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t)
-				r.d.card = func(string, uint64, auth.DoorMode, time.Time) auth.Outcome {
-					return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: 7, CredType: 1, ExtendedOpen: tc.extended}
+				r.d.card = func(string, uint64, access.DoorMode, time.Time) access.Outcome {
+					return access.Outcome{Kind: access.OutcomeGranted, UserUID: 7, CredType: 1, ExtendedOpen: tc.extended}
 				}
 				r.card("r1", 42)
 				r.wantRelay("1", true)
-				if p := r.d.lastPresent(); p.reader != "r1" || p.p.Kind != auth.PresentCard || p.p.Card != 42 || p.p.DoorMode != auth.DoorNormal {
+				if p := r.d.lastPresent(); p.reader != "r1" || p.p.Kind != access.PresentCard || p.p.Card != 42 || p.p.DoorMode != access.DoorNormal {
 					t.Errorf("presented %+v", p)
 				}
 				r.wantTypes(EventAccessGranted)
@@ -122,7 +122,7 @@ func TestDenied(t *testing.T) {
 func TestDeniedWhileUnlockedTurnsLEDRedForASecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		if err := r.rt.SetMode("1", auth.DoorUnlocked, "op"); err != nil {
+		if err := r.rt.SetMode("1", access.DoorUnlocked, "op"); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -146,7 +146,7 @@ func TestBadRead(t *testing.T) {
 		r := newRig(t)
 		r.d.card = grant(1)
 		r.badRead("r1", "parity")
-		if p := r.d.lastPresent(); p.p.Kind != auth.PresentBadRead {
+		if p := r.d.lastPresent(); p.p.Kind != access.PresentBadRead {
 			t.Errorf("presented %+v, want a bad read", p)
 		}
 		r.wantRelay("1", false)
@@ -160,8 +160,8 @@ func TestBadRead(t *testing.T) {
 func TestLockout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.card = func(string, uint64, auth.DoorMode, time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonUnknownCredential, LockedOut: true}
+		r.d.card = func(string, uint64, access.DoorMode, time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential, LockedOut: true}
 		}
 		r.card("r1", 5)
 		r.wantTypes(EventAccessDenied, EventLockout)
@@ -174,11 +174,11 @@ func TestLockout(t *testing.T) {
 func TestDuress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.key = func(_ string, k byte, _ auth.DoorMode, _ time.Time) auth.Outcome {
+		r.d.key = func(_ string, k byte, _ access.DoorMode, _ time.Time) access.Outcome {
 			if k == '#' {
-				return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: 3, CredType: 2, Duress: true}
+				return access.Outcome{Kind: access.OutcomeGranted, UserUID: 3, CredType: 2, Duress: true}
 			}
-			return auth.Outcome{}
+			return access.Outcome{}
 		}
 		r.keys("r1", "9999#")
 		r.wantRelay("1", true)
@@ -202,9 +202,9 @@ func TestKeysArePresentedOneByOne(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		var got []byte
-		r.d.key = func(_ string, k byte, _ auth.DoorMode, _ time.Time) auth.Outcome {
+		r.d.key = func(_ string, k byte, _ access.DoorMode, _ time.Time) access.Outcome {
 			got = append(got, k)
-			return auth.Outcome{}
+			return access.Outcome{}
 		}
 		r.keys("r1", "12*#")
 		if string(got) != "12*#" {
@@ -217,8 +217,8 @@ func TestKeysArePresentedOneByOne(t *testing.T) {
 func TestUsedPass(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.card = func(_ string, c uint64, _ auth.DoorMode, _ time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomeGranted, CredentialID: c, UsedPass: c == 8}
+		r.d.card = func(_ string, c uint64, _ access.DoorMode, _ time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeGranted, CredentialID: c, UsedPass: c == 8}
 		}
 		r.card("r1", 8)
 		r.card("r1", 9)
@@ -235,11 +235,11 @@ func TestUsedPass(t *testing.T) {
 func TestPendingExpires(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.card = func(_ string, _ uint64, _ auth.DoorMode, now time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomePending, UserUID: 4, CredType: 1, Deadline: now.Add(10 * time.Second)}
+		r.d.card = func(_ string, _ uint64, _ access.DoorMode, now time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomePending, UserUID: 4, CredType: 1, Deadline: now.Add(10 * time.Second)}
 		}
-		r.d.expire = func(string, time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonSecondFactorTimeout, UserUID: 4, CredType: 1}
+		r.d.expire = func(string, time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonSecondFactorTimeout, UserUID: 4, CredType: 1}
 		}
 		r.card("r1", 1)
 		r.wantRelay("1", false)
@@ -282,15 +282,15 @@ func TestPendingExpires(t *testing.T) {
 func TestPendingThenGranted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.card = func(_ string, _ uint64, _ auth.DoorMode, now time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomePending, Deadline: now.Add(10 * time.Second)}
+		r.d.card = func(_ string, _ uint64, _ access.DoorMode, now time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomePending, Deadline: now.Add(10 * time.Second)}
 		}
-		r.d.key = func(_ string, k byte, _ auth.DoorMode, now time.Time) auth.Outcome {
+		r.d.key = func(_ string, k byte, _ access.DoorMode, now time.Time) access.Outcome {
 			if k == '#' {
-				return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: 4, CredType: 2}
+				return access.Outcome{Kind: access.OutcomeGranted, UserUID: 4, CredType: 2}
 			}
 			// each key restarts the inter-key timeout
-			return auth.Outcome{Deadline: now.Add(10 * time.Second)}
+			return access.Outcome{Deadline: now.Add(10 * time.Second)}
 		}
 		r.card("r1", 1)
 		r.sleep(2 * time.Second)
@@ -309,11 +309,11 @@ func TestPendingThenGranted(t *testing.T) {
 func TestKeyDeadlineRearms(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.key = func(_ string, _ byte, _ auth.DoorMode, now time.Time) auth.Outcome {
-			return auth.Outcome{Deadline: now.Add(5 * time.Second)}
+		r.d.key = func(_ string, _ byte, _ access.DoorMode, now time.Time) access.Outcome {
+			return access.Outcome{Deadline: now.Add(5 * time.Second)}
 		}
-		r.d.expire = func(string, time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonUnknownCredential, CredType: 2}
+		r.d.expire = func(string, time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential, CredType: 2}
 		}
 		r.keys("r1", "1")
 		r.sleep(3 * time.Second)
@@ -345,8 +345,8 @@ func TestUnknownReaderIsDropped(t *testing.T) {
 func TestExpireNoneEndsBlink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		r.d.card = func(_ string, _ uint64, _ auth.DoorMode, now time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomePending, Deadline: now.Add(BlinkHalf * 3)}
+		r.d.card = func(_ string, _ uint64, _ access.DoorMode, now time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomePending, Deadline: now.Add(BlinkHalf * 3)}
 		}
 		r.card("r1", 1)
 		r.sleep(3 * BlinkHalf) // LED would be off..on..off: the deadline lands on "off"

@@ -5,7 +5,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -92,8 +92,8 @@ func TestExtendedGrantLengthensHeldTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.initial("1")
-		r.d.card = func(string, uint64, auth.DoorMode, time.Time) auth.Outcome {
-			return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: 1, ExtendedOpen: true}
+		r.d.card = func(string, uint64, access.DoorMode, time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeGranted, UserUID: 1, ExtendedOpen: true}
 		}
 		r.card("r1", 1)
 		r.input("1", board.KindContact, true)

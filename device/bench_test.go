@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -24,11 +24,11 @@ func (s signalSink) Emit(e Event) {
 func BenchmarkReadToEvent(b *testing.B) {
 	fb := newFakeBoard()
 	sig := make(signalSink, 1)
-	d := &fakeDecider{any: func(_ string, p auth.Presentation, _ time.Time) auth.Outcome {
+	d := &fakeDecider{any: func(_ string, p access.Presentation, _ time.Time) access.Outcome {
 		if p.Card%2 == 0 {
-			return auth.Outcome{Kind: auth.OutcomeGranted}
+			return access.Outcome{Kind: access.OutcomeGranted}
 		}
-		return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonUnknownCredential}
+		return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential}
 	}}
 	rt, err := New(Config{Doors: []DoorConfig{door1()}, Log: discard()}, fb, d, sig, nil)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 )
 
 // Defaults applied by New for zero durations.
@@ -52,9 +52,9 @@ type DoorConfig struct {
 	// RelockOnClose relocks a momentary unlock as soon as the door closes
 	// after having opened, instead of waiting out UnlockTime.
 	RelockOnClose bool
-	// Mode is the mode at start (auth.DoorNormal by default). A door
+	// Mode is the mode at start (access.DoorNormal by default). A door
 	// configured to start unlocked unlocks when the runtime starts.
-	Mode auth.DoorMode
+	Mode access.DoorMode
 }
 
 // Config is the door runtime's configuration.
@@ -97,7 +97,7 @@ func (c Config) Validate() error {
 		if d.PreAlarmTime > 0 && d.HeldOpenTime > 0 && d.PreAlarmTime >= d.HeldOpenTime {
 			return fmt.Errorf("device: door %q: pre-alarm time %v must be less than held-open time %v", d.ID, d.PreAlarmTime, d.HeldOpenTime)
 		}
-		if d.Mode > auth.DoorDisabled {
+		if d.Mode > access.DoorDisabled {
 			return fmt.Errorf("device: door %q: unknown mode %d", d.ID, d.Mode)
 		}
 	}
@@ -130,14 +130,14 @@ func (c Config) ReaderLocks() map[string]uint8 {
 }
 
 var modeNames = [...]string{
-	auth.DoorNormal:     "normal",
-	auth.DoorUnlocked:   "unlocked",
-	auth.DoorLockedDown: "locked_down",
-	auth.DoorDisabled:   "disabled",
+	access.DoorNormal:     "normal",
+	access.DoorUnlocked:   "unlocked",
+	access.DoorLockedDown: "locked_down",
+	access.DoorDisabled:   "disabled",
 }
 
 // ModeName is the API name of a door mode.
-func ModeName(m auth.DoorMode) string {
+func ModeName(m access.DoorMode) string {
 	if int(m) < len(modeNames) {
 		return modeNames[m]
 	}
@@ -145,10 +145,10 @@ func ModeName(m auth.DoorMode) string {
 }
 
 // ParseMode parses an API mode name.
-func ParseMode(s string) (auth.DoorMode, error) {
+func ParseMode(s string) (access.DoorMode, error) {
 	for m, n := range modeNames {
 		if n == s {
-			return auth.DoorMode(m), nil
+			return access.DoorMode(m), nil
 		}
 	}
 	return 0, fmt.Errorf("device: unknown door mode %q (want normal, unlocked, locked_down or disabled)", s)

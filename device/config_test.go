@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 )
 
 func TestValidate(t *testing.T) {
@@ -67,9 +67,9 @@ func TestReaderLocks(t *testing.T) {
 }
 
 func TestModeNames(t *testing.T) {
-	for m, name := range map[auth.DoorMode]string{
-		auth.DoorNormal: "normal", auth.DoorUnlocked: "unlocked",
-		auth.DoorLockedDown: "locked_down", auth.DoorDisabled: "disabled",
+	for m, name := range map[access.DoorMode]string{
+		access.DoorNormal: "normal", access.DoorUnlocked: "unlocked",
+		access.DoorLockedDown: "locked_down", access.DoorDisabled: "disabled",
 	} {
 		if got := ModeName(m); got != name {
 			t.Errorf("ModeName(%d) = %q, want %q", m, got, name)

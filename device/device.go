@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -30,8 +30,8 @@ var _ Board = (*board.Board)(nil)
 // then return an Outcome of kind OutcomeNone. Neither call may block on
 // disk or network.
 type Decider interface {
-	Present(reader string, p auth.Presentation, now time.Time) auth.Outcome
-	Expire(reader string, now time.Time) auth.Outcome
+	Present(reader string, p access.Presentation, now time.Time) access.Outcome
+	Expire(reader string, now time.Time) access.Outcome
 }
 
 // EventSink receives the runtime's events. Emit is called from door
@@ -52,7 +52,7 @@ type Event struct {
 	Reader         string
 	UserUID        uint64
 	CredentialType string // "card", "pin" or ""
-	Reason         string // auth.Reason string, for access_denied
+	Reason         string // access.Reason string, for access_denied
 	Detail         string
 	Operator       string // who, for remote_open and mode_changed
 }

@@ -7,7 +7,7 @@
 //
 // It owns what happens between a decision and the world: how long a
 // relay stays unlocked, whether an opening was authorized, when an open
-// door becomes an alarm, what the reader shows. It does not decide (auth
+// door becomes an alarm, what the reader shows. It does not decide (auth/access
 // does, through Decider), does not touch pins (board does, through
 // Board), and never waits on disk or network (EventSink and PassRecorder
 // must not block). The interfaces where those begin are small so that
@@ -90,7 +90,7 @@
 //
 // # Events
 //
-// access_granted, access_denied (Reason: auth.Reason names), duress,
+// access_granted, access_denied (Reason: access.Reason names), duress,
 // lockout, rex, remote_open and mode_changed (Operator), door_opened,
 // door_closed, door_forced(_cleared), door_held_prealarm, door_held(_cleared),
 // tamper(_cleared), relay_fault(_cleared), door_fault. Events carry no

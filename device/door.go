@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -26,7 +26,7 @@ type msg struct {
 	reader int // msgRead: index into door.readers
 	read   board.Read
 	input  board.InputEvent
-	mode   auth.DoorMode
+	mode   access.DoorMode
 	by     string
 	reply  chan error // commands
 }
@@ -48,7 +48,7 @@ type door struct {
 
 	readers []reader
 
-	mode auth.DoorMode
+	mode access.DoorMode
 
 	// Relay.
 	want       bool      // the level we mean the relay to be at (true: unlocked)
@@ -148,7 +148,7 @@ func (d *door) publish() {
 func (d *door) run() {
 	defer d.rt.wg.Done()
 	defer d.recoverPanic()
-	if d.mode == auth.DoorUnlocked {
+	if d.mode == access.DoorUnlocked {
 		d.drive(true, time.Now())
 	}
 	d.feedback(time.Now())
@@ -300,7 +300,7 @@ func (d *door) tick(now time.Time) {
 		if due(r.expireAt, now) {
 			r.expireAt = time.Time{}
 			o := d.rt.decider.Expire(r.id, now)
-			if o.Kind != auth.OutcomePending {
+			if o.Kind != access.OutcomePending {
 				r.pendingSince = time.Time{}
 			}
 			d.outcome(i, o, nil, now)
@@ -360,7 +360,7 @@ func (d *door) momentary(now time.Time, dur time.Duration, extended bool) {
 	if until.After(d.shuntUntil) {
 		d.shuntUntil = until
 	}
-	if d.mode == auth.DoorUnlocked {
+	if d.mode == access.DoorUnlocked {
 		return // already held unlocked
 	}
 	if until.After(d.relockAt) {
@@ -377,7 +377,7 @@ func (d *door) endMomentary(now time.Time) {
 	d.relockAt, d.extended = time.Time{}, false
 	d.shuntUntil = time.Time{}
 	d.openedInWindow = false
-	if d.mode != auth.DoorUnlocked {
+	if d.mode != access.DoorUnlocked {
 		d.drive(false, now)
 	}
 }
@@ -386,22 +386,22 @@ func (d *door) endMomentary(now time.Time) {
 
 func (d *door) onRead(ri int, r board.Read, now time.Time) {
 	rd := d.readers[ri].id
-	p := auth.Presentation{DoorMode: d.mode}
+	p := access.Presentation{DoorMode: d.mode}
 	switch {
 	case r.Card != nil:
-		p.Kind, p.Card = auth.PresentCard, r.Card.Value
+		p.Kind, p.Card = access.PresentCard, r.Card.Value
 		d.outcome(ri, d.rt.decider.Present(rd, p, now), &r, now)
 	case r.Keys != "":
-		p.Kind = auth.PresentKey
+		p.Kind = access.PresentKey
 		for i := 0; i < len(r.Keys); i++ {
 			p.Key = r.Keys[i]
 			d.outcome(ri, d.rt.decider.Present(rd, p, now), nil, now)
 		}
 	case r.Bad != "":
-		p.Kind = auth.PresentBadRead
+		p.Kind = access.PresentBadRead
 		o := d.rt.decider.Present(rd, p, now)
-		if o.Kind == auth.OutcomeGranted { // never: a bad read opens nothing
-			o = auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonBadRead}
+		if o.Kind == access.OutcomeGranted { // never: a bad read opens nothing
+			o = access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonBadRead}
 		}
 		d.outcome(ri, o, &r, now)
 	}
@@ -410,14 +410,14 @@ func (d *door) onRead(ri int, r board.Read, now time.Time) {
 // outcome acts on the engine's answer: relay first, then feedback, pass
 // countdown and events. read, when not nil, is what was presented (for
 // the event's detail, formatted only after the relay was driven).
-func (d *door) outcome(ri int, o auth.Outcome, read *board.Read, now time.Time) {
+func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time) {
 	r := &d.readers[ri]
 	switch o.Kind {
-	case auth.OutcomeGranted:
-		if d.mode == auth.DoorDisabled {
+	case access.OutcomeGranted:
+		if d.mode == access.DoorDisabled {
 			// The engine should have denied (ReasonDoorMode); deny on doubt.
 			d.rt.log.Error("device: engine granted at a disabled door; refused", "door", d.cfg.ID, "reader", r.id)
-			o.Kind, o.Reason, o.Duress = auth.OutcomeDenied, auth.ReasonDoorMode, false
+			o.Kind, o.Reason, o.Duress = access.OutcomeDenied, access.ReasonDoorMode, false
 			break
 		}
 		dur := d.cfg.UnlockTime
@@ -427,21 +427,21 @@ func (d *door) outcome(ri int, o auth.Outcome, read *board.Read, now time.Time) 
 		d.momentary(now, dur, o.ExtendedOpen) // the relay, right after the decision
 	}
 	switch o.Kind {
-	case auth.OutcomeGranted:
+	case access.OutcomeGranted:
 		r.pendingSince, r.denyUntil = time.Time{}, time.Time{}
 		r.buzzUntil = now.Add(GrantBeep)
-	case auth.OutcomeDenied:
+	case access.OutcomeDenied:
 		r.pendingSince = time.Time{}
 		r.denyUntil = now.Add(DenyTime)
 		r.buzzUntil = r.denyUntil
-	case auth.OutcomePending:
+	case access.OutcomePending:
 		if r.pendingSince.IsZero() {
 			r.pendingSince = now
 		}
 	}
 	if !o.Deadline.IsZero() {
 		r.expireAt = o.Deadline
-	} else if o.Kind == auth.OutcomeGranted || o.Kind == auth.OutcomeDenied {
+	} else if o.Kind == access.OutcomeGranted || o.Kind == access.OutcomeDenied {
 		r.expireAt = time.Time{}
 	}
 	d.feedback(now)
@@ -456,11 +456,11 @@ func (d *door) outcome(ri int, o auth.Outcome, read *board.Read, now time.Time) 
 	case read.Bad != "":
 		detail = read.Bad
 	}
-	ev := Event{At: now, Reader: r.id, UserUID: o.UserUID, CredentialType: auth.CredTypeName(o.CredType), Detail: detail}
+	ev := Event{At: now, Reader: r.id, UserUID: o.UserUID, CredentialType: access.CredTypeName(o.CredType), Detail: detail}
 	switch o.Kind {
-	case auth.OutcomeGranted:
+	case access.OutcomeGranted:
 		ev.Type = EventAccessGranted
-		if d.mode == auth.DoorUnlocked {
+		if d.mode == access.DoorUnlocked {
 			ev.Detail = joinDetail(detail, "door in unlocked mode")
 		}
 		d.emit(ev)
@@ -468,11 +468,11 @@ func (d *door) outcome(ri int, o auth.Outcome, read *board.Read, now time.Time) 
 			ev.Type, ev.Detail = EventDuress, ""
 			d.emit(ev)
 		}
-	case auth.OutcomeDenied:
+	case access.OutcomeDenied:
 		ev.Type, ev.Reason = EventAccessDenied, o.Reason.String()
 		d.emit(ev)
 		if o.LockedOut {
-			ev.Type, ev.Reason, ev.Detail = EventLockout, auth.ReasonLockedOut.String(), ""
+			ev.Type, ev.Reason, ev.Detail = EventLockout, access.ReasonLockedOut.String(), ""
 			d.emit(ev)
 		}
 	}
@@ -531,7 +531,7 @@ func (d *door) onContact(open, first bool, now time.Time) {
 	d.open = open
 	d.changed = now
 	if open {
-		authorized := first || d.mode == auth.DoorUnlocked || now.Before(d.shuntUntil)
+		authorized := first || d.mode == access.DoorUnlocked || now.Before(d.shuntUntil)
 		ev := Event{Type: EventDoorOpened, At: now}
 		if first {
 			ev.Detail = "open at start"
@@ -545,7 +545,7 @@ func (d *door) onContact(open, first bool, now time.Time) {
 		if !d.relockAt.IsZero() || now.Before(d.shuntUntil) {
 			d.openedInWindow = true
 		}
-		if d.mode != auth.DoorUnlocked {
+		if d.mode != access.DoorUnlocked {
 			d.startHeld(now)
 		}
 		return
@@ -594,7 +594,7 @@ func (d *door) clearHeld(now time.Time) {
 func (d *door) onREX(now time.Time) {
 	detail := ""
 	switch {
-	case d.mode == auth.DoorUnlocked:
+	case d.mode == access.DoorUnlocked:
 		detail = "door in unlocked mode"
 		d.momentary(now, d.cfg.UnlockTime, false)
 	case d.cfg.REXUnlocks:
@@ -612,11 +612,11 @@ func (d *door) onREX(now time.Time) {
 
 func (d *door) remoteOpen(by string, now time.Time) error {
 	switch d.mode {
-	case auth.DoorLockedDown, auth.DoorDisabled:
+	case access.DoorLockedDown, access.DoorDisabled:
 		return fmt.Errorf("%w: door %q is %s", ErrModeRefuses, d.cfg.ID, ModeName(d.mode))
 	}
 	detail := ""
-	if d.mode == auth.DoorUnlocked {
+	if d.mode == access.DoorUnlocked {
 		detail = "door in unlocked mode"
 	}
 	d.momentary(now, d.cfg.UnlockTime, false)
@@ -624,14 +624,14 @@ func (d *door) remoteOpen(by string, now time.Time) error {
 	return nil
 }
 
-func (d *door) setMode(m auth.DoorMode, by string, now time.Time) {
+func (d *door) setMode(m access.DoorMode, by string, now time.Time) {
 	if m == d.mode {
 		return
 	}
 	old := d.mode
 	d.mode = m
 	d.changed = now
-	if m == auth.DoorUnlocked {
+	if m == access.DoorUnlocked {
 		d.relockAt, d.extended = time.Time{}, false
 		d.drive(true, now)
 		d.openedInWindow = false
@@ -642,10 +642,10 @@ func (d *door) setMode(m auth.DoorMode, by string, now time.Time) {
 		wasMomentary := !d.relockAt.IsZero()
 		d.relockAt, d.extended, d.shuntUntil = time.Time{}, false, time.Time{}
 		d.openedInWindow = false
-		if d.unlocked || d.doubt || old == auth.DoorUnlocked || wasMomentary {
+		if d.unlocked || d.doubt || old == access.DoorUnlocked || wasMomentary {
 			d.drive(false, now)
 		}
-		if old == auth.DoorUnlocked && d.open && !d.forced {
+		if old == access.DoorUnlocked && d.open && !d.forced {
 			d.startHeld(now) // the open door now counts as held
 		}
 	}

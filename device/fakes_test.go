@@ -9,7 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -149,21 +149,21 @@ func (f *fakeBoard) relayWrites(door string) []relayWrite {
 // every card as unknown and ignores keys.
 type fakeDecider struct {
 	mu       sync.Mutex
-	card     func(reader string, card uint64, mode auth.DoorMode, now time.Time) auth.Outcome
-	key      func(reader string, key byte, mode auth.DoorMode, now time.Time) auth.Outcome
-	expire   func(reader string, now time.Time) auth.Outcome
-	any      func(reader string, p auth.Presentation, now time.Time) auth.Outcome // overrides card and key
+	card     func(reader string, card uint64, mode access.DoorMode, now time.Time) access.Outcome
+	key      func(reader string, key byte, mode access.DoorMode, now time.Time) access.Outcome
+	expire   func(reader string, now time.Time) access.Outcome
+	any      func(reader string, p access.Presentation, now time.Time) access.Outcome // overrides card and key
 	presents []presented
 	expires  []time.Time
 }
 
 type presented struct {
 	reader string
-	p      auth.Presentation
+	p      access.Presentation
 	at     time.Time
 }
 
-func (d *fakeDecider) Present(reader string, p auth.Presentation, now time.Time) auth.Outcome {
+func (d *fakeDecider) Present(reader string, p access.Presentation, now time.Time) access.Outcome {
 	d.mu.Lock()
 	d.presents = append(d.presents, presented{reader, p, now})
 	card, key, any := d.card, d.key, d.any
@@ -172,21 +172,21 @@ func (d *fakeDecider) Present(reader string, p auth.Presentation, now time.Time)
 		return any(reader, p, now)
 	}
 	switch p.Kind {
-	case auth.PresentCard:
+	case access.PresentCard:
 		if card != nil {
 			return card(reader, p.Card, p.DoorMode, now)
 		}
-		return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonUnknownCredential}
-	case auth.PresentKey:
+		return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential}
+	case access.PresentKey:
 		if key != nil {
 			return key(reader, p.Key, p.DoorMode, now)
 		}
-		return auth.Outcome{}
+		return access.Outcome{}
 	}
-	return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonBadRead}
+	return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonBadRead}
 }
 
-func (d *fakeDecider) Expire(reader string, now time.Time) auth.Outcome {
+func (d *fakeDecider) Expire(reader string, now time.Time) access.Outcome {
 	d.mu.Lock()
 	d.expires = append(d.expires, now)
 	f := d.expire
@@ -194,7 +194,7 @@ func (d *fakeDecider) Expire(reader string, now time.Time) auth.Outcome {
 	if f != nil {
 		return f(reader, now)
 	}
-	return auth.Outcome{}
+	return access.Outcome{}
 }
 
 func (d *fakeDecider) expireTimes() []time.Time {
@@ -374,9 +374,9 @@ func (r *rig) wantAlarms(door string, want ...string) {
 	}
 }
 
-func grant(uid uint64) func(string, uint64, auth.DoorMode, time.Time) auth.Outcome {
-	return func(string, uint64, auth.DoorMode, time.Time) auth.Outcome {
-		return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: uid, CredentialID: 100 + uid, CredType: 1}
+func grant(uid uint64) func(string, uint64, access.DoorMode, time.Time) access.Outcome {
+	return func(string, uint64, access.DoorMode, time.Time) access.Outcome {
+		return access.Outcome{Kind: access.OutcomeGranted, UserUID: uid, CredentialID: 100 + uid, CredType: 1}
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -14,7 +14,7 @@ func TestModeUnlocked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.initial("1")
-		if err := r.rt.SetMode("1", auth.DoorUnlocked, "alice"); err != nil {
+		if err := r.rt.SetMode("1", access.DoorUnlocked, "alice"); err != nil {
 			t.Fatal(err)
 		}
 		// SetMode returns once applied: no Wait needed to see the relay.
@@ -30,14 +30,14 @@ func TestModeUnlocked(t *testing.T) {
 		r.input("1", board.KindContact, true)
 		r.d.card = grant(1)
 		r.card("r1", 1)
-		if p := r.d.lastPresent(); p.p.DoorMode != auth.DoorUnlocked {
+		if p := r.d.lastPresent(); p.p.DoorMode != access.DoorUnlocked {
 			t.Errorf("presented mode %v, want unlocked", p.p.DoorMode)
 		}
 		r.sleep(time.Hour)
 		r.wantRelay("1", true)
 		r.wantAlarms("1")
 		// Back to normal with the door open: locked at once, and now held.
-		if err := r.rt.SetMode("1", auth.DoorNormal, "bob"); err != nil {
+		if err := r.rt.SetMode("1", access.DoorNormal, "bob"); err != nil {
 			t.Fatal(err)
 		}
 		r.wantRelay("1", false)
@@ -58,7 +58,7 @@ func TestUnlockedModeClearsHeld(t *testing.T) {
 		r.input("1", board.KindContact, true)
 		r.sleep(30 * time.Second)
 		r.wantAlarms("1", AlarmHeld)
-		r.rt.SetMode("1", auth.DoorUnlocked, "op")
+		r.rt.SetMode("1", access.DoorUnlocked, "op")
 		r.wantAlarms("1")
 		r.wantTypes(EventREX, EventDoorOpened, EventDoorHeldPrealarm, EventDoorHeld, EventDoorHeldCleared, EventModeChanged)
 	})
@@ -67,7 +67,7 @@ func TestUnlockedModeClearsHeld(t *testing.T) {
 func TestSameModeIsNoOp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		if err := r.rt.SetMode("1", auth.DoorNormal, "op"); err != nil {
+		if err := r.rt.SetMode("1", access.DoorNormal, "op"); err != nil {
 			t.Fatal(err)
 		}
 		synctest.Wait()
@@ -80,15 +80,15 @@ func TestLockedDown(t *testing.T) {
 		r := newRig(t)
 		r.initial("1")
 		// The engine lets only security users through a locked-down door.
-		r.d.card = func(_ string, c uint64, m auth.DoorMode, _ time.Time) auth.Outcome {
-			if m == auth.DoorLockedDown && c != 1 {
-				return auth.Outcome{Kind: auth.OutcomeDenied, Reason: auth.ReasonDoorMode}
+		r.d.card = func(_ string, c uint64, m access.DoorMode, _ time.Time) access.Outcome {
+			if m == access.DoorLockedDown && c != 1 {
+				return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonDoorMode}
 			}
-			return auth.Outcome{Kind: auth.OutcomeGranted, UserUID: c}
+			return access.Outcome{Kind: access.OutcomeGranted, UserUID: c}
 		}
 		r.card("r1", 2) // a grant in progress...
 		r.wantRelay("1", true)
-		r.rt.SetMode("1", auth.DoorLockedDown, "guard")
+		r.rt.SetMode("1", access.DoorLockedDown, "guard")
 		r.wantRelay("1", false) // ...is cut short by the lockdown
 		if s := r.state("1"); s.Mode != "locked_down" || !s.Locked {
 			t.Errorf("state = %+v", s)
@@ -116,7 +116,7 @@ func TestDisabled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.initial("1")
-		r.rt.SetMode("1", auth.DoorDisabled, "op")
+		r.rt.SetMode("1", access.DoorDisabled, "op")
 		// An engine that (wrongly) grants is overruled: deny on doubt.
 		r.d.card = grant(1)
 		r.card("r1", 1)
@@ -142,7 +142,7 @@ func TestDisabled(t *testing.T) {
 func TestStartMode(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := door1()
-		c.Mode = auth.DoorUnlocked
+		c.Mode = access.DoorUnlocked
 		r := newRig(t, c)
 		r.wantRelay("1", true)
 		if !r.b.ledOn("r1") {
@@ -175,10 +175,10 @@ func TestRemoteOpen(t *testing.T) {
 		if err := r.rt.Open("9", "carol"); !errors.Is(err, ErrUnknownDoor) {
 			t.Errorf("Open(unknown) err = %v", err)
 		}
-		if err := r.rt.SetMode("9", auth.DoorNormal, "carol"); !errors.Is(err, ErrUnknownDoor) {
+		if err := r.rt.SetMode("9", access.DoorNormal, "carol"); !errors.Is(err, ErrUnknownDoor) {
 			t.Errorf("SetMode(unknown) err = %v", err)
 		}
-		if err := r.rt.SetMode("1", auth.DoorMode(9), "carol"); err == nil {
+		if err := r.rt.SetMode("1", access.DoorMode(9), "carol"); err == nil {
 			t.Error("SetMode(bad mode) accepted")
 		}
 	})

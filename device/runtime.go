@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -180,8 +180,8 @@ func (rt *Runtime) command(id string, m msg) error {
 // operator by. Entering unlocked holds the relay unlocked; leaving it, or
 // entering locked_down or disabled, locks at once (cutting short a
 // momentary unlock). Setting the current mode is a no-op without event.
-func (rt *Runtime) SetMode(id string, mode auth.DoorMode, by string) error {
-	if mode > auth.DoorDisabled {
+func (rt *Runtime) SetMode(id string, mode access.DoorMode, by string) error {
+	if mode > access.DoorDisabled {
 		return fmt.Errorf("device: unknown mode %d", mode)
 	}
 	return rt.command(id, msg{kind: msgMode, mode: mode, by: by})

@@ -6,7 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -135,7 +135,7 @@ func TestCloseLocksEverything(t *testing.T) {
 		r := newRig(t, door1(), d2, d3)
 		r.d.card = grant(1)
 		r.card("r1", 1)
-		r.rt.SetMode("2", auth.DoorUnlocked, "op")
+		r.rt.SetMode("2", access.DoorUnlocked, "op")
 		r.rt.Open("3", "op")
 		if len(r.b.anyUnlocked()) != 3 {
 			t.Fatalf("unlocked = %v, want all three", r.b.anyUnlocked())
@@ -156,7 +156,7 @@ func TestCloseLocksEverything(t *testing.T) {
 		if r.b.ledOn("r1") || r.b.ledOn("r2") {
 			t.Error("LEDs left on")
 		}
-		if err := r.rt.SetMode("1", auth.DoorUnlocked, "op"); !errors.Is(err, ErrClosed) {
+		if err := r.rt.SetMode("1", access.DoorUnlocked, "op"); !errors.Is(err, ErrClosed) {
 			t.Errorf("SetMode after Close: %v", err)
 		}
 		if err := r.rt.Open("1", "op"); !errors.Is(err, ErrClosed) {
@@ -179,14 +179,14 @@ func TestPanicSecures(t *testing.T) {
 		d2.ID, d2.Readers = "2", []string{"r2"}
 		r := newRig(t, door1(), d2)
 		r.initial("1")
-		r.d.card = func(rd string, c uint64, m auth.DoorMode, now time.Time) auth.Outcome {
+		r.d.card = func(rd string, c uint64, m access.DoorMode, now time.Time) access.Outcome {
 			if c == 666 {
 				panic("engine bug")
 			}
 			return grant(1)(rd, c, m, now)
 		}
 		r.card("r1", 1) // door 1 momentarily unlocked
-		r.rt.SetMode("2", auth.DoorUnlocked, "op")
+		r.rt.SetMode("2", access.DoorUnlocked, "op")
 		r.wantRelay("1", true)
 		r.card("r1", 666)
 		r.wantRelay("1", false)
@@ -216,7 +216,7 @@ func TestPanicSecures(t *testing.T) {
 		if err := r.rt.Open("1", "op"); !errors.Is(err, ErrFault) {
 			t.Errorf("Open(faulted) = %v, want ErrFault", err)
 		}
-		if err := r.rt.SetMode("1", auth.DoorUnlocked, "op"); !errors.Is(err, ErrFault) {
+		if err := r.rt.SetMode("1", access.DoorUnlocked, "op"); !errors.Is(err, ErrFault) {
 			t.Errorf("SetMode(faulted) = %v, want ErrFault", err)
 		}
 		r.wantRelay("1", false)
@@ -258,7 +258,7 @@ func TestPanicWhileInboxFull(t *testing.T) {
 		d2.ID, d2.Readers = "2", []string{"r2"}
 		r := newRig(t, door1(), d2)
 		release := make(chan struct{})
-		r.d.card = func(rd string, c uint64, m auth.DoorMode, now time.Time) auth.Outcome {
+		r.d.card = func(rd string, c uint64, m access.DoorMode, now time.Time) access.Outcome {
 			if rd == "r1" {
 				<-release
 				panic("engine bug")
@@ -283,8 +283,8 @@ func TestBadReadNeverOpens(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.d.mu.Lock()
-		r.d.any = func(string, auth.Presentation, time.Time) auth.Outcome { // grants anything
-			return auth.Outcome{Kind: auth.OutcomeGranted}
+		r.d.any = func(string, access.Presentation, time.Time) access.Outcome { // grants anything
+			return access.Outcome{Kind: access.OutcomeGranted}
 		}
 		r.d.mu.Unlock()
 		r.badRead("r1", "parity")

@@ -177,7 +177,7 @@ type itemUID struct {
 // Reads are for any role (viewer and up); writes need doord's operator
 // role (admin or operator), the same rule as the native API: BAS-IP knows
 // only administrator or not, and a viewer is "not".
-func (s *Server) basipRoutes(h func(method, pattern string, act access, fn handlerFunc)) {
+func (s *Server) basipRoutes(h func(method, pattern string, act need, fn handlerFunc)) {
 	const b = "/api/v1"
 	h("GET", b+"/login", accPublic, s.basipLogin)
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/storetest"
 	"golang.org/x/crypto/argon2"
@@ -556,7 +557,7 @@ func TestBasipTimeProfiles(t *testing.T) {
 	}
 	// The engine reads it as the native API wrote it.
 	p, _ := e.st.GetTimeProfile(id)
-	sch, err := auth.CompileProfile(&p)
+	sch, err := access.CompileProfile(&p)
 	if err != nil {
 		t.Fatal(err)
 	}

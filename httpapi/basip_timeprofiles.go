@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
 )
 
@@ -604,7 +604,7 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 		}
 		one := store.TimeProfile{Intervals: []store.Interval{iv}, DateFrom: p.DateFrom, DateTo: p.DateTo, Holidays: p.Holidays}
 		one.Intervals[0].Days = days
-		if sch, err := auth.CompileProfile(&one); err == nil {
+		if sch, err := access.CompileProfile(&one); err == nil {
 			for d, i := base, 0; i < basipSearchDays; d, i = d.AddDate(0, 0, 1), i+1 {
 				if real(d) && sch.Open(at(d, iv.Start), loc) {
 					base = d
@@ -798,7 +798,7 @@ func canonicalSchedule(p *store.TimeProfile) string {
 // repeat in months that lack the day: repeat_options.months [2] from an
 // occurrence on the 31st).
 func basipValidate(p *store.TimeProfile) error {
-	err := auth.ValidateProfile(p)
+	err := access.ValidateProfile(p)
 	if err == nil {
 		return nil
 	}

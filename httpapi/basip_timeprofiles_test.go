@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 )
 
 // Every documented BAS-IP repeat shape: what the native API stores, what
@@ -86,7 +86,7 @@ func TestBasipTimeProfileRepeats(t *testing.T) {
 			t.Errorf("%s: native intervals\n  %s\nwant\n  %s", tc.name, native.Intervals, tc.native)
 		}
 		p, _ := e.st.GetTimeProfile(id)
-		sch, err := auth.CompileProfile(&p)
+		sch, err := access.CompileProfile(&p)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -201,7 +201,7 @@ func TestBasipTimeProfileOccurrences(t *testing.T) {
 	at := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, berlin) }
 	open := func(id uint64, t0 time.Time) bool {
 		p, _ := e.st.GetTimeProfile(id)
-		sch, err := auth.CompileProfile(&p)
+		sch, err := access.CompileProfile(&p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
 )
 
@@ -24,21 +24,21 @@ func cardValue(o *object, field string) (string, bool) {
 	if r, ok := o.raw(field); ok {
 		var s string
 		if json.Unmarshal(r, &s) == nil {
-			v, err := auth.ParseCardNumber(s)
+			v, err := access.ParseCardNumber(s)
 			if err != nil {
 				o.fail(field, err.Error())
 				return "", false
 			}
-			return auth.FormatCard(v), true
+			return access.FormatCard(v), true
 		}
 		var n json.Number
 		if json.Unmarshal(r, &n) == nil {
-			v, err := auth.ParseCardNumber(n.String())
+			v, err := access.ParseCardNumber(n.String())
 			if err != nil {
 				o.fail(field, err.Error())
 				return "", false
 			}
-			return auth.FormatCard(v), true
+			return access.FormatCard(v), true
 		}
 		sub, ok := o.sub(field, r)
 		if !ok {
@@ -70,12 +70,12 @@ func facilityCard(o *object) (string, bool) {
 	if !okF || !okC {
 		return "", false
 	}
-	v, err := auth.CardFromFacility(format, fac, card)
+	v, err := access.CardFromFacility(format, fac, card)
 	if err != nil {
 		o.fail("facility", err.Error())
 		return "", false
 	}
-	return auth.FormatCard(v), true
+	return access.FormatCard(v), true
 }
 
 // credentialValue validates and normalizes the value for its type.
@@ -95,7 +95,7 @@ func credentialValue(o *object, t store.CredentialType) (string, bool) {
 			o.fail("value", "must be a string of 4 to 12 digits (a number would lose leading zeros)")
 			return "", false
 		}
-		pin, err := auth.ParsePIN(s)
+		pin, err := access.ParsePIN(s)
 		if err != nil {
 			o.fail("value", err.Error())
 			return "", false

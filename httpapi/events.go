@@ -56,7 +56,7 @@ func (s *Server) eventSource() (EventSource, error) {
 }
 
 // eventRoutes registers the event routes with routes' h.
-func (s *Server) eventRoutes(h func(method, pattern string, act access, fn handlerFunc)) {
+func (s *Server) eventRoutes(h func(method, pattern string, act need, fn handlerFunc)) {
 	h("GET", "/api/v1/events", accRead, s.listEvents)
 	h("GET", "/api/v1/events/stream", accRead, s.streamEvents)
 }

@@ -23,7 +23,7 @@ type route struct {
 
 type routeEntry struct {
 	h      handlerFunc
-	action access
+	action need
 	audit  bool // a successful call is an operator_change event
 	// basip marks a BAS-IP compatible route (basip.go): errors are
 	// {"error": "..."} bodies, content negotiation is lenient, and tokens
@@ -35,12 +35,12 @@ type router struct {
 	routes []*route
 }
 
-func (rt *router) handle(method, pattern string, act access, h handlerFunc) {
+func (rt *router) handle(method, pattern string, act need, h handlerFunc) {
 	rt.add(method, pattern, routeEntry{h: h, action: act, audit: audited(method, pattern)})
 }
 
 // handleBasip registers a BAS-IP compatible route (see routeEntry.basip).
-func (rt *router) handleBasip(method, pattern string, act access, h handlerFunc) {
+func (rt *router) handleBasip(method, pattern string, act need, h handlerFunc) {
 	rt.add(method, pattern, routeEntry{h: h, action: act, audit: audited(method, pattern), basip: true})
 }
 

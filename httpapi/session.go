@@ -11,12 +11,12 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// access is what a route needs from the caller.
-type access int
+// need is what a route needs from the caller.
+type need int
 
 const (
-	accPublic access = iota // no token (health, login)
-	accLogin                // any valid session, even one that must change its password
+	accPublic need = iota // no token (health, login)
+	accLogin              // any valid session, even one that must change its password
 	accRead
 	accPeople
 	accDoors
@@ -119,7 +119,7 @@ func (s *Server) forgetOperator(id uint64) {
 	s.mu.Unlock()
 }
 
-func authorize(si *sessionInfo, a access) error {
+func authorize(si *sessionInfo, a need) error {
 	if a == accLogin {
 		return nil
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 )
 
 // Simulator is the simulated board as the sim routes need it. It exists
@@ -59,7 +59,7 @@ func (s *Server) simCard(r *request) error {
 	var format string
 	o.str("format", &format, 16)
 	if format != "" {
-		if _, ok := auth.LookupCardFormat(format); !ok {
+		if _, ok := access.LookupCardFormat(format); !ok {
 			o.fail("format", "must be one of h10301, 34bit, c1000, h10304")
 		}
 	}
@@ -95,7 +95,7 @@ func (s *Server) simCard(r *request) error {
 				str = n.String()
 			}
 			if str != "" {
-				if v, err = auth.ParseCardNumber(str); err != nil {
+				if v, err = access.ParseCardNumber(str); err != nil {
 					o.fail("number", err.Error())
 				}
 			}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
 )
 
@@ -101,7 +101,7 @@ var monthNames = map[string]time.Month{
 // Sunday), start and end, and the optional calendar rule (repeat, every,
 // anchor, month_days, nth, day_type, months; see store.Interval). Types
 // are checked here; what the rule means, and whether its parts fit
-// together, auth.ValidateProfile checks once the profile is whole.
+// together, access.ValidateProfile checks once the profile is whole.
 func parseInterval(o *object) store.Interval {
 	var iv store.Interval
 	o.str("repeat", &iv.Repeat, 8)
@@ -189,14 +189,14 @@ func parseInterval(o *object) store.Interval {
 	return iv
 }
 
-// validateRules adds what auth.ValidateProfile finds in p (the calendar
+// validateRules adds what access.ValidateProfile finds in p (the calendar
 // rules' meaning) to o's field errors. It runs only when the fields were
 // well-typed, so that one mistake is not reported twice.
 func validateRules(o *object, p *store.TimeProfile) {
 	if len(o.errs) > 0 {
 		return
 	}
-	err := auth.ValidateProfile(p)
+	err := access.ValidateProfile(p)
 	if err == nil {
 		return
 	}
@@ -207,7 +207,7 @@ func validateRules(o *object, p *store.TimeProfile) {
 		fes = []error{err}
 	}
 	for _, e := range fes {
-		var fe *auth.FieldError
+		var fe *access.FieldError
 		if errors.As(e, &fe) {
 			o.errs = append(o.errs, FieldError{Field: fe.Field, Message: fe.Msg})
 		} else {
@@ -342,7 +342,7 @@ func (s *Server) timeProfileWindows(r *request) error {
 	case to.After(from.AddDate(0, 0, maxWindowDays-1)):
 		return errField("to", "must be at most "+strconv.Itoa(maxWindowDays)+" days after from")
 	}
-	sch, _ := auth.CompileProfile(&p) // malformed parts grant nothing, as at the door
+	sch, _ := access.CompileProfile(&p) // malformed parts grant nothing, as at the door
 	end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc)
 	windows := []openWindow{}
 	var open *openWindow

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 )
 
 // Calendar rules through the native API: stored as given, evaluated by
@@ -36,7 +36,7 @@ func TestTimeProfileCalendarRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := auth.CompileProfile(&p)
+	s, err := access.CompileProfile(&p)
 	if err != nil {
 		t.Fatal(err)
 	}

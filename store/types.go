@@ -76,7 +76,7 @@ const (
 
 // Credential is something that opens a door for its user. Value is the
 // canonical form: for a card the decimal string of the Wiegand payload
-// without parity bits (see auth.ParseCard), for a PIN its digits.
+// without parity bits (see access.ParseCardNumber), for a PIN its digits.
 type Credential struct {
 	ID           uint64         `json:"id"`
 	UserUID      uint64         `json:"user_uid"`

@@ -195,7 +195,7 @@ func (f *format) checkParity(raw uint64) string {
 
 // payload drops the parity bits and packs what is left, keeping order. For
 // the formats here that is exactly facility<<cardLen | card, which is how
-// the store normalizes card numbers (auth.CardFromFacility).
+// the store normalizes card numbers (access.CardFromFacility).
 func (f *format) payload(raw uint64) uint64 {
 	var v uint64
 	for p := 0; p < f.Bits; p++ {

@@ -5,15 +5,15 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/store"
 )
 
 // engineConfig turns [access] and [[readers]]/[[doors]] into the access
 // engine's configuration.
-func engineConfig(cfg Config) (auth.EngineConfig, error) {
-	ec := auth.EngineConfig{Location: time.Local}
+func engineConfig(cfg Config) (access.EngineConfig, error) {
+	ec := access.EngineConfig{Location: time.Local}
 	if cfg.Access.TimeZone != "" {
 		loc, err := time.LoadLocation(cfg.Access.TimeZone)
 		if err != nil {
@@ -24,7 +24,7 @@ func engineConfig(cfg Config) (auth.EngineConfig, error) {
 	if t := *cfg.Access.LockoutThreshold; t == 0 {
 		ec.ReaderLockout.Off, ec.PINLockout.Off = true, true
 	} else {
-		ec.ReaderLockout = auth.LockoutConfig{Threshold: t, Duration: cfg.Access.LockoutDuration.Duration}
+		ec.ReaderLockout = access.LockoutConfig{Threshold: t, Duration: cfg.Access.LockoutDuration.Duration}
 		ec.PINLockout = ec.ReaderLockout
 	}
 	if cfg.Access.Duress == "last_digit_plus_one" {
@@ -37,7 +37,7 @@ func engineConfig(cfg Config) (auth.EngineConfig, error) {
 		}
 	}
 	for _, r := range cfg.Readers {
-		ec.Readers = append(ec.Readers, auth.ReaderConfig{
+		ec.Readers = append(ec.Readers, access.ReaderConfig{
 			ID: r.ID, Lock: lockOf[r.ID], Mode: readerMode(r.Mode),
 			PINTimeout: cfg.Access.PINTimeout.Duration, FactorTimeout: cfg.Access.FactorTimeout.Duration,
 		})
@@ -45,16 +45,16 @@ func engineConfig(cfg Config) (auth.EngineConfig, error) {
 	return ec, nil
 }
 
-func readerMode(s string) auth.ReaderMode {
+func readerMode(s string) access.ReaderMode {
 	switch s {
 	case "card":
-		return auth.ModeCard
+		return access.ModeCard
 	case "pin":
-		return auth.ModePIN
+		return access.ModePIN
 	case "card_and_pin":
-		return auth.ModeCardAndPIN
+		return access.ModeCardAndPIN
 	}
-	return auth.ModeCardOrPIN
+	return access.ModeCardOrPIN
 }
 
 func deviceConfig(cfg Config, log *slog.Logger) (device.Config, error) {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
@@ -67,7 +68,7 @@ type daemon struct {
 	st     *store.Store
 	events *store.EventLog
 	brd    *board.Board
-	engine *auth.Engine
+	engine *access.Engine
 	follow func() // stops the engine following the change feed
 	doors  *device.Runtime
 	passes *passWriter
@@ -187,7 +188,7 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("doors: %w", err)
 	}
 	t0 := time.Now()
-	d.engine = auth.NewEngine(ec)
+	d.engine = access.NewEngine(ec)
 	if d.follow, err = d.engine.Follow(d.st); err != nil {
 		return err
 	}

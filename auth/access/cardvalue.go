@@ -1,4 +1,4 @@
-package auth
+package access
 
 import (
 	"errors"
@@ -133,7 +133,7 @@ func parseCardNumber(s string) (uint64, error) {
 		return parseCardHex(s)
 	case strings.ContainsAny(s, ":-"):
 		return parseCardBytes(s)
-	case isDigits(s, 1, len(s)):
+	case allDigits(s):
 		if len(s) > 20 {
 			return 0, fmt.Errorf("card number %.40q has %d digits, more than 20", s, len(s))
 		}
@@ -144,6 +144,16 @@ func parseCardNumber(s string) (uint64, error) {
 		return v, nil
 	}
 	return 0, fmt.Errorf("card number %.40q is neither decimal, 0x-hex nor AA:BB:CC bytes", s)
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func parseCardHex(s string) (uint64, error) {
