@@ -87,12 +87,26 @@ func (e *env) restart() {
 	e.serve()
 }
 
-func (e *env) mkOperator(name, pw string, role store.Role) {
-	e.t.Helper()
+// hashes caches one argon2id hash per password for the whole test binary:
+// hashing costs 19 MiB and tens of milliseconds (seconds under qemu), and a
+// fresh salt per operator tests nothing the auth package does not.
+var hashes sync.Map // password → PHC string
+
+func hashOnce(t testing.TB, pw string) string {
+	if h, ok := hashes.Load(pw); ok {
+		return h.(string)
+	}
 	h, err := auth.HashPassword(pw)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
+	hashes.Store(pw, h)
+	return h
+}
+
+func (e *env) mkOperator(name, pw string, role store.Role) {
+	e.t.Helper()
+	h := hashOnce(e.t, pw)
 	now := e.clock()
 	if err := e.st.CreateOperator(&store.Operator{Username: name, PasswordHash: h, Role: role, Enabled: true,
 		CreatedAt: now, UpdatedAt: now}); err != nil {
