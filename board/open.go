@@ -87,7 +87,7 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 	// Relays first, each taken at its locked level: the first level a
 	// line ever shows as an output is the locked one.
 	for _, d := range cfg.Doors {
-		r := &relay{door: d.ID, activeHigh: d.RelayActive == "high", failSafe: d.Fail == "safe"}
+		r := newRelay(d.ID, d.RelayActive == "high", d.Fail == "safe", b.closed)
 		p, err := pins.output(d.Relay, "doord-relay-"+d.ID, r.level(false))
 		if err != nil {
 			return fail(fmt.Errorf("board: door %q relay: %w", d.ID, err))

@@ -31,8 +31,34 @@ type relay struct {
 	activeHigh bool // the coil is energised by a high level
 	failSafe   bool // the lock opens without power: energised = locked
 
-	mu       sync.Mutex
+	// lock serialises writes. It is a one-slot channel rather than a
+	// sync.Mutex so that Secure can try it without blocking and a test
+	// in a synctest bubble sees a writer waiting for it as durably
+	// blocked.
+	lock     chan struct{}
 	unlocked bool
+	// closing is the board's closed channel. set looks at it holding
+	// lock, and Close closes it before taking lock to write the locked
+	// level: an unlock either was written before Close began or is
+	// refused, never written after.
+	closing <-chan struct{}
+}
+
+func newRelay(door string, activeHigh, failSafe bool, closing <-chan struct{}) *relay {
+	return &relay{door: door, activeHigh: activeHigh, failSafe: failSafe, lock: make(chan struct{}, 1), closing: closing}
+}
+
+func (r *relay) acquire() { r.lock <- struct{}{} }
+func (r *relay) release() { <-r.lock }
+
+// tryAcquire takes the lock if it is free.
+func (r *relay) tryAcquire() bool {
+	select {
+	case r.lock <- struct{}{}:
+		return true
+	default:
+		return false
+	}
 }
 
 // level returns the line level for a lock state.
@@ -45,8 +71,11 @@ func (r *relay) level(unlocked bool) gpio.Level {
 }
 
 func (r *relay) set(unlocked bool) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.acquire()
+	defer r.release()
+	if unlocked && isClosed(r.closing) {
+		return ErrClosed // never unlock once shutdown began
+	}
 	if err := r.pin.Out(r.level(unlocked)); err != nil {
 		return fmt.Errorf("board: door %q relay: %w", r.door, err)
 	}
@@ -55,16 +84,16 @@ func (r *relay) set(unlocked bool) error {
 }
 
 func (r *relay) get() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.acquire()
+	defer r.release()
 	return r.unlocked
 }
 
 // secure drives the locked level without taking the mutex: it must work
 // from a recover even if the panicking goroutine died inside set (deferred
 // unlocks make that unlikely, but a relay is the wrong place to find out).
-// A concurrent set may still win the race; Close calls secure again after
-// every goroutine has stopped.
+// A concurrent set may still win the race; Close follows with relay.close,
+// which takes the lock and has the last word.
 func (r *relay) secure(log *slog.Logger) {
 	defer func() {
 		if v := recover(); v != nil && log != nil {
@@ -74,10 +103,22 @@ func (r *relay) secure(log *slog.Logger) {
 	if err := r.pin.Out(r.level(false)); err != nil && log != nil {
 		log.Error("board: cannot lock relay", "door", r.door, "err", err)
 	}
-	if r.mu.TryLock() {
+	if r.tryAcquire() {
 		r.unlocked = false
-		r.mu.Unlock()
+		r.release()
 	}
+}
+
+// close waits for a write in progress, then drives the locked level.
+// Called after the board's closed channel is closed, it is the last word:
+// every later set(true) sees the channel closed and is refused.
+func (r *relay) close(log *slog.Logger) {
+	r.acquire()
+	defer r.release()
+	if err := r.pin.Out(r.level(false)); err != nil {
+		log.Error("board: cannot lock relay", "door", r.door, "err", err)
+	}
+	r.unlocked = false
 }
 
 // output is a reader LED or buzzer.

@@ -122,9 +122,9 @@ func TestSecureWithMutexHeld(t *testing.T) {
 		}
 		defer b.Close()
 		b.SetRelay("1", true)
-		b.relays["1"].mu.Lock()
+		b.relays["1"].acquire()
 		b.Secure()
-		b.relays["1"].mu.Unlock()
+		b.relays["1"].release()
 		if got := b.Sim().Pin("r").Level(); got != gpio.High {
 			t.Errorf("level %v after Secure, want high (locked, active-low)", got)
 		}
@@ -151,4 +151,82 @@ func TestUnknownNames(t *testing.T) {
 			t.Errorf("message %q", fmt.Sprint(err))
 		}
 	})
+}
+
+// gatedLine is a relay line whose next write can be held inside Out, as
+// a slow ioctl would be, while recording every level written.
+type gatedLine struct {
+	outLine
+	hold    chan struct{} // closed by the test to let a held write finish
+	holding chan struct{} // a write is being held
+	held    bool
+
+	writes chan gpio.Level // every level, in order, once written
+}
+
+func (g *gatedLine) Out(l gpio.Level) error {
+	if !g.held {
+		g.held = true
+		close(g.holding)
+		<-g.hold
+	}
+	err := g.outLine.Out(l)
+	g.writes <- l
+	return err
+}
+
+// An unlock asked for while another write holds the relay, and so still
+// in flight when Close begins, never lands: not before Close has locked
+// the relay, not after Close returns. Every interleaving is pinned down
+// with synctest (a writer waiting for the relay is durably blocked), no
+// sleeps.
+func TestUnlockInFlightAtCloseNeverLands(t *testing.T) {
+	for _, tc := range []struct{ active, fail string }{{"low", "secure"}, {"high", "safe"}} {
+		t.Run(tc.active+"/"+tc.fail, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				unlock := unlockLevel(tc.active, tc.fail)
+				b, err := Open(oneDoor(tc.active, tc.fail), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := b.relays["1"]
+				g := &gatedLine{outLine: r.pin, hold: make(chan struct{}), holding: make(chan struct{}), writes: make(chan gpio.Level, 100)}
+				r.pin = g
+
+				// A lock write is held inside Out, holding the relay.
+				first := make(chan error)
+				go func() { first <- b.SetRelay("1", false) }()
+				<-g.holding
+				// An unlock queues behind it: in flight.
+				late := make(chan error)
+				go func() { late <- b.SetRelay("1", true) }()
+				synctest.Wait() // the unlock is waiting for the relay
+				// Close begins.
+				closed := make(chan struct{})
+				go func() { b.Close(); close(closed) }()
+				synctest.Wait()
+				close(g.hold)
+				if err := <-first; err != nil {
+					t.Fatalf("held lock write: %v", err)
+				}
+				if err := <-late; err == nil {
+					t.Errorf("the unlock in flight at Close succeeded")
+				}
+				<-closed
+				synctest.Wait()
+				close(g.writes)
+				for l := range g.writes {
+					if l == unlock {
+						t.Errorf("an unlocking level was written after Close began")
+					}
+				}
+				if lvl := b.Sim().Pin("r").Level(); lvl == unlock {
+					t.Errorf("relay at the unlocking level after Close")
+				}
+				if on, _ := b.Relay("1"); on {
+					t.Errorf("relay reports unlocked after Close")
+				}
+			})
+		})
+	}
 }
