@@ -92,3 +92,49 @@ func TestSimRoutesDoNotExistWithoutTheSimulator(t *testing.T) {
 		t.Fatalf("sim outputs without a sim board: %d, want 404", st)
 	}
 }
+
+// Through the daemon, end to end: cutting the wire of door 1's
+// normally-closed contact raises door_forced (the loop reads open), and
+// cutting its normally-closed tamper loop raises tamper. The sim route
+// takes "cut" beside "active" and names an unknown input with a 404.
+func TestSimCutWireRaisesAlarms(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "sim test password")
+	cfg := testConfig(t, t.TempDir())
+	cfg.Board = board.SimExample()
+	d, _ := start(t, cfg)
+	defer d.stop()
+	tok := login(t, d, "sim test password")
+	evs, cancel := d.events.Subscribe()
+	defer cancel()
+	waitEvent := func(typ, door string) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-evs:
+				if ev.Type == typ && ev.Door == door {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no %s event at door %s", typ, door)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		input, body string
+		want        int
+	}{
+		{"9.contact", `{"cut":true}`, 404},
+		{"1.contact", `{"cut":"yes"}`, 422},
+		{"1.contact", `{"cut":true}`, 200},
+	} {
+		if st, m := call(t, d, "POST", "/api/v1/sim/inputs/"+tc.input, tok, tc.body); st != tc.want {
+			t.Fatalf("POST %s %s: %d, want %d: %v", tc.input, tc.body, st, tc.want, m)
+		}
+	}
+	waitEvent("door_forced", "1")
+	if st, m := call(t, d, "POST", "/api/v1/sim/inputs/1.tamper", tok, `{"cut":true}`); st != 200 || m["cut"] != true {
+		t.Fatalf("cut tamper: %d %v", st, m)
+	}
+	waitEvent("tamper", "1")
+}
