@@ -2,6 +2,7 @@ package board
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -266,4 +267,22 @@ func TestWiringWarnings(t *testing.T) {
 	if got := c.Warnings(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// Open logs every warning at level WARN, so an installer sees an
+// unsupervised contact in the daemon's log at start.
+func TestOpenLogsWiringWarnings(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf strings.Builder
+		log := slog.New(slog.NewTextHandler(&buf, nil))
+		b, err := Open(oneInput(KindContact, InputConfig{Wiring: NormallyOpen}), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		want := `level=WARN msg="board: input \"1.contact\": normally_open is not supervised: a cut wire reads as \"door closed\"; wire it normally_closed"`
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log\n%s\ndoes not contain\n%s", buf.String(), want)
+		}
+	})
 }
