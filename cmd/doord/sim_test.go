@@ -7,13 +7,20 @@ import (
 	"github.com/doord/doord/board"
 )
 
-func TestSimRoutesDriveTheSimulatedBoard(t *testing.T) {
+// startSim starts the daemon on the example's simulated board and logs
+// in as admin; the daemon stops when the test ends.
+func startSim(t *testing.T) (d *daemon, token string) {
+	t.Helper()
 	t.Setenv("DOORD_ADMIN_PASSWORD", "sim test password")
 	cfg := testConfig(t, t.TempDir())
 	cfg.Board = board.SimExample()
-	d, _ := start(t, cfg)
-	defer d.stop()
-	tok := login(t, d, "sim test password")
+	d, _ = start(t, cfg)
+	t.Cleanup(func() { d.stop() })
+	return d, login(t, d, "sim test password")
+}
+
+func TestSimRoutesDriveTheSimulatedBoard(t *testing.T) {
+	d, tok := startSim(t)
 
 	before := time.Now()
 	st, m := call(t, d, "POST", "/api/v1/sim/readers/1/card", tok, `{"facility":123,"card":4567}`)
@@ -98,12 +105,7 @@ func TestSimRoutesDoNotExistWithoutTheSimulator(t *testing.T) {
 // cutting its normally-closed tamper loop raises tamper. The sim route
 // takes "cut" beside "active" and names an unknown input with a 404.
 func TestSimCutWireRaisesAlarms(t *testing.T) {
-	t.Setenv("DOORD_ADMIN_PASSWORD", "sim test password")
-	cfg := testConfig(t, t.TempDir())
-	cfg.Board = board.SimExample()
-	d, _ := start(t, cfg)
-	defer d.stop()
-	tok := login(t, d, "sim test password")
+	d, tok := startSim(t)
 	evs, cancel := d.events.Subscribe()
 	defer cancel()
 	waitEvent := func(typ, door string) {
