@@ -67,7 +67,11 @@
 // without power ("safe", e.g. maglocks: energise to lock). Open takes each
 // relay at its locked level, before any other pin is touched and before
 // any goroutine starts; Close and Secure drive every relay locked again —
-// for fail-safe doors too: doord never unlocks on shutdown. Relay state is
+// for fail-safe doors too: doord never unlocks on shutdown. Close
+// closes the board before it takes each relay's write lock to drive it
+// locked, and a relay write checks for that under the same lock, so an
+// unlock not yet written when Close begins is refused, never written
+// after Close's locked level. Relay state is
 // kept in software; output lines are never read back (in periph host
 // v3.8.5 that turns them into inputs).
 //

@@ -89,7 +89,7 @@ func (r *relay) get() bool {
 	return r.unlocked
 }
 
-// secure drives the locked level without taking the mutex: it must work
+// secure drives the locked level without taking the lock: it must work
 // from a recover even if the panicking goroutine died inside set (deferred
 // unlocks make that unlikely, but a relay is the wrong place to find out).
 // A concurrent set may still win the race; Close follows with relay.close,

@@ -46,7 +46,7 @@ type Sim struct {
 // The line's level follows from them and the input's wiring, as on a
 // real board (see wiring.level).
 type simInput struct {
-	pin    *fakepin.Pin
+	pin    string // profile pin name
 	wiring wiring
 	active bool // the switch: door open, button pressed, tamper tripped
 	cut    bool // the wire to the switch is cut
@@ -78,7 +78,7 @@ func newSim(b *Board) *Sim {
 		idle[d.Relay] = r.level(false)
 		for _, in := range d.doorInputs() {
 			w, _ := in.cfg.wiring()
-			s.inputs[Name(d.ID, in.kind)] = &simInput{wiring: w}
+			s.inputs[Name(d.ID, in.kind)] = &simInput{pin: in.cfg.Pin, wiring: w}
 			idle[in.cfg.Pin] = w.level(false, false)
 		}
 	}
@@ -88,11 +88,6 @@ func newSim(b *Board) *Sim {
 	}
 	for name, hw := range b.cfg.Pins {
 		s.pins[name] = fakepin.New(hw, idle[name], nil)
-	}
-	for _, d := range b.cfg.Doors {
-		for _, in := range d.doorInputs() {
-			s.inputs[Name(d.ID, in.kind)].pin = s.pins[in.cfg.Pin]
-		}
 	}
 	return s
 }
@@ -305,7 +300,7 @@ func (s *Sim) setInput(name string, change func(*simInput)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	change(in)
-	in.pin.Set(in.wiring.level(in.active, in.cut))
+	s.pins[in.pin].Set(in.wiring.level(in.active, in.cut))
 	return nil
 }
 
