@@ -124,7 +124,11 @@ type InputConfig struct {
 	Wiring string `toml:"wiring"`
 	// Bias is the line's pull resistor: "pull_up" (default; the switch
 	// goes to ground), "pull_down" (the switch goes to 3.3 V), or "none"
-	// (an external resistor does it; Active must then be given).
+	// (an external resistor does it; Active must then be given). "none"
+	// is periph's gpio.Float, which periph's gpioioctl driver (host
+	// v3.8.5) turns into "leave the bias as it is", not "disable it":
+	// the external resistor must be strong enough to win over a default
+	// internal pull.
 	Bias string `toml:"bias"`
 	// Active is the level at which the input is active, "low" or
 	// "high". With a pull bias it follows from Wiring and Bias and may
