@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
+
+	"github.com/doord/doord/board/fakepin"
 )
 
 // oneInput is a board with door 1's relay and one input of kind on pin "in".
@@ -283,6 +285,46 @@ func TestOpenLogsWiringWarnings(t *testing.T) {
 		want := `level=WARN msg="board: input \"1.contact\": normally_open is not supervised: a cut wire reads as \"door closed\"; wire it normally_closed"`
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("log\n%s\ndoes not contain\n%s", buf.String(), want)
+		}
+	})
+}
+
+// On kind "gpio" (fake periph pins under the real Open path) each input's
+// line is configured with its own bias, and a normally-closed loop whose
+// line sits at the bias level — a cut wire — reads as active.
+func TestGPIOInputsTakeTheirBias(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hw := newFakeHW()
+		cfg := gpioDoor("low", "secure")
+		cfg.Doors[0].Contact, cfg.Doors[0].REX = "", ""
+		cfg.Pins["tamper"] = "GPIO22"
+		cfg.Doors[0].Inputs = DoorInputs{
+			Contact: InputConfig{Pin: "contact", Wiring: NormallyClosed, Bias: BiasPullDown},
+			REX:     InputConfig{Pin: "rex", Wiring: NormallyOpen, Bias: BiasNone, Active: "high"},
+			Tamper:  InputConfig{Pin: "tamper", Wiring: NormallyClosed, Bias: BiasPullUp},
+		}
+		// At rest: the contact loop closed to 3.3 V, the button open
+		// (external pull-down), the tamper loop cut (at its pull-up).
+		hw.pins["GPIO17"].(*fakepin.Pin).Set(gpio.High)
+		hw.pins["GPIO27"].(*fakepin.Pin).Set(gpio.Low)
+		hw.pins["GPIO22"].(*fakepin.Pin).Set(gpio.High)
+		b, err := open(cfg, nil, hw.hardware())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		for pin, want := range map[string]gpio.Pull{"GPIO17": gpio.PullDown, "GPIO27": gpio.Float, "GPIO22": gpio.PullUp} {
+			if got := hw.pins[pin].Pull(); got != want {
+				t.Errorf("%s: pull %v, want %v", pin, got, want)
+			}
+		}
+		got := map[string]bool{}
+		for range 3 {
+			e := nextEvent(t, b)
+			got[e.Input] = e.Active
+		}
+		if want := map[string]bool{"1.contact": false, "1.rex": false, "1.tamper": true}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("at start %v, want %v (the cut tamper loop active)", got, want)
 		}
 	})
 }
