@@ -112,10 +112,7 @@ func (b *Board) setOutput(reader, kind string, on bool) error {
 		}
 		return &UnknownError{"output", Name(reader, kind)}
 	}
-	if b.isClosed() && on {
-		return ErrClosed
-	}
-	return o.set(on)
+	return o.set(on) // refuses to switch on once Close began
 }
 
 func (b *Board) hasReader(id string) bool {
@@ -145,9 +142,10 @@ func (b *Board) Secure() {
 // Close stops every goroutine, locks every relay (fail-safe doors too:
 // doord never unlocks on shutdown) and turns LEDs and buzzers off. It is
 // idempotent and prompt (input waits are halted, not sat out). An unlock
-// that is not already being written when Close begins is refused with
-// ErrClosed, and Close's locked level is the last one each relay is given
-// (it waits for a write in progress, then writes). The relays
+// (or an LED or buzzer switched on) that is not already being written
+// when Close begins is refused with ErrClosed, and Close's locked (off)
+// level is the last one each line is given (it waits for a write in
+// progress, then writes). The relays
 // are left driven at the locked level; the output lines are not released
 // (character-device requests stay held until the process exits), so
 // nothing floats to an unlocking level behind our back. What a line does

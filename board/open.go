@@ -108,7 +108,7 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 			if err != nil {
 				return fail(fmt.Errorf("board: reader %q %s: %w", rc.ID, o.kind, err))
 			}
-			out := &output{name: Name(rc.ID, o.kind), pin: p, activeHigh: o.activeHigh}
+			out := &output{name: Name(rc.ID, o.kind), pin: p, activeHigh: o.activeHigh, guard: newGuard(b.closed)}
 			b.outputs[out.name] = out
 		}
 	}

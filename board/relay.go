@@ -3,7 +3,6 @@ package board
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -31,35 +30,49 @@ type relay struct {
 	activeHigh bool // the coil is energised by a high level
 	failSafe   bool // the lock opens without power: energised = locked
 
-	// lock serialises writes. It is a one-slot channel rather than a
-	// sync.Mutex so that Secure can try it without blocking and a test
-	// in a synctest bubble sees a writer waiting for it as durably
-	// blocked.
-	lock     chan struct{}
+	guard
 	unlocked bool
-	// closing is the board's closed channel. set looks at it holding
-	// lock, and Close closes it before taking lock to write the locked
-	// level: an unlock either was written before Close began or is
-	// refused, never written after.
-	closing <-chan struct{}
 }
 
 func newRelay(door string, activeHigh, failSafe bool, closing <-chan struct{}) *relay {
-	return &relay{door: door, activeHigh: activeHigh, failSafe: failSafe, lock: make(chan struct{}, 1), closing: closing}
+	return &relay{door: door, activeHigh: activeHigh, failSafe: failSafe, guard: newGuard(closing)}
 }
 
-func (r *relay) acquire() { r.lock <- struct{}{} }
-func (r *relay) release() { <-r.lock }
+// guard serialises the writes to one output line and knows when the board
+// is closing. A write that would switch the output on (unlock a relay,
+// light an LED, sound a buzzer) looks at closing while holding the lock,
+// and Close closes the board before it takes the lock for its own last
+// write: such a write either was made before Close began or is refused,
+// never made after.
+//
+// The lock is a one-slot channel rather than a sync.Mutex so that Secure
+// can try it without blocking, and so that a test in a synctest bubble
+// sees a writer waiting for it as durably blocked.
+type guard struct {
+	lock    chan struct{}
+	closing <-chan struct{}
+}
+
+func newGuard(closing <-chan struct{}) guard {
+	return guard{lock: make(chan struct{}, 1), closing: closing}
+}
+
+func (g guard) acquire() { g.lock <- struct{}{} }
+func (g guard) release() { <-g.lock }
 
 // tryAcquire takes the lock if it is free.
-func (r *relay) tryAcquire() bool {
+func (g guard) tryAcquire() bool {
 	select {
-	case r.lock <- struct{}{}:
+	case g.lock <- struct{}{}:
 		return true
 	default:
 		return false
 	}
 }
+
+// refuse reports whether a write that switches the output on must be
+// refused; call it holding the lock.
+func (g guard) refuse(on bool) bool { return on && isClosed(g.closing) }
 
 // level returns the line level for a lock state.
 //
@@ -73,7 +86,7 @@ func (r *relay) level(unlocked bool) gpio.Level {
 func (r *relay) set(unlocked bool) error {
 	r.acquire()
 	defer r.release()
-	if unlocked && isClosed(r.closing) {
+	if r.refuse(unlocked) {
 		return ErrClosed // never unlock once shutdown began
 	}
 	if err := r.pin.Out(r.level(unlocked)); err != nil {
@@ -127,13 +140,16 @@ type output struct {
 	pin        outLine
 	activeHigh bool
 
-	mu sync.Mutex
+	guard
 	on bool
 }
 
 func (o *output) set(on bool) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	o.acquire()
+	defer o.release()
+	if o.refuse(on) {
+		return ErrClosed
+	}
 	if err := o.pin.Out(gpio.Level(on == o.activeHigh)); err != nil {
 		return fmt.Errorf("board: %s: %w", o.name, err)
 	}

@@ -184,49 +184,69 @@ func TestUnlockInFlightAtCloseNeverLands(t *testing.T) {
 	for _, tc := range []struct{ active, fail string }{{"low", "secure"}, {"high", "safe"}} {
 		t.Run(tc.active+"/"+tc.fail, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				unlock := unlockLevel(tc.active, tc.fail)
 				b, err := Open(oneDoor(tc.active, tc.fail), nil)
 				if err != nil {
 					t.Fatal(err)
 				}
 				r := b.relays["1"]
-				g := &gatedLine{outLine: r.pin, hold: make(chan struct{}), holding: make(chan struct{}), writes: make(chan gpio.Level, 100)}
-				r.pin = g
-
-				// A lock write is held inside Out, holding the relay.
-				first := make(chan error)
-				go func() { first <- b.SetRelay("1", false) }()
-				<-g.holding
-				// An unlock queues behind it: in flight.
-				late := make(chan error)
-				go func() { late <- b.SetRelay("1", true) }()
-				synctest.Wait() // the unlock is waiting for the relay
-				// Close begins.
-				closed := make(chan struct{})
-				go func() { b.Close(); close(closed) }()
-				synctest.Wait()
-				close(g.hold)
-				if err := <-first; err != nil {
-					t.Fatalf("held lock write: %v", err)
-				}
-				if err := <-late; err == nil {
-					t.Errorf("the unlock in flight at Close succeeded")
-				}
-				<-closed
-				synctest.Wait()
-				close(g.writes)
-				for l := range g.writes {
-					if l == unlock {
-						t.Errorf("an unlocking level was written after Close began")
-					}
-				}
-				if lvl := b.Sim().Pin("r").Level(); lvl == unlock {
-					t.Errorf("relay at the unlocking level after Close")
-				}
+				onInFlightAtClose(t, b, &r.pin, func(on bool) error { return b.SetRelay("1", on) }, unlockLevel(tc.active, tc.fail), "r")
 				if on, _ := b.Relay("1"); on {
 					t.Errorf("relay reports unlocked after Close")
 				}
 			})
 		})
+	}
+}
+
+// The same for a reader LED: lit after Close began, never.
+func TestLEDOnInFlightAtCloseNeverLands(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := Open(SimExample(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := b.outputs["1.led"]
+		onInFlightAtClose(t, b, &o.pin, func(on bool) error { return b.SetLED("1", on) }, gpio.Low, "reader1_led")
+	})
+}
+
+// onInFlightAtClose holds an "off" write inside the line's Out, queues an
+// "on" write behind it, starts Close, and then lets the writes go: the
+// "on" write must be refused and the on level never written, and the
+// line must end off. simPin is the line's profile pin name.
+func onInFlightAtClose(t *testing.T, b *Board, line *outLine, set func(on bool) error, onLevel gpio.Level, simPin string) {
+	t.Helper()
+	g := &gatedLine{outLine: *line, hold: make(chan struct{}), holding: make(chan struct{}), writes: make(chan gpio.Level, 100)}
+	*line = g
+
+	// An "off" write is held inside Out, holding the line.
+	first := make(chan error)
+	go func() { first <- set(false) }()
+	<-g.holding
+	// An "on" write queues behind it: in flight.
+	late := make(chan error)
+	go func() { late <- set(true) }()
+	synctest.Wait() // the "on" write is waiting for the line
+	// Close begins.
+	closed := make(chan struct{})
+	go func() { b.Close(); close(closed) }()
+	synctest.Wait()
+	close(g.hold)
+	if err := <-first; err != nil {
+		t.Fatalf("held off write: %v", err)
+	}
+	if err := <-late; err == nil {
+		t.Errorf("the on write in flight at Close succeeded")
+	}
+	<-closed
+	synctest.Wait()
+	close(g.writes)
+	for l := range g.writes {
+		if l == onLevel {
+			t.Errorf("the on level was written after Close began")
+		}
+	}
+	if lvl := b.Sim().Pin(simPin).Level(); lvl == onLevel {
+		t.Errorf("line at the on level after Close")
 	}
 }
