@@ -79,13 +79,16 @@ func (w wiring) level(active, cut bool) gpio.Level {
 func (c InputConfig) wiring() (wiring, []string) {
 	var w wiring
 	var errs []string
+	wiringOK := true
 	switch c.Wiring {
 	case NormallyClosed:
 		w.nc = true
 	case NormallyOpen:
 	case "":
+		wiringOK = false
 		errs = append(errs, `wiring is missing (want "normally_closed" or "normally_open")`)
 	default:
+		wiringOK = false
 		errs = append(errs, fmt.Sprintf(`unknown wiring %q (want "normally_closed" or "normally_open")`, c.Wiring))
 	}
 	var active, activeSet bool // active: high
@@ -123,7 +126,7 @@ func (c InputConfig) wiring() (wiring, []string) {
 	if !w.nc {
 		w.active = !open
 	}
-	if activeSet && c.Wiring != "" && gpio.Level(active) != w.active {
+	if wiringOK && activeSet && gpio.Level(active) != w.active {
 		bias := c.Bias
 		if bias == "" {
 			bias = BiasPullUp

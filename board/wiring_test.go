@@ -231,6 +231,12 @@ func TestValidateInputs(t *testing.T) {
 		}
 	}
 
+	// An unknown wiring is that one error, not also a contradiction with
+	// a wiring guessed for it.
+	if err := oneInput(KindREX, InputConfig{Wiring: "nc", Active: "high"}).Validate(); err == nil || strings.Contains(err.Error(), "contradicts") {
+		t.Errorf("unknown wiring with active: %v, want only the unknown wiring", err)
+	}
+
 	// A wiring with no pin, both forms at once, input_active with no
 	// deprecated key to apply to.
 	c := oneInput(KindContact, InputConfig{Wiring: NormallyClosed})
