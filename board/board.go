@@ -83,10 +83,7 @@ func (b *Board) SetRelay(door string, unlocked bool) error {
 	if !ok {
 		return &UnknownError{"door", door}
 	}
-	if unlocked && b.isClosed() {
-		return ErrClosed // never unlock after shutdown began
-	}
-	return r.set(unlocked)
+	return r.set(unlocked) // refuses to unlock once Close began
 }
 
 // Relay reports whether door's relay is at its unlocking level (as last
@@ -115,10 +112,7 @@ func (b *Board) setOutput(reader, kind string, on bool) error {
 		}
 		return &UnknownError{"output", Name(reader, kind)}
 	}
-	if b.isClosed() && on {
-		return ErrClosed
-	}
-	return o.set(on)
+	return o.set(on) // refuses to switch on once Close began
 }
 
 func (b *Board) hasReader(id string) bool {
@@ -147,7 +141,11 @@ func (b *Board) Secure() {
 
 // Close stops every goroutine, locks every relay (fail-safe doors too:
 // doord never unlocks on shutdown) and turns LEDs and buzzers off. It is
-// idempotent and prompt (input waits are halted, not sat out). The relays
+// idempotent and prompt (input waits are halted, not sat out). An unlock
+// (or an LED or buzzer switched on) that is not already being written
+// when Close begins is refused with ErrClosed, and Close's locked (off)
+// level is the last one each line is given (it waits for a write in
+// progress, then writes). The relays
 // are left driven at the locked level; the output lines are not released
 // (character-device requests stay held until the process exits), so
 // nothing floats to an unlocking level behind our back. What a line does
@@ -158,7 +156,14 @@ func (b *Board) Secure() {
 func (b *Board) Close() error {
 	b.closeOnce.Do(func() {
 		close(b.closed)
-		b.Secure()
+		b.Secure() // at once, without waiting for anyone
+		// Then under each relay's lock: a write in progress finishes
+		// first, and every unlock after this is refused (relay.set
+		// looks at b.closed holding the same lock), so the locked level
+		// written here is the last level the relay is given.
+		for _, r := range b.relays {
+			r.close(b.log)
+		}
 		close(b.stop)
 		// Sources close concurrently: a periph source may itself be
 		// halting its pins again (haltUntil) for a moment.
@@ -174,7 +179,6 @@ func (b *Board) Close() error {
 		}
 		haltUntil(stopped, pins...) // wakes WaitForEdge, again if a Halt is lost
 
-		b.Secure() // again, in case a setter raced with shutdown
 		for _, o := range b.outputs {
 			o.set(false)
 		}
@@ -184,9 +188,11 @@ func (b *Board) Close() error {
 	return nil
 }
 
-func (b *Board) isClosed() bool {
+func (b *Board) isClosed() bool { return isClosed(b.closed) }
+
+func isClosed(c <-chan struct{}) bool {
 	select {
-	case <-b.closed:
+	case <-c:
 		return true
 	default:
 		return false

@@ -76,17 +76,75 @@ type DoorConfig struct {
 	// Fail is what the lock does without power: "secure" (stays locked;
 	// the relay is energised to unlock) or "safe" (opens; the relay is
 	// energised to keep it locked, e.g. a maglock).
-	Fail    string `toml:"fail"`
-	Contact string `toml:"contact"` // optional pin names
-	REX     string `toml:"rex"`
-	Tamper  string `toml:"tamper"`
-	// InputActive is the level at which contact, REX and tamper inputs
-	// are active: "low" (default; switch to ground, internal pull-up) or
-	// "high" (internal pull-down).
+	Fail string `toml:"fail"`
+	// Inputs are the door contact, exit (REX) button and tamper switch,
+	// each with its own wiring and bias: see InputConfig. All optional.
+	Inputs DoorInputs `toml:"inputs"`
+	// Contact, REX, Tamper and InputActive are the deprecated per-door
+	// input keys (a pin name each, one active level for all three). They
+	// still work: each is read as inputs.<kind> = {pin = ...,
+	// wiring = "normally_open", bias = "pull_up"} ("pull_down" with
+	// input_active = "high"), which is exactly how they were wired, and
+	// Warnings says so. Setting both forms for one input is an error.
+	Contact     string `toml:"contact"`
+	REX         string `toml:"rex"`
+	Tamper      string `toml:"tamper"`
 	InputActive string `toml:"input_active"`
 	// Debounce is how long an input must be stable to count; "" means 20ms.
 	Debounce Duration `toml:"debounce"`
 }
+
+// DoorInputs are a door's supervised inputs, by kind.
+type DoorInputs struct {
+	Contact InputConfig `toml:"contact"`
+	REX     InputConfig `toml:"rex"`
+	Tamper  InputConfig `toml:"tamper"`
+}
+
+// InputConfig is one input: a switch that closes or opens a loop between
+// the GPIO line and a supply rail, with a resistor (the bias) holding the
+// line at the other rail while the loop is open.
+//
+// A cut wire is an open loop, whatever the switch does. With
+// normally_closed wiring the loop is open exactly when the input is
+// active (door open, tamper tripped), so a cut wire reads as active and
+// raises door_forced or tamper. With normally_open wiring a cut wire
+// reads as inactive ("door closed, fine"): no GPIO can tell a cut
+// normally-open loop from a quiet one (that takes end-of-line resistors
+// and an analogue input). Validate refuses settings under which a cut
+// wire would read inactive on a normally-closed loop; Warnings names
+// every normally-open contact and tamper loop.
+type InputConfig struct {
+	// Pin is the pin name from [board.pins]; "" means no such input.
+	Pin string `toml:"pin"`
+	// Wiring is "normally_closed" (the loop is closed at rest: door
+	// shut, button released, tamper intact; opening it, or cutting a
+	// wire, is active) or "normally_open" (the loop closes when active).
+	// Required: it is what makes a cut wire an alarm, never a default.
+	Wiring string `toml:"wiring"`
+	// Bias is the line's pull resistor: "pull_up" (default; the switch
+	// goes to ground), "pull_down" (the switch goes to 3.3 V), or "none"
+	// (an external resistor does it; Active must then be given). "none"
+	// is periph's gpio.Float, which periph's gpioioctl driver (host
+	// v3.8.5) turns into "leave the bias as it is", not "disable it":
+	// the external resistor must be strong enough to win over a default
+	// internal pull.
+	Bias string `toml:"bias"`
+	// Active is the level at which the input is active, "low" or
+	// "high". With a pull bias it follows from Wiring and Bias and may
+	// be left out (if given it must agree); with bias "none" it is
+	// required.
+	Active string `toml:"active"`
+}
+
+// Wiring and bias values.
+const (
+	NormallyOpen   = "normally_open"
+	NormallyClosed = "normally_closed"
+	BiasPullUp     = "pull_up"
+	BiasPullDown   = "pull_down"
+	BiasNone       = "none"
+)
 
 // SimConfig is the simulated readers' pulse timing.
 type SimConfig struct {

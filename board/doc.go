@@ -33,17 +33,32 @@
 //
 //	relay1        GPIO26   door 1 lock relay (relay HAT CH1, active-low, fail-secure)
 //	relay2        GPIO20   door 2 lock relay (relay HAT CH2, active-low, fail-secure)
-//	door1_contact GPIO17   door 1 contact (active-low, pull-up)
-//	door1_rex     GPIO27   door 1 exit button
-//	door1_tamper  GPIO22   door 1 reader tamper switch
-//	door2_contact GPIO23   door 2 contact
-//	door2_rex     GPIO24   door 2 exit button
+//	door1_contact GPIO17   door 1 contact (normally closed, to ground, pull-up)
+//	door1_rex     GPIO27   door 1 exit button (normally open, pull-up)
+//	door1_tamper  GPIO22   door 1 reader tamper loop (normally closed, pull-up)
+//	door2_contact GPIO23   door 2 contact (normally closed, pull-up)
+//	door2_rex     GPIO24   door 2 exit button (normally open, pull-up)
 //	reader1_d0    GPIO5    reader 1 Wiegand D0 (format h10301)
 //	reader1_d1    GPIO6    reader 1 Wiegand D1
 //	reader1_led   GPIO13   reader 1 LED (active-low)
 //	reader2_d0    GPIO12   reader 2 Wiegand D0 (format auto)
 //	reader2_d1    GPIO16   reader 2 Wiegand D1
 //	reader2_led   GPIO25   reader 2 LED (active-low)
+//
+// # Inputs
+//
+// Each door input (contact, REX, tamper) has its own wiring
+// (normally_closed / normally_open) and bias (pull_up / pull_down /
+// none), in [[board.doors]] inputs.<kind> (wiring.go). The active level
+// follows from the two: the loop opening reads the bias level, so on a
+// normally-closed loop a cut wire reads as active (door open: forced;
+// tampered) — Validate refuses an explicit level that would make it read
+// inactive. A cut normally-open loop reads inactive, which no GPIO can
+// detect; Warnings (logged by Open) names such contact and tamper
+// inputs. The deprecated per-door keys (contact, rex, tamper,
+// input_active) are read as the normally-open wiring they always were.
+// The simulator keeps each input's switch and wire (Sim.SetInput,
+// Sim.CutWire) and derives the line level from the same wiring.
 //
 // # Relays
 //
@@ -52,7 +67,11 @@
 // without power ("safe", e.g. maglocks: energise to lock). Open takes each
 // relay at its locked level, before any other pin is touched and before
 // any goroutine starts; Close and Secure drive every relay locked again —
-// for fail-safe doors too: doord never unlocks on shutdown. Relay state is
+// for fail-safe doors too: doord never unlocks on shutdown. Close
+// closes the board before it takes each relay's write lock to drive it
+// locked, and a relay write checks for that under the same lock, so an
+// unlock not yet written when Close begins is refused, never written
+// after Close's locked level. Relay state is
 // kept in software; output lines are never read back (in periph host
 // v3.8.5 that turns them into inputs).
 //

@@ -4,9 +4,10 @@ import "time"
 
 // SimExample is the board section doord ships in doord.example.toml (the
 // same as board/example.toml): two doors on an active-low, fail-secure
-// relay HAT, each with a contact and a REX button (door 1 also a tamper
-// switch), and one Wiegand reader with keypad and LED per door — reader 1
-// fixed to H10301, reader 2 auto-detecting.
+// relay HAT, each with a normally-closed contact and a normally-open REX
+// button (door 1 also a normally-closed tamper loop), all switching to
+// ground with the internal pull-up, and one Wiegand reader with keypad
+// and LED per door — reader 1 fixed to H10301, reader 2 auto-detecting.
 func SimExample() Config {
 	gap, debounce := Duration(25*time.Millisecond), Duration(DefaultDebounce)
 	return Config{
@@ -33,8 +34,15 @@ func SimExample() Config {
 			{ID: "2", D0: "reader2_d0", D1: "reader2_d1", Format: "auto", Keypad: "auto", FrameGap: gap, LED: "reader2_led"},
 		},
 		Doors: []DoorConfig{
-			{ID: "1", Relay: "relay1", RelayActive: "low", Fail: "secure", Contact: "door1_contact", REX: "door1_rex", Tamper: "door1_tamper", InputActive: "low", Debounce: debounce},
-			{ID: "2", Relay: "relay2", RelayActive: "low", Fail: "secure", Contact: "door2_contact", REX: "door2_rex", InputActive: "low", Debounce: debounce},
+			{ID: "1", Relay: "relay1", RelayActive: "low", Fail: "secure", Inputs: DoorInputs{
+				Contact: InputConfig{Pin: "door1_contact", Wiring: NormallyClosed, Bias: BiasPullUp},
+				REX:     InputConfig{Pin: "door1_rex", Wiring: NormallyOpen, Bias: BiasPullUp},
+				Tamper:  InputConfig{Pin: "door1_tamper", Wiring: NormallyClosed, Bias: BiasPullUp},
+			}, Debounce: debounce},
+			{ID: "2", Relay: "relay2", RelayActive: "low", Fail: "secure", Inputs: DoorInputs{
+				Contact: InputConfig{Pin: "door2_contact", Wiring: NormallyClosed, Bias: BiasPullUp},
+				REX:     InputConfig{Pin: "door2_rex", Wiring: NormallyOpen, Bias: BiasPullUp},
+			}, Debounce: debounce},
 		},
 	}
 }

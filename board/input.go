@@ -41,11 +41,13 @@ func haltUntil(done <-chan struct{}, pins ...interface{ Halt() error }) {
 type input struct {
 	name, door, kind string
 	pin              gpio.PinIn
-	activeLow        bool
+	wiring           wiring
 	debounce         time.Duration
 }
 
-func (in *input) active() bool { return (in.pin.Read() == gpio.Low) == in.activeLow }
+// active reads the line. On a normally-closed loop a cut wire reads as
+// active, like the switch opening: the line sits at the bias level.
+func (in *input) active() bool { return in.pin.Read() == in.wiring.active }
 
 // run reports the state once, then every debounced change. Debouncing is
 // by time, not by sleeping: after an edge, wait (on the pin) until it has

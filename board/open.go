@@ -87,7 +87,7 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 	// Relays first, each taken at its locked level: the first level a
 	// line ever shows as an output is the locked one.
 	for _, d := range cfg.Doors {
-		r := &relay{door: d.ID, activeHigh: d.RelayActive == "high", failSafe: d.Fail == "safe"}
+		r := newRelay(d.ID, d.RelayActive == "high", d.Fail == "safe", b.closed)
 		p, err := pins.output(d.Relay, "doord-relay-"+d.ID, r.level(false))
 		if err != nil {
 			return fail(fmt.Errorf("board: door %q relay: %w", d.ID, err))
@@ -108,7 +108,7 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 			if err != nil {
 				return fail(fmt.Errorf("board: reader %q %s: %w", rc.ID, o.kind, err))
 			}
-			out := &output{name: Name(rc.ID, o.kind), pin: p, activeHigh: o.activeHigh}
+			out := &output{name: Name(rc.ID, o.kind), pin: p, activeHigh: o.activeHigh, guard: newGuard(b.closed)}
 			b.outputs[out.name] = out
 		}
 	}
@@ -118,23 +118,16 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 		if debounce == 0 {
 			debounce = DefaultDebounce
 		}
-		for _, k := range []struct{ kind, pin string }{{KindContact, d.Contact}, {KindREX, d.REX}, {KindTamper, d.Tamper}} {
-			if k.pin == "" {
-				continue
-			}
-			p, err := pins.pin(k.pin)
+		for _, di := range d.doorInputs() {
+			w, _ := di.cfg.wiring() // valid: Validate ran
+			p, err := pins.pin(di.cfg.Pin)
 			if err != nil {
-				return fail(fmt.Errorf("board: door %q %s: %w", d.ID, k.kind, err))
+				return fail(fmt.Errorf("board: door %q %s: %w", d.ID, di.kind, err))
 			}
-			in := &input{name: Name(d.ID, k.kind), door: d.ID, kind: k.kind, pin: p, activeLow: d.InputActive != "high", debounce: debounce}
-			pull := gpio.PullUp
-			if !in.activeLow {
-				pull = gpio.PullDown
+			if err := p.In(w.pull, gpio.BothEdges); err != nil {
+				return fail(fmt.Errorf("board: door %q %s: pin %q: %w", d.ID, di.kind, di.cfg.Pin, err))
 			}
-			if err := p.In(pull, gpio.BothEdges); err != nil {
-				return fail(fmt.Errorf("board: door %q %s: pin %q: %w", d.ID, k.kind, k.pin, err))
-			}
-			b.inputs = append(b.inputs, in)
+			b.inputs = append(b.inputs, &input{name: Name(d.ID, di.kind), door: d.ID, kind: di.kind, pin: p, wiring: w, debounce: debounce})
 		}
 	}
 	for _, rc := range cfg.Readers {
@@ -156,6 +149,9 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 	for _, in := range b.inputs {
 		b.wg.Add(1)
 		go in.run(b)
+	}
+	for _, w := range cfg.Warnings() {
+		log.Warn("board: " + w)
 	}
 	log.Info("board: open", "kind", cfg.Kind, "doors", len(cfg.Doors), "readers", len(cfg.Readers), "inputs", len(b.inputs))
 	return b, nil

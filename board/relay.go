@@ -3,7 +3,6 @@ package board
 import (
 	"fmt"
 	"log/slog"
-	"sync"
 
 	"periph.io/x/conn/v3/gpio"
 
@@ -31,9 +30,49 @@ type relay struct {
 	activeHigh bool // the coil is energised by a high level
 	failSafe   bool // the lock opens without power: energised = locked
 
-	mu       sync.Mutex
+	guard
 	unlocked bool
 }
+
+func newRelay(door string, activeHigh, failSafe bool, closing <-chan struct{}) *relay {
+	return &relay{door: door, activeHigh: activeHigh, failSafe: failSafe, guard: newGuard(closing)}
+}
+
+// guard serialises the writes to one output line and knows when the board
+// is closing. A write that would switch the output on (unlock a relay,
+// light an LED, sound a buzzer) looks at closing while holding the lock,
+// and Close closes the board before it takes the lock for its own last
+// write: such a write either was made before Close began or is refused,
+// never made after.
+//
+// The lock is a one-slot channel rather than a sync.Mutex so that Secure
+// can try it without blocking, and so that a test in a synctest bubble
+// sees a writer waiting for it as durably blocked.
+type guard struct {
+	lock    chan struct{}
+	closing <-chan struct{}
+}
+
+func newGuard(closing <-chan struct{}) guard {
+	return guard{lock: make(chan struct{}, 1), closing: closing}
+}
+
+func (g guard) acquire() { g.lock <- struct{}{} }
+func (g guard) release() { <-g.lock }
+
+// tryAcquire takes the lock if it is free.
+func (g guard) tryAcquire() bool {
+	select {
+	case g.lock <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// refuse reports whether a write that switches the output on must be
+// refused; call it holding the lock.
+func (g guard) refuse(on bool) bool { return on && isClosed(g.closing) }
 
 // level returns the line level for a lock state.
 //
@@ -45,8 +84,11 @@ func (r *relay) level(unlocked bool) gpio.Level {
 }
 
 func (r *relay) set(unlocked bool) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.acquire()
+	defer r.release()
+	if r.refuse(unlocked) {
+		return ErrClosed // never unlock once shutdown began
+	}
 	if err := r.pin.Out(r.level(unlocked)); err != nil {
 		return fmt.Errorf("board: door %q relay: %w", r.door, err)
 	}
@@ -55,16 +97,16 @@ func (r *relay) set(unlocked bool) error {
 }
 
 func (r *relay) get() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.acquire()
+	defer r.release()
 	return r.unlocked
 }
 
-// secure drives the locked level without taking the mutex: it must work
+// secure drives the locked level without taking the lock: it must work
 // from a recover even if the panicking goroutine died inside set (deferred
 // unlocks make that unlikely, but a relay is the wrong place to find out).
-// A concurrent set may still win the race; Close calls secure again after
-// every goroutine has stopped.
+// A concurrent set may still win the race; Close follows with relay.close,
+// which takes the lock and has the last word.
 func (r *relay) secure(log *slog.Logger) {
 	defer func() {
 		if v := recover(); v != nil && log != nil {
@@ -74,10 +116,22 @@ func (r *relay) secure(log *slog.Logger) {
 	if err := r.pin.Out(r.level(false)); err != nil && log != nil {
 		log.Error("board: cannot lock relay", "door", r.door, "err", err)
 	}
-	if r.mu.TryLock() {
+	if r.tryAcquire() {
 		r.unlocked = false
-		r.mu.Unlock()
+		r.release()
 	}
+}
+
+// close waits for a write in progress, then drives the locked level.
+// Called after the board's closed channel is closed, it is the last word:
+// every later set(true) sees the channel closed and is refused.
+func (r *relay) close(log *slog.Logger) {
+	r.acquire()
+	defer r.release()
+	if err := r.pin.Out(r.level(false)); err != nil {
+		log.Error("board: cannot lock relay", "door", r.door, "err", err)
+	}
+	r.unlocked = false
 }
 
 // output is a reader LED or buzzer.
@@ -86,13 +140,16 @@ type output struct {
 	pin        outLine
 	activeHigh bool
 
-	mu sync.Mutex
+	guard
 	on bool
 }
 
 func (o *output) set(on bool) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	o.acquire()
+	defer o.release()
+	if o.refuse(on) {
+		return ErrClosed
+	}
 	if err := o.pin.Out(gpio.Level(on == o.activeHigh)); err != nil {
 		return fmt.Errorf("board: %s: %w", o.name, err)
 	}

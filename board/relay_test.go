@@ -122,9 +122,9 @@ func TestSecureWithMutexHeld(t *testing.T) {
 		}
 		defer b.Close()
 		b.SetRelay("1", true)
-		b.relays["1"].mu.Lock()
+		b.relays["1"].acquire()
 		b.Secure()
-		b.relays["1"].mu.Unlock()
+		b.relays["1"].release()
 		if got := b.Sim().Pin("r").Level(); got != gpio.High {
 			t.Errorf("level %v after Secure, want high (locked, active-low)", got)
 		}
@@ -151,4 +151,102 @@ func TestUnknownNames(t *testing.T) {
 			t.Errorf("message %q", fmt.Sprint(err))
 		}
 	})
+}
+
+// gatedLine is a relay line whose next write can be held inside Out, as
+// a slow ioctl would be, while recording every level written.
+type gatedLine struct {
+	outLine
+	hold    chan struct{} // closed by the test to let a held write finish
+	holding chan struct{} // a write is being held
+	held    bool
+
+	writes chan gpio.Level // every level, in order, once written
+}
+
+func (g *gatedLine) Out(l gpio.Level) error {
+	if !g.held {
+		g.held = true
+		close(g.holding)
+		<-g.hold
+	}
+	err := g.outLine.Out(l)
+	g.writes <- l
+	return err
+}
+
+// An unlock asked for while another write holds the relay, and so still
+// in flight when Close begins, never lands: not before Close has locked
+// the relay, not after Close returns. Every interleaving is pinned down
+// with synctest (a writer waiting for the relay is durably blocked), no
+// sleeps.
+func TestUnlockInFlightAtCloseNeverLands(t *testing.T) {
+	for _, tc := range []struct{ active, fail string }{{"low", "secure"}, {"high", "safe"}} {
+		t.Run(tc.active+"/"+tc.fail, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b, err := Open(oneDoor(tc.active, tc.fail), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := b.relays["1"]
+				onInFlightAtClose(t, b, &r.pin, func(on bool) error { return b.SetRelay("1", on) }, unlockLevel(tc.active, tc.fail), "r")
+				if on, _ := b.Relay("1"); on {
+					t.Errorf("relay reports unlocked after Close")
+				}
+			})
+		})
+	}
+}
+
+// The same for a reader LED: lit after Close began, never.
+func TestLEDOnInFlightAtCloseNeverLands(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := Open(SimExample(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := b.outputs["1.led"]
+		onInFlightAtClose(t, b, &o.pin, func(on bool) error { return b.SetLED("1", on) }, gpio.Low, "reader1_led")
+	})
+}
+
+// onInFlightAtClose holds an "off" write inside the line's Out, queues an
+// "on" write behind it, starts Close, and then lets the writes go: the
+// "on" write must be refused and the on level never written, and the
+// line must end off. simPin is the line's profile pin name.
+func onInFlightAtClose(t *testing.T, b *Board, line *outLine, set func(on bool) error, onLevel gpio.Level, simPin string) {
+	t.Helper()
+	g := &gatedLine{outLine: *line, hold: make(chan struct{}), holding: make(chan struct{}), writes: make(chan gpio.Level, 100)}
+	*line = g
+
+	// An "off" write is held inside Out, holding the line.
+	first := make(chan error)
+	go func() { first <- set(false) }()
+	<-g.holding
+	// An "on" write queues behind it: in flight.
+	late := make(chan error)
+	go func() { late <- set(true) }()
+	synctest.Wait() // the "on" write is waiting for the line
+	// Close begins.
+	closed := make(chan struct{})
+	go func() { b.Close(); close(closed) }()
+	synctest.Wait()
+	close(g.hold)
+	if err := <-first; err != nil {
+		t.Fatalf("held off write: %v", err)
+	}
+	if err := <-late; err == nil {
+		t.Errorf("the on write in flight at Close succeeded")
+	}
+	<-closed
+	synctest.Wait()
+	close(g.writes)
+	for l := range g.writes {
+		if l == onLevel {
+			t.Errorf("the on level was written after Close began")
+		}
+	}
+	if lvl := b.Sim().Pin(simPin).Level(); lvl == onLevel {
+		t.Errorf("line at the on level after Close")
+	}
 }

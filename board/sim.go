@@ -39,6 +39,17 @@ type Sim struct {
 	mu      sync.Mutex
 	pins    map[string]*fakepin.Pin // by profile pin name
 	readers map[string]*simReader
+	inputs  map[string]*simInput // by input name ("1.contact")
+}
+
+// simInput is the world outside an input line: the switch and its wire.
+// The line's level follows from them and the input's wiring, as on a
+// real board (see wiring.level).
+type simInput struct {
+	pin    string // profile pin name
+	wiring wiring
+	active bool // the switch: door open, button pressed, tamper tripped
+	cut    bool // the wire to the switch is cut
 }
 
 type simReader struct {
@@ -57,6 +68,7 @@ func newSim(b *Board) *Sim {
 		start:   time.Now(),
 		pins:    map[string]*fakepin.Pin{},
 		readers: map[string]*simReader{},
+		inputs:  map[string]*simInput{},
 	}
 	// Idle levels a real board would show before configuration: inputs
 	// inactive, D0/D1 high, outputs at their off/locked level.
@@ -64,8 +76,10 @@ func newSim(b *Board) *Sim {
 	for _, d := range b.cfg.Doors {
 		r := relay{activeHigh: d.RelayActive == "high", failSafe: d.Fail == "safe"}
 		idle[d.Relay] = r.level(false)
-		for _, p := range []string{d.Contact, d.REX, d.Tamper} {
-			idle[p] = gpio.Level(d.InputActive != "high")
+		for _, in := range d.doorInputs() {
+			w, _ := in.cfg.wiring()
+			s.inputs[Name(d.ID, in.kind)] = &simInput{pin: in.cfg.Pin, wiring: w}
+			idle[in.cfg.Pin] = w.level(false, false)
 		}
 	}
 	for _, r := range b.cfg.Readers {
@@ -261,32 +275,33 @@ func (s *Sim) send(reader string, frames [][]bool, spacing time.Duration) (time.
 	return last, nil
 }
 
-// SetInput drives a door input ("1.contact", "1.rex", "1.tamper") to its
-// active or inactive level. The board reports it after the debounce time.
+// SetInput moves the switch of a door input ("1.contact", "1.rex",
+// "1.tamper"): active is door open, button pressed, tamper tripped. The
+// line goes to the level the input's wiring gives (with a cut wire it
+// stays at the open-loop level). The board reports it after the debounce
+// time.
 func (s *Sim) SetInput(name string, active bool) error {
-	for _, in := range s.b.inputs {
-		if in.name == name {
-			s.pins[s.inputPin(in)].Set(gpio.Level(active != in.activeLow))
-			return nil
-		}
-	}
-	return &UnknownError{"input", name}
+	return s.setInput(name, func(in *simInput) { in.active = active })
 }
 
-func (s *Sim) inputPin(in *input) string {
-	for _, d := range s.b.cfg.Doors {
-		if d.ID != in.door {
-			continue
-		}
-		switch in.kind {
-		case KindContact:
-			return d.Contact
-		case KindREX:
-			return d.REX
-		}
-		return d.Tamper
+// CutWire cuts (true) or mends (false) the wire between a door input's
+// line and its switch. A cut wire is an open loop: a normally-closed
+// input then reads active (door_forced, tamper) and a normally-open one
+// inactive, whatever the switch does.
+func (s *Sim) CutWire(name string, cut bool) error {
+	return s.setInput(name, func(in *simInput) { in.cut = cut })
+}
+
+func (s *Sim) setInput(name string, change func(*simInput)) error {
+	in, ok := s.inputs[name]
+	if !ok {
+		return &UnknownError{"input", name}
 	}
-	return ""
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	change(in)
+	s.pins[in.pin].Set(in.wiring.level(in.active, in.cut))
+	return nil
 }
 
 // Output is a relay, LED or buzzer as the simulator saw it. Active means

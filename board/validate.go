@@ -115,17 +115,41 @@ func (c Config) Validate() error {
 		}
 		ids[d.ID] = true
 		use(who, "relay", d.Relay, true)
-		use(who, "contact", d.Contact, false)
-		use(who, "rex", d.REX, false)
-		use(who, "tamper", d.Tamper, false)
+		for _, k := range []struct {
+			kind, legacy string
+			cfg          InputConfig
+		}{{KindContact, d.Contact, d.Inputs.Contact}, {KindREX, d.REX, d.Inputs.REX}, {KindTamper, d.Tamper, d.Inputs.Tamper}} {
+			if k.legacy != "" && k.cfg != (InputConfig{}) {
+				add("%s: %s and inputs.%s are both set (%s is deprecated: keep inputs.%s only)", who, k.kind, k.kind, k.kind, k.kind)
+			}
+		}
+		legacy := false
+		for _, in := range d.doorInputs() {
+			legacy = legacy || in.legacy
+			use(who, in.kind, in.cfg.Pin, false)
+			name := fmt.Sprintf("input %q", Name(d.ID, in.kind))
+			if in.cfg.Pin == "" {
+				add("%s: pin is missing", name)
+			}
+			if in.legacy {
+				continue // the translation is valid by construction
+			}
+			_, problems := in.cfg.wiring()
+			for _, p := range problems {
+				add("%s: %s", name, p)
+			}
+		}
 		if d.RelayActive != "high" && d.RelayActive != "low" {
 			add("%s: relay_active %q must be \"high\" or \"low\"", who, d.RelayActive)
 		}
 		if d.Fail != "secure" && d.Fail != "safe" {
 			add("%s: fail %q must be \"secure\" or \"safe\"", who, d.Fail)
 		}
-		if d.InputActive != "" && d.InputActive != "low" && d.InputActive != "high" {
+		switch {
+		case d.InputActive != "" && d.InputActive != "low" && d.InputActive != "high":
 			add("%s: input_active %q must be \"low\" or \"high\"", who, d.InputActive)
+		case d.InputActive != "" && !legacy:
+			add("%s: input_active applies only to the deprecated contact, rex and tamper keys; set wiring and bias per input under inputs", who)
 		}
 		if d.Debounce < 0 {
 			add("%s: debounce %v is negative", who, d.Debounce)

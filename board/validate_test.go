@@ -7,15 +7,15 @@ import (
 
 func TestValidateNamesEveryProblem(t *testing.T) {
 	c := SimExample()
-	c.Pins["relay1b"] = "GPIO26"                // second name for relay1's line
-	c.Doors[0].REX = "door2_rex"                // used by door 2 too
-	c.Doors[1].Relay = ""                       // missing relay
-	c.Doors[1].Contact = "door9_contact"        // unknown pin
-	c.Doors[1].RelayActive = "sometimes"        // bad level
-	c.Doors[1].Fail = "open"                    // bad fail mode
-	c.Readers[0].Format = "h10302"              // bad format name
-	c.Readers[1].Keypad = "16bit"               // bad keypad
-	c.Readers = append(c.Readers, c.Readers[0]) // duplicate id and pins
+	c.Pins["relay1b"] = "GPIO26"                    // second name for relay1's line
+	c.Doors[0].Inputs.REX.Pin = "door2_rex"         // used by door 2 too
+	c.Doors[1].Relay = ""                           // missing relay
+	c.Doors[1].Inputs.Contact.Pin = "door9_contact" // unknown pin
+	c.Doors[1].RelayActive = "sometimes"            // bad level
+	c.Doors[1].Fail = "open"                        // bad fail mode
+	c.Readers[0].Format = "h10302"                  // bad format name
+	c.Readers[1].Keypad = "16bit"                   // bad keypad
+	c.Readers = append(c.Readers, c.Readers[0])     // duplicate id and pins
 	c.Readers[2].Format = "c1000"
 	err := c.Validate()
 	if err == nil {

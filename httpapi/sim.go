@@ -18,6 +18,8 @@ type Simulator interface {
 	CardFacility(reader, format string, facility, card uint64) (time.Time, error)
 	Keys(reader, keys string) (time.Time, error)
 	SetInput(name string, active bool) error
+	// CutWire cuts (true) or mends (false) the wire to an input's switch.
+	CutWire(name string, cut bool) error
 	Outputs() []SimOutput
 }
 
@@ -153,24 +155,42 @@ func (s *Server) simKeys(r *request) error {
 	return writeJSON(r.ctx, 200, map[string]any{"reader": r.param("reader"), "last_edge_at": at.Format(time.RFC3339Nano)})
 }
 
+// simInput moves an input's switch ("active") and/or cuts or mends its
+// wire ("cut"): a cut normally-closed contact reads as the door open.
 func (s *Server) simInput(r *request) error {
 	o, err := parseObject(r.ctx.PostBody())
 	if err != nil {
 		return err
 	}
-	var active bool
-	if !o.has("active") {
-		o.fail("active", "is required: true or false")
-	} else {
+	var active, cut bool
+	hasActive, hasCut := o.has("active"), o.has("cut")
+	if !hasActive && !hasCut {
+		o.fail("active", "is required (true or false) unless cut is given")
+	}
+	if hasActive {
 		o.boolean("active", &active)
+	}
+	if hasCut {
+		o.boolean("cut", &cut)
 	}
 	if err := o.err(); err != nil {
 		return err
 	}
-	if err := s.sim.SetInput(r.param("input"), active); err != nil {
-		return simErr(err)
+	input := r.param("input")
+	res := map[string]any{"input": input}
+	if hasCut {
+		if err := s.sim.CutWire(input, cut); err != nil {
+			return simErr(err)
+		}
+		res["cut"] = cut
 	}
-	return writeJSON(r.ctx, 200, map[string]any{"input": r.param("input"), "active": active})
+	if hasActive {
+		if err := s.sim.SetInput(input, active); err != nil {
+			return simErr(err)
+		}
+		res["active"] = active
+	}
+	return writeJSON(r.ctx, 200, res)
 }
 
 // simOutputs answers with every relay, LED and buzzer pin and its recorded

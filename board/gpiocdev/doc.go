@@ -32,6 +32,15 @@
 // would read) so tests can prove which levels a line was ever given. On
 // Linux the request structs are x/sys's own (LineRequest =
 // unix.GPIOV2LineRequest); elsewhere identical copies, so the fakes and
-// the board build everywhere. Line names are resolved on the chip itself:
-// see ResolveLine.
+// the board build everywhere.
+//
+// # Lines
+//
+// Outputs and the Wiegand D0/D1 lines are found on the chip by one rule,
+// ResolveLine (lines.go): a plain number is an offset that must exist, a
+// name is the kernel's line name, and "GPIO<n>" falls back to offset n
+// only on a chip whose line n has no name. A name that does not match the
+// chip is refused with an error naming the chip and the line, never
+// guessed. (Door contacts, exit buttons and tamper loops are periph pins,
+// looked up by periph's registry, not on the chip.)
 package gpiocdev

@@ -3,11 +3,8 @@
 package gpiocdev
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -43,13 +40,12 @@ func Open(r Request) (*Source, error) {
 	}
 	defer chip.Close()
 	cfd := chip.Fd()
-	d0, err := lineOffset(cfd, r.D0)
+	// The same lookup as the outputs' (lines.go): a name that does not
+	// match the chip is an error, not a guess. The fdChip borrows the
+	// descriptor; chip.Close above closes it.
+	d0, d1, err := wiegandLines(&fdChip{fd: int(cfd)}, r)
 	if err != nil {
-		return nil, fmt.Errorf("gpiocdev: %s: D0: %w", r.Chip, err)
-	}
-	d1, err := lineOffset(cfd, r.D1)
-	if err != nil {
-		return nil, fmt.Errorf("gpiocdev: %s: D1: %w", r.Chip, err)
+		return nil, err
 	}
 	var req unix.GPIOV2LineRequest
 	req.Offsets[0], req.Offsets[1] = d0, d1
@@ -88,28 +84,4 @@ func MonotonicClock() Clock {
 	now := time.Now()
 	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
 	return Clock{Base: now, BaseNS: ts.Nano()}
-}
-
-// lineOffset finds a line by name ("GPIO5", as the Raspberry Pi names its
-// lines) or takes a plain number; "GPIOn" with no such name falls back to n.
-func lineOffset(chipfd uintptr, name string) (uint32, error) {
-	if n, err := strconv.ParseUint(name, 10, 32); err == nil {
-		return uint32(n), nil
-	}
-	for off := uint32(0); off < 1024; off++ {
-		var info unix.GPIOV2LineInfo
-		info.Offset = off
-		if _, _, errno := unix.Syscall(unix.SYS_IOCTL, chipfd, uintptr(unix.GPIO_V2_GET_LINEINFO_IOCTL), uintptr(unsafe.Pointer(&info))); errno != 0 {
-			break // past the last line
-		}
-		if n := bytes.IndexByte(info.Name[:], 0); n >= 0 && string(info.Name[:n]) == name {
-			return off, nil
-		}
-	}
-	if s, ok := strings.CutPrefix(strings.ToUpper(name), "GPIO"); ok {
-		if n, err := strconv.ParseUint(s, 10, 32); err == nil {
-			return uint32(n), nil
-		}
-	}
-	return 0, fmt.Errorf("no line named %q", name)
 }

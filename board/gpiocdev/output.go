@@ -3,8 +3,6 @@ package gpiocdev
 import (
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -66,22 +64,17 @@ func RequestOutputs(chip Chip, consumer string, lines []Output) (*OutputLines, e
 	if len(lines) == 0 || len(lines) > len(LineRequest{}.Offsets) {
 		return nil, fmt.Errorf("gpiocdev: an output request has 1 to %d lines, not %d", len(LineRequest{}.Offsets), len(lines))
 	}
-	offsets := make([]uint32, len(lines))
+	names := make([]string, len(lines))
 	var bits uint64
 	for i, l := range lines {
-		off, err := ResolveLine(chip, l.Line)
-		if err != nil {
-			return nil, err
-		}
-		for j := range i {
-			if offsets[j] == off {
-				return nil, fmt.Errorf("gpiocdev: lines %q and %q are both line %d", lines[j].Line, l.Line, off)
-			}
-		}
-		offsets[i] = off
+		names[i] = l.Line
 		if l.Level {
 			bits |= 1 << i
 		}
+	}
+	offsets, err := ResolveLines(chip, names...)
+	if err != nil {
+		return nil, err
 	}
 	req := outputRequest(consumer, offsets, bits)
 	h, err := chip.RequestLines(&req)
@@ -179,46 +172,3 @@ func (l OutputLine) Level() bool { return l.lines.Level(l.i) }
 
 // Offset returns the line's offset on the chip.
 func (l OutputLine) Offset() uint32 { return l.lines.Offset(l.i) }
-
-// ResolveLine finds a line on chip, by the kernel's line names, which is
-// where the Raspberry Pi's "GPIO26" come from:
-//
-//   - a plain number is the offset ("26");
-//   - otherwise the line whose name is exactly name;
-//   - otherwise "GPIO<n>" (any case) means offset n, but only if line n
-//     exists and has no name: a chip that names its lines and has no
-//     line called name is the wrong chip, and guessing there could drive
-//     someone else's line.
-func ResolveLine(chip Chip, name string) (uint32, error) {
-	if n, err := strconv.ParseUint(name, 10, 32); err == nil {
-		if _, err := chip.LineName(uint32(n)); err != nil {
-			return 0, fmt.Errorf("gpiocdev: line %s: no such line on the chip: %w", name, err)
-		}
-		return uint32(n), nil
-	}
-	var lineCount uint32
-	for off := range uint32(maxLines) {
-		n, err := chip.LineName(off)
-		if err != nil {
-			break // past the last line
-		}
-		if n == name {
-			return off, nil
-		}
-		lineCount++
-	}
-	s, ok := strings.CutPrefix(strings.ToUpper(name), "GPIO")
-	if n, err := strconv.ParseUint(s, 10, 32); ok && err == nil {
-		switch have, err := chip.LineName(uint32(n)); {
-		case err != nil:
-			return 0, fmt.Errorf("gpiocdev: no line named %q, and the chip has no line %d (%d lines)", name, n, lineCount)
-		case have != "":
-			return 0, fmt.Errorf("gpiocdev: no line named %q, and line %d is named %q (wrong chip?)", name, n, have)
-		}
-		return uint32(n), nil
-	}
-	return 0, fmt.Errorf("gpiocdev: no line named %q on the chip (%d lines)", name, lineCount)
-}
-
-// maxLines bounds the name search (a chip has at most a few hundred lines).
-const maxLines = 1 << 16

@@ -7,13 +7,20 @@ import (
 	"github.com/doord/doord/board"
 )
 
-func TestSimRoutesDriveTheSimulatedBoard(t *testing.T) {
+// startSim starts the daemon on the example's simulated board and logs
+// in as admin; the daemon stops when the test ends.
+func startSim(t *testing.T) (d *daemon, token string) {
+	t.Helper()
 	t.Setenv("DOORD_ADMIN_PASSWORD", "sim test password")
 	cfg := testConfig(t, t.TempDir())
 	cfg.Board = board.SimExample()
-	d, _ := start(t, cfg)
-	defer d.stop()
-	tok := login(t, d, "sim test password")
+	d, _ = start(t, cfg)
+	t.Cleanup(func() { d.stop() })
+	return d, login(t, d, "sim test password")
+}
+
+func TestSimRoutesDriveTheSimulatedBoard(t *testing.T) {
+	d, tok := startSim(t)
 
 	before := time.Now()
 	st, m := call(t, d, "POST", "/api/v1/sim/readers/1/card", tok, `{"facility":123,"card":4567}`)
@@ -91,4 +98,45 @@ func TestSimRoutesDoNotExistWithoutTheSimulator(t *testing.T) {
 	if st, _ := call(t, d, "GET", "/api/v1/sim/outputs", tok, ""); st != 404 {
 		t.Fatalf("sim outputs without a sim board: %d, want 404", st)
 	}
+}
+
+// Through the daemon, end to end: cutting the wire of door 1's
+// normally-closed contact raises door_forced (the loop reads open), and
+// cutting its normally-closed tamper loop raises tamper. The sim route
+// takes "cut" beside "active" and names an unknown input with a 404.
+func TestSimCutWireRaisesAlarms(t *testing.T) {
+	d, tok := startSim(t)
+	evs, cancel := d.events.Subscribe()
+	defer cancel()
+	waitEvent := func(typ, door string) {
+		t.Helper()
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case ev := <-evs:
+				if ev.Type == typ && ev.Door == door {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("no %s event at door %s", typ, door)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		input, body string
+		want        int
+	}{
+		{"9.contact", `{"cut":true}`, 404},
+		{"1.contact", `{"cut":"yes"}`, 422},
+		{"1.contact", `{"cut":true}`, 200},
+	} {
+		if st, m := call(t, d, "POST", "/api/v1/sim/inputs/"+tc.input, tok, tc.body); st != tc.want {
+			t.Fatalf("POST %s %s: %d, want %d: %v", tc.input, tc.body, st, tc.want, m)
+		}
+	}
+	waitEvent("door_forced", "1")
+	if st, m := call(t, d, "POST", "/api/v1/sim/inputs/1.tamper", tok, `{"cut":true}`); st != 200 || m["cut"] != true {
+		t.Fatalf("cut tamper: %d %v", st, m)
+	}
+	waitEvent("tamper", "1")
 }

@@ -50,6 +50,10 @@ func (a simAdapter) SetInput(name string, active bool) error {
 	return a.known("input", name, a.s.Inputs(), a.s.SetInput(name, active))
 }
 
+func (a simAdapter) CutWire(name string, cut bool) error {
+	return a.known("input", name, a.s.Inputs(), a.s.CutWire(name, cut))
+}
+
 func (a simAdapter) Outputs() []httpapi.SimOutput {
 	outs := a.s.Outputs()
 	res := make([]httpapi.SimOutput, len(outs))
