@@ -48,6 +48,7 @@ type AccessCredential struct {
 	UserUID      uint64
 	Type         CredentialType
 	Value        string
+	Format       string // a card's format; "" a plain number
 	Locks        Locks
 	ValidFrom    time.Time
 	ValidTo      time.Time
@@ -75,7 +76,7 @@ func UserAccess(u *User) AccessUser {
 // CredentialAccess is c's decision fields.
 func CredentialAccess(c *Credential) AccessCredential {
 	a := AccessCredential{
-		ID: c.ID, UserUID: c.UserUID, Type: c.Type, Value: c.Value, Locks: c.Locks,
+		ID: c.ID, UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Locks: c.Locks,
 		MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft, TimeProfiles: c.TimeProfiles,
 	}
 	if c.ValidFrom != nil {
@@ -311,6 +312,16 @@ func scanCredential(data []byte, c *AccessCredential) bool {
 				return false
 			}
 			c.Value = string(b)
+		case "f":
+			b, ok := s.str()
+			if !ok {
+				return false
+			}
+			if code := CardFormatCode(string(b)); code != 0 {
+				c.Format = cardFormats[code-1].Name // no allocation per record
+			} else {
+				c.Format = string(b)
+			}
 		case "l":
 			l, ok := s.locks()
 			c.Locks = l

@@ -66,6 +66,8 @@ func TestScanAccessMatchesDecode(t *testing.T) {
 			c.Type, c.Value = store.CredPIN, fmt.Sprintf("%06d", i)
 		case 1:
 			c.Type, c.Value = store.CredQR, `qr"`+pick()+fmt.Sprint(i)
+		case 2:
+			c.Format = []string{"h10301", "34bit", "c1000", "h10304"}[rng.IntN(4)]
 		}
 		if rng.IntN(3) == 0 {
 			c.MaxPasses = uint32(rng.IntN(5))

@@ -130,6 +130,7 @@ type bulkPrep struct {
 	users  []User
 	fromID []bool // ext_id defaulted to a given id: replaced, not refused, when taken
 	creds  []Credential
+	duress uint8 // the store's duress offset (valueRuleConflicts)
 }
 
 // discard waits for the encoders of a prep that will not be written.
@@ -172,7 +173,7 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, opt BulkOptions,
 				if start == 0 {
 					seq = tx.Bucket(bucket).Sequence()
 				}
-				p = (&wtx{tx: tx, now: time.Now().UTC()}).prep(prep, start, bulkEnd(start, n, chunk), seq)
+				p = (&wtx{tx: tx, now: time.Now().UTC(), duress: s.duress}).prep(prep, start, bulkEnd(start, n, chunk), seq)
 				return nil
 			})
 			if err != nil {
@@ -437,7 +438,7 @@ func (w *wtx) writeUsers(p *bulkPrep, in []User) error {
 // before it writes (see prepUsers).
 func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 	n := end - start
-	p := &bulkPrep{start: start, end: end, seq0: seq, n: n, creds: make([]Credential, n), keys: make([]bulkKey, 0, n)}
+	p := &bulkPrep{start: start, end: end, seq0: seq, n: n, creds: make([]Credential, n), keys: make([]bulkKey, 0, n), duress: w.duress}
 	for i := range n {
 		c := cloneCredential(&in[start+i])
 		if c.Owner == "" {
@@ -503,6 +504,82 @@ func (p *bulkPrep) credConflicts(w *wtx) {
 			}
 			p.fail.set(int(ks[j].rec), step, &ConflictError{Field: field})
 		})
+	}
+	p.valueRuleConflicts(b)
+}
+
+// valueRuleConflicts finds the records that break checkValueConflict's
+// rules beyond an exact duplicate (which credConflicts finds): a plain card
+// number beside a format-bound card of the same number, and with duress on
+// a PIN that is another PIN's duress PIN or whose duress PIN is another
+// PIN; against the chunk's earlier records, and, when b is given, the
+// bucket, probed in key order with one cursor.
+func (p *bulkPrep) valueRuleConflicts(b func([]byte) *bolt.Bucket) {
+	type probe struct {
+		k      []byte
+		rec    int
+		prefix bool // a key with this prefix conflicts; else only k itself
+		reason string
+	}
+	var probes []probe
+	cards := map[string]*[2]int{} // card number → [first plain rec+1, first format-bound rec+1]
+	pins := map[string]int{}      // PIN → first rec
+	fail := func(rec int, reason string) {
+		p.fail.set(rec, stepCredValue, &ConflictError{Field: "value", Reason: reason})
+	}
+	for i := range p.n {
+		c := &p.creds[i]
+		switch {
+		case c.Type == CredCard:
+			g := cards[c.Value]
+			if g == nil {
+				g = new([2]int)
+				cards[c.Value] = g
+			}
+			if c.Format == "" {
+				if g[1] != 0 {
+					fail(i, ReasonCardFormatHeld)
+				} else if g[0] == 0 {
+					g[0] = i + 1
+				}
+				probes = append(probes, probe{append(valueKey(CredCard, c.Value, ""), 0), i, true, ReasonCardFormatHeld})
+			} else {
+				if g[0] != 0 {
+					fail(i, ReasonCardPlainHeld)
+				} else if g[1] == 0 {
+					g[1] = i + 1
+				}
+				probes = append(probes, probe{valueKey(CredCard, c.Value, ""), i, false, ReasonCardPlainHeld})
+			}
+		case c.Type == CredPIN && p.duress != 0:
+			for _, v := range [...]struct {
+				off    uint8
+				reason string
+			}{{p.duress, ReasonDuressIsOther}, {10 - p.duress, ReasonDuressOfOther}} {
+				other, ok := duressPIN(c.Value, v.off)
+				if !ok {
+					continue
+				}
+				if _, held := pins[other]; held {
+					fail(i, v.reason)
+				}
+				probes = append(probes, probe{valueKey(CredPIN, other, ""), i, false, v.reason})
+			}
+			if _, ok := pins[c.Value]; !ok {
+				pins[c.Value] = i
+			}
+		}
+	}
+	if b == nil || len(probes) == 0 {
+		return
+	}
+	slices.SortFunc(probes, func(a, b probe) int { return bytes.Compare(a.k, b.k) })
+	pr := newProber(b(bCredByValue), probes[0].k)
+	for _, q := range probes {
+		next := pr.ceil(q.k)
+		if bytes.Equal(next, q.k) || q.prefix && bytes.HasPrefix(next, q.k) {
+			fail(q.rec, q.reason)
+		}
 	}
 }
 
@@ -611,56 +688,21 @@ func (g *bulkBuckets) add(e index.Entry, rec, size int) {
 // conflicts calls fn(j) for every key ks[j] (sorted by sortKeys) that
 // would be found taken when its record's turn came: held by an earlier
 // record of the chunk, or, when b is given, by bucket b(name) before the
-// chunk. The bucket is probed with one cursor, seeking only past keys it
-// holds, and not at all when every key sorts after its last.
+// chunk. The bucket is probed with one cursor (see prober).
 func conflicts(b func([]byte) *bolt.Bucket, name []byte, ks []bulkKey, fn func(j int)) {
 	if len(ks) == 0 {
 		return
 	}
-	none := true
-	var c *bolt.Cursor
+	var pr *prober
 	if b != nil {
-		c = b(name).Cursor()
-		last, _ := c.Last()
-		none = last == nil || bytes.Compare(last, ks[0].k) < 0
-	}
-	var next []byte // the bucket's smallest key ≥ the last probe
-	probed := false
-	has := func(k []byte) bool {
-		if none {
-			return false
-		}
-		if probed {
-			d := bytes.Compare(k, next)
-			if d <= 0 {
-				return d == 0
-			}
-			// New keys among many stored ones (PINs) are a few keys
-			// apart: stepping is cheaper than seeking from the root.
-			for range 8 {
-				if next, _ = c.Next(); next == nil {
-					none = true
-					return false
-				}
-				if d = bytes.Compare(k, next); d <= 0 {
-					return d == 0
-				}
-			}
-		}
-		next, _ = c.Seek(k)
-		probed = true
-		if next == nil {
-			none = true
-			return false
-		}
-		return bytes.Equal(next, k)
+		pr = newProber(b(name), ks[0].k)
 	}
 	for i := 0; i < len(ks); {
 		j := i + 1
 		for j < len(ks) && bytes.Equal(ks[j].k, ks[i].k) {
 			j++
 		}
-		if has(ks[i].k) {
+		if pr != nil && bytes.Equal(pr.ceil(ks[i].k), ks[i].k) {
 			fn(i)
 		}
 		for m := i + 1; m < j; m++ {
@@ -668,6 +710,54 @@ func conflicts(b func([]byte) *bolt.Bucket, name []byte, ks []bulkKey, fn func(j
 		}
 		i = j
 	}
+}
+
+// prober answers, for keys asked in ascending order, the bucket's
+// smallest key at or after each, with one cursor: seeking only past keys
+// it holds, stepping when the next answer is a few keys on, and not
+// touching the bucket at all when every key sorts after its last.
+type prober struct {
+	c      *bolt.Cursor
+	none   bool
+	next   []byte // the bucket's smallest key ≥ the last probe
+	probed bool
+}
+
+// newProber probes bucket b for keys from first on.
+func newProber(b *bolt.Bucket, first []byte) *prober {
+	c := b.Cursor()
+	last, _ := c.Last()
+	return &prober{c: c, none: last == nil || bytes.Compare(last, first) < 0}
+}
+
+// ceil is the bucket's smallest key ≥ k (nil: none); k must not be less
+// than the previous call's.
+func (p *prober) ceil(k []byte) []byte {
+	if p.none {
+		return nil
+	}
+	if p.probed {
+		if bytes.Compare(k, p.next) <= 0 {
+			return p.next
+		}
+		// New keys among many stored ones (PINs) are a few keys
+		// apart: stepping is cheaper than seeking from the root.
+		for range 8 {
+			if p.next, _ = p.c.Next(); p.next == nil {
+				p.none = true
+				return nil
+			}
+			if bytes.Compare(k, p.next) <= 0 {
+				return p.next
+			}
+		}
+	}
+	p.next, _ = p.c.Seek(k)
+	p.probed = true
+	if p.next == nil {
+		p.none = true
+	}
+	return p.next
 }
 
 func (g *bulkBuckets) sort() {

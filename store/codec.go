@@ -54,6 +54,7 @@ type credRec struct {
 	UserUID      uint64         `json:"u"`
 	Type         CredentialType `json:"t"`
 	Value        string         `json:"v"`
+	Format       string         `json:"f,omitempty"` // absent in records written before formats: plain
 	Owner        Owner          `json:"o,omitempty"`
 	OwnerName    string         `json:"on,omitempty"`
 	Locks        Locks          `json:"l,omitempty"`
@@ -139,7 +140,7 @@ func decodeUser(uid uint64, data []byte) (User, error) {
 
 func encodeCredential(c *Credential) ([]byte, error) {
 	return json.Marshal(credRec{
-		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Owner: omitDefault(c.Owner, OwnerOwner),
+		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Owner: omitDefault(c.Owner, OwnerOwner),
 		OwnerName: c.OwnerName, Locks: omitDefault(c.Locks, LocksBoth), ValidFrom: c.ValidFrom,
 		ValidTo: c.ValidTo, MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft, TimeProfiles: c.TimeProfiles,
 		CreatedAt: nanos(c.CreatedAt), UpdatedAt: updated(c.CreatedAt, c.UpdatedAt),
@@ -153,7 +154,7 @@ func decodeCredential(id uint64, data []byte) (Credential, error) {
 	}
 	created := fromNanos(r.CreatedAt)
 	return Credential{
-		ID: id, UserUID: r.UserUID, Type: r.Type, Value: r.Value, Owner: orDefault(r.Owner, OwnerOwner),
+		ID: id, UserUID: r.UserUID, Type: r.Type, Value: r.Value, Format: r.Format, Owner: orDefault(r.Owner, OwnerOwner),
 		OwnerName: r.OwnerName, Locks: orDefault(r.Locks, LocksBoth), ValidFrom: r.ValidFrom,
 		ValidTo: r.ValidTo, MaxPasses: r.MaxPasses, PassesLeft: r.PassesLeft, TimeProfiles: r.TimeProfiles,
 		CreatedAt: created, UpdatedAt: orDefault(fromNanos(r.UpdatedAt), created),

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/doord/doord/store/internal/index"
@@ -14,16 +15,85 @@ const UnlimitedPasses = ^uint32(0)
 
 // valueKey is the unique key of a credential: a value is unique within
 // its type (a card number among cards, a PIN among PINs), so the type is
-// part of the key.
-func valueKey(t CredentialType, value string) []byte {
-	return append(keys.Str(string(t)), value...)
+// part of the key. A card bound to a format has the format after a 0 byte:
+// its key sorts right after the same number's plain key and before any
+// longer number, so every key of one card number is one contiguous run
+// (checkValueConflict walks it). Keys of records written before formats
+// existed are plain keys: they need no migration.
+func valueKey(t CredentialType, value, format string) []byte {
+	k := append(keys.Str(string(t)), value...)
+	if format != "" {
+		k = append(append(k, 0), format...)
+	}
+	return k
+}
+
+// checkValueConflict is the uniqueness rule of a credential's value,
+// against every other credential (c.ID is c's own id, 0 before it has
+// one). Beyond an exact (type, value, format) match:
+//
+//   - cards: a plain number matches a frame of any format, so it conflicts
+//     with a card of the same number bound to any format, and such a card
+//     with the plain number; cards of one number in two different formats
+//     are two different cards and coexist. So at most one credential
+//     matches any frame.
+//   - PINs, with duress on: a PIN that is another PIN's duress PIN, or
+//     whose duress PIN is another PIN, is refused: at the keypad the two
+//     could not be told apart (the real PIN would win and the duress alarm
+//     would never sound, or the other way round).
+func (w *wtx) checkValueConflict(c *Credential) error {
+	b := w.b(bCredByValue)
+	heldByOther := func(k []byte) bool {
+		id, ok := index.Lookup(b, k)
+		return ok && id != c.ID
+	}
+	if heldByOther(valueKey(c.Type, c.Value, c.Format)) {
+		return &ConflictError{Field: "value"}
+	}
+	switch c.Type {
+	case CredCard:
+		if c.Format != "" {
+			if heldByOther(valueKey(CredCard, c.Value, "")) {
+				return &ConflictError{Field: "value", Reason: ReasonCardPlainHeld}
+			}
+			return nil
+		}
+		bound := append(valueKey(CredCard, c.Value, ""), 0)
+		cur := b.Cursor()
+		for k, v := cur.Seek(bound); k != nil && bytes.HasPrefix(k, bound); k, v = cur.Next() {
+			if id, _ := keys.ParseU64(v); id != c.ID {
+				return &ConflictError{Field: "value", Reason: ReasonCardFormatHeld}
+			}
+		}
+	case CredPIN:
+		if w.duress == 0 {
+			return nil
+		}
+		if d, ok := duressPIN(c.Value, w.duress); ok && heldByOther(valueKey(CredPIN, d, "")) {
+			return &ConflictError{Field: "value", Reason: ReasonDuressIsOther}
+		}
+		if o, ok := duressPIN(c.Value, 10-w.duress); ok && heldByOther(valueKey(CredPIN, o, "")) {
+			return &ConflictError{Field: "value", Reason: ReasonDuressOfOther}
+		}
+	}
+	return nil
+}
+
+// duressPIN is pin with offset added to its last digit, mod 10 (the access
+// engine's duress PIN; offset 10-n undoes offset n).
+func duressPIN(pin string, offset uint8) (string, bool) {
+	n := len(pin)
+	if n == 0 || pin[n-1] < '0' || pin[n-1] > '9' {
+		return "", false
+	}
+	return pin[:n-1] + string(rune('0'+(pin[n-1]-'0'+offset)%10)), true
 }
 
 func credEntries(c *Credential) []index.Entry {
 	id := keys.U64(c.ID)
 	es := make([]index.Entry, 0, 2+len(c.TimeProfiles))
 	es = append(es,
-		index.Entry{Bucket: bCredByValue, Key: valueKey(c.Type, c.Value), Val: id},
+		index.Entry{Bucket: bCredByValue, Key: valueKey(c.Type, c.Value, c.Format), Val: id},
 		index.Entry{Bucket: bCredByUser, Key: keys.Posting(keys.U64(c.UserUID), c.ID)},
 	)
 	for _, p := range c.TimeProfiles {
@@ -40,6 +110,9 @@ func (w *wtx) checkCredential(c *Credential) error {
 		return &InvalidError{Field: "value", Reason: "empty"}
 	}
 	if err := checkLen("value", c.Value); err != nil {
+		return err
+	}
+	if err := checkCardFormat(c); err != nil {
 		return err
 	}
 	if c.Owner != OwnerOwner && c.Owner != OwnerGuest {
@@ -92,8 +165,8 @@ func (w *wtx) createCredential(c *Credential) error {
 	if err := w.checkCredential(c); err != nil {
 		return err
 	}
-	if w.taken(bCredByValue, valueKey(c.Type, c.Value)) {
-		return &ConflictError{Field: "value"}
+	if err := w.checkValueConflict(c); err != nil {
+		return err
 	}
 	if err := w.assignID(bCreds, &c.ID, "id"); err != nil {
 		return err
@@ -127,11 +200,12 @@ func (s *Store) GetCredential(id uint64) (Credential, error) {
 	return c, err
 }
 
-// LookupCredential finds the credential with this type and canonical value.
+// LookupCredential finds the credential with this type and canonical
+// value; a card only when it has no format (see Credential.Format).
 func (s *Store) LookupCredential(t CredentialType, value string) (Credential, error) {
 	var c Credential
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		id, ok := index.Lookup(tx.Bucket(bCredByValue), valueKey(t, value))
+		id, ok := index.Lookup(tx.Bucket(bCredByValue), valueKey(t, value, ""))
 		if !ok {
 			return ErrNotFound
 		}
@@ -193,9 +267,9 @@ func (s *Store) updateCredential(id uint64, fn func(*Credential, *wtx) error) (C
 		if err := w.checkCredential(&n); err != nil {
 			return err
 		}
-		if n.Type != old.Type || n.Value != old.Value {
-			if other, ok := index.Lookup(w.b(bCredByValue), valueKey(n.Type, n.Value)); ok && other != id {
-				return &ConflictError{Field: "value"}
+		if n.Type != old.Type || n.Value != old.Value || n.Format != old.Format {
+			if err := w.checkValueConflict(&n); err != nil {
+				return err
 			}
 		}
 		n.UpdatedAt = w.now

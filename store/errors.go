@@ -43,9 +43,35 @@ var (
 
 // ConflictError is a unique-index violation. Field is one of "id",
 // "ext_id", "value" (credential type+value), "username", "address".
-type ConflictError struct{ Field string }
+// Reason, when set, says why a value that is not itself taken still
+// conflicts (ReasonDuress*, ReasonCard*); it never names the other record
+// or repeats a secret value.
+type ConflictError struct {
+	Field  string
+	Reason string
+}
 
-func (e *ConflictError) Error() string        { return e.Field + " already exists" }
+// ConflictError reasons for a credential value.
+const (
+	// ReasonDuressOfOther: the PIN is another PIN's duress PIN.
+	ReasonDuressOfOther = "is the duress PIN of another PIN"
+	// ReasonDuressIsOther: the PIN's duress PIN is another PIN.
+	ReasonDuressIsOther = "its duress PIN is another PIN"
+	// ReasonCardPlainHeld: a card with this number and no format exists;
+	// it matches frames of every format, so a format-bound card of the
+	// same number would make a frame match two credentials.
+	ReasonCardPlainHeld = "a card with this number and no format exists (it matches frames of every format)"
+	// ReasonCardFormatHeld: a card with this number and a format exists; a
+	// plain number would match its frames too.
+	ReasonCardFormatHeld = "a card with this number and a format exists (a number without a format would match its frames too)"
+)
+
+func (e *ConflictError) Error() string {
+	if e.Reason != "" {
+		return e.Field + ": " + e.Reason
+	}
+	return e.Field + " already exists"
+}
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // RefError says a referenced record does not exist. Field names the

@@ -25,3 +25,5 @@ var (
 )
 
 var DiskFullForTest = diskFull
+
+var BucketCreds = bCreds

@@ -32,6 +32,12 @@ type Options struct {
 	// MaxBatchDelay is passed to bbolt's DB.MaxBatchDelay when > 0; 0
 	// means DefaultMaxBatchDelay.
 	MaxBatchDelay time.Duration
+	// DuressOffset is the access engine's (access.EngineConfig.DuressOffset):
+	// with 1–9, a PIN's duress PIN is the PIN with its last digit plus the
+	// offset (mod 10), and a PIN that is another PIN's duress PIN (or whose
+	// duress PIN is another PIN) is refused (ConflictError Reason
+	// ReasonDuress), in the same transaction as the uniqueness check.
+	DuressOffset uint8
 }
 
 // DefaultMaxBatchDelay replaces bbolt's 10ms. HTTP clients wait for their
@@ -49,6 +55,7 @@ type Store struct {
 	path     string
 	version  int
 	onChange func([]Change)
+	duress   uint8 // Options.DuressOffset mod 10
 	subs     atomic.Pointer[[]*subscriber] // see Subscribe
 
 	seq atomic.Uint64 // last committed sequence number
@@ -90,7 +97,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.MaxBatchDelay > 0 {
 		db.MaxBatchDelay = opt.MaxBatchDelay
 	}
-	s := &Store{db: db, path: path, onChange: opt.OnChange, pending: map[uint64][]Change{}}
+	s := &Store{db: db, path: path, onChange: opt.OnChange, duress: opt.DuressOffset % 10, pending: map[uint64][]Change{}}
 	s.dcond = sync.NewCond(&s.dmu)
 	if s.version, err = migrate(db); err != nil {
 		db.Close()
@@ -207,6 +214,7 @@ type wtx struct {
 	dirty   bool
 	changes []Change
 	seq     uint64 // last seq assigned; 0 until emit reads meta
+	duress  uint8  // Store.duress
 }
 
 // taken reports whether a unique index already holds key.
@@ -320,7 +328,7 @@ var errNoop = errors.New("nothing written")
 func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	var appErr error
 	run := func(tx *bolt.Tx) error {
-		w := &wtx{tx: tx, now: time.Now().UTC()}
+		w := &wtx{tx: tx, now: time.Now().UTC(), duress: s.duress}
 		appErr = nil
 		packAppendOnly(tx)
 		if err := fn(w); err != nil {

@@ -77,11 +77,16 @@ const (
 // Credential is something that opens a door for its user. Value is the
 // canonical form: for a card the decimal string of the Wiegand payload
 // without parity bits (see access.ParseCardNumber), for a PIN its digits.
+// Format, for a card only, binds it to one card format (a CardFormat name):
+// it then matches only frames of that format and bit length. Without a
+// format a card is a plain number and matches a frame of any format with
+// that payload.
 type Credential struct {
 	ID           uint64         `json:"id"`
 	UserUID      uint64         `json:"user_uid"`
 	Type         CredentialType `json:"type"`
 	Value        string         `json:"value"`
+	Format       string         `json:"format,omitempty"`
 	Owner        Owner          `json:"owner"`
 	OwnerName    string         `json:"owner_name,omitempty"`
 	Locks        Locks          `json:"locks"`

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/doord/doord/store"
 )
 
 // Card values. A card is stored, indexed and compared as one canonical
@@ -26,36 +28,30 @@ import (
 // also what a reader configured for "24-bit, no parity" output shows.
 
 // CardFormat is a Wiegand card layout: total bits on the wire, of which
-// FacilityBits then CardBits are the payload and the rest parity.
-type CardFormat struct {
-	Name         string
-	Bits         int
-	FacilityBits int
-	CardBits     int
-}
+// FacilityBits then CardBits are the payload and the rest parity. The
+// table is the store's (store.CardFormats): a credential bound to a
+// format (store.Credential.Format) names one of these, and its position
+// is the format's code in the index key and in Presentation.Format.
+type CardFormat = store.CardFormat
 
-// MaxFacility and MaxCard are the largest values the fields can hold.
-func (f CardFormat) MaxFacility() uint64 { return 1<<f.FacilityBits - 1 }
-func (f CardFormat) MaxCard() uint64     { return 1<<f.CardBits - 1 }
-
-// ParityBits is the number of non-payload bits in a frame.
-func (f CardFormat) ParityBits() int { return f.Bits - f.FacilityBits - f.CardBits }
-
-var cardFormats = [...]CardFormat{
-	// HID H10301, the open 26-bit format: 1 even + 8 facility + 16 card + 1 odd.
-	{Name: "h10301", Bits: 26, FacilityBits: 8, CardBits: 16},
-	// Generic 34-bit: 1 even + 16 facility + 16 card + 1 odd.
-	{Name: "34bit", Bits: 34, FacilityBits: 16, CardBits: 16},
-	// HID Corporate 1000 35-bit: 2 parity + 12 company ID + 20 card + 1 parity.
-	{Name: "c1000", Bits: 35, FacilityBits: 12, CardBits: 20},
-	// HID H10304 37-bit: 1 even + 16 facility + 19 card + 1 odd
-	// (e.g. ooaccess.com/kb/37-bit-fc/).
-	{Name: "h10304", Bits: 37, FacilityBits: 16, CardBits: 19},
-}
+var cardFormats = store.CardFormats()
 
 // CardFormats lists the known formats, H10301 first. It is a copy: changing
 // it does not change what LookupCardFormat finds.
-var CardFormats = append([]CardFormat(nil), cardFormats[:]...)
+var CardFormats = store.CardFormats()
+
+// FrameFormat is the code of a decoded frame's format for
+// Presentation.Format: the format named name (the decoder's canonical
+// name, e.g. "h10301") when its frames have exactly bits bits, else 0 (a
+// raw or unknown frame, which only plain card numbers match). The device
+// layer calls it once per frame.
+func FrameFormat(name string, bits int) uint8 {
+	code := store.CardFormatCode(name)
+	if code == 0 || cardFormats[code-1].Bits != bits {
+		return 0
+	}
+	return code
+}
 
 var cardFormatNames = map[string]int{
 	"h10301": 0, "26": 0, "26bit": 0,

@@ -256,7 +256,7 @@ func (e *Engine) card(r *reader, p *Presentation, now time.Time) Outcome {
 	if r.pend.active && r.pend.need&fCard != 0 {
 		// The card is a later factor: it must be the same user's.
 		uid := r.pend.userUID
-		c, ok := x.lookup(false, p.Card)
+		c, _, ok := x.lookupCard(p.Card, p.Format)
 		if !ok || c.userUID != uid {
 			r.pend = pending{}
 			lo := e.readerFail(r, now)
@@ -274,7 +274,7 @@ func (e *Engine) card(r *reader, p *Presentation, now time.Time) Outcome {
 	if r.cfg.Mode == ModePIN {
 		return Outcome{Kind: OutcomeDenied, Reason: ReasonReaderMode, CredType: 1}
 	}
-	c, ok := x.lookup(false, p.Card)
+	c, key, ok := x.lookupCard(p.Card, p.Format)
 	var u userRec
 	if ok {
 		u, ok = x.user(&c)
@@ -283,7 +283,7 @@ func (e *Engine) card(r *reader, p *Presentation, now time.Time) Outcome {
 		lo := e.readerFail(r, now)
 		return Outcome{Kind: OutcomeDenied, Reason: ReasonUnknownCredential, CredType: 1, LockedOut: lo}
 	}
-	return e.first(r, x, &c, &u, fCard, p.Card, false, p.DoorMode, now)
+	return e.first(r, x, &c, &u, fCard, key, false, p.DoorMode, now)
 }
 
 func (e *Engine) key(r *reader, p *Presentation, now time.Time) Outcome {

@@ -112,23 +112,43 @@ type credShard struct {
 // credLoc is where a credential id is indexed, and the next credential
 // of the same user.
 type credLoc struct {
-	kp   uint64 // the key, with pinBit set for a PIN
+	kp   uint64 // the key, with pinMark set for a PIN
 	next uint64
 }
 
-// pinBit marks a PIN in credLoc.kp; card values of 2^63 and above are not
-// indexed (no Wiegand format in use comes near 63 bits).
-const pinBit = 1 << 63
+// Index keys. A PIN is its digits behind a leading 1 (below 10^13). A
+// plain card number is its value, 1 to 2^63-1. A card bound to a format is
+// boundBit | code<<codeShift | value, its value within its format's
+// payload (35 bits at most), so no bound key is a plain one. Hashing
+// (shardOf, credTable.home) reads only the low codeShift bits: a number
+// and the same number bound to a format share a shard and a home slot, and
+// a frame's lookup finds either in one walk of one run (lookupCard).
+const (
+	boundBit  = 1 << 63
+	codeShift = 56
+	hashMask  = 1<<codeShift - 1
+	// pinMark tags a PIN in credLoc.kp: both top bits, which no card key
+	// has (bound keys have bit 62 clear: codes are small).
+	pinMark = 3 << 62
+)
 
-func (l credLoc) key() uint64 { return l.kp &^ pinBit }
-func (l credLoc) pin() bool   { return l.kp&pinBit != 0 }
+func (l credLoc) key() uint64 {
+	if l.pin() {
+		return l.kp &^ pinMark
+	}
+	return l.kp
+}
+func (l credLoc) pin() bool { return l.kp&pinMark == pinMark }
 
 func locOf(key uint64, pin bool) credLoc {
 	if pin {
-		key |= pinBit
+		key |= pinMark
 	}
 	return credLoc{kp: key}
 }
+
+// boundKey is the key of card number v bound to format code f.
+func boundKey(v uint64, f uint8) uint64 { return boundBit | uint64(f)<<codeShift | v }
 
 type index struct {
 	cards, pins [nShards]credShard
@@ -166,7 +186,7 @@ func newIndex() *index {
 	return x
 }
 
-func shardOf(key uint64) uint64 { return (key * 0x9E3779B97F4A7C15) >> (64 - shardBits) }
+func shardOf(key uint64) uint64 { return ((key & hashMask) * 0x9E3779B97F4A7C15) >> (64 - shardBits) }
 
 func (x *index) shard(pin bool, key uint64) *credShard {
 	if pin {
@@ -182,6 +202,29 @@ func (x *index) lookup(pin bool, key uint64) (credRec, bool) {
 	c, ok := sh.t.get(key)
 	sh.mu.RUnlock()
 	return c, ok
+}
+
+// lookupCard is the hot path's card read: the credential a frame with
+// payload v and format code f (FrameFormat) opens, and its key. That is
+// the card bound to f, else the plain number v; the store never holds both
+// (a plain number conflicts with every bound card of its value), so the
+// first of the two in their common run is the one, and a miss costs what
+// a plain lookup's miss costs.
+func (x *index) lookupCard(v uint64, f uint8) (credRec, uint64, bool) {
+	if v >= boundBit {
+		// Plain keys are below 2^63: a 64-bit raw value must not reach a
+		// bound key through its top bits.
+		return credRec{}, 0, false
+	}
+	bound := v
+	if f != 0 && v <= hashMask {
+		bound = boundKey(v, f)
+	}
+	sh := &x.cards[shardOf(v)]
+	sh.mu.RLock()
+	c, k, ok := sh.t.getEither(v, bound)
+	sh.mu.RUnlock()
+	return c, k, ok
 }
 
 // user is c's user's fields; false when the user is not known.
@@ -475,14 +518,26 @@ func (x *index) unlink(uid, id uint64) {
 }
 
 // credKey is the index key of a credential value: a card's canonical
-// number, or a PIN's digits behind a leading 1 (so "0123" ≠ "123").
-// Credentials no reader presents (qr, license plates, …) and values that
-// are not canonical are not indexed.
-func credKey(t store.CredentialType, v string) (key uint64, pin, ok bool) {
+// number (tagged with its format's code when it has one), or a PIN's
+// digits behind a leading 1 (so "0123" ≠ "123"). Credentials no reader
+// presents (qr, license plates, …), values that are not canonical, and
+// bound cards whose format is unknown or whose value does not fit it are
+// not indexed: they open nothing rather than something else.
+func credKey(t store.CredentialType, v, format string) (key uint64, pin, ok bool) {
 	switch t {
 	case store.CredCard:
 		n, err := strconv.ParseUint(v, 10, 64)
-		return n, false, err == nil && n != 0 && n < pinBit
+		if err != nil || n == 0 {
+			return 0, false, false
+		}
+		if format == "" {
+			return n, false, n < boundBit
+		}
+		code := store.CardFormatCode(format)
+		if code == 0 || n > cardFormats[code-1].MaxValue() {
+			return 0, false, false
+		}
+		return boundKey(n, code), false, true
 	case store.CredPIN:
 		if len(v) < 1 || len(v) > MaxPINDigits {
 			return 0, true, false
@@ -500,7 +555,7 @@ func credKey(t store.CredentialType, v string) (key uint64, pin, ok bool) {
 }
 
 func (x *index) putCred(a *store.AccessCredential) {
-	key, pin, ok := credKey(a.Type, a.Value)
+	key, pin, ok := credKey(a.Type, a.Value, a.Format)
 	old, had := x.loc.get(a.ID)
 	if had {
 		sh := x.shard(old.pin(), old.key())
@@ -518,9 +573,13 @@ func (x *index) putCred(a *store.AccessCredential) {
 	// Another id holds this value (the store forbids it; a feed replayed
 	// out of order could show it briefly): the newer wins. A load reads a
 	// consistent snapshot, whose values are unique, and skips the check.
+	// The same holds for the keys a frame could match beside this one (a
+	// plain number and the same number bound to a format).
 	if !x.loading {
-		if prev, ok := sh.t.get(key); ok && prev.id != a.ID {
-			x.removeCred(prev.id)
+		for _, k := range rivalKeys(key, pin) {
+			if prev, ok := sh.t.get(k); ok && prev.id != a.ID {
+				x.removeCred(prev.id)
+			}
 		}
 	}
 	slot := x.slotFor(a.UserUID)
@@ -566,6 +625,24 @@ func (x *index) putCred(a *store.AccessCredential) {
 	sh.mu.Unlock()
 	// A credential whose user is unknown has an absent user: it is denied
 	// as unknown until the user arrives (putUser copies the user in).
+}
+
+// rivalKeys are the keys that must not be indexed beside key: itself, and
+// for a card the keys one frame could match too (checkValueConflict's
+// rule in the store): a plain number's bound forms, a bound card's plain
+// number. They all live in key's shard.
+func rivalKeys(key uint64, pin bool) []uint64 {
+	ks := []uint64{key}
+	switch {
+	case pin:
+	case key&boundBit != 0:
+		ks = append(ks, key&hashMask)
+	case key <= hashMask:
+		for code := range len(cardFormats) {
+			ks = append(ks, boundKey(key, uint8(code+1)))
+		}
+	}
+	return ks
 }
 
 // finishLoad builds the shard maps from the loaded credentials on every

@@ -38,7 +38,7 @@ const (
 // capacity by multiplication (no power-of-two rounding of the capacity).
 // The mix differs from shardOf's, so a shard's keys spread evenly.
 func (t *credTable) home(key uint64) int {
-	h := key
+	h := key & hashMask // a number and its bound forms share a home (lookupCard)
 	h ^= h >> 33
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
@@ -68,6 +68,25 @@ func (t *credTable) get(key uint64) (credRec, bool) {
 		return t.slots[i].rec, true
 	}
 	return credRec{}, false
+}
+
+// getEither finds a or b, which have the same home, in one walk of their
+// run: whichever comes first, with its key.
+func (t *credTable) getEither(a, b uint64) (credRec, uint64, bool) {
+	if len(t.slots) == 0 {
+		return credRec{}, 0, false
+	}
+	for i := t.home(a); ; {
+		switch k := t.slots[i].key; k {
+		case a, b:
+			return t.slots[i].rec, k, true
+		case 0:
+			return credRec{}, 0, false
+		}
+		if i++; i == len(t.slots) {
+			i = 0
+		}
+	}
 }
 
 func (t *credTable) set(key uint64, r credRec) {
