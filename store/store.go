@@ -55,7 +55,7 @@ type Store struct {
 	path     string
 	version  int
 	onChange func([]Change)
-	duress   uint8 // Options.DuressOffset mod 10
+	duress   uint8                         // Options.DuressOffset mod 10
 	subs     atomic.Pointer[[]*subscriber] // see Subscribe
 
 	seq atomic.Uint64 // last committed sequence number

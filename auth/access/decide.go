@@ -85,12 +85,12 @@ const (
 // Presentation is one thing a reader delivered, with the door's current
 // mode (runtime state the device layer owns).
 type Presentation struct {
-	Kind     PresentKind
-	Card     uint64 // canonical card value (Wiegand payload without parity)
+	Kind PresentKind
+	Card uint64 // canonical card value (Wiegand payload without parity)
 	// Format is the frame's card format code (FrameFormat): a card bound
 	// to a format opens only for frames of that format; 0 (raw, unknown)
 	// matches plain card numbers only.
-	Format uint8
+	Format   uint8
 	Key      byte
 	DoorMode DoorMode
 }
