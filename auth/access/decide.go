@@ -85,14 +85,14 @@ const (
 // Presentation is one thing a reader delivered, with the door's current
 // mode (runtime state the device layer owns).
 type Presentation struct {
-	Kind PresentKind
-	Card uint64 // canonical card value (Wiegand payload without parity)
-	// Format is the frame's card format code (FrameFormat): a card bound
-	// to a format opens only for frames of that format; 0 (raw, unknown)
-	// matches plain card numbers only.
-	Format   uint8
+	Kind     PresentKind
+	Card     uint64 // canonical card value (Wiegand payload without parity)
 	Key      byte
 	DoorMode DoorMode
+	// Format is the card frame's format code (FrameFormat): a card bound
+	// to a format opens only for frames of that format; 0 (raw, unknown)
+	// matches plain card numbers only.
+	Format uint8
 }
 
 // OutcomeKind says what the device layer should do.
