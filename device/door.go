@@ -390,6 +390,7 @@ func (d *door) onRead(ri int, r board.Read, now time.Time) {
 	switch {
 	case r.Card != nil:
 		p.Kind, p.Card = access.PresentCard, r.Card.Value
+		p.Format = access.FrameFormat(r.Card.Format, r.Card.Bits)
 		d.outcome(ri, d.rt.decider.Present(rd, p, now), &r, now)
 	case r.Keys != "":
 		p.Kind = access.PresentKey
