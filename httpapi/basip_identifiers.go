@@ -304,9 +304,12 @@ func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
 	if r, ok := b.raw("identifier_number", create); ok && b.err == nil {
 		// The native validation, so that both APIs store one canonical
 		// value: a card in decimal or AA:BB:CC bytes, a PIN of 4-12 digits.
+		// A BAS-IP number is a plain card (it matches frames of every
+		// format) unless a facility/card object names its format: a new
+		// number without one makes the card plain again.
 		o := &object{fields: map[string]json.RawMessage{"value": r}}
-		if v, ok := credentialValue(o, c.Type); ok {
-			c.Value = v
+		if v, f, ok := credentialValue(o, c.Type, ""); ok {
+			c.Value, c.Format = v, f.name
 		} else if len(o.errs) > 0 {
 			b.failf("identifier_number: %s", o.errs[0].Message)
 		}
@@ -396,10 +399,15 @@ func applyBasipValid(v *bbody, c *store.Credential) {
 	}
 }
 
-// identifierConflict turns the store's duplicate into BAS-IP's words.
+// identifierConflict turns the store's duplicate into BAS-IP's words. A
+// duress conflict is no duplicate BAS-IP knows of: a 409 that names it
+// (never the other PIN).
 func identifierConflict(err error) error {
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
+		if ce.Reason == store.ReasonDuressOfOther || ce.Reason == store.ReasonDuressIsOther {
+			return bErr(409, "identifier_number "+ce.Reason)
+		}
 		return bErr(400, basipDupIdent)
 	}
 	return err

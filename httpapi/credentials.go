@@ -16,103 +16,174 @@ var credTypes = map[store.CredentialType]bool{
 	store.CredLicensePlate: true, store.CredUKey: true, store.CredFaceID: true,
 }
 
+// cardFmt is a card format as a request gave it: given says the body had
+// a "format" (null or "" given means no format: a plain number).
+type cardFmt struct {
+	name  string // canonical (store.CardFormat name), "" for none
+	given bool
+	ok    bool
+}
+
+// formatField reads o's "format": a format name or alias (h10301 or 26,
+// 34bit or 34, c1000 or 35, h10304 or 37) as its canonical name.
+func formatField(o *object) cardFmt {
+	s, present, ok := field[string](o, "format", "must be a string: a card format, or null for a plain number")
+	switch {
+	case !present:
+		return cardFmt{ok: true}
+	case !ok:
+		return cardFmt{given: true}
+	case strings.TrimSpace(s) == "":
+		return cardFmt{given: true, ok: true}
+	}
+	cf, found := access.LookupCardFormat(s)
+	if !found {
+		o.fail("format", "must be one of h10301, 34bit, c1000, h10304 (or 26, 34, 35, 37), or null for a plain number")
+		return cardFmt{given: true}
+	}
+	return cardFmt{name: cf.Name, given: true, ok: true}
+}
+
 // cardValue reads a card number in every form the API accepts: a decimal or
 // hex string, a JSON number, or a facility/card pair (in "value" or at the
 // top level), and returns the canonical value so that a card typed in any
-// form matches the same card read at a reader.
-func cardValue(o *object, field string) (string, bool) {
+// form matches the same card read at a reader. A facility/card pair is
+// read in its "format", else in layout (the card's own format on PATCH),
+// else as H10301; the format it names, if any, is returned.
+func cardValue(o *object, field, layout string) (string, cardFmt, bool) {
 	if r, ok := o.raw(field); ok {
 		var s string
 		if json.Unmarshal(r, &s) == nil {
 			v, err := access.ParseCardNumber(s)
 			if err != nil {
 				o.fail(field, err.Error())
-				return "", false
+				return "", cardFmt{}, false
 			}
-			return access.FormatCard(v), true
+			return access.FormatCard(v), cardFmt{ok: true}, true
 		}
 		var n json.Number
 		if json.Unmarshal(r, &n) == nil {
 			v, err := access.ParseCardNumber(n.String())
 			if err != nil {
 				o.fail(field, err.Error())
-				return "", false
+				return "", cardFmt{}, false
 			}
-			return access.FormatCard(v), true
+			return access.FormatCard(v), cardFmt{ok: true}, true
 		}
 		sub, ok := o.sub(field, r)
 		if !ok {
-			return "", false
+			return "", cardFmt{}, false
 		}
-		v, ok := facilityCard(sub)
+		v, f, ok := facilityCard(sub, layout, true)
 		o.errs = append(o.errs, sub.errs...)
-		return v, ok
+		return v, f, ok
 	}
 	if o.has("facility") || o.has("card") {
-		return facilityCard(o)
+		return facilityCard(o, layout, false) // the caller reads the top-level format
 	}
 	o.fail(field, "is required: a card number (decimal, 0x-hex or AA:BB:CC) or {\"facility\": F, \"card\": N}")
-	return "", false
+	return "", cardFmt{}, false
 }
 
-func facilityCard(o *object) (string, bool) {
+func facilityCard(o *object, layout string, readFormat bool) (string, cardFmt, bool) {
 	var fac, card uint64
-	var format string
 	okF := o.uint("facility", &fac, 1<<32)
 	okC := o.uint("card", &card, 1<<32)
-	o.str("format", &format, 16)
+	f := cardFmt{ok: true}
+	if readFormat {
+		f = formatField(o)
+	}
 	if !okF {
 		o.fail("facility", "is required with card")
 	}
 	if !okC {
 		o.fail("card", "is required with facility")
 	}
-	if !okF || !okC {
-		return "", false
+	if !okF || !okC || !f.ok {
+		return "", f, false
 	}
-	v, err := access.CardFromFacility(format, fac, card)
+	if f.given {
+		layout = f.name
+	}
+	v, err := access.CardFromFacility(layout, fac, card)
 	if err != nil {
 		o.fail("facility", err.Error())
-		return "", false
+		return "", f, false
 	}
-	return access.FormatCard(v), true
+	return access.FormatCard(v), f, true
 }
 
-// credentialValue validates and normalizes the value for its type.
-func credentialValue(o *object, t store.CredentialType) (string, bool) {
+// credentialValue validates and normalizes the value for its type; for a
+// card also the format a facility/card pair named (layout: see cardValue).
+func credentialValue(o *object, t store.CredentialType, layout string) (string, cardFmt, bool) {
 	switch t {
 	case store.CredCard, store.CredUKey:
-		return cardValue(o, "value")
+		return cardValue(o, "value", layout)
 	case store.CredPIN:
 		var s string
 		r, ok := o.raw("value")
 		if !ok {
 			o.fail("value", "is required: 4 to 12 digits")
-			return "", false
+			return "", cardFmt{}, false
 		}
 		if json.Unmarshal(r, &s) != nil {
 			// A number would lose leading zeros: "0042" is not 42.
 			o.fail("value", "must be a string of 4 to 12 digits (a number would lose leading zeros)")
-			return "", false
+			return "", cardFmt{}, false
 		}
 		pin, err := access.ParsePIN(s)
 		if err != nil {
 			o.fail("value", err.Error())
-			return "", false
+			return "", cardFmt{}, false
 		}
-		return pin, true
+		return pin, cardFmt{ok: true}, true
 	default:
 		var s string
 		if !o.str("value", &s, maxCredValue) || strings.TrimSpace(s) == "" {
 			o.fail("value", "is required")
-			return "", false
+			return "", cardFmt{}, false
 		}
 		s = strings.TrimSpace(s)
 		if t == store.CredLicensePlate {
 			// Plates are read by cameras in capitals, without spaces or dashes.
 			s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
 		}
-		return s, true
+		return s, cardFmt{ok: true}, true
+	}
+}
+
+// applyFormat sets c.Format from the format a card's value object named
+// (f) or else the top-level "format" (top): a card entered with a format
+// is bound to it; null or "" makes it a plain number; absent leaves it as
+// it is. Only cards have one.
+func applyFormat(o *object, c *store.Credential, f, top cardFmt) {
+	if f.given && top.given && top.ok && f.ok && top.name != f.name {
+		o.fail("format", "differs from value.format; give it once")
+		return
+	}
+	if !f.given {
+		f = top
+	}
+	if !f.given || !f.ok {
+		return
+	}
+	if f.name != "" && c.Type != store.CredCard {
+		o.fail("format", "only a card has a format")
+		return
+	}
+	c.Format = f.name
+}
+
+// checkFormatFit reports a card value that its format cannot carry with
+// the format's limits (the store would refuse it too, less helpfully).
+func checkFormatFit(o *object, c *store.Credential) {
+	if c.Type != store.CredCard || c.Format == "" {
+		return
+	}
+	f, ok := access.LookupCardFormat(c.Format)
+	v, err := strconv.ParseUint(c.Value, 10, 64)
+	if ok && err == nil && v > f.MaxValue() {
+		o.failf("value", "does not fit %s: its payload is %d bits (facility %d + card %d), at most %d", f.Name, f.FacilityBits+f.CardBits, f.FacilityBits, f.CardBits, f.MaxValue())
 	}
 }
 
@@ -131,11 +202,22 @@ func applyCredential(o *object, c *store.Credential, create bool) {
 	} else if create {
 		o.fail("type", "is required")
 	}
+	// The top-level format first: a facility/card pair is read in it.
+	top := formatField(o)
+	layout := c.Format
+	if top.given && top.ok {
+		layout = top.name
+	}
+	var f cardFmt
 	if c.Type != "" && (create || o.has("value") || o.has("facility") || o.has("card")) {
-		if v, ok := credentialValue(o, c.Type); ok {
+		var v string
+		var ok bool
+		if v, f, ok = credentialValue(o, c.Type, layout); ok {
 			c.Value = v
 		}
 	}
+	applyFormat(o, c, f, top)
+	checkFormatFit(o, c)
 	var owner string
 	if o.str("owner", &owner, 16) {
 		switch store.Owner(owner) {

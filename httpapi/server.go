@@ -332,7 +332,11 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.retryAfter))
 		}
 	case errors.As(err, &ce):
-		writeProblem(ctx, 409, ce.Error(), FieldError{Field: ce.Field, Message: "already exists"})
+		msg := "already exists"
+		if ce.Reason != "" {
+			msg = ce.Reason // why a value that is not itself taken conflicts
+		}
+		writeProblem(ctx, 409, ce.Error(), FieldError{Field: ce.Field, Message: msg})
 	case errors.As(err, &re):
 		writeProblem(ctx, 422, "the request refers to something that does not exist",
 			FieldError{Field: re.Field, Message: fmt.Sprintf("%d does not exist", re.ID)})

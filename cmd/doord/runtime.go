@@ -27,9 +27,7 @@ func engineConfig(cfg Config) (access.EngineConfig, error) {
 		ec.ReaderLockout = access.LockoutConfig{Threshold: t, Duration: cfg.Access.LockoutDuration.Duration}
 		ec.PINLockout = ec.ReaderLockout
 	}
-	if cfg.Access.Duress == "last_digit_plus_one" {
-		ec.DuressOffset = 1
-	}
+	ec.DuressOffset = duressOffset(cfg)
 	lockOf := map[string]uint8{}
 	for _, d := range cfg.Doors {
 		for _, r := range d.Readers {
@@ -43,6 +41,16 @@ func engineConfig(cfg Config) (access.EngineConfig, error) {
 		})
 	}
 	return ec, nil
+}
+
+// duressOffset is [access] duress as the engine's and the store's
+// DuressOffset: the store refuses PINs that would collide with a duress
+// PIN, so both must agree.
+func duressOffset(cfg Config) uint8 {
+	if cfg.Access.Duress == "last_digit_plus_one" {
+		return 1
+	}
+	return 0
 }
 
 func readerMode(s string) access.ReaderMode {

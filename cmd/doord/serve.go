@@ -101,7 +101,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		return d, fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(cfg.Data, "doord.db")
-	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second})
+	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg)})
 	if err != nil {
 		return d, err
 	}
