@@ -29,6 +29,14 @@
 //     the same transaction, and a Change record. Options.OnChange receives
 //     them after the commit, in sequence order; the in-memory credential
 //     index and the event stream follow this one feed.
+//   - Credential values are unique by rules a reader can tell apart
+//     (checkValueConflict, in the write's transaction; BulkLoad applies the
+//     same rules): a value within its type; a card per format when it has
+//     one (cardformat.go owns the card format table the access engine uses
+//     too), a plain card number against every format of that number; with
+//     Options.DuressOffset, no PIN is another PIN's duress PIN. Records
+//     written before cards had formats read as plain numbers, with no
+//     migration.
 //   - The schema version lives in the file; Open runs pending migrations in
 //     one transaction and refuses files from a newer doord.
 //   - Open never waits forever for the file lock: a second doord on the

@@ -16,7 +16,11 @@ import (
 // whatever it is given to this value, and the Wiegand decoder in board
 // produces the same value from a frame by dropping the parity bits, so a
 // card typed in by a building manager and the same card presented at a
-// reader meet in one index key.
+// reader meet in one index key. The value alone does not say which card it
+// is: H10301 facility 7 card 77 and 34-bit facility 7 card 77 are both
+// 7<<16|77. So a card entered with its format is bound to it (the index
+// key carries the format's code, see index.go) and opens only for frames
+// of that format; a card without one is a plain number and opens for any.
 //
 // Example, H10301 (the open "standard 26-bit" format): the frame is
 // P FFFFFFFF CCCCCCCCCCCCCCCC P — a leading even parity bit, an 8-bit

@@ -7,7 +7,11 @@
 //   - index.go, table.go: the credential index. Per-shard open-addressing
 //     tables (256 card shards, 256 PIN shards) of 56-byte records that
 //     carry the user's decision fields too, so a decision is one probe
-//     under one shard read lock; the writer copies a user's fields into
+//     under one shard read lock. A card bound to a format is keyed by its
+//     value and format code, a plain number by its value; both hash by the
+//     value alone, so a frame (payload + Presentation.Format) finds the
+//     card bound to its format or the plain number in one walk of one run
+//     (lookupCard; the store lets only one of the two exist); the writer copies a user's fields into
 //     each of their credentials when either changes. No pointers in the
 //     records: the GC never scans the index. ~120 bytes a credential at
 //     1M users + 2M credentials, users included.
@@ -51,7 +55,10 @@
 //   - cardvalue.go: the one canonical value for a card (Wiegand payload
 //     without parity, in decimal) and a PIN, so that a card imported from a
 //     spreadsheet, one posted through the BAS-IP API and one presented at a
-//     reader are the same index key.
+//     reader are the same number; FrameFormat, the format code of a decoded
+//     frame (the card format table itself is the store's). A card bound to
+//     a format matches only frames of that format and bit length; a plain
+//     number matches frames of every format.
 //
 // access imports store types only and never calls the store: the door path
 // decides from memory and must not wait on disk.
