@@ -150,6 +150,11 @@ const maxSamples = 4 << 20
 
 // decisionLoop presents random cards and times each decision.
 func decisionLoop(b *testing.B, lat latencies, now time.Time) latencies {
+	return framedDecisionLoop(b, lat, now, 0)
+}
+
+// framedDecisionLoop is decisionLoop with frames of format code format.
+func framedDecisionLoop(b *testing.B, lat latencies, now time.Time, format uint8) latencies {
 	e, cards := bench.e, bench.cards
 	granted := 0
 	b.ReportAllocs()
@@ -157,7 +162,7 @@ func decisionLoop(b *testing.B, lat latencies, now time.Time) latencies {
 	for i := 0; i < b.N; i++ {
 		c := cards[(i*7919)%len(cards)]
 		t0 := time.Now()
-		o := e.Present("r", Presentation{Kind: PresentCard, Card: c}, now)
+		o := e.Present("r", Presentation{Kind: PresentCard, Card: c, Format: format}, now)
 		d := time.Since(t0)
 		if len(lat) < maxSamples {
 			lat = append(lat, int64(d))
