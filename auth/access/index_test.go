@@ -106,6 +106,8 @@ func randomWrites(t *testing.T, s *store.Store, rng *rand.Rand, n int) {
 				c.Type, c.Value = store.CredPIN, fmt.Sprintf("%04d", rng.IntN(300))
 			case 1:
 				c.Type = store.CredQR
+			case 2:
+				c.Format = []string{"h10301", "34bit"}[rng.IntN(2)] // beside plain numbers and each other
 			}
 			if s.CreateCredential(&c) == nil {
 				cids = append(cids, c.ID)
@@ -142,6 +144,8 @@ func randomWrites(t *testing.T, s *store.Store, rng *rand.Rand, n int) {
 						c.Value = fmt.Sprint(1 + rng.IntN(300))
 						if c.Type == store.CredPIN {
 							c.Value = fmt.Sprintf("%04d", rng.IntN(300))
+						} else if c.Type == store.CredCard {
+							c.Format = []string{"", "h10301", "c1000"}[rng.IntN(3)]
 						}
 					case 1:
 						c.Locks = locks[rng.IntN(3)]
