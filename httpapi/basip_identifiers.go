@@ -306,10 +306,15 @@ func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
 		// value: a card in decimal or AA:BB:CC bytes, a PIN of 4-12 digits.
 		// A BAS-IP number is a plain card (it matches frames of every
 		// format) unless a facility/card object names its format: a new
-		// number without one makes the card plain again.
+		// number without one makes the card plain again. The same number
+		// keeps its format, so that a GET→PATCH round trip of a card bound
+		// through the native API does not widen it to every format.
 		o := &object{fields: map[string]json.RawMessage{"value": r}}
 		if v, f, ok := credentialValue(o, c.Type, ""); ok {
-			c.Value, c.Format = v, f.name
+			if f.given || v != c.Value {
+				c.Format = f.name
+			}
+			c.Value = v
 		} else if len(o.errs) > 0 {
 			b.failf("identifier_number: %s", o.errs[0].Message)
 		}

@@ -91,6 +91,13 @@ func TestBasipIdentifierCardFormat(t *testing.T) {
 	if c, err := e.st.GetCredential(id2); err != nil || c.Format != "34bit" || c.Value != "524365" {
 		t.Errorf("BAS-IP card with a format = %+v, %v; want 34bit 524365", c, err)
 	}
+	// A GET→PATCH round trip (the same number, as BAS-IP shows it) keeps
+	// the format: BAS-IP cannot show it, and dropping it would widen the
+	// card to every format.
+	e.do("PATCH", "/api/v1/access/identifiers/item/"+itoa(id2), tok, `{"identifier_number":"524365","lock":"first"}`).bwant(200, "")
+	if c, _ := e.st.GetCredential(id2); c.Format != "34bit" {
+		t.Errorf("after a round trip of the same number: %+v, want 34bit kept", c)
+	}
 	// A new number without a format makes the card plain again.
 	e.do("PATCH", "/api/v1/access/identifiers/item/"+itoa(id2), tok, `{"identifier_number":"524366"}`).bwant(200, "")
 	if c, _ := e.st.GetCredential(id2); c.Format != "" || c.Value != "524366" {
