@@ -522,8 +522,16 @@ func (p *bulkPrep) valueRuleConflicts(b func([]byte) *bolt.Bucket) {
 		reason string
 	}
 	var probes []probe
-	cards := map[string]*[2]int{} // card number → [first plain rec+1, first format-bound rec+1]
-	pins := map[string]int{}      // PIN → first rec
+	// Within the chunk a plain number can only meet a bound card when
+	// there is one: most loads have none and need no map.
+	var cards map[string][2]int // card number → [first plain rec+1, first format-bound rec+1]
+	for i := range p.n {
+		if p.creds[i].Format != "" {
+			cards = map[string][2]int{}
+			break
+		}
+	}
+	pins := map[string]int{} // PIN → first rec
 	fail := func(rec int, reason string) {
 		p.fail.set(rec, stepCredValue, &ConflictError{Field: "value", Reason: reason})
 	}
@@ -531,24 +539,26 @@ func (p *bulkPrep) valueRuleConflicts(b func([]byte) *bolt.Bucket) {
 		c := &p.creds[i]
 		switch {
 		case c.Type == CredCard:
-			g := cards[c.Value]
-			if g == nil {
-				g = new([2]int)
-				cards[c.Value] = g
-			}
-			if c.Format == "" {
-				if g[1] != 0 {
+			plain := c.Format == ""
+			if cards != nil {
+				g := cards[c.Value]
+				switch {
+				case plain && g[1] != 0:
 					fail(i, ReasonCardFormatHeld)
-				} else if g[0] == 0 {
-					g[0] = i + 1
-				}
-				probes = append(probes, probe{append(valueKey(CredCard, c.Value, ""), 0), i, true, ReasonCardFormatHeld})
-			} else {
-				if g[0] != 0 {
+				case !plain && g[0] != 0:
 					fail(i, ReasonCardPlainHeld)
-				} else if g[1] == 0 {
+				case plain && g[0] == 0:
+					g[0] = i + 1
+				case !plain && g[1] == 0:
 					g[1] = i + 1
 				}
+				cards[c.Value] = g
+			}
+			switch {
+			case b == nil: // the chunk alone: nothing to probe
+			case plain:
+				probes = append(probes, probe{append(valueKey(CredCard, c.Value, ""), 0), i, true, ReasonCardFormatHeld})
+			default:
 				probes = append(probes, probe{valueKey(CredCard, c.Value, ""), i, false, ReasonCardPlainHeld})
 			}
 		case c.Type == CredPIN && p.duress != 0:
@@ -563,7 +573,9 @@ func (p *bulkPrep) valueRuleConflicts(b func([]byte) *bolt.Bucket) {
 				if _, held := pins[other]; held {
 					fail(i, v.reason)
 				}
-				probes = append(probes, probe{valueKey(CredPIN, other, ""), i, false, v.reason})
+				if b != nil {
+					probes = append(probes, probe{valueKey(CredPIN, other, ""), i, false, v.reason})
+				}
 			}
 			if _, ok := pins[c.Value]; !ok {
 				pins[c.Value] = i
