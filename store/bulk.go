@@ -600,7 +600,7 @@ func (w *wtx) writeCreds(p *bulkPrep, in []Credential) error {
 	p.credConflicts(w)
 	if p.fail.err != nil {
 		rec := p.start + p.fail.rec
-		return fmt.Errorf("bulk load: credential %d (%s %q): %w", rec, in[rec].Type, in[rec].Value, p.fail.err)
+		return fmt.Errorf("bulk load: credential %d (%s): %w", rec, in[rec].Type, p.fail.err)
 	}
 	if p.n == 0 {
 		return nil

@@ -54,7 +54,7 @@ func (s *Store) refBulkLoad(users []User, creds []Credential) error {
 			for i := start; i < end; i++ {
 				n := cloneCredential(&creds[i])
 				if err := w.createCredential(&n); err != nil {
-					return fmt.Errorf("bulk load: credential %d (%s %q): %w", i, creds[i].Type, creds[i].Value, err)
+					return fmt.Errorf("bulk load: credential %d (%s): %w", i, creds[i].Type, err)
 				}
 				out[i-start] = n
 			}

@@ -99,3 +99,25 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// A bulk load that fails on a PIN names the record and the rule, never the
+// PIN: the error reaches logs and the importer's answer.
+func TestBulkLoadErrorsDoNotShowPINs(t *testing.T) {
+	s := storetest.Open(t, store.Options{DuressOffset: 3})
+	u := mustUser(t, s, store.User{Name: "U"})
+	if err := s.BulkLoad(nil, []store.Credential{pinCred(u.UID, "918273")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range [][]store.Credential{
+		{pinCred(u.UID, "918273")}, // taken
+		{pinCred(u.UID, "918276")}, // the other's duress PIN
+	} {
+		err := s.BulkLoad(nil, c)
+		if err == nil {
+			t.Fatalf("BulkLoad(%s) = nil, want a conflict", c[0].Type)
+		}
+		if containsAny(err.Error(), "918273", "918276") {
+			t.Errorf("BulkLoad error shows the PIN: %v", err)
+		}
+	}
+}
