@@ -32,8 +32,8 @@ func keyEdges(t *testing.T, keys, mode string, start time.Time, spacing time.Dur
 
 func TestKeypad(t *testing.T) {
 	for _, tc := range []struct{ keys, mode, cfg, want string }{
-		{"0123456789*#", Keypad4, "", "0123456789*#"},
-		{"0123456789*#", Keypad8, "", "0123456789*#"},
+		{"0123456789*#", Keypad4, KeypadAuto, "0123456789*#"},
+		{"0123456789*#", Keypad8, KeypadAuto, "0123456789*#"},
 		{"12#", Keypad4, Keypad4, "12#"},
 		{"12#", Keypad8, Keypad8, "12#"},
 	} {
@@ -58,12 +58,13 @@ func TestKeypad(t *testing.T) {
 		n    int
 		mode string
 	}{
-		{0b1100, 4, ""},                  // 12 is no key
-		{0b11110001, 8, ""},              // high nibble 1111 is not ^0001 = 1110
-		{0b11100001, 8, Keypad4},         // valid 8-bit '1', but reader is 4-bit
-		{0b0001, 4, Keypad8},             // valid 4-bit '1', but reader is 8-bit
-		{0b0001, 4, KeypadNone},          // no keypad at all
-		{0b00001111 ^ 0b11110000, 8, ""}, // 0x0F: low 1111 is 15, no key
+		{0b1100, 4, KeypadAuto},                  // 12 is no key
+		{0b11110001, 8, KeypadAuto},              // high nibble 1111 is not ^0001 = 1110
+		{0b11100001, 8, Keypad4},                 // valid 8-bit '1', but reader is 4-bit
+		{0b0001, 4, Keypad8},                     // valid 4-bit '1', but reader is 8-bit
+		{0b0001, 4, KeypadNone},                  // no keypad at all
+		{0b0001, 4, ""},                          // no keypad declared: none
+		{0b00001111 ^ 0b11110000, 8, KeypadAuto}, // 0x0F: low 1111 is 15, no key
 	} {
 		got, _ := Decode(Edges(Train(Bits(tc.raw, tc.n), t0, DefaultTiming), 0), Config{Keypad: tc.mode})
 		if len(got) != 1 || got[0].Bad == "" || got[0].Key != 0 {
@@ -72,37 +73,56 @@ func TestKeypad(t *testing.T) {
 	}
 }
 
-// With a configured format the card comes out on its last bit; in auto
-// mode only once the gap has passed.
-func TestCompletesOnLastBitWhenConfigured(t *testing.T) {
+// With a configured format the card comes out after the confirmation
+// silence (3 mean intervals: 6 ms for a 2 ms reader), not on its last bit
+// and not after the whole gap; in auto mode only once the gap has passed.
+func TestCompletesAfterConfirmationWhenConfigured(t *testing.T) {
 	edges := Edges(Train(cardBits(t, FormatH10301, 1, 2), t0, DefaultTiming), 0)
 	last := edges[len(edges)-1].At
 	for _, tc := range []struct {
-		format    string
-		onLastBit bool
-	}{{FormatH10301, true}, {FormatAuto, false}, {"", false}} {
+		format string
+		wait   time.Duration
+	}{{FormatH10301, 6 * time.Millisecond}, {FormatAuto, DefaultGap}, {"", DefaultGap}} {
 		d, _ := NewDecoder(Config{Format: tc.format})
 		var out []Result
 		for _, e := range edges {
 			out = d.Push(e, out)
 		}
-		if got := len(out) == 1; got != tc.onLastBit {
-			t.Errorf("format %q: card on last bit = %v, want %v", tc.format, got, tc.onLastBit)
+		if len(out) != 0 {
+			t.Errorf("format %q: %v on the last bit, before any silence", tc.format, out)
 		}
-		if tc.onLastBit {
-			if out[0].At != last {
-				t.Errorf("At = %v, want last edge %v", out[0].At, last)
-			}
-			continue
+		if dl, ok := d.Deadline(); !ok || !dl.Equal(last.Add(tc.wait)) {
+			t.Errorf("format %q: deadline = %v %v, want last edge + %v", tc.format, dl.Sub(last), ok, tc.wait)
 		}
-		if dl, ok := d.Deadline(); !ok || !dl.Equal(last.Add(DefaultGap)) {
-			t.Errorf("deadline = %v %v, want last edge + gap", dl, ok)
+		if out = d.Expire(last.Add(tc.wait-time.Nanosecond), out); len(out) != 0 {
+			t.Errorf("format %q: frame completed before %v of silence: %v", tc.format, tc.wait, out)
 		}
-		if out = d.Expire(last.Add(DefaultGap-time.Nanosecond), out); len(out) != 0 {
-			t.Errorf("frame completed before the gap: %v", out)
+		if out = d.Expire(last.Add(tc.wait), out); len(out) != 1 || out[0].Card == nil || out[0].Card.Number != 2 || !out[0].At.Equal(last) {
+			t.Errorf("format %q: after %v got %v, want card 2 stamped at the last edge", tc.format, tc.wait, out)
 		}
-		if out = d.Expire(last.Add(DefaultGap), out); len(out) != 1 || out[0].Card == nil || out[0].Card.Number != 2 {
-			t.Errorf("after the gap got %v, want card 2", out)
+	}
+}
+
+// The confirmation window follows the reader's own speed: 3 mean intervals
+// capped at 10 ms, never under 1.6 intervals (so a slow reader's next bit
+// still lands inside) and never over the gap.
+func TestConfirmWindow(t *testing.T) {
+	for _, tc := range []struct {
+		interval, gap, want time.Duration
+	}{
+		{250 * time.Microsecond, 0, 750 * time.Microsecond},
+		{2 * time.Millisecond, 0, 6 * time.Millisecond},
+		{5 * time.Millisecond, 0, 10 * time.Millisecond},
+		{8 * time.Millisecond, 0, 12800 * time.Microsecond},
+		{20 * time.Millisecond, 0, DefaultGap},
+		{5 * time.Millisecond, 8 * time.Millisecond, 8 * time.Millisecond},
+	} {
+		d, _ := NewDecoder(Config{Format: FormatH10301, Gap: tc.gap})
+		for _, e := range Edges(Train(cardBits(t, FormatH10301, 1, 2), t0, Timing{Interval: tc.interval}), 0) {
+			d.Push(e, nil)
+		}
+		if got := d.Confirm(); got != tc.want {
+			t.Errorf("interval %v gap %v: confirm %v, want %v", tc.interval, tc.gap, got, tc.want)
 		}
 	}
 }
@@ -115,7 +135,7 @@ func TestWrongLengthAndNoise(t *testing.T) {
 	}{
 		{27, "", "27 bits matches no known format"},
 		{2, "", "2 bits matches no known format"},
-		{30, FormatH10301, "frame ran past 26 bits"},
+		{30, FormatH10301, "after bit 26 of a complete h10301 frame"},
 		{25, FormatH10301, "25 bits, want 26 for h10301"},
 		{70, "", "70 bits is longer than any frame"},
 		{3, FormatRaw, "3 bits is too short"},
