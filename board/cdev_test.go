@@ -13,6 +13,7 @@ import (
 
 	"github.com/doord/doord/board/fakepin"
 	"github.com/doord/doord/board/gpiocdev"
+	"github.com/doord/doord/board/wiegand"
 )
 
 // fakeHW is kind "gpio" with nothing real under it: a FakeChip for the
@@ -24,6 +25,7 @@ type fakeHW struct {
 	pins     map[string]gpio.PinIO
 	byName   []string // hardware names looked up through "periph", in order
 	requests []int    // len(chip.Requests()) at each of those lookups
+	edgeReqs []gpiocdev.Request
 }
 
 func newFakeHW() *fakeHW {
@@ -54,19 +56,23 @@ func (f *fakeHW) hardware() hardware {
 			}
 			return nil
 		},
+		openEdges: func(r gpiocdev.Request) (wiegand.Source, error) {
+			f.edgeReqs = append(f.edgeReqs, r)
+			return gpiocdev.NewSource(gpiocdev.NewQueue(), 0, 1, gpiocdev.Clock{Base: time.Now()}), nil
+		},
 	}
 }
 
 // gpioDoor is one door and one reader on real-hardware config: relay
-// GPIO26, contact GPIO17, REX GPIO27; reader on GPIO5/6 through periph
-// (the cdev edge source needs a real chip), an active-low LED on GPIO13
-// and an active-high buzzer on GPIO19.
+// GPIO26, contact GPIO17, REX GPIO27; reader on GPIO5/6 (a character-device
+// edge request, faked by fakeHW), an active-low LED on GPIO13 and an
+// active-high buzzer on GPIO19.
 func gpioDoor(active, fail string) Config {
 	return Config{
 		Kind: "gpio", Chip: "/dev/gpiochip0",
 		Pins: map[string]string{"relay": "GPIO26", "contact": "GPIO17", "rex": "GPIO27",
 			"d0": "GPIO5", "d1": "GPIO6", "led": "GPIO13", "buzzer": "GPIO19"},
-		Readers: []ReaderConfig{{ID: "1", D0: "d0", D1: "d1", Source: "periph", LED: "led", Buzzer: "buzzer", BuzzerActiveHigh: true}},
+		Readers: []ReaderConfig{{ID: "1", D0: "d0", D1: "d1", LED: "led", Buzzer: "buzzer", BuzzerActiveHigh: true}},
 		Doors:   []DoorConfig{{ID: "1", Relay: "relay", RelayActive: active, Fail: fail, Contact: "contact", REX: "rex"}},
 	}
 }
@@ -116,8 +122,12 @@ func TestCdevRelayNeverUnlocksUnasked(t *testing.T) {
 							t.Errorf("%s looked up with %d of 3 outputs requested", hw.byName[i], n)
 						}
 					}
-					if len(hw.byName) != 4 || !chip.Closed() {
-						t.Errorf("periph lookups %v (want contact, rex, d0, d1), chip closed %v", hw.byName, chip.Closed())
+					if len(hw.byName) != 2 || !chip.Closed() {
+						t.Errorf("periph lookups %v (want contact, rex), chip closed %v", hw.byName, chip.Closed())
+					}
+					// The reader's D0 and D1: one character-device request.
+					if len(hw.edgeReqs) != 1 || hw.edgeReqs[0].D0 != "GPIO5" || hw.edgeReqs[0].D1 != "GPIO6" || hw.edgeReqs[0].Chip != "/dev/gpiochip0" {
+						t.Errorf("edge requests %+v, want one for GPIO5/GPIO6 on /dev/gpiochip0", hw.edgeReqs)
 					}
 
 					b.Secure()
@@ -244,12 +254,12 @@ func (p *lossyPin) Halt() error {
 }
 
 // Close does not sit out a 1 s edge wait when a Halt is lost: it halts
-// again until every input and periph reader goroutine has stopped.
+// again until every input goroutine has stopped.
 func TestCloseIsPromptWhenHaltIsLost(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hw := newFakeHW()
 		var lossy []*lossyPin
-		for _, n := range []string{"GPIO17", "GPIO27", "GPIO5", "GPIO6"} {
+		for _, n := range []string{"GPIO17", "GPIO27"} {
 			p := &lossyPin{Pin: hw.pins[n].(*fakepin.Pin)}
 			hw.pins[n] = p
 			lossy = append(lossy, p)

@@ -46,17 +46,26 @@ type ReaderConfig struct {
 	D0 string `toml:"d0"` // pin names from [board.pins]
 	D1 string `toml:"d1"`
 	// Format: "h10301", "34bit", "c1000", "h10304", "raw", or "auto"/""
-	// to detect by length. A fixed format completes a frame on its last
-	// bit; auto waits for FrameGap of silence.
+	// to detect by length. A fixed format completes a frame after a
+	// short confirmation silence (3 bit intervals, at most 10 ms); auto
+	// waits for FrameGap of silence. "raw" takes any length: frames of a
+	// known format's length (and parity) read as that format, others as
+	// the whole frame.
 	Format string `toml:"format"`
-	// Keypad: "4bit", "8bit", "auto"/"" (both), "none".
+	// Keypad: "4bit", "8bit", "auto" (both), or "none"/"" (no keypad:
+	// 4- and 8-bit frames are bad reads, never keys).
 	Keypad string `toml:"keypad"`
 	// FrameGap is the silence that ends a frame; "" means 25ms. It must
-	// exceed the reader's slowest bit interval (up to 20 ms).
+	// exceed the reader's slowest bit interval (up to 20 ms): below 8ms
+	// it is refused, below 15ms warned.
 	FrameGap Duration `toml:"frame_gap"`
-	// Source picks the edge source on kind "gpio": "cdev" (default; the
-	// GPIO character device with kernel timestamps) or "periph" (any
-	// periph pin with edge detection; user-space timestamps).
+	// MinInterval is the shortest bit interval accepted; "" means
+	// 150µs. A frame with two edges closer than that carries a contact
+	// bounce or noise and is a bad read.
+	MinInterval Duration `toml:"min_interval"`
+	// Source picks the edge source on kind "gpio": "cdev" (default and
+	// only: the GPIO character device, kernel timestamps, D0 and D1 in
+	// one queue). "periph" is refused (it cannot keep D0/D1 in order).
 	Source string `toml:"source"`
 	LED    string `toml:"led"`    // optional pin name
 	Buzzer string `toml:"buzzer"` // optional pin name

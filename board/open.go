@@ -3,6 +3,7 @@ package board
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,9 +34,14 @@ type pinSource interface {
 type hardware struct {
 	openChip func(path string) (gpiocdev.Chip, error)
 	byName   func(name string) gpio.PinIO
+	// openEdges requests a reader's D0 and D1 as one character-device
+	// line request: the only Wiegand edge source (see Validate).
+	openEdges func(gpiocdev.Request) (wiegand.Source, error)
 }
 
-var realHardware = hardware{openChip: gpiocdev.OpenChip, byName: gpioreg.ByName}
+var realHardware = hardware{openChip: gpiocdev.OpenChip, byName: gpioreg.ByName, openEdges: openEdges}
+
+func openEdges(r gpiocdev.Request) (wiegand.Source, error) { return gpiocdev.Open(r) }
 
 // Open validates cfg, takes the pins, drives every relay to its locked
 // level before touching anything else, and starts one goroutine per reader
@@ -131,7 +137,7 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 		}
 	}
 	for _, rc := range cfg.Readers {
-		dec, err := wiegand.NewDecoder(wiegand.Config{Format: rc.Format, Keypad: rc.Keypad, Gap: rc.FrameGap.D()})
+		dec, err := wiegand.NewDecoder(rc.decoderConfig())
 		if err != nil {
 			return fail(fmt.Errorf("board: reader %q: %w", rc.ID, err))
 		}
@@ -140,6 +146,9 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 			return fail(fmt.Errorf("board: reader %q: %w", rc.ID, err))
 		}
 		b.readers = append(b.readers, &reader{id: rc.ID, src: src, dec: dec})
+		for _, w := range rc.timingWarnings() {
+			log.Warn("board: reader "+strconv.Quote(rc.ID)+": "+w, "reader", rc.ID)
+		}
 	}
 
 	for _, r := range b.readers {
@@ -224,16 +233,5 @@ func (g *gpioPins) done() {
 }
 
 func (g *gpioPins) readerSource(rc ReaderConfig) (wiegand.Source, error) {
-	if rc.Source == "periph" {
-		d0, err := g.pin(rc.D0)
-		if err != nil {
-			return nil, fmt.Errorf("d0: %w", err)
-		}
-		d1, err := g.pin(rc.D1)
-		if err != nil {
-			return nil, fmt.Errorf("d1: %w", err)
-		}
-		return newPeriphSource(d0, d1)
-	}
-	return gpiocdev.Open(gpiocdev.Request{Chip: g.cfg.Chip, D0: g.cfg.Pins[rc.D0], D1: g.cfg.Pins[rc.D1], Consumer: "doord-reader-" + rc.ID})
+	return g.hw.openEdges(gpiocdev.Request{Chip: g.cfg.Chip, D0: g.cfg.Pins[rc.D0], D1: g.cfg.Pins[rc.D1], Consumer: "doord-reader-" + rc.ID})
 }

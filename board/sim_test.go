@@ -28,7 +28,10 @@ func drainInitial(t *testing.T, b *Board) {
 	}
 }
 
-func TestSimSwipeConfiguredFormatDecodesOnLastBit(t *testing.T) {
+// A configured format decodes after its confirmation silence (3 bit
+// intervals: 6 ms at the sim's 2 ms) plus the source's 1 ms last look for
+// late events — not after the 25 ms gap.
+func TestSimSwipeConfiguredFormatDecodesAfterConfirmation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b := openSim(t, SimExample())
 		start := time.Now()
@@ -43,8 +46,8 @@ func TestSimSwipeConfiguredFormatDecodesOnLastBit(t *testing.T) {
 		if r.Reader != "1" || r.Card == nil || r.Card.Value != 8065495 || r.Card.Format != "h10301" || !r.At.Equal(last) {
 			t.Fatalf("read %+v, want card 8065495 from reader 1 at %v", r, last)
 		}
-		if waited := time.Since(start); waited != 0 {
-			t.Errorf("configured format took %v to decode, want no wait for the gap", waited)
+		if waited := time.Since(start); waited != 7*time.Millisecond {
+			t.Errorf("configured format took %v to decode, want 6ms confirmation + 1ms drain", waited)
 		}
 		// The D0/D1 fake pins carry the real pulse train: 26 pulses,
 		// 50 µs low, 2 ms apart.
@@ -100,7 +103,7 @@ func TestSimBackToBackSwipes(t *testing.T) {
 }
 
 func TestSimKeys(t *testing.T) {
-	for _, keypad := range []string{"", "4bit", "8bit"} {
+	for _, keypad := range []string{"auto", "4bit", "8bit"} {
 		synctest.Test(t, func(t *testing.T) {
 			cfg := SimExample()
 			cfg.Readers[0].Keypad = keypad
@@ -216,8 +219,9 @@ func TestSimOutputsTimeline(t *testing.T) {
 		if len(relay.Transitions) != 2 || !relay.Active || relay.Level != "low" {
 			t.Fatalf("relay %+v, want locked then unlocked (active-low)", relay)
 		}
-		if lat := relay.Transitions[1].At.Sub(last); lat != 3*time.Millisecond {
-			t.Errorf("card-to-unlock %v, want 3ms", lat)
+		// 6 ms confirmation + 1 ms drain + 3 ms deciding.
+		if lat := relay.Transitions[1].At.Sub(last); lat != 10*time.Millisecond {
+			t.Errorf("card-to-unlock %v, want 10ms", lat)
 		}
 		if !led.Active || led.Level != "low" || len(led.Transitions) != 2 || led.Transitions[0].Active {
 			t.Errorf("led %+v, want off then on (active-low)", led)

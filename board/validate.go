@@ -92,13 +92,22 @@ func (c Config) Validate() error {
 		if !wiegand.ValidKeypad(r.Keypad) {
 			add("%s: unknown keypad %q (want 4bit, 8bit, auto or none)", who, r.Keypad)
 		}
-		if r.FrameGap < 0 {
-			add("%s: frame_gap %v is negative", who, r.FrameGap)
+		var sim *SimConfig
+		if c.Kind == "sim" {
+			sim = &c.Sim
+		}
+		for _, e := range r.timingErrors(sim) {
+			add("%s: %s", who, e)
 		}
 		switch r.Source {
-		case "", "cdev", "periph":
+		case "", "cdev":
+		case "periph":
+			// Two goroutines stamping edges in user space cannot tell
+			// which of D0 and D1 fell first under load; a reordered bit
+			// is another card. No reorder window fixes a wrong stamp.
+			add("%s: source \"periph\" cannot keep the order of D0 and D1 edges (user-space timestamps, one goroutine per line) and is refused for Wiegand: use source = \"cdev\" (the GPIO character device: kernel timestamps, one queue)", who)
 		default:
-			add("%s: unknown source %q (want cdev or periph)", who, r.Source)
+			add("%s: unknown source %q (want cdev)", who, r.Source)
 		}
 	}
 
