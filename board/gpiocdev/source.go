@@ -27,8 +27,15 @@ type Source struct {
 	d0, d1 uint32 // line offsets
 	clock  Clock
 
-	mu     sync.Mutex // one reader at a time; guards buf
+	mu     sync.Mutex // one reader at a time; guards buf and the seqno state
 	buf    []byte
+	// The kernel's seqno is a u32 that wraps to 0 after 2^32-1 events;
+	// the decoder gets it extended to 64 bits (wraps counted here), so a
+	// wrap is one step, not "-4294967295 edges lost", and 0 never shows
+	// up as "no seqno".
+	lastSeq uint32
+	wraps   uint64
+	seen    bool
 	closed chan struct{}
 	once   sync.Once
 }
@@ -106,10 +113,24 @@ func (s *Source) parse(out []wiegand.Edge) []wiegand.Edge {
 		default:
 			continue
 		}
-		out = append(out, wiegand.Edge{Line: line, At: s.clock.At(ev.TimestampNS), Seq: uint64(ev.Seqno)})
+		out = append(out, wiegand.Edge{Line: line, At: s.clock.At(ev.TimestampNS), Seq: s.extend(ev.Seqno)})
 	}
 	s.buf = append(s.buf[:0], b...)
 	return out
+}
+
+// extend maps the kernel's wrapping u32 seqno onto a 64-bit count that
+// starts at the first seqno seen and never wraps: a smaller seqno than the
+// last one means the counter wrapped (the kernel never goes back; events
+// lost across the wrap still show as a jump). A request's seqnos start at
+// 1, so the extended value is never 0, which the decoder reads as "no
+// seqno" (a first seqno of 0 counts as already wrapped).
+func (s *Source) extend(seq uint32) uint64 {
+	if s.seen && seq < s.lastSeq || !s.seen && seq == 0 {
+		s.wraps++
+	}
+	s.seen, s.lastSeq = true, seq
+	return s.wraps<<32 | uint64(seq)
 }
 
 func (s *Source) isClosed() bool {

@@ -3,6 +3,7 @@ package gpiocdev
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -149,6 +150,45 @@ func TestQueue(t *testing.T) {
 		}()
 		if _, err := src.ReadEdges(nil, time.Time{}); !errors.Is(err, wiegand.ErrClosed) {
 			t.Errorf("after Close: %v, want ErrClosed", err)
+		}
+	})
+}
+
+// The kernel's u32 seqno wraps to 0 after 2^32-1: a frame across the wrap
+// decodes (no "-4294967295 edges lost"), and an event lost across the wrap
+// is still a gap of exactly one.
+func TestSourceSeqnoWrap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clock := Clock{Base: time.Now()}
+		bits, _ := wiegand.Encode(wiegand.FormatH10301, 123, 4567)
+		pulses := wiegand.Train(bits, time.Now(), wiegand.DefaultTiming)
+		const first = 1<<32 - 10 // the wrap falls on the 11th bit
+		for _, drop := range []int{-1, 10} {
+			q := NewQueue()
+			src := NewSource(q, 0, 1, clock)
+			rec := encode(clock, pulses, 0, 1, first) // seqnos wrap in uint32
+			if drop >= 0 {
+				rec = append(rec[:drop*EventSize:drop*EventSize], rec[(drop+1)*EventSize:]...)
+			}
+			q.Write(rec)
+			edges, err := src.ReadEdges(nil, time.Time{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(edges); i++ {
+				step := edges[i].Seq - edges[i-1].Seq
+				if want := uint64(1); step != want && !(drop >= 0 && i == drop && step == 2) {
+					t.Fatalf("drop %d: seq step %d at edge %d (%d after %d)", drop, step, i, edges[i].Seq, edges[i-1].Seq)
+				}
+			}
+			got, _ := wiegand.Decode(edges, wiegand.Config{Format: wiegand.FormatH10301})
+			switch {
+			case drop < 0 && (len(got) != 1 || got[0].Card == nil || got[0].Card.Value != 8065495):
+				t.Errorf("frame across the seqno wrap: %v, want card 8065495", got)
+			case drop >= 0 && (len(got) == 0 || got[0].Card != nil || !strings.Contains(got[0].Bad, "1 edge(s) lost")):
+				t.Errorf("seqno 0 lost at the wrap: %v, want a bad read with exactly 1 edge lost", got)
+			}
+			src.Close()
 		}
 	})
 }
