@@ -1,15 +1,21 @@
 package board
 
-import "time"
+import (
+	"time"
+
+	"github.com/doord/doord/board/wiegand"
+)
 
 // SimExample is the board section doord ships in doord.example.toml (the
 // same as board/example.toml): two doors on an active-low, fail-secure
 // relay HAT, each with a normally-closed contact and a normally-open REX
 // button (door 1 also a normally-closed tamper loop), all switching to
-// ground with the internal pull-up, and one Wiegand reader with keypad
-// and LED per door — reader 1 fixed to H10301, reader 2 auto-detecting.
+// ground with the internal pull-up, and one Wiegand reader with LED per
+// door — reader 1 fixed to H10301 with a keypad, reader 2 auto-detecting,
+// without a keypad.
 func SimExample() Config {
 	gap, debounce := Duration(25*time.Millisecond), Duration(DefaultDebounce)
+	minIv := Duration(wiegand.DefaultMinInterval)
 	return Config{
 		Kind:         "sim",
 		Chip:         "/dev/gpiochip0",
@@ -30,8 +36,8 @@ func SimExample() Config {
 			"reader2_led":   "GPIO25",
 		},
 		Readers: []ReaderConfig{
-			{ID: "1", D0: "reader1_d0", D1: "reader1_d1", Format: "h10301", Keypad: "auto", FrameGap: gap, LED: "reader1_led"},
-			{ID: "2", D0: "reader2_d0", D1: "reader2_d1", Format: "auto", Keypad: "auto", FrameGap: gap, LED: "reader2_led"},
+			{ID: "1", D0: "reader1_d0", D1: "reader1_d1", Format: "h10301", Keypad: "auto", FrameGap: gap, MinInterval: minIv, LED: "reader1_led"},
+			{ID: "2", D0: "reader2_d0", D1: "reader2_d1", Format: "auto", Keypad: "none", FrameGap: gap, MinInterval: minIv, LED: "reader2_led"},
 		},
 		Doors: []DoorConfig{
 			{ID: "1", Relay: "relay1", RelayActive: "low", Fail: "secure", Inputs: DoorInputs{

@@ -27,8 +27,8 @@ type Source struct {
 	d0, d1 uint32 // line offsets
 	clock  Clock
 
-	mu     sync.Mutex // one reader at a time; guards buf and the seqno state
-	buf    []byte
+	mu  sync.Mutex // one reader at a time; guards buf and the seqno state
+	buf []byte
 	// The kernel's seqno is a u32 that wraps to 0 after 2^32-1 events;
 	// the decoder gets it extended to 64 bits (wraps counted here), so a
 	// wrap is one step, not "-4294967295 edges lost", and 0 never shows
@@ -36,8 +36,8 @@ type Source struct {
 	lastSeq uint32
 	wraps   uint64
 	seen    bool
-	closed chan struct{}
-	once   sync.Once
+	closed  chan struct{}
+	once    sync.Once
 }
 
 // batch is how many events one read asks for: a whole 37-bit frame and

@@ -151,11 +151,27 @@ func TestWrongLengthAndNoise(t *testing.T) {
 	}
 }
 
+// A raw reader takes any length; a frame of a known format's length reads
+// as that format, with the value the credential API stores for it (123/4567
+// is 8065495 = 123<<16|4567, not the 49685422 of all 26 bits), so a card
+// enrolled by facility and number opens a raw reader too.
 func TestRawFormat(t *testing.T) {
 	bits := Bits(0x1ABCDE, 21)
 	got, _ := Decode(Edges(Train(bits, t0, DefaultTiming), 0), Config{Format: FormatRaw})
-	if len(got) != 1 || got[0].Card == nil || got[0].Card.Value != 0x1ABCDE || got[0].Card.Bits != 21 {
+	if len(got) != 1 || got[0].Card == nil || got[0].Card.Value != 0x1ABCDE || got[0].Card.Bits != 21 || got[0].Card.Format != FormatRaw {
 		t.Errorf("got %v, want raw card 0x1ABCDE", got)
+	}
+	got, _ = Decode(Edges(Train(cardBits(t, FormatH10301, 123, 4567), t0, DefaultTiming), 0), Config{Format: FormatRaw})
+	if len(got) != 1 || got[0].Card == nil || got[0].Card.Value != 8065495 || got[0].Card.Format != FormatH10301 {
+		t.Errorf("h10301 123/4567 on a raw reader: %v, want h10301 value 8065495", got)
+	}
+	// A known length with broken parity is damage, not a raw value that
+	// could equal someone's card.
+	bad := cardBits(t, FormatH10301, 123, 4567)
+	bad[5] = !bad[5]
+	got, _ = Decode(Edges(Train(bad, t0, DefaultTiming), 0), Config{Format: FormatRaw})
+	if len(got) != 1 || got[0].Card != nil || !strings.Contains(got[0].Bad, "parity") {
+		t.Errorf("h10301 with a flipped bit on a raw reader: %v, want a parity bad read", got)
 	}
 }
 
