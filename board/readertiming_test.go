@@ -22,7 +22,10 @@ func TestValidateReaderTiming(t *testing.T) {
 		{"sim interval vs gap", func(r *ReaderConfig, c *Config) {
 			r.FrameGap, c.Sim.Interval = Duration(10*time.Millisecond), Duration(8*time.Millisecond)
 		}, "too short for the simulated readers' 8ms bit interval"},
-		{"sim interval vs min", func(r *ReaderConfig, c *Config) { c.Sim.Interval = Duration(200 * time.Microsecond); r.MinInterval = Duration(300 * time.Microsecond) }, "longer than the simulated readers' 200µs"},
+		{"sim interval vs min", func(r *ReaderConfig, c *Config) {
+			c.Sim.Interval = Duration(200 * time.Microsecond)
+			r.MinInterval = Duration(300 * time.Microsecond)
+		}, "longer than the simulated readers' 200µs"},
 		{"periph source", func(r *ReaderConfig, c *Config) { c.Kind = "gpio"; r.Source = "periph" }, `source "periph" cannot keep the order of D0 and D1 edges`},
 	} {
 		c := SimExample()

@@ -25,11 +25,12 @@ import (
 // Timing: a swipe does not sleep 52 ms. Its edges carry computed
 // timestamps laid out so the LAST edge is "now" (time.Now()) and the first
 // is one frame-duration earlier — exactly what a reader goroutine sees
-// when it wakes to a full kernel buffer. If that would overlap the previous
-// frame, the train starts a frame gap after it instead (its last edge is
-// then slightly in the future). A configured format decodes at once; an
-// auto-detecting reader decodes after frame_gap of real (or, in tests,
-// synctest) time. Output transitions are stamped with time.Now() too, so
+// when it wakes to a full kernel buffer. If that would start before the
+// wire is quiet after the previous sending (see quietAfter), the train
+// starts then instead (its last edge is then in the future). A configured
+// format decodes after its confirmation silence (3 bit times); an
+// auto-detecting reader after frame_gap of real (or, in tests, synctest)
+// time. Output transitions are stamped with time.Now() too, so
 // relay.At - lastEdge is the card-to-unlock latency.
 type Sim struct {
 	b      *Board
@@ -53,12 +54,13 @@ type simInput struct {
 }
 
 type simReader struct {
-	cfg     ReaderConfig
-	d0, d1  *fakepin.Pin
-	queue   *gpiocdev.Queue
-	clock   gpiocdev.Clock
-	seq     uint32
-	lastEnd time.Time
+	cfg    ReaderConfig
+	d0, d1 *fakepin.Pin
+	queue  *gpiocdev.Queue
+	clock  gpiocdev.Clock
+	seq    uint32
+	// quietUntil is when the wire is free for the next sending.
+	quietUntil time.Time
 }
 
 func newSim(b *Board) *Sim {
@@ -154,7 +156,7 @@ func (s *Sim) Card(reader string, bits []bool) (time.Time, error) {
 	if len(bits) == 0 || len(bits) > wiegand.MaxBits {
 		return time.Time{}, fmt.Errorf("board: sim: a frame has 1 to %d bits, not %d", wiegand.MaxBits, len(bits))
 	}
-	return s.send(reader, [][]bool{bits}, 0)
+	return s.send(reader, [][]bool{bits}, 0, quietRaw)
 }
 
 // CardValue encodes a canonical card value in format ("" = the reader's
@@ -168,7 +170,7 @@ func (s *Sim) CardValue(reader, format string, value uint64) (time.Time, error) 
 	if err != nil {
 		return time.Time{}, fmt.Errorf("board: sim: %w", err)
 	}
-	return s.Card(reader, bits)
+	return s.send(reader, [][]bool{bits}, 0, quietCard)
 }
 
 // CardFacility encodes facility and card number in format and sends it.
@@ -181,7 +183,7 @@ func (s *Sim) CardFacility(reader, format string, facility, card uint64) (time.T
 	if err != nil {
 		return time.Time{}, fmt.Errorf("board: sim: %w", err)
 	}
-	return s.Card(reader, bits)
+	return s.send(reader, [][]bool{bits}, 0, quietCard)
 }
 
 func (s *Sim) format(reader, format string) (string, error) {
@@ -224,8 +226,9 @@ func (s *Sim) Keys(reader string, keys string) (time.Time, error) {
 		}
 		frames = append(frames, b)
 	}
-	spacing := max(100*time.Millisecond, s.timing.Duration(8)+2*s.gap(r))
-	return s.send(reader, frames, spacing)
+	// A key is held for two gaps after its last bit (see quietAfter).
+	spacing := max(100*time.Millisecond, s.timing.Duration(8)+2*s.gap(r)+5*time.Millisecond)
+	return s.send(reader, frames, spacing, quietKeys)
 }
 
 func (s *Sim) gap(r *simReader) time.Duration {
@@ -235,10 +238,36 @@ func (s *Sim) gap(r *simReader) time.Duration {
 	return wiegand.DefaultGap
 }
 
-// send lays frames out (spacing apart, start to start, the last falling
-// edge now), draws the pulses
-// on the fake D0/D1 pins and queues the falling edges as kernel events.
-func (s *Sim) send(reader string, frames [][]bool, spacing time.Duration) (time.Time, error) {
+// send lays frames out spacing apart (start to start) and emits them.
+func (s *Sim) send(reader string, frames [][]bool, spacing time.Duration, quiet quietAfter) (time.Time, error) {
+	base := time.Now()
+	var pulses []wiegand.Pulse
+	for i, bits := range frames {
+		pulses = append(pulses, wiegand.Train(bits, base.Add(time.Duration(i)*spacing), s.timing)...)
+	}
+	return s.emit(reader, pulses, quiet)
+}
+
+// quietAfter is how many frame gaps (plus 5 ms) a sending keeps the wire
+// quiet before the next may start, as a person presenting a card or a
+// key would: a gap after a card (the frame is over); two after keys (the
+// decoder holds a key that long to tell it from the front of a split
+// frame); four after raw bits or edges, which may be a damaged frame whose
+// rest the decoder watches for that long.
+type quietAfter int
+
+const (
+	quietCard quietAfter = 1
+	quietKeys quietAfter = 2
+	quietRaw  quietAfter = 4
+)
+
+// emit moves pulses in time so the last falls now — or, if the first would
+// then start before the previous sending's quiet time is over, so the
+// first starts right after it (the last edge is then in the future) —,
+// draws them on the fake D0/D1 pins and queues their falling edges as
+// kernel events. pulses are in order of their falls.
+func (s *Sim) emit(reader string, pulses []wiegand.Pulse, quiet quietAfter) (time.Time, error) {
 	r, err := s.reader(reader)
 	if err != nil {
 		return time.Time{}, err
@@ -248,31 +277,63 @@ func (s *Sim) send(reader string, frames [][]bool, spacing time.Duration) (time.
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	total := time.Duration(len(frames)-1)*spacing + s.timing.Span(len(frames[len(frames)-1]))
-	start := time.Now().Add(-total)
-	if earliest := r.lastEnd.Add(s.gap(r) + 5*time.Millisecond); !r.lastEnd.IsZero() && start.Before(earliest) {
-		start = earliest
+	shift := time.Since(pulses[len(pulses)-1].Fall)
+	if first := pulses[0].Fall.Add(shift); !r.quietUntil.IsZero() && first.Before(r.quietUntil) {
+		shift += r.quietUntil.Sub(first)
 	}
 	var rec []byte
 	var last time.Time
-	for i, bits := range frames {
-		for _, p := range wiegand.Train(bits, start.Add(time.Duration(i)*spacing), s.timing) {
-			pin, off := r.d0, uint32(0)
-			if p.Line == wiegand.D1 {
-				pin, off = r.d1, 1
-			}
-			pin.SetAt(gpio.Low, p.Fall)
-			pin.SetAt(gpio.High, p.Rise)
-			r.seq++
-			rec = gpiocdev.Event{TimestampNS: r.clock.NS(p.Fall), ID: gpiocdev.EventFalling, Offset: off, Seqno: r.seq}.Marshal(rec)
-			last = p.Fall
+	for _, p := range pulses {
+		p.Fall, p.Rise = p.Fall.Add(shift), p.Rise.Add(shift)
+		pin, off := r.d0, uint32(0)
+		if p.Line == wiegand.D1 {
+			pin, off = r.d1, 1
 		}
+		pin.SetAt(gpio.Low, p.Fall)
+		pin.SetAt(gpio.High, p.Rise)
+		r.seq++
+		rec = gpiocdev.Event{TimestampNS: r.clock.NS(p.Fall), ID: gpiocdev.EventFalling, Offset: off, Seqno: r.seq}.Marshal(rec)
+		last = p.Fall
 	}
-	r.lastEnd = last
+	r.quietUntil = last.Add(time.Duration(quiet)*s.gap(r) + 5*time.Millisecond)
 	if _, err := r.queue.Write(rec); err != nil {
 		return time.Time{}, ErrClosed
 	}
 	return last, nil
+}
+
+// MaxSimEdges bounds one Edges call: a few dozen frames.
+const MaxSimEdges = 4096
+
+// Edges replays raw falling edges on reader's D0/D1 (line 0 or 1, at times
+// from the first edge, in order), as a misbehaving reader sent them: they
+// go through the same edge source and decoder as a swipe. The last edge
+// falls now (or after the previous sending's quiet time); its timestamp is
+// returned.
+func (s *Sim) Edges(reader string, edges []wiegand.Edge) (time.Time, error) {
+	if len(edges) == 0 || len(edges) > MaxSimEdges {
+		return time.Time{}, fmt.Errorf("board: sim: give 1 to %d edges, not %d", MaxSimEdges, len(edges))
+	}
+	pulse := s.timing.Pulse
+	if pulse <= 0 {
+		pulse = wiegand.DefaultTiming.Pulse
+	}
+	pulses := make([]wiegand.Pulse, len(edges))
+	next := [2]time.Time{} // next fall on each line, walking backwards
+	for i := len(edges) - 1; i >= 0; i-- {
+		e := edges[i]
+		if e.Line > wiegand.D1 || i > 0 && e.At.Before(edges[i-1].At) {
+			return time.Time{}, fmt.Errorf("board: sim: edge %d: line must be 0 or 1 and times in order", i)
+		}
+		// The pulse ends before the line falls again.
+		rise := e.At.Add(pulse)
+		if n := next[e.Line]; !n.IsZero() && !rise.Before(n) {
+			rise = e.At.Add(max(n.Sub(e.At)/2, 1))
+		}
+		pulses[i] = wiegand.Pulse{Line: e.Line, Fall: e.At, Rise: rise}
+		next[e.Line] = e.At
+	}
+	return s.emit(reader, pulses, quietRaw)
 }
 
 // SetInput moves the switch of a door input ("1.contact", "1.rex",

@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	if s.sim != nil {
 		h("POST", "/api/v1/sim/readers/{reader}/card", accDoors, s.simCard)
 		h("POST", "/api/v1/sim/readers/{reader}/keys", accDoors, s.simKeys)
+		h("POST", "/api/v1/sim/readers/{reader}/edges", accDoors, s.simEdges)
 		h("POST", "/api/v1/sim/inputs/{input}", accDoors, s.simInput)
 		h("GET", "/api/v1/sim/outputs", accDoors, s.simOutputs)
 	}

@@ -3,6 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/doord/doord/auth/access"
@@ -17,11 +20,27 @@ type Simulator interface {
 	CardValue(reader, format string, value uint64) (time.Time, error)
 	CardFacility(reader, format string, facility, card uint64) (time.Time, error)
 	Keys(reader, keys string) (time.Time, error)
+	// Edges replays raw falling edges through the reader's edge source
+	// and decoder.
+	Edges(reader string, edges []SimEdge) (time.Time, error)
 	SetInput(name string, active bool) error
 	// CutWire cuts (true) or mends (false) the wire to an input's switch.
 	CutWire(name string, cut bool) error
 	Outputs() []SimOutput
 }
+
+// SimEdge is one falling edge: on D1 (a 1 bit) or D0, At after the first
+// edge of the replay.
+type SimEdge struct {
+	D1 bool
+	At time.Duration
+}
+
+// Limits of one edge replay: a few dozen frames, within a minute.
+const (
+	maxSimEdges  = 4096
+	maxSimEdgeUS = 60_000_000
+)
 
 // SimOutput is one recorded output pin. Name is the pin's name in the
 // board profile ("relay1"); Output is what it drives ("1.relay": door 1's
@@ -153,6 +172,70 @@ func (s *Server) simKeys(r *request) error {
 		return simErr(err)
 	}
 	return writeJSON(r.ctx, 200, map[string]any{"reader": r.param("reader"), "last_edge_at": at.Format(time.RFC3339Nano)})
+}
+
+// simEdges replays raw Wiegand edges: {"edges": [{"line": "d0"|"d1",
+// "at_us": N}, …]}, falling edges, times in µs from the first, in order.
+// Every bad item is a 422 naming it (edges[3].at_us).
+func (s *Server) simEdges(r *request) error {
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	rejectUnknown(o, "edges")
+	var items []json.RawMessage
+	if raw, ok := o.raw("edges"); !ok {
+		o.fail("edges", `is required: [{"line": "d0" or "d1", "at_us": N}, …]`)
+	} else if json.Unmarshal(raw, &items) != nil {
+		o.fail("edges", "must be an array of edges")
+	} else if len(items) == 0 || len(items) > maxSimEdges {
+		o.failf("edges", "must have 1 to %d edges, not %d", maxSimEdges, len(items))
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	edges := make([]SimEdge, len(items))
+	for i, raw := range items {
+		name := fmt.Sprintf("edges[%d]", i)
+		e, ok := o.sub(name, raw)
+		if !ok {
+			continue
+		}
+		rejectUnknown(e, "line", "at_us")
+		var line string
+		if !e.str("line", &line, 2) {
+			e.fail("line", `is required: "d0" or "d1"`)
+		} else if line != "d0" && line != "d1" {
+			e.fail("line", `must be "d0" or "d1"`)
+		}
+		var us uint64
+		if !e.uint("at_us", &us, maxSimEdgeUS) {
+			e.fail("at_us", "is required: µs after the first edge")
+		}
+		if i > 0 && time.Duration(us)*time.Microsecond < edges[i-1].At {
+			e.fail("at_us", "must not be earlier than the edge before it")
+		}
+		edges[i] = SimEdge{D1: line == "d1", At: time.Duration(us) * time.Microsecond}
+		o.errs = append(o.errs, e.errs...)
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	at, err := s.sim.Edges(r.param("reader"), edges)
+	if err != nil {
+		return simErr(err)
+	}
+	return writeJSON(r.ctx, 200, map[string]any{"reader": r.param("reader"), "edges": len(edges), "last_edge_at": at.Format(time.RFC3339Nano)})
+}
+
+// rejectUnknown fails every field of o not in allowed: a misspelt field
+// must not be silently ignored.
+func rejectUnknown(o *object, allowed ...string) {
+	for name := range o.fields {
+		if !slices.Contains(allowed, name) {
+			o.failf(name, "is not a known field (want %s)", strings.Join(allowed, ", "))
+		}
+	}
 }
 
 // simInput moves an input's switch ("active") and/or cuts or mends its

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/board/wiegand"
 	"github.com/doord/doord/httpapi"
 )
 
@@ -43,6 +44,19 @@ func (a simAdapter) CardFacility(reader, format string, fac, card uint64) (time.
 
 func (a simAdapter) Keys(reader, keys string) (time.Time, error) {
 	t, err := a.s.Keys(reader, keys)
+	return t, a.known("reader", reader, a.s.Readers(), err)
+}
+
+func (a simAdapter) Edges(reader string, edges []httpapi.SimEdge) (time.Time, error) {
+	base := time.Now()
+	es := make([]wiegand.Edge, len(edges))
+	for i, e := range edges {
+		es[i] = wiegand.Edge{At: base.Add(e.At)}
+		if e.D1 {
+			es[i].Line = wiegand.D1
+		}
+	}
+	t, err := a.s.Edges(reader, es)
 	return t, a.known("reader", reader, a.s.Readers(), err)
 }
 
