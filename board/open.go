@@ -137,7 +137,7 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 		}
 	}
 	for _, rc := range cfg.Readers {
-		dec, err := wiegand.NewDecoder(rc.decoderConfig())
+		dec, err := wiegand.NewDecoder(rc.DecoderConfig())
 		if err != nil {
 			return fail(fmt.Errorf("board: reader %q: %w", rc.ID, err))
 		}

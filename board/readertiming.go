@@ -18,8 +18,9 @@ const (
 	WarnFrameGap = 15 * time.Millisecond
 )
 
-// decoderConfig is the reader's decoder configuration.
-func (r ReaderConfig) decoderConfig() wiegand.Config {
+// DecoderConfig is the reader's decoder configuration (also what `doord
+// decode` replays a capture with).
+func (r ReaderConfig) DecoderConfig() wiegand.Config {
 	return wiegand.Config{Format: r.Format, Keypad: r.Keypad, Gap: r.FrameGap.D(), MinInterval: r.MinInterval.D()}
 }
 

@@ -24,6 +24,7 @@ func usage(w io.Writer) {
 
 usage:
   doord serve [--config FILE] [--listen ADDR] [--data DIR]
+  doord decode [--config FILE --reader ID] [--format F] [--keypad K] [--d0 L --d1 L] CAPTURE
   doord version
 
 serve runs the daemon until SIGINT or SIGTERM. The config file (TOML) sets
@@ -31,6 +32,9 @@ the board, doors and readers; --listen and --data override it.
 On first start with an empty store doord creates the operator "admin" with
 the password in DOORD_ADMIN_PASSWORD, or a random one it prints once and
 writes to DATA/admin-password (mode 0600).
+decode replays a capture of one Wiegand reader's falling edges (JSON as the
+sim edges route takes it, or a gpiomon log) through the reader's decoder and
+prints every frame: card, key, or bad read and why.
 `)
 }
 
@@ -44,6 +48,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
 		if err := serveCmd(ctx, args[1:], stdout, stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(stderr, "doord:", err)
+			}
+			return 1
+		}
+		return 0
+	case "decode":
+		if err := decodeCmd(args[1:], stdout, stderr); err != nil {
 			if !errors.Is(err, flag.ErrHelp) {
 				fmt.Fprintln(stderr, "doord:", err)
 			}
