@@ -20,8 +20,9 @@
 //     output line requests that carry their initial level (injectable
 //     Chip, FakeChip).
 //   - fakepin: a recording periph gpio.PinIO for tests and the simulator.
-//   - this package: Config and Validate, Open/Close/Secure, relays,
-//     debounced inputs, reader goroutines, the periph edge source, the Sim.
+//   - this package: Config and Validate (reader timing in readertiming.go),
+//     Open/Close/Secure, relays, debounced inputs, reader goroutines, the
+//     Sim (swipes, keys and raw edge replays).
 //
 // # Names
 //
@@ -95,17 +96,20 @@
 //
 // # Frames
 //
-// A reader with a fixed format completes a frame on its last bit; an
-// auto-detecting reader completes it after frame_gap of silence (default
-// 25 ms, which must exceed the reader's slowest bit interval, 20 ms at the
-// edge of the Wiegand envelope). Keypad bursts (4 or 8 bits) always end on
-// the gap. A kernel seqno gap makes the frame(s) around it bad reads, never
-// cards. One Read carries one key; collecting a PIN is the device layer's.
-//
-// Known limit of completing on the last bit: a reader configured for a
-// shorter format than a card sends reports the first N bits as a card if
-// they happen to pass parity; the rest of the frame becomes a bad read.
-// Configure a fixed format only when every card at that reader uses it.
+// A reader with a fixed format completes a frame after a confirmation
+// silence of 3 bit intervals (at most 10 ms); an auto-detecting reader
+// after frame_gap of silence (default 25 ms, which must exceed the reader's
+// slowest bit interval, 20 ms at the edge of the Wiegand envelope; refused
+// below 8 ms, warned below 15 ms). Keypad bursts (4 or 8 bits) end on the
+// gap and are held one more gap. A damaged frame is a bad read, never a
+// card: a kernel seqno gap, an interval below min_interval (150 µs), an
+// interval out of the frame's rhythm, an edge inside the confirmation
+// window, an edge within the gap after a closed frame, or a piece that
+// continues a damaged piece (see wiegand.Decoder). One Read carries one
+// key; collecting a PIN is the device layer's. Readers take their edges
+// from the character device only: the periph source (one goroutine per
+// line, user-space timestamps) cannot keep D0 and D1 in order and is
+// refused by Validate.
 //
 // # Simulator
 //

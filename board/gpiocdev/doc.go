@@ -11,7 +11,9 @@
 // are requested together in ONE line request (one kernel queue, one order),
 // falling edges only, pulled up, with an enlarged event buffer, and events
 // are read many at a time. The kernel's sequence numbers are passed on so
-// the decoder can throw away a frame the kernel dropped events from.
+// the decoder can throw away a frame the kernel dropped events from; they
+// are u32 and wrap at 2^32, so the source extends them to 64 bits (a wrap
+// is one step, never "-4294967295 edges lost").
 //
 // The request's file descriptor is hidden behind EventFile so tests (a
 // pipe) and the simulator (an in-memory Queue) feed the very same parsing
