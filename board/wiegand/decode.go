@@ -370,8 +370,11 @@ func (d *Decoder) continuation(med time.Duration) string {
 	switch {
 	case d.prevBits >= 2 && d.n >= 2 && inRhythm(med, d.prevIv):
 		why = "same rhythm"
-	case d.n >= 2 && inRhythm(d.contPause, med) || d.prevBits >= 2 && inRhythm(d.contPause, d.prevIv):
-		why = "the pause is in the bits' rhythm"
+	case d.n >= 2 && (inRhythm(d.contPause, med) || inRhythm(d.contPause, 2*med)) ||
+		d.prevBits >= 2 && (inRhythm(d.contPause, d.prevIv) || inRhythm(d.contPause, 2*d.prevIv)):
+		// One or two bit times: a slow reader's interval, or one with
+		// a lost bit, that reached the gap.
+		why = "the pause is one or two of the bits' intervals"
 	case byLength(d.prevBits+d.n) != nil || d.format != nil && d.prevBits+d.n == d.format.Bits:
 		why = fmt.Sprintf("together they make %d bits", d.prevBits+d.n)
 	default:
