@@ -120,3 +120,17 @@ func TestSplitFrameContinuationWindow(t *testing.T) {
 		}
 	}
 }
+
+// Events lost while a key is held may be the rest of its frame: the key
+// becomes a bad read too.
+func TestSeqnoGapAfterHeldKeyIsBadRead(t *testing.T) {
+	b, _ := EncodeKey('5', Keypad4)
+	e := Edges(Train(b, t0, DefaultTiming), 1)
+	next := Edge{Line: D0, At: e[3].At.Add(DefaultGap + time.Millisecond), Seq: 7} // seqnos 5 and 6 lost
+	got, _ := Decode(append(e, next), Config{Keypad: KeypadAuto})
+	for _, r := range got {
+		if r.Key != 0 {
+			t.Fatalf("got %v, want no key", got)
+		}
+	}
+}

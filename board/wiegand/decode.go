@@ -217,6 +217,10 @@ func (d *Decoder) Push(e Edge, out []Result) []Result {
 			d.complete = false
 			out = d.finish(out, false)
 		}
+		if d.holding {
+			// The lost edges may be the rest of the held burst.
+			d.held.Key, d.held.Bad = 0, lost
+		}
 		out = d.release(out)
 		d.closed = false
 		d.damaged = lost
