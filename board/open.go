@@ -3,7 +3,6 @@ package board
 import (
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -146,9 +145,6 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 			return fail(fmt.Errorf("board: reader %q: %w", rc.ID, err))
 		}
 		b.readers = append(b.readers, &reader{id: rc.ID, src: src, dec: dec})
-		for _, w := range rc.timingWarnings() {
-			log.Warn("board: reader "+strconv.Quote(rc.ID)+": "+w, "reader", rc.ID)
-		}
 	}
 
 	for _, r := range b.readers {

@@ -80,3 +80,12 @@ func TestSimKeysOnReaderWithoutKeypad(t *testing.T) {
 		}
 	})
 }
+
+// Reader timing warnings are among the board's warnings (Open logs them).
+func TestReaderTimingInConfigWarnings(t *testing.T) {
+	c := SimExample()
+	c.Readers[1].FrameGap = Duration(10 * time.Millisecond)
+	if got := strings.Join(c.Warnings(), "\n"); !strings.Contains(got, `reader "2": frame_gap 10ms is below 15ms`) {
+		t.Errorf("warnings %q, want reader 2's frame_gap", got)
+	}
+}

@@ -152,7 +152,8 @@ var cutWire = map[string]string{
 // Warnings returns what a valid config does that an installer should know
 // about: normally-open contact and tamper loops (a cut wire reads as
 // "closed, fine"), a normally-closed exit button (a cut wire is a press:
-// one unlock), and deprecated keys with what they are read as. Open logs
+// one unlock), deprecated keys with what they are read as, and reader
+// timing that will cost bad reads (readertiming.go). Open logs
 // each one; they do not stop the daemon, because every config written
 // before per-input wiring existed is wired normally open.
 func (c Config) Warnings() []string {
@@ -173,6 +174,11 @@ func (c Config) Warnings() []string {
 		}
 		if len(legacy) > 0 {
 			ws = append(ws, fmt.Sprintf("door %q: contact, rex, tamper and input_active are deprecated; read as %s", d.ID, strings.Join(legacy, "; ")))
+		}
+	}
+	for _, r := range c.Readers {
+		for _, w := range r.timingWarnings() {
+			ws = append(ws, fmt.Sprintf("reader %q: %s", r.ID, w))
 		}
 	}
 	return ws
