@@ -1,10 +1,12 @@
 package board
 
 import (
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/doord/doord/board/gpiocdev"
 	"github.com/doord/doord/board/wiegand"
 )
 
@@ -41,6 +43,43 @@ func TestSimEdgesReplay(t *testing.T) {
 		}
 		if _, err := b.Sim().Edges("9", clean); err == nil {
 			t.Error("unknown reader accepted")
+		}
+	})
+}
+
+// A late event — stamped within the gap after a frame's last bit but
+// queued only after the reader goroutine closed that frame on its
+// deadline — goes through the real reader loop as a bad read of its own,
+// not the first bit of a new frame; the next swipe reads normally.
+func TestReaderLateEdgeIsBadRead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := SimExample()
+		b := openSim(t, cfg)
+		r := b.Sim().readers["2"] // auto: the frame closes after the gap
+		bits, _ := wiegand.Encode(wiegand.FormatH10301, 1, 2)
+		pulses := wiegand.Train(bits, time.Now(), wiegand.DefaultTiming)
+		var rec []byte
+		for i, p := range pulses {
+			off := uint32(p.Line)
+			rec = gpiocdev.Event{TimestampNS: r.clock.NS(p.Fall), ID: gpiocdev.EventFalling, Offset: off, Seqno: uint32(i + 1)}.Marshal(rec)
+		}
+		late := len(rec) - gpiocdev.EventSize
+		time.Sleep(pulses[25].Fall.Sub(time.Now()))
+		r.queue.Write(rec[:late]) // 25 edges on time
+		if rd := <-b.Reads(); rd.Card != nil || rd.Bits != 25 {
+			t.Fatalf("first read %+v, want a 25-bit bad read", rd)
+		}
+		r.queue.Write(rec[late:]) // the 26th, stamped before the gap ended
+		if rd := <-b.Reads(); rd.Card != nil || !strings.Contains(rd.Bad, "late edge") {
+			t.Fatalf("late edge read %+v, want a late-edge bad read", rd)
+		}
+		r.seq = 26
+		time.Sleep(time.Second)
+		if _, err := b.Sim().CardFacility("2", "", 1, 2); err != nil {
+			t.Fatal(err)
+		}
+		if rd := <-b.Reads(); rd.Card == nil || rd.Card.Number != 2 {
+			t.Errorf("next swipe %+v, want card 2", rd)
 		}
 	})
 }
