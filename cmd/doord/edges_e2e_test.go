@@ -140,3 +140,45 @@ func TestEdgesRouteValidation(t *testing.T) {
 		}
 	}
 }
+
+// A raw reader reads H10301 123/4567 as the credential API stores it
+// (8065495, the payload without parity — not the 49685422 of all 26
+// bits): the enrolled card opens door 2 with reader 2 set to raw.
+func TestRawReaderMatchesCredentialAPI(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "raw test password")
+	cfg := testConfig(t, t.TempDir())
+	cfg.Board = board.SimExample()
+	cfg.Board.Readers[1].Format = wiegand.FormatRaw
+	cfg.accessDefaults()
+	d, _ := start(t, cfg)
+	defer d.stop()
+	tok := login(t, d, "raw test password")
+	evs, cancel := d.events.Subscribe()
+	defer cancel()
+	for i, value := range []string{`{"facility":123,"card":4567}`, `"8065495"`} {
+		st, m := call(t, d, "POST", "/api/v1/users", tok, fmt.Sprintf(`{"name":"u%d","locks":"both"}`, i))
+		if st != 201 {
+			t.Fatalf("user: %d %v", st, m)
+		}
+		if st, m := call(t, d, "POST", "/api/v1/users/"+m["id"].(string)+"/credentials", tok, `{"type":"card","value":`+value+`}`); st != 201 {
+			t.Fatalf("card %s: %d %v", value, st, m)
+		}
+		if st, m := call(t, d, "POST", "/api/v1/sim/readers/2/card", tok, `{"bits":"10111101100010001110101110"}`); st != 200 {
+			t.Fatalf("swipe: %d %v", st, m)
+		}
+		var ev store.Event
+		for ev.Type != "access_granted" && ev.Type != "access_denied" {
+			select {
+			case ev = <-evs:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no decision")
+			}
+		}
+		if ev.Type != "access_granted" || ev.Reader != "2" {
+			t.Errorf("card enrolled as %s, raw reader: %+v, want granted", value, ev)
+		}
+		// One card at a time: remove this user before enrolling the
+		// same card another way.
+		call(t, d, "DELETE", "/api/v1/users/"+m["id"].(string), tok, "")
+	}
+}
