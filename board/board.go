@@ -165,8 +165,8 @@ func (b *Board) Close() error {
 			r.close(b.log)
 		}
 		close(b.stop)
-		// Sources close concurrently: a periph source may itself be
-		// halting its pins again (haltUntil) for a moment.
+		// Sources close concurrently: one slow to release its line
+		// request does not hold up the others.
 		var closing sync.WaitGroup
 		for _, r := range b.readers {
 			closing.Go(func() { r.src.Close() })
