@@ -18,6 +18,7 @@ const (
 	msgInput
 	msgMode
 	msgOpen
+	msgSchedule
 )
 
 // msg is everything that reaches a door goroutine from outside.
@@ -29,6 +30,9 @@ type msg struct {
 	mode   access.DoorMode
 	by     string
 	reply  chan error // commands
+
+	profile   uint64 // msgSchedule
+	firstCard bool   // msgSchedule
 }
 
 // inboxSize absorbs a burst of keypad keys and input changes without
@@ -43,12 +47,24 @@ type door struct {
 	cfg      DoorConfig
 	in       chan msg
 	reassert chan struct{}
+	resched  chan struct{}
 	dead     chan struct{} // closed when the goroutine stopped on a panic
 	state    atomic.Pointer[DoorState]
 
 	readers []reader
 
-	mode access.DoorMode
+	// Modes (modes.go): mode is the effective mode; opMode the
+	// operator's (or configured) one; the unlock schedule and its state.
+	mode      access.DoorMode
+	opMode    access.DoorMode
+	modeBy    string
+	modeAt    time.Time
+	startNote string // why the mode at start is what it is, for its event
+	sched     uint64 // unlock schedule profile id, 0: none
+	firstCard bool
+	schedOpen bool
+	firstDone bool      // first-card unlock satisfied in the current window
+	schedAt   time.Time // next schedule edge
 
 	// Relay.
 	want       bool      // the level we mean the relay to be at (true: unlocked)
@@ -91,13 +107,16 @@ type reader struct {
 
 func newDoor(rt *Runtime, cfg DoorConfig, now time.Time) *door {
 	d := &door{
-		rt:       rt,
-		cfg:      cfg,
-		in:       make(chan msg, inboxSize),
-		reassert: make(chan struct{}, 1),
-		dead:     make(chan struct{}),
-		mode:     cfg.Mode,
-		changed:  now,
+		rt:        rt,
+		cfg:       cfg,
+		in:        make(chan msg, inboxSize),
+		reassert:  make(chan struct{}, 1),
+		resched:   make(chan struct{}, 1),
+		dead:      make(chan struct{}),
+		opMode:    cfg.Mode,
+		sched:     cfg.UnlockSchedule,
+		firstCard: cfg.FirstCardUnlock,
+		changed:   now,
 	}
 	for _, id := range cfg.Readers {
 		d.readers = append(d.readers, reader{id: id})
@@ -115,14 +134,20 @@ func (d *door) snapshot() DoorState {
 
 func (d *door) publish() {
 	s := &DoorState{
-		ID:        d.cfg.ID,
-		Lock:      d.cfg.Lock,
-		Readers:   d.cfg.Readers,
-		Mode:      ModeName(d.mode),
-		Locked:    !d.unlocked && !d.doubt,
-		Open:      d.open,
-		LastEvent: d.last,
-		UpdatedAt: d.changed,
+		ID:              d.cfg.ID,
+		Lock:            d.cfg.Lock,
+		Readers:         d.cfg.Readers,
+		Mode:            ModeName(d.mode),
+		SetMode:         ModeName(d.opMode),
+		ModeBy:          d.modeBy,
+		ModeAt:          d.modeAt,
+		UnlockSchedule:  d.sched,
+		FirstCardUnlock: d.firstCard,
+		ScheduleOpen:    d.schedOpen,
+		Locked:          !d.unlocked && !d.doubt,
+		Open:            d.open,
+		LastEvent:       d.last,
+		UpdatedAt:       d.changed,
 	}
 	for _, a := range []struct {
 		on   bool
@@ -148,9 +173,14 @@ func (d *door) publish() {
 func (d *door) run() {
 	defer d.rt.wg.Done()
 	defer d.recoverPanic()
-	if d.mode == access.DoorUnlocked {
-		d.drive(true, time.Now())
+	// Nothing unlocks before the whole runtime is up (modes.go).
+	select {
+	case <-d.rt.up:
+	case <-d.rt.done:
+		d.shutdown()
+		return
 	}
+	d.start(time.Now())
 	d.feedback(time.Now())
 	d.publish()
 	t := time.NewTimer(time.Hour)
@@ -185,6 +215,8 @@ func (d *door) run() {
 			d.tick(time.Now())
 		case <-d.reassert:
 			d.drive(d.want, time.Now())
+		case <-d.resched:
+			d.onScheduleEdge(time.Now())
 		}
 		d.feedback(time.Now())
 		d.publish()
@@ -246,6 +278,8 @@ func (d *door) handle(m msg, now time.Time) error {
 		d.setMode(m.mode, m.by, now)
 	case msgOpen:
 		return d.remoteOpen(m.by, now)
+	case msgSchedule:
+		d.setSchedule(m.profile, m.firstCard, m.by, now)
 	}
 	return nil
 }
@@ -260,6 +294,7 @@ func (d *door) next(now time.Time) time.Time {
 	}
 	min(d.relockAt)
 	min(d.retryAt)
+	min(d.schedAt)
 	if !d.prealarm {
 		min(d.preAt)
 	}
@@ -286,6 +321,9 @@ func (d *door) tick(now time.Time) {
 	}
 	if due(d.relockAt, now) {
 		d.endMomentary(now)
+	}
+	if due(d.schedAt, now) {
+		d.onScheduleEdge(now)
 	}
 	if !d.prealarm && due(d.preAt, now) {
 		d.prealarm = true
@@ -469,6 +507,7 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 			ev.Type, ev.Detail = EventDuress, ""
 			d.emit(ev)
 		}
+		d.firstGrant(o.Duress, now)
 	case access.OutcomeDenied:
 		ev.Type, ev.Reason = EventAccessDenied, o.Reason.String()
 		d.emit(ev)
@@ -482,6 +521,9 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 func joinDetail(a, b string) string {
 	if a == "" {
 		return b
+	}
+	if b == "" {
+		return a
 	}
 	return a + "; " + b
 }
@@ -623,34 +665,6 @@ func (d *door) remoteOpen(by string, now time.Time) error {
 	d.momentary(now, d.cfg.UnlockTime, false)
 	d.emit(Event{Type: EventRemoteOpen, At: now, Operator: by, Detail: detail})
 	return nil
-}
-
-func (d *door) setMode(m access.DoorMode, by string, now time.Time) {
-	if m == d.mode {
-		return
-	}
-	old := d.mode
-	d.mode = m
-	d.changed = now
-	if m == access.DoorUnlocked {
-		d.relockAt, d.extended = time.Time{}, false
-		d.drive(true, now)
-		d.openedInWindow = false
-		d.clearHeld(now) // an open door is now allowed
-	} else {
-		// Leaving unlocked, or locking down / disabling: lock now, ending
-		// any momentary unlock.
-		wasMomentary := !d.relockAt.IsZero()
-		d.relockAt, d.extended, d.shuntUntil = time.Time{}, false, time.Time{}
-		d.openedInWindow = false
-		if d.unlocked || d.doubt || old == access.DoorUnlocked || wasMomentary {
-			d.drive(false, now)
-		}
-		if old == access.DoorUnlocked && d.open && !d.forced {
-			d.startHeld(now) // the open door now counts as held
-		}
-	}
-	d.emit(Event{Type: EventModeChanged, At: now, Operator: by, Detail: ModeName(m) + " (was " + ModeName(old) + ")"})
 }
 
 func (d *door) emit(ev Event) {

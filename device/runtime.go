@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/store"
 )
 
 // Runtime runs every door: one goroutine per door owns that door's state,
@@ -24,6 +24,15 @@ type Runtime struct {
 	byID    map[string]*door
 	readers map[string]readerRef
 
+	// Door settings (modes.go): settingMu serializes changes so that the
+	// stored and the applied setting cannot cross.
+	modes     ModeStore
+	schedules Schedules
+	loc       *time.Location
+	settingMu sync.Mutex
+	settings  map[string]store.DoorSetting
+
+	up        chan struct{} // closed when every goroutine runs: doors may unlock
 	done      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -66,7 +75,17 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 		board: b, decider: d, sink: events, passes: passes, log: log,
 		byID:    map[string]*door{},
 		readers: map[string]readerRef{},
+		up:      make(chan struct{}),
 		done:    make(chan struct{}),
+		modes:   cfg.Modes, schedules: cfg.Schedules, loc: cfg.Location,
+		settings: map[string]store.DoorSetting{},
+	}
+	if rt.loc == nil {
+		rt.loc = time.UTC
+	}
+	bad := map[string]bool{}
+	for _, id := range cfg.BadSettings {
+		bad[id] = true
 	}
 	now := time.Now()
 	for _, dc := range cfg.Doors {
@@ -78,6 +97,15 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 			return nil, fmt.Errorf("device: door %q: locking relay at start: %w", dc.ID, err)
 		}
 		dr := newDoor(rt, dc, now)
+		s, ok := cfg.Settings[dc.ID]
+		if ok {
+			rt.settings[dc.ID] = s
+		}
+		dr.restore(s, ok, bad[dc.ID])
+		if dr.sched != 0 && rt.schedules == nil {
+			b.Secure()
+			return nil, fmt.Errorf("device: door %q: an unlock schedule needs a schedule source", dc.ID)
+		}
 		rt.doors = append(rt.doors, dr)
 		rt.byID[dc.ID] = dr
 		for i, r := range dc.Readers {
@@ -91,6 +119,7 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 	rt.wg.Add(2)
 	go rt.dispatchReads(b.Reads())
 	go rt.dispatchInputs(b.InputEvents())
+	close(rt.up)
 	return rt, nil
 }
 
@@ -174,17 +203,6 @@ func (rt *Runtime) command(id string, m msg) error {
 	case <-rt.done:
 		return ErrClosed
 	}
-}
-
-// SetMode changes door id's mode (ONVIF/Axis access point states), as
-// operator by. Entering unlocked holds the relay unlocked; leaving it, or
-// entering locked_down or disabled, locks at once (cutting short a
-// momentary unlock). Setting the current mode is a no-op without event.
-func (rt *Runtime) SetMode(id string, mode access.DoorMode, by string) error {
-	if mode > access.DoorDisabled {
-		return fmt.Errorf("device: unknown mode %d", mode)
-	}
-	return rt.command(id, msg{kind: msgMode, mode: mode, by: by})
 }
 
 // Open is a remote momentary open of door id by operator by: the relay
