@@ -9,6 +9,9 @@ import (
 	"github.com/doord/doord/store"
 )
 
+// Off, as HeldOpenTime, switches the held-open alarm off.
+const Off time.Duration = -1
+
 // Defaults applied by New for zero durations.
 const (
 	DefaultUnlockTime   = 5 * time.Second
@@ -41,7 +44,8 @@ type DoorConfig struct {
 	ExtendedUnlockTime time.Duration
 	// HeldOpenTime is how long the door may stay open after an
 	// authorized opening before door_held; zero means
-	// DefaultHeldOpenTime, negative turns the held alarm off.
+	// DefaultHeldOpenTime, Off (any negative value) turns the held alarm
+	// and its pre-alarm off.
 	HeldOpenTime time.Duration
 	// PreAlarmTime raises door_held_prealarm this long before door_held;
 	// zero means no pre-alarm. It must be less than HeldOpenTime.

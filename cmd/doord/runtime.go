@@ -72,11 +72,16 @@ func deviceConfig(cfg Config, log *slog.Logger) (device.Config, error) {
 		if err != nil {
 			return dc, fmt.Errorf("doors[id=%q].mode: %w", d.ID, err)
 		}
+		held := d.HeldOpenTime.Duration
+		if d.HeldOpenTime.Off {
+			held = device.Off
+		}
 		dc.Doors = append(dc.Doors, device.DoorConfig{
 			ID: d.ID, Lock: uint8(d.Lock), Readers: d.Readers,
 			UnlockTime: d.UnlockTime.Duration, ExtendedUnlockTime: d.ExtendedUnlockTime.Duration,
-			HeldOpenTime: d.HeldOpenTime.Duration, PreAlarmTime: d.PreAlarmTime.Duration,
+			HeldOpenTime: held, PreAlarmTime: d.PreAlarmTime.Duration, // 0 when off: no pre-alarm
 			REXUnlocks: *d.REXUnlocks, RelockOnClose: *d.RelockOnClose, Mode: mode,
+			UnlockSchedule: d.UnlockSchedule, FirstCardUnlock: d.FirstCardUnlock,
 		})
 	}
 	return dc, dc.Validate()
