@@ -63,7 +63,8 @@ type EventSink interface{ Emit(Event) }
 type PassRecorder interface{ UsePass(credentialID uint64) }
 
 // Event is something that happened at a door. Events carry no credential
-// values: a card is described by format and length at most.
+// values: a card is described by its masked value (store.MaskCredential:
+// the last digits only), format and bit length; a PIN by nothing at all.
 type Event struct {
 	At             time.Time
 	Type           string // one of the Event* constants
@@ -71,9 +72,14 @@ type Event struct {
 	Reader         string
 	UserUID        uint64
 	CredentialType string // "card", "pin" or ""
-	Reason         string // access.Reason string, for access_denied
-	Detail         string
-	Operator       string // who, for remote_open and mode_changed
+	// Credential is a card's masked canonical value (e.g. "••••495"),
+	// so that an operator can tell which unknown card was presented.
+	Credential       string
+	CredentialFormat string // the card's Wiegand format, e.g. "h10301"
+	CredentialBits   int    // the frame's bit length (cards and bad reads)
+	Reason           string // access.Reason string, for access_denied
+	Detail           string
+	Operator         string // who, for remote_open and mode_changed
 }
 
 // Event types. The strings are part of the API (event log, HTTP); never

@@ -9,6 +9,7 @@ import (
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/store"
 )
 
 type msgKind uint8
@@ -21,10 +22,13 @@ const (
 	msgSchedule
 )
 
-// msg is everything that reaches a door goroutine from outside.
+// msg is everything that reaches a door goroutine from outside: reads
+// and input changes through the door's inbox (ordered by at), commands
+// through its command channel.
 type msg struct {
 	kind   msgKind
-	reader int // msgRead: index into door.readers
+	at     time.Time // msgRead, msgInput: when the read or edge happened
+	reader int       // msgRead: index into door.readers
 	read   board.Read
 	input  board.InputEvent
 	mode   access.DoorMode
@@ -35,8 +39,8 @@ type msg struct {
 	firstCard bool   // msgSchedule
 }
 
-// inboxSize absorbs a burst of keypad keys and input changes without
-// holding up the dispatcher.
+// inboxSize is the command channel's buffer (API calls; the caller
+// waits for the answer anyway).
 const inboxSize = 64
 
 // door is one door's state machine. Every field below the channels is
@@ -45,7 +49,8 @@ const inboxSize = 64
 type door struct {
 	rt       *Runtime
 	cfg      DoorConfig
-	in       chan msg
+	in       chan msg // commands
+	box      *inbox   // reads and input changes
 	reassert chan struct{}
 	resched  chan struct{}
 	dead     chan struct{} // closed when the goroutine stopped on a panic
@@ -110,6 +115,7 @@ func newDoor(rt *Runtime, cfg DoorConfig, now time.Time) *door {
 		rt:        rt,
 		cfg:       cfg,
 		in:        make(chan msg, inboxSize),
+		box:       newInbox(),
 		reassert:  make(chan struct{}, 1),
 		resched:   make(chan struct{}, 1),
 		dead:      make(chan struct{}),
@@ -210,6 +216,8 @@ func (d *door) run() {
 				continue
 			}
 			d.handle(m, time.Now())
+		case <-d.box.ready:
+			d.drain()
 		case <-t.C:
 			armed = time.Time{}
 			d.tick(time.Now())
@@ -220,6 +228,23 @@ func (d *door) run() {
 		}
 		d.feedback(time.Now())
 		d.publish()
+	}
+}
+
+// drain handles what the inbox holds, in time order, each at its own
+// time (the read's or edge's), so that a report that arrived late is
+// judged as of when it happened.
+func (d *door) drain() {
+	ms, lost := d.box.take()
+	if lost > 0 {
+		d.rt.log.Warn("device: door queue full; oldest reads dropped", "door", d.cfg.ID, "dropped", lost)
+	}
+	for i, m := range ms {
+		d.handle(m, eventTime(m.at, time.Now()))
+		if i < len(ms)-1 {
+			d.feedback(time.Now())
+			d.publish()
+		}
 	}
 }
 
@@ -413,7 +438,11 @@ func (d *door) momentary(now time.Time, dur time.Duration, extended bool) {
 // endMomentary relocks at the end of (or early out of) a momentary unlock.
 func (d *door) endMomentary(now time.Time) {
 	d.relockAt, d.extended = time.Time{}, false
-	d.shuntUntil = time.Time{}
+	// An opening before now stays authorized (its report may still be on
+	// the way: decisions go by event time); none from now on is.
+	if d.shuntUntil.After(now) {
+		d.shuntUntil = now
+	}
 	d.openedInWindow = false
 	if d.mode != access.DoorUnlocked {
 		d.drive(false, now)
@@ -496,6 +525,15 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 		detail = read.Bad
 	}
 	ev := Event{At: now, Reader: r.id, UserUID: o.UserUID, CredentialType: access.CredTypeName(o.CredType), Detail: detail}
+	if read != nil {
+		ev.CredentialBits = read.Bits
+		if c := read.Card; c != nil {
+			// Masked here, in the door: no event ever holds a whole value.
+			ev.CredentialType = "card"
+			ev.Credential = store.MaskCredential("card", strconv.FormatUint(c.Value, 10))
+			ev.CredentialFormat, ev.CredentialBits = c.Format, c.Bits
+		}
+	}
 	switch o.Kind {
 	case access.OutcomeGranted:
 		ev.Type = EventAccessGranted

@@ -140,7 +140,7 @@ func (rt *Runtime) dispatchReads(reads <-chan board.Read) {
 				rt.log.Warn("device: read from a reader no door uses", "reader", r.Reader)
 				continue
 			}
-			rt.deliver(ref.d, msg{kind: msgRead, reader: ref.idx, read: r})
+			rt.deliver(ref.d, msg{kind: msgRead, at: r.At, reader: ref.idx, read: r})
 		}
 	}
 }
@@ -160,25 +160,14 @@ func (rt *Runtime) dispatchInputs(events <-chan board.InputEvent) {
 				rt.log.Warn("device: input of an unknown door", "input", ev.Input, "door", ev.Door)
 				continue
 			}
-			rt.deliver(d, msg{kind: msgInput, input: ev})
+			rt.deliver(d, msg{kind: msgInput, at: ev.At, input: ev})
 		}
 	}
 }
 
-// deliver hands m to d. A door that faulted drops it (and is locked); a
-// full inbox holds up the board, which is what a slow consumer does.
+// deliver hands m to d's inbox. It never waits for the door (inbox.go).
 func (rt *Runtime) deliver(d *door, m msg) {
-	select {
-	case <-d.dead:
-		return // faulted: nobody reads its inbox
-	default:
-	}
-	select {
-	case d.in <- m:
-	case <-d.dead:
-		rt.log.Warn("device: door out of service, input dropped", "door", d.cfg.ID)
-	case <-rt.done:
-	}
+	d.box.push(m)
 }
 
 // command sends m to door id's goroutine and waits for it to be applied.

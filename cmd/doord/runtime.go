@@ -121,7 +121,8 @@ func newEventSink(st *store.Store, evlog *store.EventLog) *eventSink {
 func (s *eventSink) append(ev device.Event, userID string) {
 	s.log.Append(store.Event{
 		At: ev.At, Type: ev.Type, Door: ev.Door, Reader: ev.Reader, UserUID: ev.UserUID, UserID: userID,
-		CredentialType: ev.CredentialType, Reason: ev.Reason, Detail: ev.Detail, Operator: ev.Operator,
+		CredentialType: ev.CredentialType, Credential: ev.Credential, CredentialFormat: ev.CredentialFormat,
+		CredentialBits: ev.CredentialBits, Reason: ev.Reason, Detail: ev.Detail, Operator: ev.Operator,
 	})
 }
 
