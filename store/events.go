@@ -70,7 +70,7 @@ var alarmTypes = map[string]bool{
 	EventDoorForced: true, "door_forced_cleared": true,
 	"door_held_prealarm": true, EventDoorHeld: true, "door_held_cleared": true,
 	EventTamper: true, "tamper_cleared": true,
-	EventDuress: true,
+	EventDuress:   true,
 	"relay_fault": true, "relay_fault_cleared": true, "door_fault": true,
 	"unknown_card_burst": true,
 }
