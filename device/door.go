@@ -173,11 +173,20 @@ func (d *door) publish() {
 	d.state.Store(s)
 }
 
-// run is the door goroutine: one timer, re-armed for the earliest
-// deadline after every step, so the door is idle (no polling) between
-// events.
+// run is the door goroutine: the door's state machine (loop) and, if that
+// faulted, the exit button's minimal path (egress.go) until Close.
 func (d *door) run() {
 	defer d.rt.wg.Done()
+	d.loop()
+	if d.faulted {
+		d.egress()
+	}
+}
+
+// loop is the door's state machine: one timer, re-armed for the earliest
+// deadline after every step, so the door is idle (no polling) between
+// events. It returns on Close, or after a panic was recovered.
+func (d *door) loop() {
 	defer d.recoverPanic()
 	// Nothing unlocks before the whole runtime is up (modes.go).
 	select {
