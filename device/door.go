@@ -372,7 +372,10 @@ func (d *door) tick(now time.Time) {
 		if due(r.expireAt, now) {
 			r.expireAt = time.Time{}
 			o := d.rt.decider.Expire(r.id, now)
-			if o.Kind != access.OutcomePending {
+			// OutcomeNone with a deadline: only an unfinished PIN entry
+			// timed out; a first factor is still pending, and the LED
+			// keeps blinking for the whole factor window.
+			if o.Kind != access.OutcomePending && (o.Kind != access.OutcomeNone || o.Deadline.IsZero()) {
 				r.pendingSince = time.Time{}
 			}
 			d.outcome(i, o, nil, now)
