@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,7 +55,12 @@ type door struct {
 	reassert chan struct{}
 	resched  chan struct{}
 	dead     chan struct{} // closed when the goroutine stopped on a panic
-	state    atomic.Pointer[DoorState]
+
+	// The door's stored setting (modes.go), owned by the API callers
+	// under settingMu, not by the door goroutine.
+	settingMu sync.Mutex
+	setting   store.DoorSetting
+	state     atomic.Pointer[DoorState]
 
 	readers []reader
 

@@ -33,7 +33,7 @@ import (
 // answered API call survives a crash. A write that fails refuses the
 // change with ErrNotPersisted, except a lockdown or disable, which is
 // applied anyway (deny on doubt) and still reported. Changes of one
-// runtime are serialized, so the stored and the applied setting cannot
+// door are serialized, so the stored and the applied setting cannot
 // cross.
 //
 // Boot order: New drives every relay locked, builds every door from the
@@ -78,14 +78,17 @@ func (rt *Runtime) SetSchedule(id string, profile uint64, firstCard bool, by str
 }
 
 // changeSetting persists edit of door id's setting, then has the door
-// apply m. applyOnFailure: apply even when the write fails.
+// apply m. applyOnFailure: apply even when the write fails. Changes of
+// one door are serialized (the stored and the applied setting cannot
+// cross); a door slow to apply holds up only its own changes.
 func (rt *Runtime) changeSetting(id string, edit func(*store.DoorSetting), applyOnFailure bool, m msg) error {
-	if _, ok := rt.byID[id]; !ok {
+	d, ok := rt.byID[id]
+	if !ok {
 		return fmt.Errorf("%w %q", ErrUnknownDoor, id)
 	}
-	rt.settingMu.Lock()
-	defer rt.settingMu.Unlock()
-	next := rt.settings[id]
+	d.settingMu.Lock()
+	defer d.settingMu.Unlock()
+	next := d.setting
 	edit(&next)
 	var perr error
 	if rt.modes != nil {
@@ -98,7 +101,7 @@ func (rt *Runtime) changeSetting(id string, edit func(*store.DoorSetting), apply
 		}
 	}
 	if perr == nil {
-		rt.settings[id] = next
+		d.setting = next
 	}
 	if err := rt.command(id, m); err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/doord/doord/board"
-	"github.com/doord/doord/store"
 )
 
 // Runtime runs every door: one goroutine per door owns that door's state,
@@ -24,13 +23,10 @@ type Runtime struct {
 	byID    map[string]*door
 	readers map[string]readerRef
 
-	// Door settings (modes.go): settingMu serializes changes so that the
-	// stored and the applied setting cannot cross.
+	// Door settings (modes.go).
 	modes     ModeStore
 	schedules Schedules
 	loc       *time.Location
-	settingMu sync.Mutex
-	settings  map[string]store.DoorSetting
 
 	up        chan struct{} // closed when every goroutine runs: doors may unlock
 	done      chan struct{}
@@ -78,7 +74,6 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 		up:      make(chan struct{}),
 		done:    make(chan struct{}),
 		modes:   cfg.Modes, schedules: cfg.Schedules, loc: cfg.Location,
-		settings: map[string]store.DoorSetting{},
 	}
 	if rt.loc == nil {
 		rt.loc = time.UTC
@@ -98,9 +93,7 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 		}
 		dr := newDoor(rt, dc, now)
 		s, ok := cfg.Settings[dc.ID]
-		if ok {
-			rt.settings[dc.ID] = s
-		}
+		dr.setting = s
 		dr.restore(s, ok, bad[dc.ID])
 		if dr.sched != 0 && rt.schedules == nil {
 			b.Secure()
