@@ -139,6 +139,12 @@ func (d *door) restore(s store.DoorSetting, ok, bad bool) {
 	if ok && s.Schedule != nil {
 		d.sched, d.firstCard = s.Schedule.ProfileID, s.Schedule.FirstCardUnlock
 	}
+	// Until the goroutine starts, show a restrictive mode already (it
+	// needs no relay action); an unlocked one waits for start.
+	if d.opMode >= access.DoorLockedDown {
+		d.mode = d.opMode
+	}
+	d.publish()
 }
 
 // start is the first step of the door goroutine, once the runtime is up:
@@ -236,8 +242,8 @@ func (d *door) onScheduleEdge(now time.Time) {
 // firstGrant: a credential was granted; with first-card unlock inside an
 // open window, the door now stays unlocked.
 func (d *door) firstGrant(duress bool, now time.Time) {
-	if !d.firstCard || !d.schedOpen || d.firstDone || duress {
-		return
+	if !d.firstCard || !d.schedOpen || d.firstDone || duress || d.opMode != access.DoorNormal {
+		return // a grant while an operator's mode rules (a lockdown) does not count
 	}
 	d.firstDone = true
 	d.applyMode("", "first credential granted in unlock schedule "+strconv.FormatUint(d.sched, 10), now, false)

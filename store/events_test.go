@@ -207,23 +207,30 @@ func TestEventLogRingEviction(t *testing.T) {
 	}
 }
 
+// stalledLog is a log with a 4-event queue whose writer has taken event
+// "e1" and waits until release is closed.
+func stalledLog(t *testing.T) (*store.EventLog, chan struct{}) {
+	st := storetest.Open(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	first := true
+	l := openLog(t, st, store.EventOptions{QueueSize: 4}, func([]store.Event) error {
+		if first {
+			first = false
+			close(entered)
+			<-release
+		}
+		return nil
+	})
+	l.Append(store.Event{Type: "rex", Detail: "e1"})
+	<-entered
+	return l, release
+}
+
 // A stalled writer: Append still returns at once, the queue keeps the
 // newest QueueSize events, and the log records how many were lost.
 func TestEventLogQueueOverflowDropsOldest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := storetest.Open(t)
-		entered, release := make(chan struct{}), make(chan struct{})
-		first := true
-		l := openLog(t, st, store.EventOptions{QueueSize: 4}, func([]store.Event) error {
-			if first {
-				first = false
-				close(entered)
-				<-release
-			}
-			return nil
-		})
-		l.Append(store.Event{Type: "rex", Detail: "e1"})
-		<-entered // the writer holds e1 and is stalled
+		l, release := stalledLog(t) // the writer holds e1 and is stalled
 		for i := 2; i <= 11; i++ {
 			// If Append waited for the writer, every goroutine of the
 			// bubble would be blocked and synctest would fail the test.
@@ -559,19 +566,7 @@ func TestEventJSONStrings(t *testing.T) {
 // at a full queue takes an access event's place.
 func TestEventLogQueueKeepsAlarms(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := storetest.Open(t)
-		entered, release := make(chan struct{}), make(chan struct{})
-		first := true
-		l := openLog(t, st, store.EventOptions{QueueSize: 4}, func([]store.Event) error {
-			if first {
-				first = false
-				close(entered)
-				<-release
-			}
-			return nil
-		})
-		l.Append(store.Event{Type: "rex", Detail: "e1"})
-		<-entered
+		l, release := stalledLog(t)
 		l.Append(store.Event{Type: store.EventDoorForced, Detail: "forced"})
 		for i := 2; i <= 5; i++ {
 			l.Append(store.Event{Type: store.EventAccessDenied, Detail: fmt.Sprint("d", i)})
