@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,51 @@ func TestAlarmTimesOff(t *testing.T) {
 	} {
 		if _, err := load(door); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want it to mention %s", door, err, want)
+		}
+	}
+}
+
+// Over HTTP on the simulated board: a door given an unlock schedule that
+// is open now unlocks at once; an unknown card's denial shows its masked
+// number, format and length.
+func TestScheduleAndMaskedCardOverHTTP(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "door modes password")
+	cfg := testConfig(t, t.TempDir())
+	cfg.Board = board.SimExample()
+	cfg.Access.TimeZone = "UTC"
+	cfg.accessDefaults()
+	d, _ := start(t, cfg)
+	defer d.stop()
+	tok := login(t, d, "door modes password")
+	st, tp := call(t, d, "POST", "/api/v1/time-profiles", tok, `{"name":"always","intervals":[{"days":[0,1,2,3,4,5,6],"start":"00:00","end":"24:00"}]}`)
+	if st != 201 {
+		t.Fatalf("time profile: %d %v", st, tp)
+	}
+	st, m := call(t, d, "PATCH", "/api/v1/doors/1", tok, fmt.Sprintf(`{"unlock_schedule":%v}`, tp["id"]))
+	if st != 200 || m["mode"] != "unlocked" || m["set_mode"] != "normal" || m["schedule_open"] != true || m["locked"] != false {
+		t.Fatalf("PATCH unlock_schedule: %d %v", st, m)
+	}
+	if st, m := call(t, d, "PATCH", "/api/v1/doors/1", tok, `{"unlock_schedule":424242}`); st != 422 {
+		t.Fatalf("unknown profile: %d %v", st, m)
+	}
+	evs, cancel := d.events.Subscribe()
+	defer cancel()
+	if st, m := call(t, d, "POST", "/api/v1/sim/readers/2/card", tok, `{"facility":123,"card":4567}`); st != 200 {
+		t.Fatalf("sim card: %d %v", st, m)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-evs:
+			if ev.Type != "access_denied" {
+				continue
+			}
+			if ev.Credential != "••••495" || ev.CredentialFormat == "" || ev.CredentialBits != 26 || ev.CredentialType != "card" {
+				t.Fatalf("denied event %+v, want card ••••495 with its format and 26 bits", ev)
+			}
+			return
+		case <-timeout:
+			t.Fatal("no access_denied event")
 		}
 	}
 }
