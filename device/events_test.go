@@ -140,3 +140,22 @@ func TestReadsAndInputsInTimeOrder(t *testing.T) {
 		r.wantTypes(EventAccessDenied, EventAccessGranted, EventDoorOpened)
 	})
 }
+
+func TestEventTimeBounds(t *testing.T) {
+	now := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		want time.Time
+	}{
+		{"none", time.Time{}, now},
+		{"future", now.Add(time.Second), now},
+		{"recent", now.Add(-time.Second), now.Add(-time.Second)},
+		{"at the bound", now.Add(-maxEventLag), now.Add(-maxEventLag)},
+		{"too old", now.Add(-maxEventLag - 1), now},
+	} {
+		if got := eventTime(c.at, now); !got.Equal(c.want) {
+			t.Errorf("%s: eventTime = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -71,11 +71,19 @@ func (b *inbox) take() ([]msg, int) {
 	return q, n
 }
 
+// maxEventLag bounds how far in the past a door judges a read or edge:
+// a timestamp older than this is taken as a clock problem, not as a
+// report that was late (the board delivers within milliseconds), and the
+// door uses now instead, so that a bad clock cannot make the engine judge
+// validity windows and schedules at some other time.
+const maxEventLag = 5 * time.Second
+
 // eventTime is when m happened, for the door's decisions: the read's or
 // edge's timestamp, never later than now (a clock step must not put an
-// event in the future), now when the board gave none.
+// event in the future) nor older than maxEventLag; now when the board
+// gave none.
 func eventTime(at, now time.Time) time.Time {
-	if at.IsZero() || at.After(now) {
+	if at.IsZero() || at.After(now) || now.Sub(at) > maxEventLag {
 		return now
 	}
 	return at
