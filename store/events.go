@@ -216,6 +216,12 @@ type EventOptions struct {
 	// huge transaction; the ring shrinks over the next batches; 4096.
 	MaxEvict int
 	Logger   *slog.Logger
+	// UserID, when set, fills in the UserID (uuid) of an event that has
+	// a UserUID and no UserID: the door runtime knows users by uid. It is
+	// called from the writer goroutine only, before each batch is
+	// written, so a slow lookup delays writing, never Append, and the
+	// events keep the order they were appended in.
+	UserID func(uid uint64) string
 	// Now stamps events appended without At; time.Now.
 	Now func() time.Time
 }
@@ -534,6 +540,13 @@ func (l *EventLog) run() {
 			case <-l.quit:
 			}
 			continue
+		}
+		if l.opt.UserID != nil {
+			for i := range batch {
+				if e := &batch[i]; e.UserUID != 0 && e.UserID == "" {
+					e.UserID = l.opt.UserID(e.UserUID)
+				}
+			}
 		}
 		l.write(batch, lost)
 		l.mu.Lock()

@@ -597,3 +597,29 @@ func TestEventLogQueueKeepsAlarms(t *testing.T) {
 		}
 	})
 }
+
+// The door runtime knows users by uid; the writer fills in the uuid
+// (EventOptions.UserID), off the door path and in the order appended, so
+// that the user filter finds door events.
+func TestEventLogResolvesUserID(t *testing.T) {
+	st := storetest.Open(t)
+	var calls []uint64
+	l := openLog(t, st, store.EventOptions{UserID: func(uid uint64) string {
+		calls = append(calls, uid) // the writer goroutine only: no lock
+		return fmt.Sprint("u-", uid)
+	}}, nil)
+	l.Append(store.Event{Type: store.EventAccessGranted, UserUID: 7})
+	l.Append(store.Event{Type: store.EventAccessGranted, UserUID: 8, UserID: "given"})
+	l.Append(store.Event{Type: store.EventREX})
+	l.Flush()
+	got := queryAll(t, l, store.EventFilter{UserID: "u-7"})
+	if len(got) != 1 || got[0].UserUID != 7 {
+		t.Fatalf("events of u-7 = %+v", got)
+	}
+	if all := queryAll(t, l, store.EventFilter{}); all[1].UserID != "given" || all[2].UserID != "" {
+		t.Fatalf("events = %+v", all)
+	}
+	if !slices.Equal(calls, []uint64{7}) {
+		t.Fatalf("UserID called for %v, want [7]", calls)
+	}
+}

@@ -74,7 +74,6 @@ type daemon struct {
 	unresched func()
 	doors     *device.Runtime
 	passes    *passWriter
-	sink      *eventSink
 	api       *httpapi.Server
 	ln        net.Listener
 	done      chan error
@@ -107,7 +106,8 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if err != nil {
 		return d, err
 	}
-	d.events, err = store.OpenEventLog(d.st, store.EventOptions{Capacity: cfg.Events.Capacity, Logger: log.With("part", "events")})
+	d.events, err = store.OpenEventLog(d.st, store.EventOptions{Capacity: cfg.Events.Capacity, Logger: log.With("part", "events"),
+		UserID: userIDs(d.st)})
 	if err != nil {
 		return d, fmt.Errorf("event log: %w", err)
 	}
@@ -197,7 +197,6 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	st := d.engine.Stats(time.Now())
 	log.Info("access engine loaded", "users", st.Users, "cards", st.Cards, "pins", st.PINs, "took", time.Since(t0).Round(time.Millisecond))
 	d.passes = newPassWriter(d.st, log.With("part", "passes"))
-	d.sink = newEventSink(d.st, d.events)
 	// Door settings made over the API are read before any door runs, so
 	// that a lockdown survives a crash and no door starts in a mode it
 	// should not have (device/modes.go has the boot order).
@@ -213,7 +212,7 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 			log.Warn("unlock schedule names no time profile; the door stays locked until one is created", "door", door.ID, "profile", door.UnlockSchedule)
 		}
 	}
-	d.doors, err = device.New(dc, d.brd, d.engine, d.sink, d.passes)
+	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.passes)
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
@@ -247,10 +246,6 @@ func (d *daemon) closeAll() error {
 	if d.passes != nil {
 		d.passes.close()
 		d.passes = nil
-	}
-	if d.sink != nil {
-		d.sink.close()
-		d.sink = nil
 	}
 	if d.follow != nil {
 		d.follow()
