@@ -12,14 +12,21 @@ import (
 	"github.com/doord/doord/device"
 )
 
+// simConfig is a daemon on the simulated board (time zone UTC) whose
+// admin password is "door modes password".
+func simConfig(t *testing.T) Config {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "door modes password")
+	cfg := testConfig(t, t.TempDir())
+	cfg.Board = board.SimExample()
+	cfg.Access.TimeZone = "UTC"
+	cfg.accessDefaults()
+	return cfg
+}
+
 // A lockdown set over the API is in force after a restart, shown with
 // who set it, and the restart is in the event log under their name.
 func TestLockdownSurvivesRestart(t *testing.T) {
-	t.Setenv("DOORD_ADMIN_PASSWORD", "door modes password")
-	dir := t.TempDir()
-	cfg := testConfig(t, dir)
-	cfg.Board = board.SimExample()
-	cfg.accessDefaults()
+	cfg := simConfig(t)
 	d, _ := start(t, cfg)
 	tok := login(t, d, "door modes password")
 	if st, m := call(t, d, "PUT", "/api/v1/doors/1/mode", tok, `{"mode":"locked_down"}`); st != 200 || m["mode"] != "locked_down" {
@@ -111,12 +118,7 @@ func TestAlarmTimesOff(t *testing.T) {
 // is open now unlocks at once; an unknown card's denial shows its masked
 // number, format and length.
 func TestScheduleAndMaskedCardOverHTTP(t *testing.T) {
-	t.Setenv("DOORD_ADMIN_PASSWORD", "door modes password")
-	cfg := testConfig(t, t.TempDir())
-	cfg.Board = board.SimExample()
-	cfg.Access.TimeZone = "UTC"
-	cfg.accessDefaults()
-	d, _ := start(t, cfg)
+	d, _ := start(t, simConfig(t))
 	defer d.stop()
 	tok := login(t, d, "door modes password")
 	st, tp := call(t, d, "POST", "/api/v1/time-profiles", tok, `{"name":"always","intervals":[{"days":[0,1,2,3,4,5,6],"start":"00:00","end":"24:00"}]}`)
