@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/doord/doord/auth/access"
@@ -259,8 +260,8 @@ func (d *door) applyMode(by, note string, now time.Time, force bool) {
 	}
 	d.switchMode(m, now)
 	detail := ModeName(m) + " (was " + ModeName(old) + ")"
-	if m == access.DoorUnlocked && d.opMode == access.DoorNormal && note == "" {
-		note = "unlock schedule open"
+	if m == access.DoorUnlocked && d.opMode == access.DoorNormal && !strings.Contains(note, "schedule") {
+		note = joinDetail(note, "unlock schedule open") // say why a normal door is unlocked
 	}
 	d.emit(Event{Type: EventModeChanged, At: now, Operator: by, Detail: joinDetail(detail, note)})
 }

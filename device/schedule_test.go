@@ -79,6 +79,9 @@ func TestScheduleOpenAtStart(t *testing.T) {
 		time.Sleep(9 * time.Hour)
 		r := newRigConfig(t, Config{Doors: []DoorConfig{scheduledDoor(false)}, Schedules: officeHours(t)})
 		r.wantRelay("1", true)
+		if ev := r.ev.find(EventModeChanged); len(ev) != 1 || ev[0].Detail != "unlocked (was normal); at start; unlock schedule open" {
+			t.Fatalf("mode_changed at start = %+v", ev)
+		}
 		r.sleep(8 * time.Hour)
 		r.wantRelay("1", false)
 	})
