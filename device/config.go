@@ -6,7 +6,11 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth/access"
+	"github.com/doord/doord/store"
 )
+
+// Off, as HeldOpenTime, switches the held-open alarm off.
+const Off time.Duration = -1
 
 // Defaults applied by New for zero durations.
 const (
@@ -40,7 +44,8 @@ type DoorConfig struct {
 	ExtendedUnlockTime time.Duration
 	// HeldOpenTime is how long the door may stay open after an
 	// authorized opening before door_held; zero means
-	// DefaultHeldOpenTime, negative turns the held alarm off.
+	// DefaultHeldOpenTime, Off (any negative value) turns the held alarm
+	// and its pre-alarm off.
 	HeldOpenTime time.Duration
 	// PreAlarmTime raises door_held_prealarm this long before door_held;
 	// zero means no pre-alarm. It must be less than HeldOpenTime.
@@ -52,15 +57,40 @@ type DoorConfig struct {
 	// RelockOnClose relocks a momentary unlock as soon as the door closes
 	// after having opened, instead of waiting out UnlockTime.
 	RelockOnClose bool
-	// Mode is the mode at start (access.DoorNormal by default). A door
-	// configured to start unlocked unlocks when the runtime starts.
+	// Mode is the mode at start (access.DoorNormal by default) unless an
+	// operator set one over the API (Config.Settings), which wins. A door
+	// that starts unlocked unlocks once the whole runtime is up.
 	Mode access.DoorMode
+	// UnlockSchedule names a time profile during which the door is in
+	// unlocked mode (office hours); 0 for none. An operator's schedule
+	// (Config.Settings) replaces it. See modes.go for precedence.
+	UnlockSchedule uint64
+	// FirstCardUnlock keeps a scheduled unlock locked until the first
+	// granted credential inside the window.
+	FirstCardUnlock bool
 }
 
 // Config is the door runtime's configuration.
 type Config struct {
 	Doors []DoorConfig
 	Log   *slog.Logger // nil: slog.Default()
+
+	// Settings are the door settings operators made over the API, as
+	// persisted (store.DoorSettings), loaded before New so that no door
+	// runs a moment in a mode it should not have. BadSettings names doors
+	// whose stored setting could not be read: they start locked_down
+	// (deny on doubt; egress and security users still pass) until an
+	// operator sets a mode.
+	Settings    map[string]store.DoorSetting
+	BadSettings []string
+	// Modes persists what SetMode and SetSchedule change; nil keeps them
+	// in memory only (tests, no store).
+	Modes ModeStore
+	// Schedules resolves UnlockSchedule profile ids (the access engine);
+	// nil: no door has a schedule. Location is the zone the profiles are
+	// read in (nil: UTC).
+	Schedules Schedules
+	Location  *time.Location
 }
 
 // Validate checks ids, reader assignment and durations.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/store"
 )
 
 // Board is where the hardware begins: what the runtime reads from and
@@ -34,6 +35,24 @@ type Decider interface {
 	Expire(reader string, now time.Time) access.Outcome
 }
 
+// ModeStore persists door settings; *store.Store satisfies it.
+// PutDoorSetting is called from the API's goroutine (never a door's) and
+// must be durable when it returns.
+type ModeStore interface {
+	PutDoorSetting(door string, v store.DoorSetting) error
+}
+
+// Schedules resolves a time profile id to its compiled schedule, nil when
+// unknown; *access.Engine satisfies it. It must not block.
+type Schedules interface {
+	Schedule(id uint64) *access.Schedule
+}
+
+var (
+	_ ModeStore = (*store.Store)(nil)
+	_ Schedules = (*access.Engine)(nil)
+)
+
 // EventSink receives the runtime's events. Emit is called from door
 // goroutines, after the relay has been driven, and must never block (the
 // event log is asynchronous).
@@ -44,7 +63,8 @@ type EventSink interface{ Emit(Event) }
 type PassRecorder interface{ UsePass(credentialID uint64) }
 
 // Event is something that happened at a door. Events carry no credential
-// values: a card is described by format and length at most.
+// values: a card is described by its masked value (store.MaskCredential:
+// the last digits only), format and bit length; a PIN by nothing at all.
 type Event struct {
 	At             time.Time
 	Type           string // one of the Event* constants
@@ -52,9 +72,14 @@ type Event struct {
 	Reader         string
 	UserUID        uint64
 	CredentialType string // "card", "pin" or ""
-	Reason         string // access.Reason string, for access_denied
-	Detail         string
-	Operator       string // who, for remote_open and mode_changed
+	// Credential is a card's masked canonical value (e.g. "••••495"),
+	// so that an operator can tell which unknown card was presented.
+	Credential       string
+	CredentialFormat string // the card's Wiegand format, e.g. "h10301"
+	CredentialBits   int    // the frame's bit length (cards and bad reads)
+	Reason           string // access.Reason string, for access_denied
+	Detail           string
+	Operator         string // who, for remote_open and mode_changed
 }
 
 // Event types. The strings are part of the API (event log, HTTP); never
@@ -99,7 +124,16 @@ type DoorState struct {
 	ID      string
 	Lock    uint8
 	Readers []string
-	Mode    string // "normal", "unlocked", "locked_down", "disabled"
+	Mode    string // effective: "normal", "unlocked", "locked_down", "disabled"
+	// SetMode is the operator's (or configured) mode; Mode differs from
+	// it when an unlock schedule holds the door unlocked. ModeBy and
+	// ModeAt say who set it over the API and when (empty: configured).
+	SetMode         string
+	ModeBy          string
+	ModeAt          time.Time
+	UnlockSchedule  uint64 // time profile id; 0: none
+	FirstCardUnlock bool
+	ScheduleOpen    bool // the unlock schedule's window is open now
 	// Locked is the relay as last driven successfully; false while a
 	// lock command is failing (deny on doubt: unknown is not locked).
 	Locked    bool

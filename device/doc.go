@@ -1,9 +1,9 @@
 // Package device is the door runtime: it turns what the board reports
 // into decisions, relay timing, reader feedback, alarms and events.
 //
-//	board.Read ──► dispatch ──► door goroutine: Decider.Present ──► SetRelay ──► LED/buzzer ──► UsePass ──► Emit
-//	board.InputEvent ─────────► door goroutine: contact / REX / tamper ──► relay, alarms ──► Emit
-//	SetMode, Open (HTTP) ─────► door goroutine (waits until applied)
+//	board.Read ──► dispatch ──► door inbox ──► door goroutine: Decider.Present ──► SetRelay ──► LED/buzzer ──► UsePass ──► Emit
+//	board.InputEvent ──► dispatch ─┘  (ordered by event time)   contact / REX / tamper ──► relay, alarms ──► Emit
+//	SetMode, SetSchedule, Open (HTTP) ──► ModeStore (durable) ──► door goroutine (waits until applied)
 //
 // It owns what happens between a decision and the world: how long a
 // relay stays unlocked, whether an opening was authorized, when an open
@@ -17,8 +17,13 @@
 // # Goroutines and latency
 //
 // One goroutine per door owns all of that door's state; there are no
-// locks in the door path. Two dispatchers route the board's shared
-// channels to the doors by reader and door id (a buffered channel send).
+// locks in the door path but the inbox's. Two dispatchers route the
+// board's shared channels to the doors by reader and door id, into each
+// door's inbox (inbox.go): one queue of reads and input changes ordered
+// by the read's or edge's timestamp, which never makes a dispatcher wait
+// (bounded: a stuck door loses its oldest reads, not the other doors'
+// service). The door decides on each message's own time, so a report
+// that arrived late is judged as of when it happened.
 // On a read the door goroutine asks the Decider and, on a grant, writes
 // the relay at once, in the same goroutine; feedback, the pass countdown
 // and events come after. Every timer (relock, held open, second-factor
@@ -49,6 +54,11 @@
 // as held open; tamper active at start raises tamper.
 //
 // # Modes (ONVIF / Axis access point states)
+//
+// modes.go: who sets the mode (an operator over the API, persisted
+// through ModeStore before it applies; the config; an unlock schedule
+// with optional first-card unlock), their precedence, and the boot order
+// (nothing unlocks before the whole runtime is up).
 //
 //	normal       locked; credentials open it for the unlock time
 //	unlocked     relay held unlocked until the mode changes; no held-open alarm
@@ -85,8 +95,10 @@
 //     the door stays locked and out of service (door_fault, ErrFault)
 //     until the process restarts, and the other doors drive their relays
 //     again (one in unlocked mode unlocks again). We stop the door rather
-//     than re-panic so that the other doors keep working and modes set by
-//     operators (a lockdown) survive; no relay is unlocked in between.
+//     than re-panic so that the other doors keep working; no relay is
+//     unlocked in between. The faulted door's goroutine then runs only
+//     its exit path (egress.go): the exit button still unlocks for the
+//     unlock time. Life safety first.
 //
 // # Events
 //
@@ -94,5 +106,6 @@
 // lockout, rex, remote_open and mode_changed (Operator), door_opened,
 // door_closed, door_forced(_cleared), door_held_prealarm, door_held(_cleared),
 // tamper(_cleared), relay_fault(_cleared), door_fault. Events carry no
-// credential value; a card is described by format and length.
+// credential value: a card is described by its masked value (the last
+// digits, store.MaskCredential), format and bit length; a PIN by nothing.
 package device

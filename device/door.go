@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/store"
 )
 
 type msgKind uint8
@@ -18,21 +20,28 @@ const (
 	msgInput
 	msgMode
 	msgOpen
+	msgSchedule
 )
 
-// msg is everything that reaches a door goroutine from outside.
+// msg is everything that reaches a door goroutine from outside: reads
+// and input changes through the door's inbox (ordered by at), commands
+// through its command channel.
 type msg struct {
 	kind   msgKind
-	reader int // msgRead: index into door.readers
+	at     time.Time // msgRead, msgInput: when the read or edge happened
+	reader int       // msgRead: index into door.readers
 	read   board.Read
 	input  board.InputEvent
 	mode   access.DoorMode
 	by     string
 	reply  chan error // commands
+
+	profile   uint64 // msgSchedule
+	firstCard bool   // msgSchedule
 }
 
-// inboxSize absorbs a burst of keypad keys and input changes without
-// holding up the dispatcher.
+// inboxSize is the command channel's buffer (API calls; the caller
+// waits for the answer anyway).
 const inboxSize = 64
 
 // door is one door's state machine. Every field below the channels is
@@ -41,14 +50,32 @@ const inboxSize = 64
 type door struct {
 	rt       *Runtime
 	cfg      DoorConfig
-	in       chan msg
+	in       chan msg // commands
+	box      *inbox   // reads and input changes
 	reassert chan struct{}
+	resched  chan struct{}
 	dead     chan struct{} // closed when the goroutine stopped on a panic
-	state    atomic.Pointer[DoorState]
+
+	// The door's stored setting (modes.go), owned by the API callers
+	// under settingMu, not by the door goroutine.
+	settingMu sync.Mutex
+	setting   store.DoorSetting
+	state     atomic.Pointer[DoorState]
 
 	readers []reader
 
-	mode access.DoorMode
+	// Modes (modes.go): mode is the effective mode; opMode the
+	// operator's (or configured) one; the unlock schedule and its state.
+	mode      access.DoorMode
+	opMode    access.DoorMode
+	modeBy    string
+	modeAt    time.Time
+	startNote string // why the mode at start is what it is, for its event
+	sched     uint64 // unlock schedule profile id, 0: none
+	firstCard bool
+	schedOpen bool
+	firstDone bool      // first-card unlock satisfied in the current window
+	schedAt   time.Time // next schedule edge
 
 	// Relay.
 	want       bool      // the level we mean the relay to be at (true: unlocked)
@@ -91,13 +118,17 @@ type reader struct {
 
 func newDoor(rt *Runtime, cfg DoorConfig, now time.Time) *door {
 	d := &door{
-		rt:       rt,
-		cfg:      cfg,
-		in:       make(chan msg, inboxSize),
-		reassert: make(chan struct{}, 1),
-		dead:     make(chan struct{}),
-		mode:     cfg.Mode,
-		changed:  now,
+		rt:        rt,
+		cfg:       cfg,
+		in:        make(chan msg, inboxSize),
+		box:       newInbox(),
+		reassert:  make(chan struct{}, 1),
+		resched:   make(chan struct{}, 1),
+		dead:      make(chan struct{}),
+		opMode:    cfg.Mode,
+		sched:     cfg.UnlockSchedule,
+		firstCard: cfg.FirstCardUnlock,
+		changed:   now,
 	}
 	for _, id := range cfg.Readers {
 		d.readers = append(d.readers, reader{id: id})
@@ -115,14 +146,20 @@ func (d *door) snapshot() DoorState {
 
 func (d *door) publish() {
 	s := &DoorState{
-		ID:        d.cfg.ID,
-		Lock:      d.cfg.Lock,
-		Readers:   d.cfg.Readers,
-		Mode:      ModeName(d.mode),
-		Locked:    !d.unlocked && !d.doubt,
-		Open:      d.open,
-		LastEvent: d.last,
-		UpdatedAt: d.changed,
+		ID:              d.cfg.ID,
+		Lock:            d.cfg.Lock,
+		Readers:         d.cfg.Readers,
+		Mode:            ModeName(d.mode),
+		SetMode:         ModeName(d.opMode),
+		ModeBy:          d.modeBy,
+		ModeAt:          d.modeAt,
+		UnlockSchedule:  d.sched,
+		FirstCardUnlock: d.firstCard,
+		ScheduleOpen:    d.schedOpen,
+		Locked:          !d.unlocked && !d.doubt,
+		Open:            d.open,
+		LastEvent:       d.last,
+		UpdatedAt:       d.changed,
 	}
 	for _, a := range []struct {
 		on   bool
@@ -142,15 +179,29 @@ func (d *door) publish() {
 	d.state.Store(s)
 }
 
-// run is the door goroutine: one timer, re-armed for the earliest
-// deadline after every step, so the door is idle (no polling) between
-// events.
+// run is the door goroutine: the door's state machine (loop) and, if that
+// faulted, the exit button's minimal path (egress.go) until Close.
 func (d *door) run() {
 	defer d.rt.wg.Done()
-	defer d.recoverPanic()
-	if d.mode == access.DoorUnlocked {
-		d.drive(true, time.Now())
+	d.loop()
+	if d.faulted {
+		d.egress()
 	}
+}
+
+// loop is the door's state machine: one timer, re-armed for the earliest
+// deadline after every step, so the door is idle (no polling) between
+// events. It returns on Close, or after a panic was recovered.
+func (d *door) loop() {
+	defer d.recoverPanic()
+	// Nothing unlocks before the whole runtime is up (modes.go).
+	select {
+	case <-d.rt.up:
+	case <-d.rt.done:
+		d.shutdown()
+		return
+	}
+	d.start(time.Now())
 	d.feedback(time.Now())
 	d.publish()
 	t := time.NewTimer(time.Hour)
@@ -180,14 +231,35 @@ func (d *door) run() {
 				continue
 			}
 			d.handle(m, time.Now())
+		case <-d.box.ready:
+			d.drain()
 		case <-t.C:
 			armed = time.Time{}
 			d.tick(time.Now())
 		case <-d.reassert:
 			d.drive(d.want, time.Now())
+		case <-d.resched:
+			d.onScheduleEdge(time.Now())
 		}
 		d.feedback(time.Now())
 		d.publish()
+	}
+}
+
+// drain handles what the inbox holds, in time order, each at its own
+// time (the read's or edge's), so that a report that arrived late is
+// judged as of when it happened.
+func (d *door) drain() {
+	ms, lost := d.box.take()
+	if lost > 0 {
+		d.rt.log.Warn("device: door queue full; oldest reads dropped", "door", d.cfg.ID, "dropped", lost)
+	}
+	for i, m := range ms {
+		d.handle(m, eventTime(m.at, time.Now()))
+		if i < len(ms)-1 {
+			d.feedback(time.Now())
+			d.publish()
+		}
 	}
 }
 
@@ -246,6 +318,8 @@ func (d *door) handle(m msg, now time.Time) error {
 		d.setMode(m.mode, m.by, now)
 	case msgOpen:
 		return d.remoteOpen(m.by, now)
+	case msgSchedule:
+		d.setSchedule(m.profile, m.firstCard, m.by, now)
 	}
 	return nil
 }
@@ -260,6 +334,7 @@ func (d *door) next(now time.Time) time.Time {
 	}
 	min(d.relockAt)
 	min(d.retryAt)
+	min(d.schedAt)
 	if !d.prealarm {
 		min(d.preAt)
 	}
@@ -287,6 +362,9 @@ func (d *door) tick(now time.Time) {
 	if due(d.relockAt, now) {
 		d.endMomentary(now)
 	}
+	if due(d.schedAt, now) {
+		d.onScheduleEdge(now)
+	}
 	if !d.prealarm && due(d.preAt, now) {
 		d.prealarm = true
 		d.emit(Event{Type: EventDoorHeldPrealarm, At: now})
@@ -300,7 +378,10 @@ func (d *door) tick(now time.Time) {
 		if due(r.expireAt, now) {
 			r.expireAt = time.Time{}
 			o := d.rt.decider.Expire(r.id, now)
-			if o.Kind != access.OutcomePending {
+			// OutcomeNone with a deadline: only an unfinished PIN entry
+			// timed out; a first factor is still pending, and the LED
+			// keeps blinking for the whole factor window.
+			if o.Kind != access.OutcomePending && (o.Kind != access.OutcomeNone || o.Deadline.IsZero()) {
 				r.pendingSince = time.Time{}
 			}
 			d.outcome(i, o, nil, now)
@@ -375,7 +456,11 @@ func (d *door) momentary(now time.Time, dur time.Duration, extended bool) {
 // endMomentary relocks at the end of (or early out of) a momentary unlock.
 func (d *door) endMomentary(now time.Time) {
 	d.relockAt, d.extended = time.Time{}, false
-	d.shuntUntil = time.Time{}
+	// An opening before now stays authorized (its report may still be on
+	// the way: decisions go by event time); none from now on is.
+	if d.shuntUntil.After(now) {
+		d.shuntUntil = now
+	}
 	d.openedInWindow = false
 	if d.mode != access.DoorUnlocked {
 		d.drive(false, now)
@@ -458,6 +543,15 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 		detail = read.Bad
 	}
 	ev := Event{At: now, Reader: r.id, UserUID: o.UserUID, CredentialType: access.CredTypeName(o.CredType), Detail: detail}
+	if read != nil {
+		ev.CredentialBits = read.Bits
+		if c := read.Card; c != nil {
+			// Masked here, in the door: no event ever holds a whole value.
+			ev.CredentialType = "card"
+			ev.Credential = store.MaskCredential("card", strconv.FormatUint(c.Value, 10))
+			ev.CredentialFormat, ev.CredentialBits = c.Format, c.Bits
+		}
+	}
 	switch o.Kind {
 	case access.OutcomeGranted:
 		ev.Type = EventAccessGranted
@@ -469,6 +563,7 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 			ev.Type, ev.Detail = EventDuress, ""
 			d.emit(ev)
 		}
+		d.firstGrant(o.Duress, now)
 	case access.OutcomeDenied:
 		ev.Type, ev.Reason = EventAccessDenied, o.Reason.String()
 		d.emit(ev)
@@ -482,6 +577,9 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 func joinDetail(a, b string) string {
 	if a == "" {
 		return b
+	}
+	if b == "" {
+		return a
 	}
 	return a + "; " + b
 }
@@ -623,34 +721,6 @@ func (d *door) remoteOpen(by string, now time.Time) error {
 	d.momentary(now, d.cfg.UnlockTime, false)
 	d.emit(Event{Type: EventRemoteOpen, At: now, Operator: by, Detail: detail})
 	return nil
-}
-
-func (d *door) setMode(m access.DoorMode, by string, now time.Time) {
-	if m == d.mode {
-		return
-	}
-	old := d.mode
-	d.mode = m
-	d.changed = now
-	if m == access.DoorUnlocked {
-		d.relockAt, d.extended = time.Time{}, false
-		d.drive(true, now)
-		d.openedInWindow = false
-		d.clearHeld(now) // an open door is now allowed
-	} else {
-		// Leaving unlocked, or locking down / disabling: lock now, ending
-		// any momentary unlock.
-		wasMomentary := !d.relockAt.IsZero()
-		d.relockAt, d.extended, d.shuntUntil = time.Time{}, false, time.Time{}
-		d.openedInWindow = false
-		if d.unlocked || d.doubt || old == access.DoorUnlocked || wasMomentary {
-			d.drive(false, now)
-		}
-		if old == access.DoorUnlocked && d.open && !d.forced {
-			d.startHeld(now) // the open door now counts as held
-		}
-	}
-	d.emit(Event{Type: EventModeChanged, At: now, Operator: by, Detail: ModeName(m) + " (was " + ModeName(old) + ")"})
 }
 
 func (d *door) emit(ev Event) {

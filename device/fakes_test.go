@@ -289,9 +289,22 @@ func newRig(t *testing.T, doors ...DoorConfig) *rig {
 	if len(doors) == 0 {
 		doors = []DoorConfig{door1()}
 	}
+	return newRigConfig(t, Config{Doors: doors})
+}
+
+// newRigConfig is newRig with the rest of the Config (settings, mode
+// store, schedules); Doors default to door1 and Log to discard.
+func newRigConfig(t *testing.T, cfg Config) *rig {
+	t.Helper()
+	if len(cfg.Doors) == 0 {
+		cfg.Doors = []DoorConfig{door1()}
+	}
+	if cfg.Log == nil {
+		cfg.Log = discard()
+	}
 	b := newFakeBoard()
 	r := &rig{t: t, b: b, d: &fakeDecider{}, ev: &sink{b: b}, passes: &passes{}, start: time.Now()}
-	rt, err := New(Config{Doors: doors, Log: discard()}, b, r.d, r.ev, r.passes)
+	rt, err := New(cfg, b, r.d, r.ev, r.passes)
 	if err != nil {
 		t.Fatal(err)
 	}

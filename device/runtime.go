@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -24,6 +23,12 @@ type Runtime struct {
 	byID    map[string]*door
 	readers map[string]readerRef
 
+	// Door settings (modes.go).
+	modes     ModeStore
+	schedules Schedules
+	loc       *time.Location
+
+	up        chan struct{} // closed when every goroutine runs: doors may unlock
 	done      chan struct{}
 	wg        sync.WaitGroup
 	closeOnce sync.Once
@@ -66,7 +71,16 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 		board: b, decider: d, sink: events, passes: passes, log: log,
 		byID:    map[string]*door{},
 		readers: map[string]readerRef{},
+		up:      make(chan struct{}),
 		done:    make(chan struct{}),
+		modes:   cfg.Modes, schedules: cfg.Schedules, loc: cfg.Location,
+	}
+	if rt.loc == nil {
+		rt.loc = time.UTC
+	}
+	bad := map[string]bool{}
+	for _, id := range cfg.BadSettings {
+		bad[id] = true
 	}
 	now := time.Now()
 	for _, dc := range cfg.Doors {
@@ -78,6 +92,13 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 			return nil, fmt.Errorf("device: door %q: locking relay at start: %w", dc.ID, err)
 		}
 		dr := newDoor(rt, dc, now)
+		s, ok := cfg.Settings[dc.ID]
+		dr.setting = s
+		dr.restore(s, ok, bad[dc.ID])
+		if dr.sched != 0 && rt.schedules == nil {
+			b.Secure()
+			return nil, fmt.Errorf("device: door %q: an unlock schedule needs a schedule source", dc.ID)
+		}
 		rt.doors = append(rt.doors, dr)
 		rt.byID[dc.ID] = dr
 		for i, r := range dc.Readers {
@@ -91,6 +112,7 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 	rt.wg.Add(2)
 	go rt.dispatchReads(b.Reads())
 	go rt.dispatchInputs(b.InputEvents())
+	close(rt.up)
 	return rt, nil
 }
 
@@ -111,7 +133,7 @@ func (rt *Runtime) dispatchReads(reads <-chan board.Read) {
 				rt.log.Warn("device: read from a reader no door uses", "reader", r.Reader)
 				continue
 			}
-			rt.deliver(ref.d, msg{kind: msgRead, reader: ref.idx, read: r})
+			rt.deliver(ref.d, msg{kind: msgRead, at: r.At, reader: ref.idx, read: r})
 		}
 	}
 }
@@ -131,25 +153,14 @@ func (rt *Runtime) dispatchInputs(events <-chan board.InputEvent) {
 				rt.log.Warn("device: input of an unknown door", "input", ev.Input, "door", ev.Door)
 				continue
 			}
-			rt.deliver(d, msg{kind: msgInput, input: ev})
+			rt.deliver(d, msg{kind: msgInput, at: ev.At, input: ev})
 		}
 	}
 }
 
-// deliver hands m to d. A door that faulted drops it (and is locked); a
-// full inbox holds up the board, which is what a slow consumer does.
+// deliver hands m to d's inbox. It never waits for the door (inbox.go).
 func (rt *Runtime) deliver(d *door, m msg) {
-	select {
-	case <-d.dead:
-		return // faulted: nobody reads its inbox
-	default:
-	}
-	select {
-	case d.in <- m:
-	case <-d.dead:
-		rt.log.Warn("device: door out of service, input dropped", "door", d.cfg.ID)
-	case <-rt.done:
-	}
+	d.box.push(m)
 }
 
 // command sends m to door id's goroutine and waits for it to be applied.
@@ -174,17 +185,6 @@ func (rt *Runtime) command(id string, m msg) error {
 	case <-rt.done:
 		return ErrClosed
 	}
-}
-
-// SetMode changes door id's mode (ONVIF/Axis access point states), as
-// operator by. Entering unlocked holds the relay unlocked; leaving it, or
-// entering locked_down or disabled, locks at once (cutting short a
-// momentary unlock). Setting the current mode is a no-op without event.
-func (rt *Runtime) SetMode(id string, mode access.DoorMode, by string) error {
-	if mode > access.DoorDisabled {
-		return fmt.Errorf("device: unknown mode %d", mode)
-	}
-	return rt.command(id, msg{kind: msgMode, mode: mode, by: by})
 }
 
 // Open is a remote momentary open of door id by operator by: the relay

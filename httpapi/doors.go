@@ -3,6 +3,8 @@ package httpapi
 import (
 	"errors"
 	"time"
+
+	"github.com/doord/doord/store"
 )
 
 // Doors is the door runtime as the API sees it. The daemon adapts the
@@ -15,24 +17,47 @@ type Doors interface {
 	// open by the named operator (audited by the runtime).
 	Open(id, by string) error
 	// SetMode changes the door's mode: normal, unlocked, locked_down,
-	// disabled.
+	// disabled. It is persisted before it returns (ErrNotPersisted when
+	// the store refused it).
 	SetMode(id, mode, by string) error
+	// SetSchedule gives the door an unlock schedule (time profile id, 0
+	// for none) and the first-card-unlock option, persisted likewise.
+	SetSchedule(id string, profile uint64, firstCard bool, by string) error
 }
 
 // DoorView is a door's configuration and live state.
 type DoorView struct {
-	ID        string    `json:"id"`
-	Lock      int       `json:"lock"`
-	Readers   []string  `json:"readers"`
-	Mode      string    `json:"mode"`
-	Locked    bool      `json:"locked"`
-	Open      bool      `json:"open"`
-	Alarms    []string  `json:"alarms"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID      string   `json:"id"`
+	Lock    int      `json:"lock"`
+	Readers []string `json:"readers"`
+	// Mode is the mode the door is in now; SetMode the one an operator
+	// set (or the configuration's): they differ while an unlock schedule
+	// holds a door in normal mode unlocked.
+	Mode    string     `json:"mode"`
+	SetMode string     `json:"set_mode"`
+	ModeBy  string     `json:"mode_by,omitempty"`
+	ModeAt  *time.Time `json:"mode_at,omitempty"`
+	// UnlockSchedule is the time profile during which the door is
+	// unlocked (null: none); with FirstCardUnlock only after the first
+	// granted credential inside the window. ScheduleOpen: the window is
+	// open now.
+	UnlockSchedule  *uint64   `json:"unlock_schedule"`
+	FirstCardUnlock bool      `json:"first_card_unlock"`
+	ScheduleOpen    bool      `json:"schedule_open"`
+	Locked          bool      `json:"locked"`
+	Open            bool      `json:"open"`
+	Alarms          []string  `json:"alarms"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
-// ErrNoDoor is returned by Doors for an unknown door id.
-var ErrNoDoor = errors.New("no such door")
+// Errors the Doors implementation returns.
+var (
+	// ErrNoDoor: an unknown door id.
+	ErrNoDoor = errors.New("no such door")
+	// ErrNotPersisted: the store refused the door setting (a lockdown or
+	// disable is applied anyway; the answer is a 503 either way).
+	ErrNotPersisted = errors.New("door setting not persisted")
+)
 
 var doorModes = map[string]bool{"normal": true, "unlocked": true, "locked_down": true, "disabled": true}
 
@@ -82,12 +107,81 @@ func (s *Server) setDoorMode(r *request) error {
 		return err
 	}
 	if err := s.doors.SetMode(id, mode, r.op.username); err != nil {
-		if errors.Is(err, ErrNoDoor) {
-			return errStatus(404, "door "+id+" does not exist")
-		}
-		return errStatus(409, err.Error())
+		return doorSettingErr(id, err)
 	}
 	s.log.Info("door mode changed", "door", id, "mode", mode, "by", r.op.username)
+	d, _ := s.doors.Get(id)
+	return writeJSON(r.ctx, 200, d)
+}
+
+func doorSettingErr(id string, err error) error {
+	switch {
+	case errors.Is(err, ErrNoDoor):
+		return errStatus(404, "door "+id+" does not exist")
+	case errors.Is(err, ErrNotPersisted):
+		return errStatus(503, "the door setting could not be stored; a lockdown or disable is in effect anyway, other changes were not made")
+	}
+	return errStatus(409, err.Error())
+}
+
+// patchDoor changes what an operator may set on a door (JSON merge
+// patch): mode, unlock_schedule (a time profile id, null for none) and
+// first_card_unlock. Every change is persisted before the answer.
+func (s *Server) patchDoor(r *request) error {
+	id := r.param("id")
+	cur, ok := s.doors.Get(id)
+	if !ok {
+		return errStatus(404, "door "+id+" does not exist")
+	}
+	o, err := parseObject(r.ctx.PostBody())
+	if err != nil {
+		return err
+	}
+	for name := range o.fields {
+		switch name {
+		case "mode", "unlock_schedule", "first_card_unlock":
+		default:
+			o.fail(name, "is not a field of a door that can be changed (mode, unlock_schedule, first_card_unlock)")
+		}
+	}
+	mode := ""
+	if o.str("mode", &mode, 16) && !doorModes[mode] {
+		o.fail("mode", "must be normal, unlocked, locked_down or disabled")
+	}
+	var profile uint64
+	if cur.UnlockSchedule != nil {
+		profile = *cur.UnlockSchedule
+	}
+	firstCard := cur.FirstCardUnlock
+	schedule := o.uint("unlock_schedule", &profile, 1<<53)
+	if r, ok := o.fields["unlock_schedule"]; ok && isNull(r) {
+		profile = 0
+	}
+	if o.boolean("first_card_unlock", &firstCard) {
+		schedule = true
+	}
+	if schedule && profile != 0 && len(o.errs) == 0 {
+		if _, err := s.st.GetTimeProfile(profile); errors.Is(err, store.ErrNotFound) {
+			o.failf("unlock_schedule", "time profile %d does not exist", profile)
+		} else if err != nil {
+			return err
+		}
+	}
+	if err := o.err(); err != nil {
+		return err
+	}
+	if mode != "" {
+		if err := s.doors.SetMode(id, mode, r.op.username); err != nil {
+			return doorSettingErr(id, err)
+		}
+		s.log.Info("door mode changed", "door", id, "mode", mode, "by", r.op.username)
+	}
+	if schedule {
+		if err := s.doors.SetSchedule(id, profile, firstCard, r.op.username); err != nil {
+			return doorSettingErr(id, err)
+		}
+		s.log.Info("door unlock schedule changed", "door", id, "profile", profile, "first_card_unlock", firstCard, "by", r.op.username)
+	}
 	d, _ := s.doors.Get(id)
 	return writeJSON(r.ctx, 200, d)
 }

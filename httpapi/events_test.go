@@ -47,7 +47,8 @@ var evT0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func appendSample(l *store.EventLog) {
 	evs := []store.Event{
-		{Type: "access_granted", Door: "front", UserID: uuidA, UserUID: 1, CredentialType: "card", Credential: "12345678"},
+		{Type: "access_granted", Door: "front", UserID: uuidA, UserUID: 1, CredentialType: "card", Credential: "12345678",
+			CredentialFormat: "h10301", CredentialBits: 26},
 		{Type: "access_denied", Door: "front", Reason: "unknown_credential", CredentialType: "card", Credential: "99999999"},
 		{Type: "door_forced", Door: "back"},
 		{Type: "access_granted", Door: "back", UserID: uuidB, UserUID: 2},
@@ -119,9 +120,10 @@ func TestEventsList(t *testing.T) {
 			t.Errorf("%q: items is null, want []", c.q)
 		}
 	}
-	// The credential is masked on the wire, at has nine fraction digits.
+	// The credential is masked on the wire (a card keeps its last three
+	// digits, with its format and length), at has nine fraction digits.
 	r := e.do("GET", "/api/v1/events?after=0&limit=1", e.admin, "").want(200)
-	if !strings.Contains(string(r.body), `"credential":"••••78"`) || !strings.Contains(string(r.body), `"at":"2026-03-02T09:00:00.000000000Z"`) ||
+	if !strings.Contains(string(r.body), `"credential":"••••678","credential_format":"h10301","credential_bits":26`) || !strings.Contains(string(r.body), `"at":"2026-03-02T09:00:00.000000000Z"`) ||
 		strings.Contains(string(r.body), "12345678") {
 		t.Errorf("body %s", r.body)
 	}

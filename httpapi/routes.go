@@ -63,6 +63,7 @@ func (s *Server) routes() {
 		h("GET", "/api/v1/doors/{id}", accRead, s.getDoor)
 		h("POST", "/api/v1/doors/{id}/open", accDoors, s.openDoor)
 		h("PUT", "/api/v1/doors/{id}/mode", accDoors, s.setDoorMode)
+		h("PATCH", "/api/v1/doors/{id}", accDoors, s.patchDoor)
 	}
 	if s.sim != nil {
 		h("POST", "/api/v1/sim/readers/{reader}/card", accDoors, s.simCard)

@@ -41,6 +41,10 @@
 //     one transaction and refuses files from a newer doord.
 //   - Open never waits forever for the file lock: a second doord on the
 //     same file fails fast with ErrLocked.
+//   - Door settings made over the API (a door's mode, its unlock
+//     schedule) are settings under "door/<id>" (doormodes.go), each
+//     written in a commit of its own before the API answers, so that a
+//     lockdown survives a crash.
 //
 // Errors are sentinels (ErrNotFound, ErrArchived, ErrDiskFull, …) and
 // typed errors (ConflictError, RefError, InvalidError) for errors.Is and

@@ -25,7 +25,8 @@ import (
 //     a bounded in-memory queue and returns; a writer goroutine drains the
 //     queue in batches, one transaction (one fsync) per batch, so the batch
 //     grows by itself while a commit is in flight: a burst costs a few
-//     fsyncs, not one per event. A full queue drops its oldest event, and
+//     fsyncs, not one per event. A full queue drops its oldest event that
+//     is not an alarm (alarms have priority over access events), and
 //     the next batch starts with an events_dropped event saying how many
 //     were lost, so a reader of the log sees the hole.
 //   - The seq is the bucket's own bbolt sequence, assigned in the writer's
@@ -62,6 +63,22 @@ const (
 	EventsDropped = "events_dropped"
 )
 
+// alarmTypes are the events a full queue never drops for another event:
+// an alarm raised or cleared at a door (a lost door_forced_cleared would
+// leave an alarm standing forever), duress, and the runtime's faults.
+var alarmTypes = map[string]bool{
+	EventDoorForced: true, "door_forced_cleared": true,
+	"door_held_prealarm": true, EventDoorHeld: true, "door_held_cleared": true,
+	EventTamper: true, "tamper_cleared": true,
+	EventDuress:   true,
+	"relay_fault": true, "relay_fault_cleared": true, "door_fault": true,
+	"unknown_card_burst": true,
+}
+
+// IsAlarm reports whether events of type typ are alarms, which the
+// queue keeps ahead of access and other events (see Append).
+func IsAlarm(typ string) bool { return alarmTypes[typ] }
+
 // Event is one entry of the event log. Credential is only ever a masked
 // value (see MaskCredential); Append masks anything else.
 type Event struct {
@@ -74,9 +91,14 @@ type Event struct {
 	UserUID        uint64    `json:"user_uid"`
 	CredentialType string    `json:"credential_type"`
 	Credential     string    `json:"credential"`
-	Reason         string    `json:"reason"`
-	Operator       string    `json:"operator"`
-	Detail         string    `json:"detail"`
+	// CredentialFormat and CredentialBits describe a card as the reader
+	// delivered it ("h10301", 26), so that an unknown card can be told
+	// apart and enrolled; empty and 0 for other credentials.
+	CredentialFormat string `json:"credential_format"`
+	CredentialBits   int    `json:"credential_bits"`
+	Reason           string `json:"reason"`
+	Operator         string `json:"operator"`
+	Detail           string `json:"detail"`
 }
 
 // EventTimeFormat is RFC 3339 with all nine fraction digits, so that the
@@ -109,6 +131,9 @@ func (e Event) AppendJSON(b []byte) []byte {
 	b = strconv.AppendUint(b, e.UserUID, 10)
 	b = str(b, "credential_type", e.CredentialType)
 	b = str(b, "credential", e.Credential)
+	b = str(b, "credential_format", e.CredentialFormat)
+	b = append(b, `,"credential_bits":`...)
+	b = strconv.AppendInt(b, int64(e.CredentialBits), 10)
 	b = str(b, "reason", e.Reason)
 	b = str(b, "operator", e.Operator)
 	b = str(b, "detail", e.Detail)
@@ -191,6 +216,12 @@ type EventOptions struct {
 	// huge transaction; the ring shrinks over the next batches; 4096.
 	MaxEvict int
 	Logger   *slog.Logger
+	// UserID, when set, fills in the UserID (uuid) of an event that has
+	// a UserUID and no UserID: the door runtime knows users by uid. It is
+	// called from the writer goroutine only, before each batch is
+	// written, so a slow lookup delays writing, never Append, and the
+	// events keep the order they were appended in.
+	UserID func(uid uint64) string
 	// Now stamps events appended without At; time.Now.
 	Now func() time.Time
 }
@@ -330,8 +361,9 @@ var eventBuckets = [][]byte{bEvents, bEventsByType, bEventsByDoor, bEventsByUser
 // Append queues ev for writing and returns at once: it never waits for
 // the disk or the writer. It stamps At (UTC) when zero, ignores ev.Seq
 // (the writer assigns it) and masks a credential value that is not
-// masked yet. When the queue is full the oldest queued event is dropped
-// and counted.
+// masked yet. When the queue is full the oldest queued event that is not
+// an alarm (IsAlarm) is dropped and counted: alarms have priority over
+// access events and are dropped only when the queue holds nothing else.
 func (l *EventLog) Append(ev Event) {
 	if ev.At.IsZero() {
 		ev.At = l.opt.Now()
@@ -347,9 +379,18 @@ func (l *EventLog) Append(ev Event) {
 	}
 	l.appended++
 	if l.qLen == len(l.q) {
-		l.q[l.qHead] = Event{}
-		l.qHead = (l.qHead + 1) % len(l.q)
-		l.qLen--
+		// Full: the oldest event that is not an alarm makes room. With
+		// only alarms queued, an access event is dropped itself, and an
+		// alarm pushes out the oldest alarm.
+		i := l.oldestNonAlarm()
+		if i < 0 && !IsAlarm(ev.Type) {
+			l.lost++
+			l.settled++
+			l.dropped.Add(1)
+			l.mu.Unlock()
+			return
+		}
+		l.removeQueued(max(i, 0))
 		l.lost++
 		l.settled++
 		l.dropped.Add(1)
@@ -361,6 +402,29 @@ func (l *EventLog) Append(ev Event) {
 	case l.wake <- struct{}{}:
 	default:
 	}
+}
+
+// oldestNonAlarm is the queue position (0 = oldest) of the oldest
+// queued event that is not an alarm, -1 if all are. l.mu is held.
+func (l *EventLog) oldestNonAlarm() int {
+	for k := range l.qLen {
+		if !IsAlarm(l.q[(l.qHead+k)%len(l.q)].Type) {
+			return k
+		}
+	}
+	return -1
+}
+
+// removeQueued drops the queued event at position k, keeping the order of
+// the others (the older ones move up one place). l.mu is held.
+func (l *EventLog) removeQueued(k int) {
+	n := len(l.q)
+	for ; k > 0; k-- {
+		l.q[(l.qHead+k)%n] = l.q[(l.qHead+k-1)%n]
+	}
+	l.q[l.qHead] = Event{}
+	l.qHead = (l.qHead + 1) % n
+	l.qLen--
 }
 
 // Close writes what is queued, stops the writer and closes every
@@ -476,6 +540,13 @@ func (l *EventLog) run() {
 			case <-l.quit:
 			}
 			continue
+		}
+		if l.opt.UserID != nil {
+			for i := range batch {
+				if e := &batch[i]; e.UserUID != 0 && e.UserID == "" {
+					e.UserID = l.opt.UserID(e.UserUID)
+				}
+			}
 		}
 		l.write(batch, lost)
 		l.mu.Lock()

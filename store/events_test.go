@@ -85,7 +85,7 @@ func TestEventLogAppendQuery(t *testing.T) {
 		t.Fatalf("seqs %v next %d, want %v next 3", seqs(got), next, want)
 	}
 	want0 := store.Event{Seq: 1, At: given.UTC(), Type: "access_granted", Door: "front", Reader: "r1", UserID: "u-1",
-		UserUID: 7, CredentialType: "card", Credential: "••••95"}
+		UserUID: 7, CredentialType: "card", Credential: "••••895"}
 	if got[0] != want0 {
 		t.Errorf("event 1 = %+v, want %+v", got[0], want0)
 	}
@@ -111,7 +111,7 @@ func TestEventJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"seq":5,"at":"2026-03-02T08:00:00.000000000Z","type":"rex","door":"front","reader":"","user_id":"",` +
-		`"user_uid":0,"credential_type":"","credential":"","reason":"","operator":"","detail":""}`
+		`"user_uid":0,"credential_type":"","credential":"","credential_format":"","credential_bits":0,"reason":"","operator":"","detail":""}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
@@ -207,23 +207,30 @@ func TestEventLogRingEviction(t *testing.T) {
 	}
 }
 
+// stalledLog is a log with a 4-event queue whose writer has taken event
+// "e1" and waits until release is closed.
+func stalledLog(t *testing.T) (*store.EventLog, chan struct{}) {
+	st := storetest.Open(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	first := true
+	l := openLog(t, st, store.EventOptions{QueueSize: 4}, func([]store.Event) error {
+		if first {
+			first = false
+			close(entered)
+			<-release
+		}
+		return nil
+	})
+	l.Append(store.Event{Type: "rex", Detail: "e1"})
+	<-entered
+	return l, release
+}
+
 // A stalled writer: Append still returns at once, the queue keeps the
 // newest QueueSize events, and the log records how many were lost.
 func TestEventLogQueueOverflowDropsOldest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := storetest.Open(t)
-		entered, release := make(chan struct{}), make(chan struct{})
-		first := true
-		l := openLog(t, st, store.EventOptions{QueueSize: 4}, func([]store.Event) error {
-			if first {
-				first = false
-				close(entered)
-				<-release
-			}
-			return nil
-		})
-		l.Append(store.Event{Type: "rex", Detail: "e1"})
-		<-entered // the writer holds e1 and is stalled
+		l, release := stalledLog(t) // the writer holds e1 and is stalled
 		for i := 2; i <= 11; i++ {
 			// If Append waited for the writer, every goroutine of the
 			// bubble would be blocked and synctest would fail the test.
@@ -323,7 +330,8 @@ func TestEventLogMakesNoChangeRecords(t *testing.T) {
 
 func TestMaskCredential(t *testing.T) {
 	for _, c := range []struct{ typ, in, want string }{
-		{"card", "1234567895", "••••95"},
+		{"card", "1234567895", "••••895"}, // a card keeps three digits: enough to tell an unknown card by
+		{"card", "123456", "••••456"},
 		{"card", "12345", "••••45"},
 		{"card", "1234", "••••"},
 		{"pin", "12345678", "••••"},
@@ -337,11 +345,13 @@ func TestMaskCredential(t *testing.T) {
 	st := storetest.Open(t)
 	l := openLog(t, st, store.EventOptions{}, nil)
 	for _, c := range []struct{ typ, in, want string }{
-		{"card", "••••95", "••••95"},     // already masked: kept
-		{"card", "••••123456", "••••56"}, // too much shown: masked again
-		{"pin", "••••12", "••••"},        // a PIN shows nothing
+		{"card", "••••95", "••••95"}, // already masked: kept
+		{"card", "••••895", "••••895"},
+		{"card", "••••123456", "••••456"}, // too much shown: masked again
+		{"qr", "••••123", "••••23"},
+		{"pin", "••••12", "••••"}, // a PIN shows nothing
 		{"pin", "4711", "••••"},
-		{"card", "9876543210", "••••10"},
+		{"card", "9876543210", "••••210"},
 	} {
 		l.Append(store.Event{Type: "access_denied", CredentialType: c.typ, Credential: c.in, Detail: c.want})
 	}
@@ -533,6 +543,8 @@ func TestEventJSONStrings(t *testing.T) {
 		UserUID        uint64 `json:"user_uid"`
 		CredentialType string `json:"credential_type"`
 		Credential     string `json:"credential"`
+		Format         string `json:"credential_format"`
+		Bits           int    `json:"credential_bits"`
 		Reason         string `json:"reason"`
 		Operator       string `json:"operator"`
 		Detail         string `json:"detail"`
@@ -545,5 +557,69 @@ func TestEventJSONStrings(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%q:\n got %s\nwant %s", s, got, want)
 		}
+	}
+}
+
+// Alarms are never dropped for access events: with the writer stalled
+// and the queue full, a flood of access events pushes out the oldest
+// access events, never an alarm queued among them, and an alarm arriving
+// at a full queue takes an access event's place.
+func TestEventLogQueueKeepsAlarms(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l, release := stalledLog(t)
+		l.Append(store.Event{Type: store.EventDoorForced, Detail: "forced"})
+		for i := 2; i <= 5; i++ {
+			l.Append(store.Event{Type: store.EventAccessDenied, Detail: fmt.Sprint("d", i)})
+		}
+		l.Append(store.Event{Type: store.EventTamper, Detail: "tamper"})
+		l.Append(store.Event{Type: store.EventDuress, Detail: "duress"})
+		for i := 6; i <= 20; i++ {
+			l.Append(store.Event{Type: store.EventAccessDenied, Detail: fmt.Sprint("d", i)})
+		}
+		close(release)
+		l.Flush()
+		var details []string
+		for _, e := range queryAll(t, l, store.EventFilter{}) {
+			details = append(details, e.Detail)
+		}
+		want := []string{"e1", "18 events lost (queue full or write failed)", "forced", "tamper", "duress", "d20"}
+		if !slices.Equal(details, want) {
+			t.Errorf("log %q, want %q", details, want)
+		}
+		for _, typ := range []string{store.EventDoorForced, "door_forced_cleared", "door_held", "door_held_prealarm",
+			store.EventTamper, store.EventDuress, "relay_fault", "door_fault"} {
+			if !store.IsAlarm(typ) {
+				t.Errorf("IsAlarm(%q) = false", typ)
+			}
+		}
+		if store.IsAlarm(store.EventAccessDenied) || store.IsAlarm(store.EventREX) {
+			t.Error("access events counted as alarms")
+		}
+	})
+}
+
+// The door runtime knows users by uid; the writer fills in the uuid
+// (EventOptions.UserID), off the door path and in the order appended, so
+// that the user filter finds door events.
+func TestEventLogResolvesUserID(t *testing.T) {
+	st := storetest.Open(t)
+	var calls []uint64
+	l := openLog(t, st, store.EventOptions{UserID: func(uid uint64) string {
+		calls = append(calls, uid) // the writer goroutine only: no lock
+		return fmt.Sprint("u-", uid)
+	}}, nil)
+	l.Append(store.Event{Type: store.EventAccessGranted, UserUID: 7})
+	l.Append(store.Event{Type: store.EventAccessGranted, UserUID: 8, UserID: "given"})
+	l.Append(store.Event{Type: store.EventREX})
+	l.Flush()
+	got := queryAll(t, l, store.EventFilter{UserID: "u-7"})
+	if len(got) != 1 || got[0].UserUID != 7 {
+		t.Fatalf("events of u-7 = %+v", got)
+	}
+	if all := queryAll(t, l, store.EventFilter{}); all[1].UserID != "given" || all[2].UserID != "" {
+		t.Fatalf("events = %+v", all)
+	}
+	if !slices.Equal(calls, []uint64{7}) {
+		t.Fatalf("UserID called for %v, want [7]", calls)
 	}
 }

@@ -21,16 +21,46 @@ type AccessConfig struct {
 
 // DoorRuntime is one door's behaviour; the pins are in [[board.doors]].
 type DoorRuntime struct {
-	ID                 string   `toml:"id"`
-	Lock               int      `toml:"lock"`                 // 1 or 2: what users' and credentials' "locks" refer to
-	Readers            []string `toml:"readers"`              // reader ids at this door; default: the reader with the door's id
-	UnlockTime         duration `toml:"unlock_time"`          // 5s
-	ExtendedUnlockTime duration `toml:"extended_unlock_time"` // 15s
-	HeldOpenTime       duration `toml:"held_open_time"`       // 30s
-	PreAlarmTime       duration `toml:"pre_alarm_time"`       // 10s before held-open
-	REXUnlocks         *bool    `toml:"rex_unlocks"`          // true
-	RelockOnClose      *bool    `toml:"relock_on_close"`      // true
-	Mode               string   `toml:"mode"`                 // normal | unlocked | locked_down | disabled
+	ID                 string    `toml:"id"`
+	Lock               int       `toml:"lock"`                 // 1 or 2: what users' and credentials' "locks" refer to
+	Readers            []string  `toml:"readers"`              // reader ids at this door; default: the reader with the door's id
+	UnlockTime         duration  `toml:"unlock_time"`          // 5s
+	ExtendedUnlockTime duration  `toml:"extended_unlock_time"` // 15s
+	HeldOpenTime       alarmTime `toml:"held_open_time"`       // 30s; "off": no held-open alarm
+	PreAlarmTime       alarmTime `toml:"pre_alarm_time"`       // 10s before held-open; "off": none
+	REXUnlocks         *bool     `toml:"rex_unlocks"`          // true
+	RelockOnClose      *bool     `toml:"relock_on_close"`      // true
+	Mode               string    `toml:"mode"`                 // normal | unlocked | locked_down | disabled
+	// UnlockSchedule is a time profile id during which the door is
+	// unlocked (office hours); 0 or absent: none. FirstCardUnlock keeps it
+	// locked inside the window until the first granted credential.
+	UnlockSchedule  uint64 `toml:"unlock_schedule"`
+	FirstCardUnlock bool   `toml:"first_card_unlock"`
+}
+
+// alarmTime is a duration that can be switched off: "off" is off, a
+// positive duration is itself, absent is the default. "0s" is refused as
+// ambiguous (it reads as "no time at all", i.e. an immediate alarm, as
+// much as "off").
+type alarmTime struct {
+	Duration time.Duration
+	Off      bool
+}
+
+func (a *alarmTime) UnmarshalText(b []byte) error {
+	if string(b) == "off" {
+		a.Off = true
+		return nil
+	}
+	v, err := time.ParseDuration(string(b))
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a duration like 30s or 1m, or \"off\"", b)
+	case v <= 0:
+		return fmt.Errorf("%q: must be a positive duration like 30s, or \"off\" to switch the alarm off", b)
+	}
+	a.Duration = v
+	return nil
 }
 
 // ReaderRuntime is what a reader requires.
@@ -89,10 +119,10 @@ func (c *Config) accessDefaults() {
 		if d.ExtendedUnlockTime.Duration == 0 {
 			d.ExtendedUnlockTime.Duration = 15 * time.Second
 		}
-		if d.HeldOpenTime.Duration == 0 {
+		if d.HeldOpenTime.Duration == 0 && !d.HeldOpenTime.Off {
 			d.HeldOpenTime.Duration = 30 * time.Second
 		}
-		if d.PreAlarmTime.Duration == 0 {
+		if d.PreAlarmTime.Duration == 0 && !d.PreAlarmTime.Off && !d.HeldOpenTime.Off {
 			d.PreAlarmTime.Duration = 10 * time.Second
 		}
 		if d.REXUnlocks == nil {
@@ -174,7 +204,10 @@ func (c *Config) validateAccess() []string {
 			}
 			readerDoor[r] = d.ID
 		}
-		if d.PreAlarmTime.Duration >= d.HeldOpenTime.Duration {
+		switch {
+		case d.HeldOpenTime.Off && d.PreAlarmTime.Duration > 0:
+			errs = append(errs, where+`.pre_alarm_time: held_open_time is "off", so there is nothing to warn of; remove it or write "off"`)
+		case !d.HeldOpenTime.Off && !d.PreAlarmTime.Off && d.PreAlarmTime.Duration >= d.HeldOpenTime.Duration:
 			errs = append(errs, where+".pre_alarm_time: must be shorter than held_open_time")
 		}
 	}

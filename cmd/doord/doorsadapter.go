@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
@@ -16,8 +17,18 @@ func doorView(d device.DoorState) httpapi.DoorView {
 	if alarms == nil {
 		alarms = []string{}
 	}
-	return httpapi.DoorView{ID: d.ID, Lock: int(d.Lock), Readers: d.Readers, Mode: d.Mode, Locked: d.Locked,
-		Open: d.Open, Alarms: alarms, UpdatedAt: d.UpdatedAt}
+	v := httpapi.DoorView{ID: d.ID, Lock: int(d.Lock), Readers: d.Readers, Mode: d.Mode, SetMode: d.SetMode,
+		ModeBy: d.ModeBy, FirstCardUnlock: d.FirstCardUnlock, ScheduleOpen: d.ScheduleOpen,
+		Locked: d.Locked, Open: d.Open, Alarms: alarms, UpdatedAt: d.UpdatedAt}
+	if !d.ModeAt.IsZero() {
+		at := d.ModeAt
+		v.ModeAt = &at
+	}
+	if d.UnlockSchedule != 0 {
+		id := d.UnlockSchedule
+		v.UnlockSchedule = &id
+	}
+	return v
 }
 
 func (a doorsAdapter) List() []httpapi.DoorView {
@@ -38,8 +49,11 @@ func (a doorsAdapter) Get(id string) (httpapi.DoorView, bool) {
 }
 
 func doorErr(err error) error {
-	if errors.Is(err, device.ErrUnknownDoor) {
+	switch {
+	case errors.Is(err, device.ErrUnknownDoor):
 		return httpapi.ErrNoDoor
+	case errors.Is(err, device.ErrNotPersisted):
+		return fmt.Errorf("%w: %w", httpapi.ErrNotPersisted, err)
 	}
 	return err
 }
@@ -52,4 +66,8 @@ func (a doorsAdapter) SetMode(id, mode, by string) error {
 		return err
 	}
 	return doorErr(a.rt.SetMode(id, m, by))
+}
+
+func (a doorsAdapter) SetSchedule(id string, profile uint64, firstCard bool, by string) error {
+	return doorErr(a.rt.SetSchedule(id, profile, firstCard, by))
 }

@@ -72,67 +72,53 @@ func deviceConfig(cfg Config, log *slog.Logger) (device.Config, error) {
 		if err != nil {
 			return dc, fmt.Errorf("doors[id=%q].mode: %w", d.ID, err)
 		}
+		held := d.HeldOpenTime.Duration
+		if d.HeldOpenTime.Off {
+			held = device.Off
+		}
 		dc.Doors = append(dc.Doors, device.DoorConfig{
 			ID: d.ID, Lock: uint8(d.Lock), Readers: d.Readers,
 			UnlockTime: d.UnlockTime.Duration, ExtendedUnlockTime: d.ExtendedUnlockTime.Duration,
-			HeldOpenTime: d.HeldOpenTime.Duration, PreAlarmTime: d.PreAlarmTime.Duration,
+			HeldOpenTime: held, PreAlarmTime: d.PreAlarmTime.Duration, // 0 when off: no pre-alarm
 			REXUnlocks: *d.REXUnlocks, RelockOnClose: *d.RelockOnClose, Mode: mode,
+			UnlockSchedule: d.UnlockSchedule, FirstCardUnlock: d.FirstCardUnlock,
 		})
 	}
 	return dc, dc.Validate()
 }
 
-// eventSink feeds the door runtime's events into the event log. The door
-// goroutine only hands the event over (never blocks); a goroutine of its
-// own adds the user's uuid, which takes a store read, and appends it.
-type eventSink struct {
-	ch   chan device.Event
-	done chan struct{}
-	log  *store.EventLog
-}
+// eventSink feeds the door runtime's events into the event log. Append
+// never blocks and keeps the order of the doors' events; the log's writer
+// fills in the user's uuid (userIDs), off the door path.
+type eventSink struct{ log *store.EventLog }
 
-func newEventSink(st *store.Store, evlog *store.EventLog) *eventSink {
-	s := &eventSink{ch: make(chan device.Event, 1024), done: make(chan struct{}), log: evlog}
-	go func() {
-		defer close(s.done)
-		ids := map[uint64]string{} // uid → uuid; a uid is never reused
-		for ev := range s.ch {
-			id, ok := ids[ev.UserUID]
-			if !ok && ev.UserUID != 0 {
-				if u, err := st.GetUserByUID(ev.UserUID); err == nil {
-					id = u.ID
-					if len(ids) > 10000 {
-						clear(ids)
-					}
-					ids[ev.UserUID] = id
-				}
-			}
-			s.append(ev, id)
-		}
-	}()
-	return s
-}
-
-func (s *eventSink) append(ev device.Event, userID string) {
+func (s eventSink) Emit(ev device.Event) {
 	s.log.Append(store.Event{
-		At: ev.At, Type: ev.Type, Door: ev.Door, Reader: ev.Reader, UserUID: ev.UserUID, UserID: userID,
-		CredentialType: ev.CredentialType, Reason: ev.Reason, Detail: ev.Detail, Operator: ev.Operator,
+		At: ev.At, Type: ev.Type, Door: ev.Door, Reader: ev.Reader, UserUID: ev.UserUID,
+		CredentialType: ev.CredentialType, Credential: ev.Credential, CredentialFormat: ev.CredentialFormat,
+		CredentialBits: ev.CredentialBits, Reason: ev.Reason, Detail: ev.Detail, Operator: ev.Operator,
 	})
 }
 
-// Emit never blocks the door: when the enricher is behind, the event goes
-// to the log at once without the uuid (the uid is there).
-func (s *eventSink) Emit(ev device.Event) {
-	select {
-	case s.ch <- ev:
-	default:
-		s.append(ev, "")
+// userIDs resolves a user's uid to their uuid for the event log's writer
+// (store.EventOptions.UserID), with a cache: a uid is never reused. The
+// writer goroutine is the only caller, so the cache needs no lock.
+func userIDs(st *store.Store) func(uid uint64) string {
+	ids := map[uint64]string{}
+	return func(uid uint64) string {
+		if id, ok := ids[uid]; ok {
+			return id
+		}
+		u, err := st.GetUserByUID(uid)
+		if err != nil {
+			return "" // deleted, or a read error: the uid is there
+		}
+		if len(ids) > 10000 {
+			clear(ids)
+		}
+		ids[uid] = u.ID
+		return u.ID
 	}
-}
-
-func (s *eventSink) close() {
-	close(s.ch)
-	<-s.done
 }
 
 // passWriter persists pass countdowns off the door path: the engine has

@@ -70,13 +70,14 @@ type daemon struct {
 	brd    *board.Board
 	engine *access.Engine
 	follow func() // stops the engine following the change feed
-	doors  *device.Runtime
-	passes *passWriter
-	sink   *eventSink
-	api    *httpapi.Server
-	ln     net.Listener
-	done   chan error
-	admin  string // the generated first-start password, for tests
+	// unresched stops the doors following time profile changes.
+	unresched func()
+	doors     *device.Runtime
+	passes    *passWriter
+	api       *httpapi.Server
+	ln        net.Listener
+	done      chan error
+	admin     string // the generated first-start password, for tests
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -105,7 +106,8 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if err != nil {
 		return d, err
 	}
-	d.events, err = store.OpenEventLog(d.st, store.EventOptions{Capacity: cfg.Events.Capacity, Logger: log.With("part", "events")})
+	d.events, err = store.OpenEventLog(d.st, store.EventOptions{Capacity: cfg.Events.Capacity, Logger: log.With("part", "events"),
+		UserID: userIDs(d.st)})
 	if err != nil {
 		return d, fmt.Errorf("event log: %w", err)
 	}
@@ -195,11 +197,37 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	st := d.engine.Stats(time.Now())
 	log.Info("access engine loaded", "users", st.Users, "cards", st.Cards, "pins", st.PINs, "took", time.Since(t0).Round(time.Millisecond))
 	d.passes = newPassWriter(d.st, log.With("part", "passes"))
-	d.sink = newEventSink(d.st, d.events)
-	d.doors, err = device.New(dc, d.brd, d.engine, d.sink, d.passes)
+	// Door settings made over the API are read before any door runs, so
+	// that a lockdown survives a crash and no door starts in a mode it
+	// should not have (device/modes.go has the boot order).
+	if dc.Settings, dc.BadSettings, err = d.st.DoorSettings(); err != nil {
+		return fmt.Errorf("doors: reading stored door settings: %w", err)
+	}
+	for _, id := range dc.BadSettings {
+		log.Error("stored door setting unreadable; the door starts locked_down", "door", id)
+	}
+	dc.Modes, dc.Schedules, dc.Location = d.st, d.engine, ec.Location
+	for _, door := range dc.Doors {
+		if door.UnlockSchedule != 0 && d.engine.Schedule(door.UnlockSchedule) == nil {
+			log.Warn("unlock schedule names no time profile; the door stays locked until one is created", "door", door.ID, "profile", door.UnlockSchedule)
+		}
+	}
+	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.passes)
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
+	// A changed time profile moves the doors' schedule edges. Subscribed
+	// after the engine: the feed calls subscribers in order, so the
+	// engine holds the new schedule when the doors look again.
+	rt := d.doors
+	d.unresched = d.st.Subscribe(func(cs []store.Change) {
+		for _, c := range cs {
+			if c.Kind == store.KindTimeProfile {
+				rt.Reschedule()
+				return
+			}
+		}
+	})
 	return nil
 }
 
@@ -207,6 +235,10 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 // locked first, the disk last.
 func (d *daemon) closeAll() error {
 	var errs []error
+	if d.unresched != nil {
+		d.unresched()
+		d.unresched = nil
+	}
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil
@@ -214,10 +246,6 @@ func (d *daemon) closeAll() error {
 	if d.passes != nil {
 		d.passes.close()
 		d.passes = nil
-	}
-	if d.sink != nil {
-		d.sink.close()
-		d.sink = nil
 	}
 	if d.follow != nil {
 		d.follow()
