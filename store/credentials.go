@@ -176,6 +176,12 @@ func (w *wtx) createCredential(c *Credential) error {
 }
 
 func (w *wtx) putCredential(old, c *Credential) error {
+	return w.putCredentialSpent(old, c, false)
+}
+
+// putCredentialSpent writes c, marking its change record PassSpent when
+// it is a UsePass.
+func (w *wtx) putCredentialSpent(old, c *Credential, spent bool) error {
 	if err := w.put(bCreds, keys.U64(c.ID), c); err != nil {
 		return err
 	}
@@ -187,7 +193,7 @@ func (w *wtx) putCredential(old, c *Credential) error {
 		return err
 	}
 	cc := cloneCredential(c)
-	return w.emit(Change{Kind: KindCredential, ID: c.ID, Credential: &cc})
+	return w.emit(Change{Kind: KindCredential, ID: c.ID, Credential: &cc, PassSpent: spent})
 }
 
 // GetCredential reads a credential by id.
@@ -308,27 +314,37 @@ func (s *Store) ResetPasses(id uint64) (Credential, error) {
 
 // UsePass durably spends one pass and returns how many are left. It fails
 // with ErrNoPassesLeft when none are; for an unlimited credential it
-// writes nothing and returns UnlimitedPasses. It does not wait for a
+// spends nothing and returns UnlimitedPasses. It does not wait for a
 // batch window: the door path calls it once per grant.
+//
+// Whatever the outcome, a UsePass of an existing credential commits one
+// change record marked PassSpent (the credential as it now is): the door
+// engine counts the pass as unsaved until that record arrives in the feed,
+// so a record is needed even when nothing changed (refused, unlimited).
 func (s *Store) UsePass(id uint64) (left uint32, err error) {
+	var refused bool
 	err = s.write(false, func(w *wtx) error {
+		refused = false
 		c, err := getJSON[Credential](w.b(bCreds), keys.U64(id))
 		if err != nil {
 			return err
 		}
-		if c.MaxPasses == 0 {
-			left = UnlimitedPasses
-			return nil
-		}
-		if c.PassesLeft == 0 {
-			return ErrNoPassesLeft
+		if c.MaxPasses == 0 || c.PassesLeft == 0 {
+			left, refused = UnlimitedPasses, c.MaxPasses != 0
+			if refused {
+				left = 0
+			}
+			return w.emit(Change{Kind: KindCredential, ID: id, Credential: &c, PassSpent: true})
 		}
 		old := cloneCredential(&c)
 		c.PassesLeft--
 		c.UpdatedAt = w.now
 		left = c.PassesLeft
-		return w.putCredential(&old, &c)
+		return w.putCredentialSpent(&old, &c, true)
 	})
+	if err == nil && refused {
+		err = ErrNoPassesLeft
+	}
 	return left, err
 }
 

@@ -118,12 +118,20 @@ func TestPasses(t *testing.T) {
 		if err != nil || left != want {
 			t.Errorf("UsePass = %d, %v; want %d", left, err, want)
 		}
-		if ch := rec.last(); ch.Credential == nil || ch.Credential.PassesLeft != want {
-			t.Errorf("change after UsePass = %+v, want passes_left %d", ch, want)
+		if ch := rec.last(); ch.Credential == nil || ch.Credential.PassesLeft != want || !ch.PassSpent {
+			t.Errorf("change after UsePass = %+v, want passes_left %d marked PassSpent", ch, want)
 		}
 	}
 	if _, err := s.UsePass(c.ID); !errors.Is(err, store.ErrNoPassesLeft) {
 		t.Errorf("UsePass with none left: err = %v, want ErrNoPassesLeft", err)
+	}
+	// A refused spend still confirms through the feed (the engine counts
+	// the pass as unsaved until a PassSpent record arrives).
+	if ch := rec.last(); ch.Credential == nil || ch.Credential.PassesLeft != 0 || !ch.PassSpent {
+		t.Errorf("change after a refused UsePass = %+v, want passes_left 0 marked PassSpent", ch)
+	}
+	if ch, _ := s.UpdateCredential(c.ID, func(x *store.Credential) error { x.OwnerName = "x"; return nil }); rec.last().PassSpent {
+		t.Errorf("an operator's update is marked PassSpent: %+v", ch)
 	}
 	// Durable: a reopen sees the spent passes.
 	if got, _ := s.GetCredential(c.ID); got.PassesLeft != 0 {
@@ -141,8 +149,11 @@ func TestPasses(t *testing.T) {
 
 	unl := mustCred(t, s, store.Credential{UserUID: u.UID, Type: store.CredCard, Value: "77"})
 	seq := s.Seq()
-	if left, err := s.UsePass(unl.ID); err != nil || left != store.UnlimitedPasses || s.Seq() != seq {
-		t.Errorf("UsePass(unlimited) = %d, %v, seq %d→%d; want UnlimitedPasses, nil, no write", left, err, seq, s.Seq())
+	if left, err := s.UsePass(unl.ID); err != nil || left != store.UnlimitedPasses || s.Seq() != seq+1 || !rec.last().PassSpent {
+		t.Errorf("UsePass(unlimited) = %d, %v, seq %d→%d; want UnlimitedPasses, nil, one PassSpent record", left, err, seq, s.Seq())
+	}
+	if got, _ := s.GetCredential(unl.ID); got.PassesLeft != 0 || !got.UpdatedAt.Equal(unl.UpdatedAt) {
+		t.Errorf("UsePass(unlimited) changed the record: %+v", got)
 	}
 	if _, err := s.UsePass(12345); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("UsePass(missing) err = %v", err)

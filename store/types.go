@@ -260,4 +260,8 @@ type Change struct {
 	Credential  *Credential  `json:"credential,omitempty"`
 	TimeProfile *TimeProfile `json:"time_profile,omitempty"`
 	Apartment   *Apartment   `json:"apartment,omitempty"`
+	// PassSpent marks the record of a UsePass: it accounts for one pass
+	// the door engine spent (written, or refused because none was left).
+	// The engine counts a spend as unsaved until this record arrives.
+	PassSpent bool `json:"pass_spent,omitempty"`
 }
