@@ -222,11 +222,55 @@ func TestUsedPass(t *testing.T) {
 		}
 		r.card("r1", 8)
 		r.card("r1", 9)
-		r.passes.mu.Lock()
-		defer r.passes.mu.Unlock()
-		if !slices.Equal(r.passes.used, []uint64{8}) {
-			t.Errorf("UsePass calls = %v, want [8]", r.passes.used)
+		used, refunded := r.passes.settled()
+		if !slices.Equal(used, []uint64{8}) || len(refunded) != 0 {
+			t.Errorf("Commit calls = %v, Refund calls = %v; want [8], none", used, refunded)
 		}
+	})
+}
+
+// A grant the door does not act on spends nothing: the pass it reserved
+// is refunded, never committed (a disabled door overruling the engine, a
+// relay that would not unlock).
+func TestRefusedGrantRefundsPass(t *testing.T) {
+	grantPass := func(_ string, c uint64, _ access.DoorMode, _ time.Time) access.Outcome {
+		return access.Outcome{Kind: access.OutcomeGranted, CredentialID: c, UsedPass: true}
+	}
+	t.Run("disabled door", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			r.initial("1")
+			r.rt.SetMode("1", access.DoorDisabled, "op")
+			r.d.card = grantPass
+			r.card("r1", 8)
+			r.wantRelay("1", false)
+			used, refunded := r.passes.settled()
+			if len(used) != 0 || !slices.Equal(refunded, []uint64{8}) {
+				t.Errorf("Commit calls = %v, Refund calls = %v; want none, [8]", used, refunded)
+			}
+		})
+	})
+	t.Run("relay does not unlock", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			r.initial("1")
+			r.b.mu.Lock()
+			r.b.failOpen["1"] = 1
+			r.b.mu.Unlock()
+			r.d.card = grantPass
+			r.card("r1", 8)
+			r.wantRelay("1", false)
+			used, refunded := r.passes.settled()
+			if len(used) != 0 || !slices.Equal(refunded, []uint64{8}) {
+				t.Errorf("Commit calls = %v, Refund calls = %v; want none, [8]", used, refunded)
+			}
+			// The next grant opens and spends.
+			r.card("r1", 8)
+			r.wantRelay("1", true)
+			if used, _ := r.passes.settled(); !slices.Equal(used, []uint64{8}) {
+				t.Errorf("after a working grant: Commit calls = %v, want [8]", used)
+			}
+		})
 	})
 }
 

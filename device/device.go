@@ -58,9 +58,14 @@ var (
 // event log is asynchronous).
 type EventSink interface{ Emit(Event) }
 
-// PassRecorder persists the countdown of a limited credential's passes.
-// UsePass must not block: record the spend and write it later.
-type PassRecorder interface{ UsePass(credentialID uint64) }
+// PassRecorder settles the pass a grant of a limited credential reserved
+// (Outcome.UsedPass): Commit when the door acted on the grant (the spend
+// is then persisted), Refund when it did not (a refused grant spends
+// nothing). *access.Engine is one. Neither may block.
+type PassRecorder interface {
+	Commit(o access.Outcome)
+	Refund(o access.Outcome)
+}
 
 // Event is something that happened at a door. Events carry no credential
 // values: a card is described by its masked value (store.MaskCredential:

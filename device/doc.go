@@ -1,7 +1,7 @@
 // Package device is the door runtime: it turns what the board reports
 // into decisions, relay timing, reader feedback, alarms and events.
 //
-//	board.Read ──► dispatch ──► door inbox ──► door goroutine: Decider.Present ──► SetRelay ──► LED/buzzer ──► UsePass ──► Emit
+//	board.Read ──► dispatch ──► door inbox ──► door goroutine: Decider.Present ──► SetRelay ──► Commit/Refund pass ──► LED/buzzer ──► Emit
 //	board.InputEvent ──► dispatch ─┘  (ordered by event time)   contact / REX / tamper ──► relay, alarms ──► Emit
 //	SetMode, SetSchedule, Open (HTTP) ──► ModeStore (durable) ──► door goroutine (waits until applied)
 //

@@ -503,6 +503,7 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 		if d.mode == access.DoorDisabled {
 			// The engine should have denied (ReasonDoorMode); deny on doubt.
 			d.rt.log.Error("device: engine granted at a disabled door; refused", "door", d.cfg.ID, "reader", r.id)
+			d.settlePass(&o, false)
 			o.Kind, o.Reason, o.Duress = access.OutcomeDenied, access.ReasonDoorMode, false
 			break
 		}
@@ -511,6 +512,9 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 			dur = d.cfg.ExtendedUnlockTime
 		}
 		d.momentary(now, dur, o.ExtendedOpen) // the relay, right after the decision
+		// A pass is spent only when the door acted on the grant: it is
+		// held open, or the relay did unlock.
+		d.settlePass(&o, d.mode == access.DoorUnlocked || d.unlocked)
 	}
 	switch o.Kind {
 	case access.OutcomeGranted:
@@ -531,9 +535,6 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 		r.expireAt = time.Time{}
 	}
 	d.feedback(now)
-	if o.UsedPass && o.CredentialID != 0 {
-		d.rt.passes.UsePass(o.CredentialID)
-	}
 	var detail string
 	switch {
 	case read == nil:
@@ -572,6 +573,20 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 			d.emit(ev)
 		}
 	}
+}
+
+// settlePass commits the pass a grant reserved when the door acted on it
+// and refunds it when it did not, so a refused grant spends nothing.
+func (d *door) settlePass(o *access.Outcome, acted bool) {
+	if !o.UsedPass {
+		return
+	}
+	if acted {
+		d.rt.passes.Commit(*o)
+		return
+	}
+	d.rt.passes.Refund(*o)
+	o.UsedPass = false
 }
 
 func joinDetail(a, b string) string {

@@ -251,15 +251,29 @@ func (s *sink) find(typ string) []Event {
 	return out
 }
 
+// passes records how the runtime settles the passes grants reserved.
 type passes struct {
-	mu   sync.Mutex
-	used []uint64
+	mu       sync.Mutex
+	used     []uint64 // committed
+	refunded []uint64
 }
 
-func (p *passes) UsePass(id uint64) {
+func (p *passes) Commit(o access.Outcome) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.used = append(p.used, id)
+	p.used = append(p.used, o.CredentialID)
+}
+
+func (p *passes) Refund(o access.Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refunded = append(p.refunded, o.CredentialID)
+}
+
+func (p *passes) settled() (used, refunded []uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.used), slices.Clone(p.refunded)
 }
 
 // rig is a runtime on fakes, inside a synctest bubble.

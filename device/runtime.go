@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 )
 
@@ -45,7 +46,8 @@ func (nopSink) Emit(Event) {}
 
 type nopPasses struct{}
 
-func (nopPasses) UsePass(uint64) {}
+func (nopPasses) Commit(access.Outcome) {}
+func (nopPasses) Refund(access.Outcome) {}
 
 // New validates cfg, drives every door's relay locked, and starts the
 // door goroutines. events and passes may be nil (events dropped, passes

@@ -99,9 +99,9 @@ func benchEngine(b *testing.B) {
 			x.putUser(&u)
 			v := (uint64(i+1)>>16+1)<<16 | uint64(i+1)&0xffff // unique 34-bit payloads, as cmd/doordgen
 			c := store.AccessCredential{ID: uint64(2*i + 1), UserUID: u.UID, Type: store.CredCard, Value: strconv.FormatUint(v, 10), Locks: store.LocksBoth}
-			x.putCred(&c)
+			x.putCred(&c, false)
 			p := store.AccessCredential{ID: uint64(2*i + 2), UserUID: u.UID, Type: store.CredPIN, Value: fmt.Sprintf("%08d", (uint64(i)*7919+12345)%100000000), Locks: store.LocksBoth}
-			x.putCred(&p)
+			x.putCred(&p, false)
 			cards = append(cards, v)
 		}
 		x.wmu.Unlock()

@@ -28,6 +28,10 @@ const (
 	// factor (a card at a PIN reader, a PIN at a card reader or before the
 	// card at a card-and-PIN reader). Nothing was looked up.
 	ReasonReaderMode
+	// ReasonPassQueueFull: a limited credential whose pass could not be
+	// queued for the disk (thousands of spends already wait for it): the
+	// door denies rather than grant a pass it cannot record.
+	ReasonPassQueueFull
 )
 
 var reasonNames = [...]string{
@@ -44,6 +48,7 @@ var reasonNames = [...]string{
 	ReasonSecondFactorTimeout: "second_factor_timeout",
 	ReasonBadRead:             "bad_read",
 	ReasonReaderMode:          "reader_mode",
+	ReasonPassQueueFull:       "pass_queue_full",
 }
 
 func (r Reason) String() string {

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,15 @@ type EngineConfig struct {
 	// digit plus DuressOffset (mod 10) opens the door and sets
 	// Outcome.Duress. 0 disables duress PINs.
 	DuressOffset uint8
+	// Passes persists the passes limited credentials spend
+	// (*store.Store); nil keeps them in memory only.
+	Passes PassStore
+	// PassQueue bounds the spends waiting for the disk; 0 means
+	// DefaultPassQueue.
+	PassQueue int
+	// Log receives what the pass writer cannot persist; nil means
+	// slog.Default().
+	Log *slog.Logger
 }
 
 // Engine decides. It holds the credential index (loaded with Load or
@@ -85,6 +95,7 @@ type Engine struct {
 	duress   uint8
 	pinLocks pinLocks
 	seq      atomic.Uint64
+	sp       spends
 }
 
 type reader struct {
@@ -153,7 +164,10 @@ func NewEngine(cfg EngineConfig) *Engine {
 		}
 		e.readers[rc.ID] = r
 	}
-	e.idx.Store(newIndex())
+	e.startSpends(cfg)
+	x := newIndex()
+	x.sp = &e.sp
+	e.idx.Store(x)
 	return e
 }
 
@@ -491,8 +505,8 @@ func (e *Engine) next(r *reader, x *index, c *credRec, u *userRec, kind uint8, d
 
 func (e *Engine) grant(r *reader, x *index, id uint64, pin bool, key uint64, limited bool, uid uint64, pinUsed, duress bool, o Outcome) Outcome {
 	if limited {
-		if !x.spend(pin, key, id) {
-			o.Kind, o.Reason = OutcomeDenied, ReasonPassesUsedUp
+		if reason := e.reserve(pin, key, id); reason != ReasonNone {
+			o.Kind, o.Reason = OutcomeDenied, reason
 			return o
 		}
 		o.UsedPass = true

@@ -431,15 +431,24 @@ func TestPasses(t *testing.T) {
 		}
 	}
 	want(t, "third", e.Present("any", cardP(1014), wed10), OutcomeDenied, ReasonPassesUsedUp)
-	// The store's value is authoritative when it arrives.
-	c := card(uNed, "1014")
-	c.ID = 14 + 1 // ned's card id in the fixture
-	f := testFixture()
-	for _, fc := range f.creds {
+	var c store.Credential
+	for _, fc := range testFixture().creds {
 		if fc.Value == "1014" {
 			c = fc
 		}
 	}
+	// A record from before the spends reached the store does not give
+	// them back; the store's records of the two spends (PassSpent)
+	// confirm them.
+	c.PassesLeft = 2
+	e.Apply([]store.Change{{Seq: 4, Kind: store.KindCredential, ID: c.ID, Credential: &c}})
+	want(t, "a record without the spends", e.Present("any", cardP(1014), wed10), OutcomeDenied, ReasonPassesUsedUp)
+	for seq, left := range []uint32{1, 0} {
+		c.PassesLeft = left
+		e.Apply([]store.Change{{Seq: uint64(5 + seq), Kind: store.KindCredential, ID: c.ID, Credential: &c, PassSpent: true}})
+		want(t, "a spend confirmed", e.Present("any", cardP(1014), wed10), OutcomeDenied, ReasonPassesUsedUp)
+	}
+	// Then the store's value is the count: a reset gives one back.
 	c.PassesLeft = 1
 	e.Apply([]store.Change{{Seq: 7, Kind: store.KindCredential, ID: c.ID, Credential: &c}})
 	if o := e.Present("any", cardP(1014), wed10); o.Kind != OutcomeGranted || !o.UsedPass {

@@ -167,6 +167,7 @@ type index struct {
 	setKey   []byte
 	loading  bool // not yet published: no reader, no locks needed
 	bulk     *[2][nShards][]keyRec
+	sp       *spends // the engine's unsaved spends; nil while loading
 }
 
 // keyRec is a credential waiting for finishLoad.
@@ -251,18 +252,30 @@ func (x *index) schedOpen(id uint32, w *wall) bool {
 	return false
 }
 
-// spend takes one pass from the limited credential id at (pin, key).
-func (x *index) spend(pin bool, key, id uint64) bool {
+// spend takes one pass from the limited credential id at (pin, key) and
+// returns how many are left.
+func (x *index) spend(pin bool, key, id uint64) (uint32, bool) {
 	sh := x.shard(pin, key)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	c, ok := sh.t.get(key)
-	if !ok || c.id != id || c.left == 0 {
-		return false
+	if !ok || c.id != id || c.max == 0 || c.left == 0 {
+		return 0, false
 	}
 	c.left--
 	sh.t.set(key, c)
-	return true
+	return c.left, true
+}
+
+// setLeft sets the passes left of the limited credential id at (pin, key).
+func (x *index) setLeft(pin bool, key, id uint64, left uint32) {
+	sh := x.shard(pin, key)
+	sh.mu.Lock()
+	if c, ok := sh.t.get(key); ok && c.id == id && c.max > 0 {
+		c.left = left
+		sh.t.set(key, c)
+	}
+	sh.mu.Unlock()
 }
 
 // Writer side.
@@ -279,10 +292,11 @@ func (x *index) apply(c *store.Change) {
 	case store.KindCredential:
 		if c.Deleted || c.Credential == nil {
 			x.removeCred(c.ID)
+			x.sp.forget(c.ID)
 			return
 		}
 		a := store.CredentialAccess(c.Credential)
-		x.putCred(&a)
+		x.putCred(&a, c.PassSpent)
 	case store.KindTimeProfile:
 		if c.Deleted || c.TimeProfile == nil {
 			x.putProfile(c.ID, nil)
@@ -554,7 +568,9 @@ func credKey(t store.CredentialType, v, format string) (key uint64, pin, ok bool
 	return 0, false, false
 }
 
-func (x *index) putCred(a *store.AccessCredential) {
+// putCred indexes a credential record; spent marks the record of a
+// UsePass (store.Change.PassSpent).
+func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	key, pin, ok := credKey(a.Type, a.Value, a.Format)
 	old, had := x.loc.get(a.ID)
 	if had {
@@ -567,6 +583,7 @@ func (x *index) putCred(a *store.AccessCredential) {
 	}
 	if !ok {
 		x.nSkipped.Add(1) // counted per write, not per credential: a gauge of oddities
+		x.sp.forget(a.ID) // not presentable: nothing to protect
 		return
 	}
 	sh := x.shard(pin, key)
@@ -620,9 +637,19 @@ func (x *index) putCred(a *store.AccessCredential) {
 		*b = append(*b, keyRec{key, rec})
 		return
 	}
+	// A limited credential's count is the store's less the spends not yet
+	// on disk; the spends lock is held until the record is in place, so
+	// no reservation falls between the two.
+	left, locked := x.sp.stored(a.ID, rec.left, key, pin, spent, rec.max > 0)
+	if rec.max > 0 {
+		rec.left = left
+	}
 	sh.mu.Lock()
 	sh.t.set(key, rec)
 	sh.mu.Unlock()
+	if locked {
+		x.sp.mu.Unlock()
+	}
 	// A credential whose user is unknown has an absent user: it is denied
 	// as unknown until the user arrives (putUser copies the user in).
 }

@@ -41,7 +41,7 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 			return nil
 		},
 		User:       func(u *store.AccessUser) error { x.putUser(u); return nil },
-		Credential: func(c *store.AccessCredential) error { x.putCred(c); return nil },
+		Credential: func(c *store.AccessCredential) error { x.putCred(c, false); return nil },
 	})
 	if err != nil {
 		return 0, fmt.Errorf("load credential index: %w", err)
@@ -67,14 +67,21 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 	}
 	for i := range creds {
 		a := store.CredentialAccess(&creds[i])
-		x.putCred(&a)
+		x.putCred(&a, false)
 	}
 	e.swap(x, 0)
 }
 
+// swap publishes a loaded index, with the spends not yet on disk laid
+// over its snapshot counts (under the spends lock, so that no reservation
+// lands on the old index meanwhile).
 func (e *Engine) swap(x *index, seq uint64) {
 	x.finishLoad()
 	x.loading = false
+	e.sp.mu.Lock()
+	defer e.sp.mu.Unlock()
+	e.sp.reapply(x)
+	x.sp = &e.sp
 	e.idx.Store(x)
 	e.seq.Store(seq)
 }
@@ -109,6 +116,8 @@ func (e *Engine) Follow(f Feed) (cancel func(), err error) {
 	for i := range buf {
 		if buf[i].Seq > from {
 			e.Apply(buf[i : i+1])
+		} else {
+			e.confirmOld(&buf[i]) // the snapshot holds its count already
 		}
 	}
 	buf, live = nil, true

@@ -120,39 +120,3 @@ func userIDs(st *store.Store) func(uid uint64) string {
 		return u.ID
 	}
 }
-
-// passWriter persists pass countdowns off the door path: the engine has
-// already counted the pass in memory; this makes it durable.
-type passWriter struct {
-	ch   chan uint64
-	done chan struct{}
-	log  *slog.Logger
-}
-
-func newPassWriter(st *store.Store, log *slog.Logger) *passWriter {
-	w := &passWriter{ch: make(chan uint64, 4096), done: make(chan struct{}), log: log}
-	go func() {
-		defer close(w.done)
-		for id := range w.ch {
-			if _, err := st.UsePass(id); err != nil {
-				log.Error("recording a used pass failed", "credential", id, "err", err)
-			}
-		}
-	}()
-	return w
-}
-
-// UsePass never blocks the door: if the queue is full (the disk has been
-// stalled for thousands of grants) the pass is logged as lost.
-func (w *passWriter) UsePass(id uint64) {
-	select {
-	case w.ch <- id:
-	default:
-		w.log.Error("pass countdown queue full; a used pass was not recorded", "credential", id)
-	}
-}
-
-func (w *passWriter) close() {
-	close(w.ch)
-	<-w.done
-}

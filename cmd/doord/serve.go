@@ -73,7 +73,6 @@ type daemon struct {
 	// unresched stops the doors following time profile changes.
 	unresched func()
 	doors     *device.Runtime
-	passes    *passWriter
 	api       *httpapi.Server
 	ln        net.Listener
 	done      chan error
@@ -190,13 +189,15 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("doors: %w", err)
 	}
 	t0 := time.Now()
+	// The engine persists the passes limited credentials spend (its own
+	// writer goroutine, off the door path).
+	ec.Passes, ec.Log = d.st, log.With("part", "passes")
 	d.engine = access.NewEngine(ec)
 	if d.follow, err = d.engine.Follow(d.st); err != nil {
 		return err
 	}
 	st := d.engine.Stats(time.Now())
 	log.Info("access engine loaded", "users", st.Users, "cards", st.Cards, "pins", st.PINs, "took", time.Since(t0).Round(time.Millisecond))
-	d.passes = newPassWriter(d.st, log.With("part", "passes"))
 	// Door settings made over the API are read before any door runs, so
 	// that a lockdown survives a crash and no door starts in a mode it
 	// should not have (device/modes.go has the boot order).
@@ -212,7 +213,7 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 			log.Warn("unlock schedule names no time profile; the door stays locked until one is created", "door", door.ID, "profile", door.UnlockSchedule)
 		}
 	}
-	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.passes)
+	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.engine)
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
@@ -243,9 +244,9 @@ func (d *daemon) closeAll() error {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil
 	}
-	if d.passes != nil {
-		d.passes.close()
-		d.passes = nil
+	if d.engine != nil {
+		d.engine.Close() // every queued pass spend on disk before the store closes
+		d.engine = nil
 	}
 	if d.follow != nil {
 		d.follow()
