@@ -489,6 +489,25 @@ func (e *Engine) next(r *reader, x *index, c *credRec, u *userRec, kind uint8, d
 		o.Kind, o.Reason, o.CredentialID, o.CredType = OutcomeDenied, reason, c.id, credType(kind)
 		return o
 	}
+	// The first factor, read again and held to every rule once more: it
+	// may have been deleted, given to someone else, expired, moved off
+	// this lock, left its schedule or used up its passes while the
+	// reader waited.
+	fc, ok := x.lookup(pend.credPIN, pend.credKey)
+	var fu userRec
+	if ok && fc.id == pend.credID && fc.userUID == pend.userUID {
+		fu, ok = x.user(&fc)
+	} else {
+		ok = false
+	}
+	if !ok {
+		o.Kind, o.Reason = OutcomeDenied, ReasonUnknownCredential
+		return o
+	}
+	if reason := e.policy(r, x, &fc, &fu, mode, now, true); reason != ReasonNone {
+		o.Kind, o.Reason = OutcomeDenied, reason
+		return o
+	}
 	pend.need &^= kind
 	pend.duress = pend.duress || duress
 	if pend.need != 0 {
@@ -496,11 +515,8 @@ func (e *Engine) next(r *reader, x *index, c *credRec, u *userRec, kind uint8, d
 		o.Kind = OutcomePending
 		return o
 	}
-	// The first factor's pass: re-read, it may have changed meanwhile.
-	fc, ok := x.lookup(pend.credPIN, pend.credKey)
-	limited := ok && fc.id == pend.credID && fc.max > 0
 	o.ExtendedOpen = u.extended
-	return e.grant(r, x, pend.credID, pend.credPIN, pend.credKey, limited, u.uid, pend.credPIN || kind == fPIN, pend.duress, o)
+	return e.grant(r, x, pend.credID, pend.credPIN, pend.credKey, fc.max > 0, u.uid, pend.credPIN || kind == fPIN, pend.duress, o)
 }
 
 func (e *Engine) grant(r *reader, x *index, id uint64, pin bool, key uint64, limited bool, uid uint64, pinUsed, duress bool, o Outcome) Outcome {

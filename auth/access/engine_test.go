@@ -561,3 +561,72 @@ func TestExtendedOpen(t *testing.T) {
 		t.Fatalf("alice's PIN with extended_unlock: %+v, want ExtendedOpen", o)
 	}
 }
+
+// The first factor is checked again, in full, when the last one arrives:
+// a card revoked during the factor window does not open the door.
+func TestFirstFactorRecheckedAtSecond(t *testing.T) {
+	at := wed10
+	tests := []struct {
+		name   string
+		change func(f *fixture) store.Change
+		reason Reason
+	}{
+		{"card deleted", func(f *fixture) store.Change {
+			return store.Change{Kind: store.KindCredential, ID: f.creds[0].ID, Deleted: true}
+		}, ReasonUnknownCredential},
+		{"card given to another user", func(f *fixture) store.Change {
+			c := f.creds[0]
+			c.UserUID = uMia
+			return store.Change{Kind: store.KindCredential, ID: c.ID, Credential: &c}
+		}, ReasonUnknownCredential},
+		{"user disabled", func(f *fixture) store.Change {
+			u := f.users[uAlice-1]
+			u.State = store.StateDisabled
+			return store.Change{Kind: store.KindUser, ID: u.UID, User: &u}
+		}, ReasonUserDisabled},
+		{"card expired", func(f *fixture) store.Change {
+			c := f.creds[0]
+			c.ValidTo = tptr(at.Add(-time.Minute))
+			return store.Change{Kind: store.KindCredential, ID: c.ID, Credential: &c}
+		}, ReasonOutsideValidity},
+		{"card moved off the lock", func(f *fixture) store.Change {
+			c := f.creds[0]
+			c.Locks = store.LocksSecond
+			return store.Change{Kind: store.KindCredential, ID: c.ID, Credential: &c}
+		}, ReasonDoorNotPermitted},
+		{"card outside its schedule", func(f *fixture) store.Change {
+			c := f.creds[0]
+			c.TimeProfiles = []uint64{2} // weekends only
+			return store.Change{Kind: store.KindCredential, ID: c.ID, Credential: &c}
+		}, ReasonOutsideSchedule},
+		{"card's passes used up", func(f *fixture) store.Change {
+			c := f.creds[0]
+			c.MaxPasses, c.PassesLeft = 3, 0
+			return store.Change{Kind: store.KindCredential, ID: c.ID, Credential: &c}
+		}, ReasonPassesUsedUp},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEngine(t, EngineConfig{})
+			want(t, "card", e.Present("both", cardP(1001), at), OutcomePending, ReasonNone)
+			ch := tt.change(testFixture())
+			ch.Seq = 1
+			e.Apply([]store.Change{ch})
+			o := typeKeys(e, "both", "1234#", at.Add(time.Second))
+			want(t, tt.name+", then the PIN", o, OutcomeDenied, tt.reason)
+		})
+	}
+	// And the PIN first, then the card: the PIN is checked again too.
+	e := newTestEngine(t, EngineConfig{})
+	want(t, "leo's PIN", typeKeys(e, "any", "5555#", at), OutcomePending, ReasonNone)
+	f := testFixture()
+	var p store.Credential
+	for _, c := range f.creds {
+		if c.Value == "5555" {
+			p = c
+		}
+	}
+	p.ValidTo = tptr(at.Add(-time.Minute))
+	e.Apply([]store.Change{{Seq: 1, Kind: store.KindCredential, ID: p.ID, Credential: &p}})
+	want(t, "expired PIN, then leo's card", e.Present("any", cardP(1012), at.Add(time.Second)), OutcomeDenied, ReasonOutsideValidity)
+}
