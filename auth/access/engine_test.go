@@ -630,3 +630,57 @@ func TestFirstFactorRecheckedAtSecond(t *testing.T) {
 	e.Apply([]store.Change{{Seq: 1, Kind: store.KindCredential, ID: p.ID, Credential: &p}})
 	want(t, "expired PIN, then leo's card", e.Present("any", cardP(1012), at.Add(time.Second)), OutcomeDenied, ReasonOutsideValidity)
 }
+
+// Validity is exact to the stored instant, whatever its fraction of a
+// second: never valid after valid_to, never before valid_from (a bound
+// with a fraction may end validity up to a second early, never late).
+func TestValidityBoundsExact(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name     string
+		from, to time.Time
+		at       time.Time
+		kind     OutcomeKind
+	}{
+		{"1ns after a whole-second valid_to", time.Time{}, wed10, wed10.Add(1), OutcomeDenied},
+		{"0.7s after a whole-second valid_to", time.Time{}, wed10, wed10.Add(700 * ms), OutcomeDenied},
+		{"1ns before a whole-second valid_to", time.Time{}, wed10, wed10.Add(-1), OutcomeGranted},
+		{"0.2s after valid_to .5", time.Time{}, wed10.Add(500 * ms), wed10.Add(700 * ms), OutcomeDenied},
+		{"1ns after valid_to .5", time.Time{}, wed10.Add(500 * ms), wed10.Add(500*ms + 1), OutcomeDenied},
+		{"a second before valid_to .5", time.Time{}, wed10.Add(500 * ms), wed10.Add(-500 * ms), OutcomeGranted},
+		{"1ns after valid_to .999999999", time.Time{}, wed10.Add(time.Second - 1), wed10.Add(time.Second), OutcomeDenied},
+		{"1ns before a whole-second valid_from", wed10, time.Time{}, wed10.Add(-1), OutcomeDenied},
+		{"at a whole-second valid_from", wed10, time.Time{}, wed10, OutcomeGranted},
+		{"0.2s before valid_from .5", wed10.Add(500 * ms), time.Time{}, wed10.Add(300 * ms), OutcomeDenied},
+		{"1ns before valid_from .5", wed10.Add(500 * ms), time.Time{}, wed10.Add(500*ms - 1), OutcomeDenied},
+	}
+	for _, tt := range tests {
+		for _, who := range []string{"user", "card"} {
+			t.Run(tt.name+", "+who, func(t *testing.T) {
+				f := &fixture{}
+				u := store.User{Name: "v"}
+				c := card(1, "77")
+				var from, to *time.Time
+				if !tt.from.IsZero() {
+					from = tptr(tt.from)
+				}
+				if !tt.to.IsZero() {
+					to = tptr(tt.to)
+				}
+				if who == "user" {
+					u.ValidFrom, u.ValidTo = from, to
+				} else {
+					c.ValidFrom, c.ValidTo = from, to
+				}
+				f.user(u)
+				f.cred(c)
+				e := NewEngine(EngineConfig{Readers: testReaders})
+				e.LoadRecords(nil, f.users, f.creds)
+				o := e.Present("card", cardP(77), tt.at)
+				if o.Kind != tt.kind {
+					t.Errorf("got %+v, want kind %d", o, tt.kind)
+				}
+			})
+		}
+	}
+}

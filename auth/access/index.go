@@ -62,8 +62,9 @@ const (
 // credRec is everything a decision reads about one credential, its
 // user's fields included (copied in by the writer whenever either
 // changes), so that a decision is one map access. Validity bounds are
-// seconds since 2000-01-01 UTC, inclusive (from rounded up, to rounded
-// down: never more permissive than the stored instant); 56 bytes.
+// seconds since 2000-01-01 UTC, inclusive, compared with the whole second
+// of now (from rounded up; to is the last second that ends at or before
+// valid_to: never more permissive than the stored instant); 56 bytes.
 type credRec struct {
 	id      uint64
 	userUID uint64
@@ -361,11 +362,20 @@ func fromSecs(t time.Time) uint32 {
 	return uint32(max(0, min(s, math.MaxUint32)))
 }
 
+// toSecs is the last second the whole of which lies at or before t: a
+// decision at now (read as its whole second) is granted only when every
+// instant of that second is within validity, so a credential is never
+// valid after its stored valid_to, even by a nanosecond (a valid_to with
+// a fraction ends validity at the whole second before it).
 func toSecs(t time.Time) uint32 {
 	if t.IsZero() {
 		return math.MaxUint32
 	}
-	return uint32(max(0, min(t.Unix()-epoch2000, math.MaxUint32-1)))
+	s := t.Unix() - epoch2000
+	if t.Nanosecond() < 999_999_999 {
+		s-- // the second starting at s ends after t
+	}
+	return uint32(max(0, min(s, math.MaxUint32-1)))
 }
 
 // nowSecs is now on the same scale; a clock before 2000 (a board without
