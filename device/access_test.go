@@ -171,6 +171,27 @@ func TestLockout(t *testing.T) {
 	})
 }
 
+// An unknown-card burst is an alarm event after the denial, once per
+// outcome that carries it.
+func TestUnknownCardBurstEvent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		burst := false
+		r.d.card = func(string, uint64, access.DoorMode, time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential, CredType: 1, CardBurst: burst}
+		}
+		r.card("r1", 5)
+		burst = true
+		r.card("r1", 6)
+		burst = false
+		r.card("r1", 7)
+		r.wantTypes(EventAccessDenied, EventAccessDenied, EventUnknownCardBurst, EventAccessDenied)
+		if ev := r.ev.find(EventUnknownCardBurst)[0]; ev.Reader != "r1" || ev.Door != "1" {
+			t.Errorf("burst event = %+v", ev)
+		}
+	})
+}
+
 func TestDuress(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)

@@ -93,10 +93,14 @@ type Event struct {
 // door_held/door_held_cleared, tamper/tamper_cleared,
 // relay_fault/relay_fault_cleared. door_fault is final for the process.
 const (
-	EventAccessGranted     = "access_granted"
-	EventAccessDenied      = "access_denied"
-	EventDuress            = "duress"
-	EventLockout           = "lockout"
+	EventAccessGranted = "access_granted"
+	EventAccessDenied  = "access_denied"
+	EventDuress        = "duress"
+	EventLockout       = "lockout"
+	// EventUnknownCardBurst: a burst of unknown cards at a reader (the
+	// engine's CardBurst; once per window). Unknown cards never lock a
+	// reader: this alarm is what they raise instead.
+	EventUnknownCardBurst  = "unknown_card_burst"
 	EventREX               = "rex"
 	EventRemoteOpen        = "remote_open"
 	EventModeChanged       = "mode_changed"

@@ -572,6 +572,10 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 			ev.Type, ev.Reason, ev.Detail = EventLockout, access.ReasonLockedOut.String(), ""
 			d.emit(ev)
 		}
+		if o.CardBurst {
+			ev.Type, ev.Reason, ev.Detail = EventUnknownCardBurst, "", ""
+			d.emit(ev)
+		}
 	}
 }
 

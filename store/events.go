@@ -46,18 +46,19 @@ import (
 // Event types the device layer and the API emit. Type is an open string:
 // the log stores what it is given.
 const (
-	EventAccessGranted  = "access_granted"
-	EventAccessDenied   = "access_denied"
-	EventDoorForced     = "door_forced"
-	EventDoorHeld       = "door_held"
-	EventDoorClosed     = "door_closed"
-	EventREX            = "rex"
-	EventRemoteOpen     = "remote_open"
-	EventDuress         = "duress"
-	EventTamper         = "tamper"
-	EventLockout        = "lockout"
-	EventOperatorLogin  = "operator_login"
-	EventOperatorChange = "operator_change"
+	EventAccessGranted    = "access_granted"
+	EventAccessDenied     = "access_denied"
+	EventDoorForced       = "door_forced"
+	EventDoorHeld         = "door_held"
+	EventDoorClosed       = "door_closed"
+	EventREX              = "rex"
+	EventRemoteOpen       = "remote_open"
+	EventDuress           = "duress"
+	EventTamper           = "tamper"
+	EventLockout          = "lockout"
+	EventUnknownCardBurst = "unknown_card_burst" // unknown cards at a reader: an alarm, not a lockout
+	EventOperatorLogin    = "operator_login"
+	EventOperatorChange   = "operator_change"
 	// EventsDropped is written by the log itself: Detail says how many
 	// events were lost to a full queue or a failed write before it.
 	EventsDropped = "events_dropped"

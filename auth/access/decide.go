@@ -122,6 +122,7 @@ type Outcome struct {
 	UsedPass     bool   // a limited credential's pass was spent: persist it
 	ExtendedOpen bool   // the user has the extended unlock time option
 	LockedOut    bool   // this denial started a reader or PIN lockout
+	CardBurst    bool   // this unknown card made a burst at the reader: raise the alarm (once per window)
 	// Deadline, when not zero, is when the device layer must call Expire
 	// for this reader (PIN entry or second-factor timeout).
 	Deadline time.Time

@@ -28,6 +28,7 @@ const (
 	DefaultFactorTimeout = 10 * time.Second
 	DefaultLockThreshold = 5
 	DefaultLockDuration  = 60 * time.Second
+	DefaultBurstWindow   = 60 * time.Second
 )
 
 // LockoutConfig is brute-force protection: Threshold failures lock for
@@ -48,15 +49,38 @@ func (c LockoutConfig) norm() LockoutConfig {
 	return c
 }
 
+// BurstConfig is the unknown-card alarm: Threshold unknown cards at one
+// reader within Window raise Outcome.CardBurst once for that window. Zero
+// fields take the defaults (5, 60 s); Off disables it.
+type BurstConfig struct {
+	Threshold int
+	Window    time.Duration
+	Off       bool
+}
+
+func (c BurstConfig) norm() BurstConfig {
+	if c.Threshold <= 0 {
+		c.Threshold = DefaultLockThreshold
+	}
+	if c.Window <= 0 {
+		c.Window = DefaultBurstWindow
+	}
+	return c
+}
+
 // EngineConfig configures NewEngine.
 type EngineConfig struct {
 	Readers []ReaderConfig
 	// Location is the zone time profiles are read in; nil means UTC.
 	Location *time.Location
-	// ReaderLockout counts unknown cards, unknown PINs and wrong second
-	// factors per reader; at Threshold the reader denies everything
-	// (locked_out) for Duration.
+	// ReaderLockout counts unknown PINs and wrong second factors per
+	// reader; at Threshold the reader denies everything (locked_out) for
+	// Duration. Unknown cards do not count: anyone with a cheap card could
+	// lock a reader for everyone (see CardBurst).
 	ReaderLockout LockoutConfig
+	// CardBurst alarms on unknown cards instead of locking: they are
+	// denied one by one, valid cards keep opening.
+	CardBurst BurstConfig
 	// PINLockout counts wrong PINs typed after a user's accepted card; at
 	// Threshold that user's PIN is locked (their card still needing a PIN
 	// and their PIN alone are denied locked_out) for Duration.
@@ -92,6 +116,7 @@ type Engine struct {
 	readers  map[string]*reader
 	rlock    LockoutConfig
 	plock    LockoutConfig
+	burst    BurstConfig
 	duress   uint8
 	pinLocks pinLocks
 	seq      atomic.Uint64
@@ -109,6 +134,9 @@ type reader struct {
 	pinOver     bool
 	pinDeadline time.Time
 	pend        pending
+	burstStart  time.Time // the current unknown-card window's start
+	burstN      int       // unknown cards in it
+	burstRaised bool      // its alarm went out
 
 	fails       atomic.Int32 // consecutive failures (atomic for ResetLockouts)
 	lockedUntil atomic.Int64 // Unix ns; 0 = not locked
@@ -136,6 +164,7 @@ func NewEngine(cfg EngineConfig) *Engine {
 		readers: make(map[string]*reader, len(cfg.Readers)),
 		rlock:   cfg.ReaderLockout.norm(),
 		plock:   cfg.PINLockout.norm(),
+		burst:   cfg.CardBurst.norm(),
 		duress:  cfg.DuressOffset % 10,
 	}
 	if e.loc == nil {
@@ -294,8 +323,7 @@ func (e *Engine) card(r *reader, p *Presentation, now time.Time) Outcome {
 		u, ok = x.user(&c)
 	}
 	if !ok {
-		lo := e.readerFail(r, now)
-		return Outcome{Kind: OutcomeDenied, Reason: ReasonUnknownCredential, CredType: 1, LockedOut: lo}
+		return Outcome{Kind: OutcomeDenied, Reason: ReasonUnknownCredential, CredType: 1, CardBurst: e.unknownCard(r, now)}
 	}
 	return e.first(r, x, &c, &u, fCard, key, false, p.DoorMode, now)
 }
@@ -533,6 +561,24 @@ func (e *Engine) grant(r *reader, x *index, id uint64, pin bool, key uint64, lim
 	}
 	o.Kind, o.Duress = OutcomeGranted, duress
 	return o
+}
+
+// unknownCard counts an unknown card at r in the current window and
+// reports whether it is the one that makes the window a burst (once per
+// window).
+func (e *Engine) unknownCard(r *reader, now time.Time) bool {
+	if e.burst.Off {
+		return false
+	}
+	if r.burstStart.IsZero() || !now.Before(r.burstStart.Add(e.burst.Window)) || now.Before(r.burstStart) {
+		r.burstStart, r.burstN, r.burstRaised = now, 0, false
+	}
+	r.burstN++
+	if r.burstRaised || r.burstN < e.burst.Threshold {
+		return false
+	}
+	r.burstRaised = true
+	return true
 }
 
 // readerFail counts a failure at r and starts its lock at the threshold.

@@ -326,11 +326,58 @@ func TestPINEntry(t *testing.T) {
 	want(t, "slow typist", typeKeys(e, "pin", "4#", wed10.Add(12*time.Second)), OutcomeGranted, ReasonNone)
 }
 
+// Unknown cards never lock a reader (anyone with a cheap card could lock
+// it for everyone): a valid card opens right after a burst of them, and
+// the burst raises one alarm per window.
+func TestUnknownCardBurst(t *testing.T) {
+	e := newTestEngine(t, EngineConfig{
+		ReaderLockout: LockoutConfig{Threshold: 3, Duration: time.Minute},
+		CardBurst:     BurstConfig{Threshold: 3, Window: time.Minute},
+	})
+	bursts := 0
+	for i := range 8 {
+		o := e.Present("any", cardP(uint64(5000+i)), wed10.Add(time.Duration(i)*time.Second))
+		want(t, "unknown", o, OutcomeDenied, ReasonUnknownCredential)
+		if o.LockedOut {
+			t.Errorf("unknown card %d locked the reader", i+1)
+		}
+		if o.CardBurst {
+			bursts++
+			if i != 2 {
+				t.Errorf("burst raised at unknown card %d, want at the 3rd", i+1)
+			}
+		}
+	}
+	if bursts != 1 {
+		t.Errorf("burst alarms in one window = %d, want 1", bursts)
+	}
+	want(t, "valid card right after the burst", e.Present("any", cardP(1001), wed10.Add(8*time.Second)), OutcomeGranted, ReasonNone)
+	want(t, "valid PIN right after the burst", typeKeys(e, "any", "1234#", wed10.Add(8*time.Second)), OutcomeGranted, ReasonNone)
+	if s := e.Stats(wed10.Add(8 * time.Second)); s.LockedReaders != 0 {
+		t.Errorf("LockedReaders = %d", s.LockedReaders)
+	}
+	// The next window's burst is a new alarm; a grant in between does
+	// not hide it.
+	later := wed10.Add(2 * time.Minute)
+	bursts = 0
+	for i := range 4 {
+		if e.Present("any", cardP(uint64(6000+i)), later).CardBurst {
+			bursts++
+		}
+	}
+	if bursts != 1 {
+		t.Errorf("burst alarms in the next window = %d, want 1", bursts)
+	}
+	// Unknown cards do not add to the PIN-guessing count either.
+	want(t, "one wrong PIN after the burst", typeKeys(e, "any", "9990#", later), OutcomeDenied, ReasonUnknownCredential)
+	want(t, "valid card", e.Present("any", cardP(1001), later), OutcomeGranted, ReasonNone)
+}
+
 func TestReaderLockout(t *testing.T) {
 	e := newTestEngine(t, EngineConfig{ReaderLockout: LockoutConfig{Threshold: 3, Duration: time.Minute}})
 	for i := range 3 {
-		o := e.Present("any", cardP(uint64(5000+i)), wed10)
-		want(t, "unknown", o, OutcomeDenied, ReasonUnknownCredential)
+		o := typeKeys(e, "any", fmt.Sprintf("999%d#", i), wed10)
+		want(t, "unknown PIN", o, OutcomeDenied, ReasonUnknownCredential)
 		if o.LockedOut != (i == 2) {
 			t.Errorf("attempt %d: LockedOut = %v", i+1, o.LockedOut)
 		}

@@ -14,7 +14,7 @@ type AccessConfig struct {
 	TimeZone         string   `toml:"timezone"`          // IANA name; "" = the machine's local zone
 	PINTimeout       duration `toml:"pin_timeout"`       // keypad silence that ends a PIN; 5s
 	FactorTimeout    duration `toml:"factor_timeout"`    // card → PIN (or other factor) window; 10s
-	LockoutThreshold *int     `toml:"lockout_threshold"` // wrong PINs/unknown cards before a reader locks; 5, 0 = off
+	LockoutThreshold *int     `toml:"lockout_threshold"` // wrong PINs before a reader (or a user's PIN) locks, unknown cards before an unknown_card_burst alarm; 5, 0 = no lockout
 	LockoutDuration  duration `toml:"lockout_duration"`  // 60s
 	Duress           string   `toml:"duress"`            // "" off, "last_digit_plus_one"
 }

@@ -112,6 +112,26 @@ func TestEndToEndOnTheSimulatedBoard(t *testing.T) {
 		t.Fatalf("door 2: %+v", den)
 	}
 
+	// Eight unknown cards do not lock the reader: one unknown_card_burst
+	// alarm, and the valid card opens right after.
+	for i := range 8 {
+		post("/api/v1/sim/readers/1/card", fmt.Sprintf(`{"facility":9,"card":%d}`, 100+i), 200)
+	}
+	post("/api/v1/sim/readers/1/card", `{"facility":123,"card":4567}`, 200)
+	bursts := 0
+	after := waitEvent("the valid card after the burst", func(ev store.Event) bool {
+		if ev.Type == store.EventUnknownCardBurst {
+			bursts++
+		}
+		return ev.Type == "access_granted" || ev.Type == "lockout" || (ev.Type == "access_denied" && ev.Reason != "unknown_credential")
+	})
+	if after.Type != "access_granted" || after.UserUID != uid {
+		t.Fatalf("valid card after a burst of unknown cards: %+v", after)
+	}
+	if bursts != 1 {
+		t.Fatalf("unknown_card_burst events = %d, want 1", bursts)
+	}
+
 	// A disabled user is denied.
 	if st, m := call(t, d, "PATCH", "/api/v1/users/"+u["id"].(string), tok, `{"state":"disabled"}`); st != 200 {
 		t.Fatalf("disable: %d %v", st, m)

@@ -26,6 +26,10 @@ func engineConfig(cfg Config) (access.EngineConfig, error) {
 	} else {
 		ec.ReaderLockout = access.LockoutConfig{Threshold: t, Duration: cfg.Access.LockoutDuration.Duration}
 		ec.PINLockout = ec.ReaderLockout
+		// Unknown cards alarm (unknown_card_burst) at the same count
+		// within the same time; they never lock. With the lockout off the
+		// alarm keeps its defaults.
+		ec.CardBurst = access.BurstConfig{Threshold: t, Window: cfg.Access.LockoutDuration.Duration}
 	}
 	ec.DuressOffset = duressOffset(cfg)
 	lockOf := map[string]uint8{}
