@@ -243,7 +243,7 @@ func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out 
 // reports whether it understood all of it; on false the caller decodes
 // the record in full.
 func scanUser(data []byte, u *AccessUser) bool {
-	u.State, u.Locks = StateActive, LocksBoth
+	u.State, u.Locks = StateDisabled, "" // absent: fail closed (codec.go)
 	return scanObject(data, func(key []byte, s *jscan) bool {
 		switch string(key) {
 		case "s":
@@ -288,7 +288,7 @@ func scanUser(data []byte, u *AccessUser) bool {
 
 // scanCredential is scanUser for credRec.
 func scanCredential(data []byte, c *AccessCredential) bool {
-	c.Locks = LocksBoth
+	c.Locks = "" // absent: no door (codec.go)
 	return scanObject(data, func(key []byte, s *jscan) bool {
 		switch string(key) {
 		case "u":

@@ -13,11 +13,18 @@ import (
 // the 2 GB map that 32-bit ARM allows, and decoding them is what start-up
 // (ForEachUser, ForEachCredential) spends its time on. So: one- or
 // two-letter keys, every field omitempty, the record's key (UID, ID) left
-// out, defaults left out (state active, locks both, owner owner, ext_id
-// equal to the id, updated_at equal to created_at), and the store's own
+// out, defaults left out (owner owner, ext_id equal to the id, updated_at
+// equal to created_at), and the store's own
 // UTC stamps as Unix nanoseconds rather than RFC 3339 strings, which are
 // both shorter and several times cheaper to parse. valid_from/valid_to stay
 // time values: they are the client's and keep the client's offset.
+//
+// Except the fields that grant access: a user's state and locks and a
+// credential's locks are always written, and a record without them reads
+// as disabled and opening no door (fail closed: a damaged or hand-made
+// record must not open doors by omission). Schema 2 wrote them into the
+// records of schema 1, where absent meant active and both
+// (migrate_explicit.go).
 //
 // Time profiles, apartments, operators and sessions are few and stored as
 // their plain JSON.
@@ -111,8 +118,8 @@ func encodeUser(u *User) ([]byte, error) {
 	return json.Marshal(userRec{
 		ID: u.ID, ExtID: omitDefault(u.ExtID, u.ID), Name: u.Name, FirstName: u.FirstName,
 		LastName: u.LastName, Info: u.Info, Notes: u.Notes, Tags: u.Tags, Properties: u.Properties,
-		Email: u.Email, Phone: u.Phone, State: omitDefault(u.State, StateActive),
-		ValidFrom: u.ValidFrom, ValidTo: u.ValidTo, Locks: omitDefault(u.Locks, LocksBoth),
+		Email: u.Email, Phone: u.Phone, State: u.State,
+		ValidFrom: u.ValidFrom, ValidTo: u.ValidTo, Locks: u.Locks,
 		TimeProfiles: u.TimeProfiles, Apartments: u.Apartments, AuthFactors: u.AuthFactors,
 		CustomAccess: u.CustomAccess, Security: u.Security, ExtendedOpen: u.ExtendedOpen,
 		CreatedAt: nanos(u.CreatedAt), CreatedBy: u.CreatedBy,
@@ -129,8 +136,8 @@ func decodeUser(uid uint64, data []byte) (User, error) {
 	return User{
 		ID: r.ID, UID: uid, ExtID: orDefault(r.ExtID, r.ID), Name: r.Name, FirstName: r.FirstName,
 		LastName: r.LastName, Info: r.Info, Notes: r.Notes, Tags: r.Tags, Properties: r.Properties,
-		Email: r.Email, Phone: r.Phone, State: orDefault(r.State, StateActive),
-		ValidFrom: r.ValidFrom, ValidTo: r.ValidTo, Locks: orDefault(r.Locks, LocksBoth),
+		Email: r.Email, Phone: r.Phone, State: orDefault(r.State, StateDisabled),
+		ValidFrom: r.ValidFrom, ValidTo: r.ValidTo, Locks: r.Locks,
 		TimeProfiles: r.TimeProfiles, Apartments: r.Apartments, AuthFactors: r.AuthFactors,
 		CustomAccess: r.CustomAccess, Security: r.Security, ExtendedOpen: r.ExtendedOpen,
 		CreatedAt: created, CreatedBy: r.CreatedBy,
@@ -141,7 +148,7 @@ func decodeUser(uid uint64, data []byte) (User, error) {
 func encodeCredential(c *Credential) ([]byte, error) {
 	return json.Marshal(credRec{
 		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Owner: omitDefault(c.Owner, OwnerOwner),
-		OwnerName: c.OwnerName, Locks: omitDefault(c.Locks, LocksBoth), ValidFrom: c.ValidFrom,
+		OwnerName: c.OwnerName, Locks: c.Locks, ValidFrom: c.ValidFrom,
 		ValidTo: c.ValidTo, MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft, TimeProfiles: c.TimeProfiles,
 		CreatedAt: nanos(c.CreatedAt), UpdatedAt: updated(c.CreatedAt, c.UpdatedAt),
 	})
@@ -155,7 +162,7 @@ func decodeCredential(id uint64, data []byte) (Credential, error) {
 	created := fromNanos(r.CreatedAt)
 	return Credential{
 		ID: id, UserUID: r.UserUID, Type: r.Type, Value: r.Value, Format: r.Format, Owner: orDefault(r.Owner, OwnerOwner),
-		OwnerName: r.OwnerName, Locks: orDefault(r.Locks, LocksBoth), ValidFrom: r.ValidFrom,
+		OwnerName: r.OwnerName, Locks: r.Locks, ValidFrom: r.ValidFrom,
 		ValidTo: r.ValidTo, MaxPasses: r.MaxPasses, PassesLeft: r.PassesLeft, TimeProfiles: r.TimeProfiles,
 		CreatedAt: created, UpdatedAt: orDefault(fromNanos(r.UpdatedAt), created),
 	}, nil

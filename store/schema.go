@@ -81,6 +81,7 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{to: 2, fn: migrateExplicitAccess},
 }
 
 // currentVersion is the schema version this binary writes.

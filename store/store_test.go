@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -192,18 +193,16 @@ func TestSchemaTooNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.SchemaVersion() != 1 {
-		t.Errorf("SchemaVersion = %d, want 1", s.SchemaVersion())
-	}
+	cur := s.SchemaVersion()
 	err = store.RawUpdateForTest(s, func(tx *bolt.Tx) error {
-		return tx.Bucket(store.BucketMeta).Put(store.KeySchemaVersion, []byte("3"))
+		return tx.Bucket(store.BucketMeta).Put(store.KeySchemaVersion, []byte(strconv.Itoa(cur+1)))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	_, err = store.Open(path, store.Options{})
-	want := "database schema version 3 is newer than this doord supports (1); upgrade doord"
+	want := fmt.Sprintf("database schema version %d is newer than this doord supports (%d); upgrade doord", cur+1, cur)
 	if !errors.Is(err, store.ErrSchemaTooNew) || !strings.Contains(err.Error(), want) {
 		t.Errorf("Open = %v, want an error containing %q", err, want)
 	}
@@ -216,10 +215,11 @@ func TestMigrationRunsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := mustUser(t, s, store.User{Name: "before"})
+	v := s.SchemaVersion()
 	s.Close()
 
 	runs := 0
-	restore := store.AddMigrationForTest(2, func(tx *bolt.Tx) error {
+	restore := store.AddMigrationForTest(v+1, func(tx *bolt.Tx) error {
 		runs++
 		// A real migration would rewrite records; this one proves it sees them.
 		if tx.Bucket(store.BucketUsers).Stats().KeyN != 1 {
@@ -234,8 +234,8 @@ func TestMigrationRunsOnce(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
-		if s.SchemaVersion() != 2 {
-			t.Errorf("open %d: SchemaVersion = %d, want 2", i, s.SchemaVersion())
+		if s.SchemaVersion() != v+1 {
+			t.Errorf("open %d: SchemaVersion = %d, want %d", i, s.SchemaVersion(), v+1)
 		}
 		if got, err := s.GetUser(u.ID); err != nil || got.Name != "before" {
 			t.Errorf("open %d: user = %+v, %v", i, got, err)
@@ -247,14 +247,14 @@ func TestMigrationRunsOnce(t *testing.T) {
 	}
 
 	// A failing migration leaves the file at its old version.
-	restore2 := store.AddMigrationForTest(3, func(tx *bolt.Tx) error { return errors.New("boom") })
+	restore2 := store.AddMigrationForTest(v+2, func(tx *bolt.Tx) error { return errors.New("boom") })
 	if _, err := store.Open(path, store.Options{}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("Open with failing migration = %v, want boom", err)
 	}
 	restore2()
 	s, err = store.Open(path, store.Options{})
-	if err != nil || s.SchemaVersion() != 2 {
-		t.Errorf("after failed migration: version %v, %v; want 2", s, err)
+	if err != nil || s.SchemaVersion() != v+1 {
+		t.Errorf("after failed migration: version %v, %v; want %d", s, err, v+1)
 	}
 	s.Close()
 }
