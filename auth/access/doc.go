@@ -31,22 +31,45 @@
 //     suffices; an unknown profile id grants nothing); passes used up.
 //     A door in DoorUnlocked mode is open anyway: presentations there
 //     still decide normally, so events stay truthful.
+//     Validity is exact: the index keeps whole seconds, valid_from rounded
+//     up and valid_to down to the last second that ends at or before it,
+//     so a decision is never granted a nanosecond outside the stored
+//     bounds (a bound with a fraction costs up to a second, never gives
+//     one). Absent state or locks (store.UserState "", store.Locks "")
+//     read as disabled and no door.
 //     Reader modes card, pin, card_and_pin (card, then the same user's PIN
 //     within FactorTimeout) and card_or_pin, plus per-user factors
 //     (CustomAccess + AuthFactors): the factors required are the reader's
 //     and the user's together; a factor no reader delivers (qr, face…)
-//     never arrives and times out. Only the first factor's passes are
-//     checked and spent. PIN keys buffer per reader: '#' submits, '*'
-//     clears, PINTimeout after the last key drops the entry (it is not
-//     submitted). Brute force: unknown cards and PINs and wrong second
-//     factors count per reader; a wrong PIN after a user's card also
-//     counts for that user's PIN. Duress: the PIN with its last digit +
+//     never arrives and times out. Each later factor re-reads the first
+//     one and holds it to every rule again (deleted, given away, expired,
+//     moved off the lock, out of schedule, used up: denied). Only the
+//     first factor's passes are checked and spent. PIN keys buffer per
+//     reader: '#' submits, '*' clears, PINTimeout after the last key drops
+//     the entry (it is not submitted). Brute force: unknown PINs and wrong
+//     second factors count per reader (ReaderLockout); a wrong PIN after a
+//     user's card also counts for that user's PIN (PINLockout). Unknown
+//     cards never lock a reader: CardBurst of them within its window set
+//     Outcome.CardBurst once per window (the device layer's
+//     unknown_card_burst alarm). Duress: the PIN with its last digit +
 //     DuressOffset (mod 10) grants with Outcome.Duress; a PIN that is
 //     someone's real PIN is theirs (real PINs win), except after a card,
-//     when only the card holder's PIN and duress PIN count. Passes are
-//     spent in memory at the grant (Outcome.UsedPass: the device layer
-//     persists with store.UsePass); the store's value wins when the feed
-//     brings it back.
+//     when only the card holder's PIN and duress PIN count.
+//   - spends.go: the spend-and-persist protocol for passes, owned here and
+//     nowhere else. A grant of a limited credential reserves a pass (and a
+//     slot of the spend queue; none free: denied pass_queue_full) and
+//     reports Outcome.UsedPass; the door runtime Commits it when it acted
+//     on the grant or Refunds it when it did not. Committed spends go to
+//     the engine's own writer goroutine (EngineConfig.Passes: UsePass on
+//     the store), and each stays "unsaved" until the store's record of it
+//     (store.Change.PassSpent) arrives through the feed. The index's count
+//     is always the store's last passes_left minus the unsaved spends, so
+//     a record written before the spends reached the disk (a PATCH, any
+//     write) never gives passes back, a deliberate new budget (max_passes
+//     changed, passes reset) is honoured, and a reload (Load) lays the
+//     unsaved spends over the new snapshot. Close writes every queued
+//     spend; a crash loses those not yet on disk (milliseconds' worth),
+//     which the store then allows again.
 //   - schedule.go, schedule_rules.go: time profiles compiled to minute
 //     bitmaps (weekly windows) and compact calendar rules (every N days
 //     or weeks, month days, the nth weekday, months; RRULE semantics),
@@ -60,6 +83,7 @@
 //     a format matches only frames of that format and bit length; a plain
 //     number matches frames of every format.
 //
-// access imports store types only and never calls the store: the door path
-// decides from memory and must not wait on disk.
+// access imports store types only and never calls the store from the door
+// path: decisions come from memory and never wait on disk; only the pass
+// writer goroutine calls PassStore.UsePass, after the grant.
 package access

@@ -503,7 +503,7 @@ func (e *Engine) first(r *reader, x *index, c *credRec, u *userRec, kind uint8, 
 		return o
 	}
 	o.ExtendedOpen = u.extended
-	return e.grant(r, x, c.id, isPIN, key, c.max > 0, u.uid, isPIN, duress, o)
+	return e.grant(r, c.id, isPIN, key, c.max > 0, u.uid, isPIN, duress, o)
 }
 
 // next handles a later factor of a pending access.
@@ -544,10 +544,10 @@ func (e *Engine) next(r *reader, x *index, c *credRec, u *userRec, kind uint8, d
 		return o
 	}
 	o.ExtendedOpen = u.extended
-	return e.grant(r, x, pend.credID, pend.credPIN, pend.credKey, fc.max > 0, u.uid, pend.credPIN || kind == fPIN, pend.duress, o)
+	return e.grant(r, pend.credID, pend.credPIN, pend.credKey, fc.max > 0, u.uid, pend.credPIN || kind == fPIN, pend.duress, o)
 }
 
-func (e *Engine) grant(r *reader, x *index, id uint64, pin bool, key uint64, limited bool, uid uint64, pinUsed, duress bool, o Outcome) Outcome {
+func (e *Engine) grant(r *reader, id uint64, pin bool, key uint64, limited bool, uid uint64, pinUsed, duress bool, o Outcome) Outcome {
 	if limited {
 		if reason := e.reserve(pin, key, id); reason != ReasonNone {
 			o.Kind, o.Reason = OutcomeDenied, reason
