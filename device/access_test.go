@@ -1,7 +1,6 @@
 package device
 
 import (
-	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -243,10 +242,7 @@ func TestUsedPass(t *testing.T) {
 		}
 		r.card("r1", 8)
 		r.card("r1", 9)
-		used, refunded := r.passes.settled()
-		if !slices.Equal(used, []uint64{8}) || len(refunded) != 0 {
-			t.Errorf("Commit calls = %v, Refund calls = %v; want [8], none", used, refunded)
-		}
+		r.passes.want(t, []uint64{8}, nil)
 	})
 }
 
@@ -265,10 +261,7 @@ func TestRefusedGrantRefundsPass(t *testing.T) {
 			r.d.card = grantPass
 			r.card("r1", 8)
 			r.wantRelay("1", false)
-			used, refunded := r.passes.settled()
-			if len(used) != 0 || !slices.Equal(refunded, []uint64{8}) {
-				t.Errorf("Commit calls = %v, Refund calls = %v; want none, [8]", used, refunded)
-			}
+			r.passes.want(t, nil, []uint64{8})
 		})
 	})
 	t.Run("relay does not unlock", func(t *testing.T) {
@@ -281,16 +274,11 @@ func TestRefusedGrantRefundsPass(t *testing.T) {
 			r.d.card = grantPass
 			r.card("r1", 8)
 			r.wantRelay("1", false)
-			used, refunded := r.passes.settled()
-			if len(used) != 0 || !slices.Equal(refunded, []uint64{8}) {
-				t.Errorf("Commit calls = %v, Refund calls = %v; want none, [8]", used, refunded)
-			}
+			r.passes.want(t, nil, []uint64{8})
 			// The next grant opens and spends.
 			r.card("r1", 8)
 			r.wantRelay("1", true)
-			if used, _ := r.passes.settled(); !slices.Equal(used, []uint64{8}) {
-				t.Errorf("after a working grant: Commit calls = %v, want [8]", used)
-			}
+			r.passes.want(t, []uint64{8}, []uint64{8})
 		})
 	})
 }

@@ -270,10 +270,14 @@ func (p *passes) Refund(o access.Outcome) {
 	p.refunded = append(p.refunded, o.CredentialID)
 }
 
-func (p *passes) settled() (used, refunded []uint64) {
+// want checks the credential ids committed and refunded so far.
+func (p *passes) want(t *testing.T, used, refunded []uint64) {
+	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return slices.Clone(p.used), slices.Clone(p.refunded)
+	if !slices.Equal(p.used, used) || !slices.Equal(p.refunded, refunded) {
+		t.Errorf("Commit calls = %v, Refund calls = %v; want %v, %v", p.used, p.refunded, used, refunded)
+	}
 }
 
 // rig is a runtime on fakes, inside a synctest bubble.

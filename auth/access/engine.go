@@ -28,7 +28,6 @@ const (
 	DefaultFactorTimeout = 10 * time.Second
 	DefaultLockThreshold = 5
 	DefaultLockDuration  = 60 * time.Second
-	DefaultBurstWindow   = 60 * time.Second
 )
 
 // LockoutConfig is brute-force protection: Threshold failures lock for
@@ -49,25 +48,6 @@ func (c LockoutConfig) norm() LockoutConfig {
 	return c
 }
 
-// BurstConfig is the unknown-card alarm: Threshold unknown cards at one
-// reader within Window raise Outcome.CardBurst once for that window. Zero
-// fields take the defaults (5, 60 s); Off disables it.
-type BurstConfig struct {
-	Threshold int
-	Window    time.Duration
-	Off       bool
-}
-
-func (c BurstConfig) norm() BurstConfig {
-	if c.Threshold <= 0 {
-		c.Threshold = DefaultLockThreshold
-	}
-	if c.Window <= 0 {
-		c.Window = DefaultBurstWindow
-	}
-	return c
-}
-
 // EngineConfig configures NewEngine.
 type EngineConfig struct {
 	Readers []ReaderConfig
@@ -79,8 +59,10 @@ type EngineConfig struct {
 	// lock a reader for everyone (see CardBurst).
 	ReaderLockout LockoutConfig
 	// CardBurst alarms on unknown cards instead of locking: they are
-	// denied one by one, valid cards keep opening.
-	CardBurst BurstConfig
+	// denied one by one, valid cards keep opening, and Threshold of them
+	// at one reader within Duration set Outcome.CardBurst once for that
+	// window.
+	CardBurst LockoutConfig
 	// PINLockout counts wrong PINs typed after a user's accepted card; at
 	// Threshold that user's PIN is locked (their card still needing a PIN
 	// and their PIN alone are denied locked_out) for Duration.
@@ -116,7 +98,7 @@ type Engine struct {
 	readers  map[string]*reader
 	rlock    LockoutConfig
 	plock    LockoutConfig
-	burst    BurstConfig
+	burst    LockoutConfig
 	duress   uint8
 	pinLocks pinLocks
 	seq      atomic.Uint64
@@ -570,7 +552,7 @@ func (e *Engine) unknownCard(r *reader, now time.Time) bool {
 	if e.burst.Off {
 		return false
 	}
-	if r.burstStart.IsZero() || !now.Before(r.burstStart.Add(e.burst.Window)) || now.Before(r.burstStart) {
+	if r.burstStart.IsZero() || !now.Before(r.burstStart.Add(e.burst.Duration)) || now.Before(r.burstStart) {
 		r.burstStart, r.burstN, r.burstRaised = now, 0, false
 	}
 	r.burstN++

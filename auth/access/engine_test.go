@@ -332,7 +332,7 @@ func TestPINEntry(t *testing.T) {
 func TestUnknownCardBurst(t *testing.T) {
 	e := newTestEngine(t, EngineConfig{
 		ReaderLockout: LockoutConfig{Threshold: 3, Duration: time.Minute},
-		CardBurst:     BurstConfig{Threshold: 3, Window: time.Minute},
+		CardBurst:     LockoutConfig{Threshold: 3, Duration: time.Minute},
 	})
 	bursts := 0
 	for i := range 8 {

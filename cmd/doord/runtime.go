@@ -29,7 +29,7 @@ func engineConfig(cfg Config) (access.EngineConfig, error) {
 		// Unknown cards alarm (unknown_card_burst) at the same count
 		// within the same time; they never lock. With the lockout off the
 		// alarm keeps its defaults.
-		ec.CardBurst = access.BurstConfig{Threshold: t, Window: cfg.Access.LockoutDuration.Duration}
+		ec.CardBurst = ec.ReaderLockout
 	}
 	ec.DuressOffset = duressOffset(cfg)
 	lockOf := map[string]uint8{}
