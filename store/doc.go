@@ -37,8 +37,15 @@
 //     Options.DuressOffset, no PIN is another PIN's duress PIN. Records
 //     written before cards had formats read as plain numbers, with no
 //     migration.
+//   - UsePass commits one Change marked PassSpent for every existing
+//     credential it is called for (spent, refused or unlimited): the door
+//     engine counts a pass as unsaved until that record reaches it.
+//   - Access fields fail closed: a user's state and locks and a
+//     credential's locks are always stored, and a record without them
+//     reads as disabled / no door (codec.go).
 //   - The schema version lives in the file; Open runs pending migrations in
-//     one transaction and refuses files from a newer doord.
+//     one transaction and refuses files from a newer doord. Schema 2
+//     (migrate_explicit.go) wrote schema 1's implicit access defaults in.
 //   - Open never waits forever for the file lock: a second doord on the
 //     same file fails fast with ErrLocked.
 //   - Door settings made over the API (a door's mode, its unlock

@@ -119,10 +119,14 @@ type Outcome struct {
 	CredentialID uint64 // the credential that decided, 0 when none
 	CredType     uint8  // 1 card, 2 pin (see CredTypeName)
 	Duress       bool   // granted with a duress PIN: raise a silent alarm
-	UsedPass     bool   // a limited credential's pass was spent: persist it
-	ExtendedOpen bool   // the user has the extended unlock time option
-	LockedOut    bool   // this denial started a reader or PIN lockout
-	CardBurst    bool   // this unknown card made a burst at the reader: raise the alarm (once per window)
+	// UsedPass: the grant reserved a limited credential's pass. The door
+	// runtime must settle it: Engine.Commit when it acted on the grant
+	// (the pass is then persisted), Engine.Refund when it did not. Until
+	// then the pass and a slot of the spend queue stay taken.
+	UsedPass     bool
+	ExtendedOpen bool // the user has the extended unlock time option
+	LockedOut    bool // this denial started a reader or PIN lockout
+	CardBurst    bool // this unknown card made a burst at the reader: raise the alarm (once per window)
 	// Deadline, when not zero, is when the device layer must call Expire
 	// for this reader (PIN entry or second-factor timeout).
 	Deadline time.Time
