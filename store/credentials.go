@@ -10,7 +10,7 @@ import (
 )
 
 // UnlimitedPasses is what UsePass reports for a credential without a pass
-// limit (MaxPasses 0); nothing is written for it.
+// limit (MaxPasses 0); its record is not changed.
 const UnlimitedPasses = ^uint32(0)
 
 // valueKey is the unique key of a credential: a value is unique within
