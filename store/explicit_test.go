@@ -138,6 +138,7 @@ func TestMigrationWritesExplicitStateAndLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	defer store.SetExplicitChunkForTest(1)() // a transaction per record: the chunked path
 	s, err = store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)

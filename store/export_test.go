@@ -27,3 +27,11 @@ var (
 var DiskFullForTest = diskFull
 
 var BucketCreds = bCreds
+
+// SetExplicitChunkForTest sets how many records the schema 2 migration
+// rewrites a transaction until restore.
+func SetExplicitChunkForTest(n int) (restore func()) {
+	saved := explicitChunk
+	explicitChunk = n
+	return func() { explicitChunk = saved }
+}

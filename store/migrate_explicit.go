@@ -15,8 +15,51 @@ import (
 // stops doing so. The records are read through the stored form (userRec,
 // credRec), not the decoders, which now read absence as disabled.
 func migrateExplicitAccess(tx *bolt.Tx) error {
-	users := tx.Bucket(bUsers)
-	if err := rewriteRecords(users, func(data []byte) ([]byte, error) {
+	for _, r := range explicitRewrites {
+		if _, err := rewriteRecords(tx.Bucket(r.bucket), nil, 0, r.fn); err != nil {
+			return fmt.Errorf("%s: %w", r.bucket, err)
+		}
+	}
+	return nil
+}
+
+// explicitChunk is how many records preMigrateExplicitAccess rewrites in
+// one transaction.
+var explicitChunk = 10000
+
+// preMigrateExplicitAccess does the rewriting ahead, explicitChunk records
+// a transaction: an explicit default means to schema 1 what its absence
+// did, so a file left half done by a crash is still a sound schema 1 file,
+// and the next Open carries on. migrateExplicitAccess then finds nothing
+// left to rewrite.
+func preMigrateExplicitAccess(db *bolt.DB) error {
+	for _, r := range explicitRewrites {
+		var after []byte
+		for more := true; more; {
+			err := db.Update(func(tx *bolt.Tx) (err error) {
+				b := tx.Bucket(r.bucket)
+				if b == nil {
+					after = nil // a new file: nothing to rewrite
+					return nil
+				}
+				b.FillPercent = 0.9 // append-only ids (see appendOnly)
+				after, err = rewriteRecords(b, after, explicitChunk, r.fn)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.bucket, err)
+			}
+			more = after != nil
+		}
+	}
+	return nil
+}
+
+var explicitRewrites = []struct {
+	bucket []byte
+	fn     func([]byte) ([]byte, error)
+}{
+	{bUsers, func(data []byte) ([]byte, error) {
 		var r userRec
 		if err := json.Unmarshal(data, &r); err != nil {
 			return nil, err
@@ -27,11 +70,8 @@ func migrateExplicitAccess(tx *bolt.Tx) error {
 		r.State = orDefault(r.State, StateActive)
 		r.Locks = orDefault(r.Locks, LocksBoth)
 		return json.Marshal(r)
-	}); err != nil {
-		return fmt.Errorf("users: %w", err)
-	}
-	creds := tx.Bucket(bCreds)
-	if err := rewriteRecords(creds, func(data []byte) ([]byte, error) {
+	}},
+	{bCreds, func(data []byte) ([]byte, error) {
 		var r credRec
 		if err := json.Unmarshal(data, &r); err != nil {
 			return nil, err
@@ -41,36 +81,44 @@ func migrateExplicitAccess(tx *bolt.Tx) error {
 		}
 		r.Locks = LocksBoth
 		return json.Marshal(r)
-	}); err != nil {
-		return fmt.Errorf("credentials: %w", err)
-	}
-	return nil
+	}},
 }
 
-// rewriteRecords replaces each record of b for which fn returns new data
-// (nil: keep it). Keys are collected first: bbolt forbids writing to a
-// bucket under a live cursor.
-func rewriteRecords(b *bolt.Bucket, fn func([]byte) ([]byte, error)) error {
+// rewriteRecords replaces each record of b after key after (nil: from the
+// first) for which fn returns new data (nil: keep it), at most limit
+// records (0: all), and returns the last key it read when it stopped at
+// the limit, nil when it reached the end. Records are collected first:
+// bbolt forbids writing to a bucket under a live cursor.
+func rewriteRecords(b *bolt.Bucket, after []byte, limit int, fn func([]byte) ([]byte, error)) (last []byte, err error) {
 	type kv struct{ k, v []byte }
 	var out []kv
-	err := b.ForEach(func(k, v []byte) error {
+	c := b.Cursor()
+	k, v := c.First()
+	if after != nil {
+		if k, v = c.Seek(after); k != nil && string(k) == string(after) {
+			k, v = c.Next()
+		}
+	}
+	n := 0
+	for ; k != nil; k, v = c.Next() {
+		if limit > 0 && n == limit {
+			last = append([]byte(nil), out[len(out)-1].k...)
+			break
+		}
+		n++
 		nv, err := fn(v)
 		if err != nil {
-			return fmt.Errorf("record [%x]: %w", k, err)
+			return nil, fmt.Errorf("record [%x]: %w", k, err)
 		}
-		if nv != nil {
-			out = append(out, kv{append([]byte(nil), k...), nv})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+		out = append(out, kv{append([]byte(nil), k...), nv})
 	}
-	b.FillPercent = 0.9 // append-only ids (see appendOnly)
 	for _, r := range out {
+		if r.v == nil {
+			continue
+		}
 		if err := b.Put(r.k, r.v); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return last, nil
 }

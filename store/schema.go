@@ -68,6 +68,12 @@ var schemaV1 = [][]byte{
 type migration struct {
 	to int
 	fn func(*bolt.Tx) error
+	// pre, when set, runs before the migrations' transaction, in
+	// transactions of its own, so that rewriting a million records does
+	// not hold them all dirty in one (a 512 MB board). It must be
+	// idempotent and leave a file that the old version reads the same; fn
+	// then finishes (and checks) in the one transaction.
+	pre func(*bolt.DB) error
 }
 
 // migrations is ordered by to, starting at 1; the last entry's to is the
@@ -81,7 +87,7 @@ var migrations = []migration{
 		}
 		return nil
 	}},
-	{to: 2, fn: migrateExplicitAccess},
+	{to: 2, fn: migrateExplicitAccess, pre: preMigrateExplicitAccess},
 }
 
 // currentVersion is the schema version this binary writes.
@@ -126,6 +132,13 @@ func migrate(db *bolt.DB) (int, error) {
 	}
 	if v == cur {
 		return v, nil
+	}
+	for _, m := range migrations {
+		if m.to > v && m.pre != nil {
+			if err := m.pre(db); err != nil {
+				return 0, fmt.Errorf("migrate to schema version %d: %w", m.to, err)
+			}
+		}
 	}
 	err := db.Update(func(tx *bolt.Tx) error {
 		v, err := readVersion(tx)
