@@ -30,17 +30,7 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 	defer cancel()
 	decision := func(what string) store.Event {
 		t.Helper()
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case ev := <-evs:
-				if ev.Type == "access_granted" || ev.Type == "access_denied" {
-					return ev
-				}
-			case <-timeout:
-				t.Fatalf("no decision for %s", what)
-			}
-		}
+		return nextDecision(t, evs, what)
 	}
 	must := func(method, path, tok, body string, want int) map[string]any {
 		t.Helper()

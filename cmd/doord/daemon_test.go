@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/store"
 )
 
 // testConfig is a daemon on a free loopback port with its data in a temp
@@ -50,6 +52,23 @@ func call(t *testing.T, d *daemon, method, path, token, body string) (int, map[s
 	var m map[string]any
 	json.NewDecoder(res.Body).Decode(&m)
 	return res.StatusCode, m
+}
+
+// nextDecision waits for the next access_granted or access_denied event
+// on evs (an event log subscription).
+func nextDecision(t *testing.T, evs <-chan store.Event, what string) store.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-evs:
+			if ev.Type == "access_granted" || ev.Type == "access_denied" {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no decision for %s", what)
+		}
+	}
 }
 
 func login(t *testing.T, d *daemon, pw string) string {

@@ -39,17 +39,7 @@ func TestPassesExactAcrossRestartOnTheSimulatedBoard(t *testing.T) {
 		evs, cancel := d.events.Subscribe()
 		defer cancel()
 		req("POST", "/api/v1/sim/readers/1/card", `{"facility":123,"card":4567}`, 200)
-		timeout := time.After(10 * time.Second)
-		for {
-			select {
-			case ev := <-evs:
-				if ev.Type == "access_granted" || ev.Type == "access_denied" {
-					return ev
-				}
-			case <-timeout:
-				t.Fatalf("%s: no decision", what)
-			}
-		}
+		return nextDecision(t, evs, what)
 	}
 	u := req("POST", "/api/v1/users", `{"name":"Guest","locks":"1"}`, 201)
 	c := req("POST", "/api/v1/users/"+u["id"].(string)+"/credentials", `{"type":"card","value":{"facility":123,"card":4567},"max_passes":3}`, 201)
