@@ -73,7 +73,7 @@ var alarmTypes = map[string]bool{
 	EventTamper: true, "tamper_cleared": true,
 	EventDuress:   true,
 	"relay_fault": true, "relay_fault_cleared": true, "door_fault": true,
-	"unknown_card_burst": true,
+	EventUnknownCardBurst: true,
 }
 
 // IsAlarm reports whether events of type typ are alarms, which the
