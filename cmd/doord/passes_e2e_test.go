@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/board"
 	"github.com/doord/doord/store"
 )
 
@@ -13,18 +12,13 @@ import (
 // refuses spends nothing, and the count is exact across a stop and a
 // start, even when the stop comes right after a grant.
 func TestPassesExactAcrossRestartOnTheSimulatedBoard(t *testing.T) {
-	t.Setenv("DOORD_ADMIN_PASSWORD", "passes end to end")
-	dir := t.TempDir()
-	cfg := testConfig(t, dir)
-	cfg.Board = board.SimExample()
-	cfg.Access.TimeZone = "UTC"
-	cfg.accessDefaults()
+	cfg := simConfig(t)
 	for i := range cfg.Doors {
 		cfg.Doors[i].UnlockTime.Duration = 100 * time.Millisecond
 	}
 	d, _ := start(t, cfg)
 	defer func() { d.stop() }()
-	tok := login(t, d, "passes end to end")
+	tok := login(t, d, "door modes password")
 	req := func(method, path, body string, want int) map[string]any {
 		t.Helper()
 		st, m := call(t, d, method, path, tok, body)
@@ -61,7 +55,7 @@ func TestPassesExactAcrossRestartOnTheSimulatedBoard(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ = start(t, cfg)
-	tok = login(t, d, "passes end to end")
+	tok = login(t, d, "door modes password")
 	if got := req("GET", credPath, "", 200)["passes_left"]; got != float64(1) {
 		t.Fatalf("passes_left after the restart = %v, want 1 (3, less two grants; the refused one spent nothing)", got)
 	}
