@@ -160,29 +160,6 @@ func (s *Server) Shutdown() error {
 	return err
 }
 
-type fasthttpLogger struct{ l *slog.Logger }
-
-func (f fasthttpLogger) Printf(format string, args ...any) {
-	f.l.Warn("fasthttp", "msg", fmt.Sprintf(format, args...))
-}
-
-// errorHandler answers requests fasthttp rejected before our handler ran.
-// fasthttp's default turns an oversized body into a 400; the API promises 413.
-func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
-	switch {
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		writeProblem(ctx, 413, fmt.Sprintf("the request body exceeds the limit of %d bytes", s.cfg.MaxBodyBytes))
-	default:
-		var te interface{ Timeout() bool }
-		if errors.As(err, &te) && te.Timeout() {
-			writeProblem(ctx, 408, "the request was not received in time")
-			return
-		}
-		writeProblem(ctx, 400, "the request could not be parsed: "+err.Error())
-	}
-	ctx.SetConnectionClose()
-}
-
 // request is what a handler sees: the fasthttp context plus copied path
 // parameters and the authenticated operator.
 type request struct {

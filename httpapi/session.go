@@ -246,8 +246,10 @@ func (s *Server) checkLogin(addr, username string, secret loginSecret, code stri
 	if errors.Is(err, store.ErrNotFound) {
 		auth.DummyVerify(secret.password + secret.md5hex) // same time as a real check: no username probing
 		s.throttle.fail(addr, now)
-		s.audit("operator_login_failed", username, "unknown operator")
-		s.log.Info("login failed", "username", username, "reason", "unknown operator", "remote", addr)
+		// The name is neither logged nor put in the event: people type
+		// their password into the username field.
+		s.audit("operator_login_failed", "", "unknown operator")
+		s.log.Info("login failed", "reason", "unknown operator", "remote", addr)
 		return nil, errBadLogin
 	}
 	if err != nil {
