@@ -163,15 +163,23 @@ func (s *Server) patchOperator(r *request) error {
 		}
 	}
 	counters := o.has("failed_logins") || o.has("locked")
-	op, err := s.st.UpdateOperator(id, func(op *store.Operator) error {
-		op.PasswordHash, op.Role, op.Enabled = next.PasswordHash, next.Role, next.Enabled
+	end := endsSessions(&cur, &next)
+	// Only what the body names is written: a login that upgraded the hash
+	// or spent a TOTP step meanwhile keeps its write.
+	op, err := s.st.UpdateOperatorEnding(id, nil, func(op *store.Operator) (bool, error) {
+		op.Role, op.Enabled = next.Role, next.Enabled
 		op.Expired, op.CredentialsExpired, op.ForcePasswordChange = next.Expired, next.CredentialsExpired, next.ForcePasswordChange
-		op.TOTPSecret, op.TOTPConfirmed = next.TOTPSecret, next.TOTPConfirmed
+		if o.has("password") {
+			op.PasswordHash = next.PasswordHash
+		}
+		if o.has("mfa") {
+			op.TOTPSecret, op.TOTPConfirmed = next.TOTPSecret, next.TOTPConfirmed
+		}
 		if counters {
 			op.FailedLogins, op.LockStart = next.FailedLogins, next.LockStart
 		}
 		op.UpdatedAt, op.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return end, nil
 	})
 	if err != nil {
 		return err
@@ -179,6 +187,26 @@ func (s *Server) patchOperator(r *request) error {
 	s.forgetOperator(id)
 	s.log.Info("operator changed", "username", op.Username, "by", r.op.username)
 	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}
+
+// endsSessions reports whether changing an operator from cur to next
+// takes something away, so that every session it has must end for good
+// (re-enabling or re-promoting it later does not revive them): disabling,
+// expiring, demoting, a new password, any change to its TOTP.
+func endsSessions(cur, next *store.Operator) bool {
+	return cur.Enabled && !next.Enabled || !cur.Expired && next.Expired ||
+		demoted(cur.Role, next.Role) || cur.PasswordHash != next.PasswordHash ||
+		cur.TOTPSecret != next.TOTPSecret || cur.TOTPConfirmed != next.TOTPConfirmed
+}
+
+// demoted reports whether role to may not do something role from may.
+func demoted(from, to store.Role) bool {
+	for a := auth.ActRead; a <= auth.ActAdmin; a++ {
+		if auth.Allowed(from, a) && !auth.Allowed(to, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepOneAdmin refuses a change that would leave no enabled admin: nobody
@@ -250,20 +278,19 @@ func (s *Server) changeOwnPassword(r *request) error {
 	if err != nil {
 		return err
 	}
-	op, err = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
+	// Every session of this operator ends with the old password, the one
+	// this request came with too; the answer carries a new token for the
+	// caller to go on with.
+	op, err = s.st.UpdateOperatorEnding(op.ID, nil, func(o *store.Operator) (bool, error) {
 		o.PasswordHash = h
 		o.ForcePasswordChange, o.CredentialsExpired = false, false
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return err
 	}
-	// Other sessions of this operator end; this one goes on.
 	s.forgetOperator(op.ID)
-	if err := s.st.DeleteOperatorSessions(op.ID); err != nil {
-		return err
-	}
 	sess, err := s.newSession(&op)
 	if err != nil {
 		return err
@@ -292,14 +319,15 @@ func (s *Server) enrolTOTP(r *request) error {
 	if err != nil {
 		return err
 	}
-	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
+	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
 		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = secret, false, 0
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return err
 	}
+	s.forgetOperator(id)
 	return writeJSON(r.ctx, 200, map[string]any{"secret": secret, "otpauth_url": url, "operator": s.viewOperator(&op)})
 }
 
@@ -334,14 +362,15 @@ func (s *Server) confirmTOTP(r *request) error {
 	if !ok {
 		return errField("code", "is wrong or expired")
 	}
-	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
+	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
 		o.TOTPConfirmed = true
 		o.TOTPLastStep = step // the confirming code cannot then log in
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return err
 	}
+	s.forgetOperator(id)
 	return writeJSON(r.ctx, 200, s.viewOperator(&op))
 }

@@ -28,6 +28,13 @@ type Config struct {
 	MaxConnsPerIP int           // 256
 	Concurrency   int           // 1024 concurrent handlers
 	TokenTTL      time.Duration // session lifetime; 8h
+	// MaxSessionsPerOperator is how many live sessions (native and BAS-IP
+	// together) one operator may hold; a new login ends its oldest beyond
+	// that. 16.
+	MaxSessionsPerOperator int
+	// SessionPurgeInterval is how often expired sessions are deleted from
+	// the store and the cache; 10m.
+	SessionPurgeInterval time.Duration
 	// UserCacheSize is how many users' JSON GET /users/{id} keeps in
 	// memory, kept current by the store's change feed; 4096. Negative
 	// turns it off.
@@ -67,6 +74,12 @@ func (c *Config) defaults() {
 	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 8 * time.Hour
+	}
+	if c.MaxSessionsPerOperator <= 0 {
+		c.MaxSessionsPerOperator = 16
+	}
+	if c.SessionPurgeInterval <= 0 {
+		c.SessionPurgeInterval = 10 * time.Minute
 	}
 	if c.UserCacheSize == 0 {
 		c.UserCacheSize = 4096
@@ -108,6 +121,9 @@ type Server struct {
 
 	bas basipState // the BAS-IP dialect's bookkeeping (basip.go)
 
+	stop                  chan struct{} // closed by Shutdown: ends the session janitor
+	janitorOnce, stopOnce sync.Once
+
 	fs *fasthttp.Server
 }
 
@@ -126,7 +142,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
+	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}, stop: make(chan struct{})}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
@@ -147,8 +163,10 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	return s
 }
 
-// Serve answers on ln until Shutdown.
+// Serve answers on ln until Shutdown; expired sessions are purged while
+// it runs (sessionpurge.go).
 func (s *Server) Serve(ln net.Listener) error {
+	s.janitorOnce.Do(func() { go s.sessionJanitor(s.cfg.SessionPurgeInterval, s.stop) })
 	return s.fs.Serve(newPerIPListener(ln, s.cfg.MaxConnsPerIP))
 }
 
@@ -156,6 +174,7 @@ func (s *Server) Serve(ln net.Listener) error {
 // connections and leaves the store's change feed.
 func (s *Server) Shutdown() error {
 	err := s.fs.Shutdown()
+	s.stopOnce.Do(func() { close(s.stop) })
 	s.unsub()
 	return err
 }

@@ -119,6 +119,17 @@ func (s *Server) forgetOperator(id uint64) {
 	s.mu.Unlock()
 }
 
+// keepOwn is the session a change to operator id leaves alive: the
+// caller's own when it changes itself (it goes on working, every other
+// session of it ends), none when an admin changes someone else.
+func (r *request) keepOwn(id uint64) *[32]byte {
+	if r.op != nil && r.op.opID == id {
+		h := r.op.hash
+		return &h
+	}
+	return nil
+}
+
 func authorize(si *sessionInfo, a need) error {
 	if a == accLogin {
 		return nil
@@ -363,10 +374,17 @@ func (s *Server) newScopedSession(op *store.Operator, scope string, ttl time.Dur
 	}
 	now := s.now()
 	sess := store.Session{TokenHash: h, OperatorID: op.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC(), Scope: scope}
-	if err := s.st.PutSession(sess); err != nil {
+	evicted, err := s.st.AddSession(sess, s.cfg.MaxSessionsPerOperator)
+	if errors.Is(err, store.ErrOperatorInactive) {
+		return nil, errStatus(403, "this operator is disabled or expired")
+	}
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
+	for _, h := range evicted {
+		delete(s.sessions, h)
+	}
 	s.sessions[h] = &sessionInfo{hash: h, opID: op.ID, username: op.Username, role: op.Role, expires: sess.ExpiresAt,
 		mustChange: op.ForcePasswordChange || op.CredentialsExpired, scope: scope}
 	s.mu.Unlock()
