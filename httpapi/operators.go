@@ -152,6 +152,16 @@ func (s *Server) patchOperator(r *request) error {
 	if err != nil {
 		return err
 	}
+	if id == r.op.opID {
+		// These need the current password or code (proveSecret); a token
+		// alone, perhaps a stolen one, must not change them.
+		if o.has("password") {
+			o.fail("password", "change your own password at POST /api/v1/operators/me/password, with the current one")
+		}
+		if o.has("mfa") {
+			o.fail("mfa", "remove your own second factor at DELETE /api/v1/operators/me/totp, with the current password or code")
+		}
+	}
 	next := cur
 	s.applyOperator(o, &next, false)
 	if err := o.err(); err != nil {
@@ -271,8 +281,8 @@ func (s *Server) changeOwnPassword(r *request) error {
 	if err != nil {
 		return err
 	}
-	if ok, _ := auth.VerifyPassword(op.PasswordHash, cur); !ok {
-		return errField("current_password", "is wrong")
+	if err := s.proveSecret(r, &op, "current_password", cur, ""); err != nil {
+		return err
 	}
 	h, err := auth.HashPassword(next)
 	if err != nil {
@@ -300,9 +310,71 @@ func (s *Server) changeOwnPassword(r *request) error {
 		"expires_at": sess.ExpiresAt, "operator": s.viewOperator(&op)})
 }
 
+// proveOwn asks an operator changing its own second factor for proof
+// beyond its token: {"current_password"} or {"code"} (a current TOTP
+// code) in the body. An admin changing someone else's needs none: it may
+// set their password anyway.
+func (s *Server) proveOwn(r *request, op *store.Operator) error {
+	if op.ID != r.op.opID {
+		return nil
+	}
+	var pw, code string
+	if len(r.ctx.PostBody()) > 0 {
+		o, err := parseObject(r.ctx.PostBody())
+		if err != nil {
+			return err
+		}
+		o.str("current_password", &pw, 256)
+		o.str("code", &code, 10)
+		if err := o.err(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case pw != "":
+		return s.proveSecret(r, op, "current_password", pw, "")
+	case code != "" && op.TOTPSecret != "" && op.TOTPConfirmed:
+		return s.proveSecret(r, op, "code", "", code)
+	}
+	return errField("current_password", "is required (or code, a current TOTP code) to change your own second factor")
+}
+
+// disableTOTP is DELETE /api/v1/operators/{id}/totp: the second factor
+// is removed (also a pending enrolment). Every session of the operator
+// ends but the caller's own.
+func (s *Server) disableTOTP(r *request) error {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return err
+	}
+	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
+		return errStatus(403, "only an admin may remove another operator's second factor")
+	}
+	op, err := s.st.GetOperator(id)
+	if err != nil {
+		return err
+	}
+	if err := s.proveOwn(r, &op); err != nil {
+		return err
+	}
+	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
+		end := o.TOTPSecret != ""
+		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = "", false, 0
+		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
+		return end, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.forgetOperator(id)
+	s.log.Info("operator second factor removed", "username", op.Username, "by", r.op.username)
+	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}
+
 // enrolTOTP is POST /api/v1/operators/{id}/totp: a new secret, not yet in
 // force until confirmed with a code, so a half-done enrolment cannot lock
-// anyone out.
+// anyone out. It replaces any second factor the operator had, so for
+// one's own it needs proof (proveOwn).
 func (s *Server) enrolTOTP(r *request) error {
 	id, err := s.operatorParam(r)
 	if err != nil {
@@ -313,6 +385,9 @@ func (s *Server) enrolTOTP(r *request) error {
 	}
 	op, err := s.st.GetOperator(id)
 	if err != nil {
+		return err
+	}
+	if err := s.proveOwn(r, &op); err != nil {
 		return err
 	}
 	secret, url, err := auth.NewTOTPSecret("doord", op.Username)

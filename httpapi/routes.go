@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	h("POST", "/api/v1/operators/me/password", accLogin, s.changeOwnPassword)
 	h("POST", "/api/v1/operators/{id}/totp", accRead, s.enrolTOTP)
 	h("POST", "/api/v1/operators/{id}/totp/confirm", accRead, s.confirmTOTP)
+	h("DELETE", "/api/v1/operators/{id}/totp", accRead, s.disableTOTP)
 
 	s.eventRoutes(h)
 

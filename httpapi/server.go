@@ -112,6 +112,7 @@ type Server struct {
 	doors    Doors
 	events   EventSource
 	throttle *loginThrottle
+	unknown  *auth.UnknownNames // failed logins of names that are not operators (logincheck.go)
 	users    *userCache
 	debug    bool // request logging, decided once: it is on every request's path
 	unsub    func()
@@ -144,6 +145,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	}
 	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}, stop: make(chan struct{})}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
+	s.unknown = auth.NewUnknownNames(0)
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
 	s.unsub = st.Subscribe(s.users.onChange)

@@ -383,3 +383,21 @@ func (s *Store) PurgeExpiredSessions(now time.Time) (int, error) {
 	})
 	return n, err
 }
+
+// kUnknownLoginFailures counts failed logins for usernames that are not
+// operators (meta bucket).
+var kUnknownLoginFailures = []byte("unknown_login_failures")
+
+// NoteUnknownLoginFailure counts a failed login for a username that is not
+// an operator, durably, in a write like the one a real operator's failure
+// costs (UpdateOperator): the answer's timing must not tell which names
+// exist. It returns the count.
+func (s *Store) NoteUnknownLoginFailure() (uint64, error) {
+	var n uint64
+	err := s.write(true, func(w *wtx) error {
+		n, _ = keys.ParseU64(w.b(bMeta).Get(kUnknownLoginFailures))
+		n++
+		return w.putRaw(bMeta, kUnknownLoginFailures, keys.U64(n))
+	})
+	return n, err
+}
