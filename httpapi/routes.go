@@ -5,6 +5,7 @@ package httpapi
 func (s *Server) routes() {
 	h := s.rt.handle
 	h("GET", "/api/v1/health", accPublic, s.health)
+	h("GET", "/api/v1/status", accRead, s.status)
 
 	h("POST", "/api/v1/session", accPublic, s.login)
 	h("GET", "/api/v1/session", accLogin, s.whoami)
