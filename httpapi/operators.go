@@ -339,24 +339,33 @@ func (s *Server) proveOwn(r *request, op *store.Operator) error {
 	return errField("current_password", "is required (or code, a current TOTP code) to change your own second factor")
 }
 
+// totpTarget resolves {id} for a route that replaces or removes a second
+// factor: oneself with proof (proveOwn), or another operator for an admin
+// (what names the refusal otherwise).
+func (s *Server) totpTarget(r *request, what string) (store.Operator, error) {
+	id, err := s.operatorParam(r)
+	if err != nil {
+		return store.Operator{}, err
+	}
+	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
+		return store.Operator{}, errStatus(403, "only an admin may "+what)
+	}
+	op, err := s.st.GetOperator(id)
+	if err != nil {
+		return store.Operator{}, err
+	}
+	return op, s.proveOwn(r, &op)
+}
+
 // disableTOTP is DELETE /api/v1/operators/{id}/totp: the second factor
 // is removed (also a pending enrolment). Every session of the operator
 // ends but the caller's own.
 func (s *Server) disableTOTP(r *request) error {
-	id, err := s.operatorParam(r)
+	op, err := s.totpTarget(r, "remove another operator's second factor")
 	if err != nil {
 		return err
 	}
-	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
-		return errStatus(403, "only an admin may remove another operator's second factor")
-	}
-	op, err := s.st.GetOperator(id)
-	if err != nil {
-		return err
-	}
-	if err := s.proveOwn(r, &op); err != nil {
-		return err
-	}
+	id := op.ID
 	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
 		end := o.TOTPSecret != ""
 		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = "", false, 0
@@ -376,20 +385,11 @@ func (s *Server) disableTOTP(r *request) error {
 // anyone out. It replaces any second factor the operator had, so for
 // one's own it needs proof (proveOwn).
 func (s *Server) enrolTOTP(r *request) error {
-	id, err := s.operatorParam(r)
+	op, err := s.totpTarget(r, "enrol another operator")
 	if err != nil {
 		return err
 	}
-	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
-		return errStatus(403, "only an admin may enrol another operator")
-	}
-	op, err := s.st.GetOperator(id)
-	if err != nil {
-		return err
-	}
-	if err := s.proveOwn(r, &op); err != nil {
-		return err
-	}
+	id := op.ID
 	secret, url, err := auth.NewTOTPSecret("doord", op.Username)
 	if err != nil {
 		return err
