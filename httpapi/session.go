@@ -237,9 +237,12 @@ func (s *Server) newScopedSession(op *store.Operator, scope string, ttl time.Dur
 	}
 	now := s.now()
 	sess := store.Session{TokenHash: h, OperatorID: op.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC(), Scope: scope}
-	evicted, err := s.st.AddSession(sess, s.cfg.MaxSessionsPerOperator)
+	evicted, err := s.st.AddSession(sess, s.cfg.MaxSessionsPerOperator, op)
 	if errors.Is(err, store.ErrOperatorInactive) {
 		return nil, errStatus(403, "this operator is disabled or expired")
+	}
+	if errors.Is(err, store.ErrOperatorChanged) {
+		return nil, errStatus(409, "the operator was changed while logging in; log in again")
 	}
 	if err != nil {
 		return nil, err

@@ -225,12 +225,19 @@ func (w *wtx) putSession(sess Session) error {
 // racing a disable must not leave a session behind it.
 var ErrOperatorInactive = errors.New("the operator is disabled or expired")
 
-// AddSession stores a new session for an enabled, unexpired operator and,
-// when max > 0, deletes that operator's oldest sessions (by CreatedAt) so
-// that at most max remain; it returns the token hashes it deleted, for
-// the caller's cache. A client that logs in every minute cannot grow the
-// store.
-func (s *Store) AddSession(sess Session, max int) (evicted [][32]byte, err error) {
+// ErrOperatorChanged is AddSession's answer when the operator's password,
+// second factor or role changed since the login that asked for the
+// session checked them: the change ended every session, and a login
+// racing it must not add one that outlives it.
+var ErrOperatorChanged = errors.New("the operator changed during the login")
+
+// AddSession stores a new session for an enabled, unexpired operator whose
+// password hash, TOTP and role are still those of basis (the operator as
+// the login saw it; nil skips that check) and, when max > 0, deletes that
+// operator's oldest sessions (by CreatedAt) so that at most max remain; it
+// returns the token hashes it deleted, for the caller's cache. A client
+// that logs in every minute cannot grow the store.
+func (s *Store) AddSession(sess Session, max int, basis *Operator) (evicted [][32]byte, err error) {
 	err = s.write(false, func(w *wtx) error {
 		evicted = nil
 		op, err := getJSON[Operator](w.b(bOperators), keys.U64(sess.OperatorID))
@@ -242,6 +249,10 @@ func (s *Store) AddSession(sess Session, max int) (evicted [][32]byte, err error
 		}
 		if !op.Enabled || op.Expired {
 			return ErrOperatorInactive
+		}
+		if basis != nil && (op.PasswordHash != basis.PasswordHash || op.TOTPSecret != basis.TOTPSecret ||
+			op.TOTPConfirmed != basis.TOTPConfirmed || op.Role != basis.Role) {
+			return ErrOperatorChanged
 		}
 		if err := w.putSession(sess); err != nil || max <= 0 {
 			return err

@@ -12,7 +12,8 @@ import (
 
 // TestAddSessionBoundsAndRefuses: AddSession keeps at most max sessions
 // per operator, deleting the oldest, and stores none for a disabled or
-// expired operator (a login racing a disable leaves nothing behind).
+// expired operator or one whose password changed since the login checked
+// it (a login racing such a change leaves nothing behind).
 func TestAddSessionBoundsAndRefuses(t *testing.T) {
 	s := storetest.Open(t)
 	o := store.Operator{Username: "op", Role: store.RoleOperator, Enabled: true}
@@ -26,7 +27,7 @@ func TestAddSessionBoundsAndRefuses(t *testing.T) {
 		hashes = append(hashes, h)
 		// Created out of order on purpose: "oldest" is by CreatedAt.
 		created := t0.Add(time.Duration([]int{3, 0, 4, 1, 2}[i]) * time.Minute)
-		evicted, err := s.AddSession(store.Session{TokenHash: h, OperatorID: o.ID, CreatedAt: created, ExpiresAt: t0.Add(time.Hour)}, 3)
+		evicted, err := s.AddSession(store.Session{TokenHash: h, OperatorID: o.ID, CreatedAt: created, ExpiresAt: t0.Add(time.Hour)}, 3, &o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,6 +46,19 @@ func TestAddSessionBoundsAndRefuses(t *testing.T) {
 			t.Errorf("session %d: err %v, want alive %v", i, err, alive)
 		}
 	}
+	// A login that checked the password before an admin changed it gets
+	// no session: the change ended them all.
+	seen := o
+	if _, err := s.UpdateOperator(o.ID, func(o *store.Operator) error { o.PasswordHash = "new"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	late := sha256.Sum256([]byte("stale login"))
+	if _, err := s.AddSession(store.Session{TokenHash: late, OperatorID: o.ID, ExpiresAt: t0.Add(time.Hour)}, 3, &seen); !errors.Is(err, store.ErrOperatorChanged) {
+		t.Errorf("AddSession after a password change: %v, want ErrOperatorChanged", err)
+	}
+	if _, err := s.GetSession(late); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a stale login's session was stored: %v", err)
+	}
 	for _, mod := range []func(*store.Operator){
 		func(o *store.Operator) { o.Enabled = false },
 		func(o *store.Operator) { o.Enabled, o.Expired = true, true },
@@ -53,7 +67,7 @@ func TestAddSessionBoundsAndRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := sha256.Sum256([]byte("late"))
-		if _, err := s.AddSession(store.Session{TokenHash: h, OperatorID: o.ID, ExpiresAt: t0.Add(time.Hour)}, 3); !errors.Is(err, store.ErrOperatorInactive) {
+		if _, err := s.AddSession(store.Session{TokenHash: h, OperatorID: o.ID, ExpiresAt: t0.Add(time.Hour)}, 3, nil); !errors.Is(err, store.ErrOperatorInactive) {
 			t.Errorf("AddSession for an inactive operator: %v, want ErrOperatorInactive", err)
 		}
 		if _, err := s.GetSession(h); !errors.Is(err, store.ErrNotFound) {
