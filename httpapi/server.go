@@ -124,6 +124,9 @@ type Server struct {
 
 	stop                  chan struct{} // closed by Shutdown: ends the session janitor
 	janitorOnce, stopOnce sync.Once
+	lnMu                  sync.Mutex
+	lns                   []net.Listener // every listener Serve was given, for Shutdown
+	shut                  bool           // Shutdown was called: Serve refuses
 
 	fs *fasthttp.Server
 }
@@ -168,6 +171,13 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 // Serve answers on ln until Shutdown; expired sessions are purged while
 // it runs (sessionpurge.go).
 func (s *Server) Serve(ln net.Listener) error {
+	s.lnMu.Lock()
+	if s.shut {
+		s.lnMu.Unlock()
+		return net.ErrClosed
+	}
+	s.lns = append(s.lns, ln)
+	s.lnMu.Unlock()
 	s.janitorOnce.Do(func() { go s.sessionJanitor(s.cfg.SessionPurgeInterval, s.stop) })
 	return s.fs.Serve(newPerIPListener(ln, s.cfg.MaxConnsPerIP))
 }
@@ -175,7 +185,18 @@ func (s *Server) Serve(ln net.Listener) error {
 // Shutdown stops accepting, lets in-flight requests finish, closes idle
 // connections and leaves the store's change feed.
 func (s *Server) Shutdown() error {
+	s.lnMu.Lock()
+	s.shut = true
+	lns := s.lns
+	s.lnMu.Unlock()
 	err := s.fs.Shutdown()
+	// fasthttp's Shutdown closes only the listeners its Serve has
+	// registered; one whose Serve has not got that far (a daemon stopped
+	// just after it started) would accept forever. Closing it ends that
+	// Serve.
+	for _, ln := range lns {
+		ln.Close()
+	}
 	s.stopOnce.Do(func() { close(s.stop) })
 	s.unsub()
 	return err
