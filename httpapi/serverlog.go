@@ -78,6 +78,9 @@ func requestErrKind(err error) (kind string, size int) {
 func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
 	kind, size := requestErrKind(err)
 	s.log.Info("request refused before routing", "kind", kind, "size", size, "remote", ctx.RemoteIP().String())
+	// Whatever fasthttp parsed of the request may be garbage or anything
+	// the client sent; the problem's "instance" would quote its path.
+	ctx.Request.Reset()
 	switch kind {
 	case "body too large":
 		writeProblem(ctx, 413, fmt.Sprintf("the request body exceeds the limit of %d bytes", s.cfg.MaxBodyBytes))

@@ -151,6 +151,9 @@ func TestMalformedRequestsLeakNoSecret(t *testing.T) {
 					t.Errorf("the answer holds the %s: %q", what, answer)
 				}
 			}
+			if bytes.Contains(answer, []byte("/api/v1/")) {
+				t.Errorf("the answer quotes the request's path: %q", answer)
+			}
 		})
 	}
 	// A user who types the password into the username field: an unknown
