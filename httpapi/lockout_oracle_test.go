@@ -151,3 +151,39 @@ func TestPasswordChecksOutsideLoginCountTowardLockout(t *testing.T) {
 		t.Errorf("fields %v, want [mfa]", f)
 	}
 }
+
+// TestConcurrentGuessesAtOneNameStopAtTheThreshold: simultaneous wrong
+// passwords for one username, from anywhere, get at most the lockout
+// threshold of password checks: checks for one name run one at a time,
+// each seeing the failures before it. The same for a name that is not an
+// operator.
+func TestConcurrentGuessesAtOneNameStopAtTheThreshold(t *testing.T) {
+	for _, name := range []string{"bob", "ghost"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, func(c *Config) { c.LoginFailuresPerIP = -1 })
+			e.mkOperator("bob", "bob's long password", store.RoleOperator)
+			before := auth.PasswordHashes()
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			statuses := map[int]int{}
+			for i := range 20 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := e.do("POST", "/api/v1/session", "", `{"username":"`+name+`","password":"guess number `+fmt.Sprint(i)+`"}`)
+					mu.Lock()
+					statuses[r.status]++
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			th := auth.DefaultLockout.Threshold
+			if got := auth.PasswordHashes() - before; got > int64(th) {
+				t.Errorf("%d password checks for 20 simultaneous guesses, want at most %d", got, th)
+			}
+			if statuses[401] != th || statuses[429] != 20-th {
+				t.Errorf("statuses %v, want %d×401 and %d×429", statuses, th, 20-th)
+			}
+		})
+	}
+}

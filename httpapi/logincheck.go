@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"errors"
+	"hash/fnv"
+	"sync"
 	"time"
 
 	"github.com/doord/doord/auth"
@@ -64,6 +66,11 @@ func (s *Server) checkLogin(addr, username string, secret loginSecret, code stri
 		s.log.Warn("login refused: too many failures from this address", "remote", addr)
 		return nil, errThrottled(wait)
 	}
+	// Checks for one name run one at a time, each after the failures
+	// before it were recorded: simultaneous guesses cannot all pass the
+	// lockout check before the first failure counts.
+	nl := s.nameLocks.lock(username)
+	defer nl.Unlock()
 	op, err := s.st.GetOperatorByUsername(username)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, s.unknownLogin(addr, username, secret, now, release)
@@ -155,6 +162,19 @@ func (s *Server) checkLogin(addr, username string, secret loginSecret, code stri
 	return &op, nil
 }
 
+// nameLocks serialises the password checks for one username (striped:
+// names sharing a stripe wait for each other, which costs little with
+// at most two hashes running at once anyway).
+type nameLocks [64]sync.Mutex
+
+func (n *nameLocks) lock(name string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	m := &n[h.Sum32()%uint32(len(n))]
+	m.Lock()
+	return m
+}
+
 // recordFailure counts a failed password or code check against the
 // operator's lockout, durably.
 func (s *Server) recordFailure(id uint64, now time.Time) (store.Operator, bool) {
@@ -199,6 +219,16 @@ func (s *Server) proveSecret(r *request, op *store.Operator, field, password, co
 	if !ok {
 		return errThrottled(wait)
 	}
+	// As at login: one check per name at a time, on the record as the
+	// failures before it left it.
+	nl := s.nameLocks.lock(op.Username)
+	defer nl.Unlock()
+	cur, err := s.st.GetOperator(op.ID)
+	if err != nil {
+		release()
+		return err
+	}
+	op = &cur
 	if wait := s.cfg.Lockout.RetryAfter(op, now); wait > 0 {
 		release()
 		return errLocked(wait)

@@ -112,7 +112,6 @@ type Server struct {
 	doors    Doors
 	events   EventSource
 	throttle *loginThrottle
-	unknown  *auth.UnknownNames // failed logins of names that are not operators (logincheck.go)
 	users    *userCache
 	debug    bool // request logging, decided once: it is on every request's path
 	unsub    func()
@@ -121,6 +120,10 @@ type Server struct {
 	sessions map[[32]byte]*sessionInfo
 
 	bas basipState // the BAS-IP dialect's bookkeeping (basip.go)
+
+	// Operator security (logincheck.go, sessionpurge.go).
+	unknown   *auth.UnknownNames // failed logins of names that are not operators
+	nameLocks nameLocks          // one password check per username at a time
 
 	stop                  chan struct{} // closed by Shutdown: ends the session janitor
 	janitorOnce, stopOnce sync.Once
@@ -146,9 +149,10 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}, stop: make(chan struct{})}
+	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
 	s.unknown = auth.NewUnknownNames(0)
+	s.stop = make(chan struct{})
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
 	s.unsub = st.Subscribe(s.users.onChange)
