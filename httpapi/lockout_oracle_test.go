@@ -84,21 +84,7 @@ func TestConcurrentLoginFloodChecksAtMostTheLimit(t *testing.T) {
 		e.login("bob", "bob's long password")
 	}
 	before := auth.PasswordHashes()
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	statuses := map[int]int{}
-	for i := range 40 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			name := []string{"bob", "ghost"}[i%2]
-			r := e.do("POST", "/api/v1/session", "", `{"username":"`+name+`","password":"guess number `+fmt.Sprint(i)+`"}`)
-			mu.Lock()
-			statuses[r.status]++
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	statuses := e.guessAtOnce(40, func(i int) string { return []string{"bob", "ghost"}[i%2] })
 	if got := auth.PasswordHashes() - before; got > limit {
 		t.Errorf("%d password checks for a flood of 40, want at most %d", got, limit)
 	}
@@ -163,20 +149,7 @@ func TestConcurrentGuessesAtOneNameStopAtTheThreshold(t *testing.T) {
 			e := newEnv(t, func(c *Config) { c.LoginFailuresPerIP = -1 })
 			e.mkOperator("bob", "bob's long password", store.RoleOperator)
 			before := auth.PasswordHashes()
-			var wg sync.WaitGroup
-			var mu sync.Mutex
-			statuses := map[int]int{}
-			for i := range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r := e.do("POST", "/api/v1/session", "", `{"username":"`+name+`","password":"guess number `+fmt.Sprint(i)+`"}`)
-					mu.Lock()
-					statuses[r.status]++
-					mu.Unlock()
-				}()
-			}
-			wg.Wait()
+			statuses := e.guessAtOnce(20, func(int) string { return name })
 			th := auth.DefaultLockout.Threshold
 			if got := auth.PasswordHashes() - before; got > int64(th) {
 				t.Errorf("%d password checks for 20 simultaneous guesses, want at most %d", got, th)
@@ -186,4 +159,24 @@ func TestConcurrentGuessesAtOneNameStopAtTheThreshold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// guessAtOnce sends n wrong-password logins at the same time, the i-th
+// for name(i), and counts the answers' statuses.
+func (e *env) guessAtOnce(n int, name func(i int) string) map[int]int {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("POST", "/api/v1/session", "", `{"username":"`+name(i)+`","password":"guess number `+fmt.Sprint(i)+`"}`)
+			mu.Lock()
+			statuses[r.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return statuses
 }
