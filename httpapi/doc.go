@@ -8,6 +8,14 @@
 // is sent, and decisions stay in auth and device. Nothing here may block the
 // door path: the door runtime never waits on an HTTP handler.
 //
+// Operator security lives in a few files: session.go (tokens, the session
+// cache, who may do what), logincheck.go (password checks, the per-address
+// throttle of throttle.go, the lockout, the same answers for unknown
+// names), sessionpurge.go (expired sessions leave store and memory),
+// serverlog.go (fasthttp's logger and error handler: malformed requests by
+// kind and size, never their bytes), health.go (an O(1) health; record
+// counts behind a token at /status).
+//
 // fasthttp reuses request buffers after a handler returns, so every slice
 // taken from a request (body, path, headers, args) is copied before it is
 // kept; see DESIGN.md.

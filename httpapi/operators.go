@@ -152,6 +152,16 @@ func (s *Server) patchOperator(r *request) error {
 	if err != nil {
 		return err
 	}
+	if id == r.op.opID {
+		// These need the current password or code (proveSecret); a token
+		// alone, perhaps a stolen one, must not change them.
+		if o.has("password") {
+			o.fail("password", "change your own password at POST /api/v1/operators/me/password, with the current one")
+		}
+		if o.has("mfa") {
+			o.fail("mfa", "remove your own second factor at DELETE /api/v1/operators/me/totp, with the current password or code")
+		}
+	}
 	next := cur
 	s.applyOperator(o, &next, false)
 	if err := o.err(); err != nil {
@@ -163,15 +173,23 @@ func (s *Server) patchOperator(r *request) error {
 		}
 	}
 	counters := o.has("failed_logins") || o.has("locked")
-	op, err := s.st.UpdateOperator(id, func(op *store.Operator) error {
-		op.PasswordHash, op.Role, op.Enabled = next.PasswordHash, next.Role, next.Enabled
+	end := endsSessions(&cur, &next)
+	// Only what the body names is written: a login that upgraded the hash
+	// or spent a TOTP step meanwhile keeps its write.
+	op, err := s.st.UpdateOperatorEnding(id, nil, func(op *store.Operator) (bool, error) {
+		op.Role, op.Enabled = next.Role, next.Enabled
 		op.Expired, op.CredentialsExpired, op.ForcePasswordChange = next.Expired, next.CredentialsExpired, next.ForcePasswordChange
-		op.TOTPSecret, op.TOTPConfirmed = next.TOTPSecret, next.TOTPConfirmed
+		if o.has("password") {
+			op.PasswordHash = next.PasswordHash
+		}
+		if o.has("mfa") {
+			op.TOTPSecret, op.TOTPConfirmed = next.TOTPSecret, next.TOTPConfirmed
+		}
 		if counters {
 			op.FailedLogins, op.LockStart = next.FailedLogins, next.LockStart
 		}
 		op.UpdatedAt, op.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return end, nil
 	})
 	if err != nil {
 		return err
@@ -179,6 +197,26 @@ func (s *Server) patchOperator(r *request) error {
 	s.forgetOperator(id)
 	s.log.Info("operator changed", "username", op.Username, "by", r.op.username)
 	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}
+
+// endsSessions reports whether changing an operator from cur to next
+// takes something away, so that every session it has must end for good
+// (re-enabling or re-promoting it later does not revive them): disabling,
+// expiring, demoting, a new password, any change to its TOTP.
+func endsSessions(cur, next *store.Operator) bool {
+	return cur.Enabled && !next.Enabled || !cur.Expired && next.Expired ||
+		demoted(cur.Role, next.Role) || cur.PasswordHash != next.PasswordHash ||
+		cur.TOTPSecret != next.TOTPSecret || cur.TOTPConfirmed != next.TOTPConfirmed
+}
+
+// demoted reports whether role to may not do something role from may.
+func demoted(from, to store.Role) bool {
+	for a := auth.ActRead; a <= auth.ActAdmin; a++ {
+		if auth.Allowed(from, a) && !auth.Allowed(to, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepOneAdmin refuses a change that would leave no enabled admin: nobody
@@ -243,27 +281,26 @@ func (s *Server) changeOwnPassword(r *request) error {
 	if err != nil {
 		return err
 	}
-	if ok, _ := auth.VerifyPassword(op.PasswordHash, cur); !ok {
-		return errField("current_password", "is wrong")
+	if err := s.proveSecret(r, &op, "current_password", cur, ""); err != nil {
+		return err
 	}
 	h, err := auth.HashPassword(next)
 	if err != nil {
 		return err
 	}
-	op, err = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
+	// Every session of this operator ends with the old password, the one
+	// this request came with too; the answer carries a new token for the
+	// caller to go on with.
+	op, err = s.st.UpdateOperatorEnding(op.ID, nil, func(o *store.Operator) (bool, error) {
 		o.PasswordHash = h
 		o.ForcePasswordChange, o.CredentialsExpired = false, false
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return err
 	}
-	// Other sessions of this operator end; this one goes on.
 	s.forgetOperator(op.ID)
-	if err := s.st.DeleteOperatorSessions(op.ID); err != nil {
-		return err
-	}
 	sess, err := s.newSession(&op)
 	if err != nil {
 		return err
@@ -273,33 +310,99 @@ func (s *Server) changeOwnPassword(r *request) error {
 		"expires_at": sess.ExpiresAt, "operator": s.viewOperator(&op)})
 }
 
-// enrolTOTP is POST /api/v1/operators/{id}/totp: a new secret, not yet in
-// force until confirmed with a code, so a half-done enrolment cannot lock
-// anyone out.
-func (s *Server) enrolTOTP(r *request) error {
+// proveOwn asks an operator changing its own second factor for proof
+// beyond its token: {"current_password"} or {"code"} (a current TOTP
+// code) in the body. An admin changing someone else's needs none: it may
+// set their password anyway.
+func (s *Server) proveOwn(r *request, op *store.Operator) error {
+	if op.ID != r.op.opID {
+		return nil
+	}
+	var pw, code string
+	if len(r.ctx.PostBody()) > 0 {
+		o, err := parseObject(r.ctx.PostBody())
+		if err != nil {
+			return err
+		}
+		o.str("current_password", &pw, 256)
+		o.str("code", &code, 10)
+		if err := o.err(); err != nil {
+			return err
+		}
+	}
+	switch {
+	case pw != "":
+		return s.proveSecret(r, op, "current_password", pw, "")
+	case code != "" && op.TOTPSecret != "" && op.TOTPConfirmed:
+		return s.proveSecret(r, op, "code", "", code)
+	}
+	return errField("current_password", "is required (or code, a current TOTP code) to change your own second factor")
+}
+
+// totpTarget resolves {id} for a route that replaces or removes a second
+// factor: oneself with proof (proveOwn), or another operator for an admin
+// (what names the refusal otherwise).
+func (s *Server) totpTarget(r *request, what string) (store.Operator, error) {
 	id, err := s.operatorParam(r)
 	if err != nil {
-		return err
+		return store.Operator{}, err
 	}
 	if id != r.op.opID && !auth.Allowed(r.op.role, auth.ActAdmin) {
-		return errStatus(403, "only an admin may enrol another operator")
+		return store.Operator{}, errStatus(403, "only an admin may "+what)
 	}
 	op, err := s.st.GetOperator(id)
 	if err != nil {
-		return err
+		return store.Operator{}, err
 	}
-	secret, url, err := auth.NewTOTPSecret("doord", op.Username)
+	return op, s.proveOwn(r, &op)
+}
+
+// disableTOTP is DELETE /api/v1/operators/{id}/totp: the second factor
+// is removed (also a pending enrolment). Every session of the operator
+// ends but the caller's own.
+func (s *Server) disableTOTP(r *request) error {
+	op, err := s.totpTarget(r, "remove another operator's second factor")
 	if err != nil {
 		return err
 	}
-	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
-		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = secret, false, 0
+	id := op.ID
+	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
+		end := o.TOTPSecret != ""
+		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = "", false, 0
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return end, nil
 	})
 	if err != nil {
 		return err
 	}
+	s.forgetOperator(id)
+	s.log.Info("operator second factor removed", "username", op.Username, "by", r.op.username)
+	return writeJSON(r.ctx, 200, s.viewOperator(&op))
+}
+
+// enrolTOTP is POST /api/v1/operators/{id}/totp: a new secret, not yet in
+// force until confirmed with a code, so a half-done enrolment cannot lock
+// anyone out. It replaces any second factor the operator had, so for
+// one's own it needs proof (proveOwn).
+func (s *Server) enrolTOTP(r *request) error {
+	op, err := s.totpTarget(r, "enrol another operator")
+	if err != nil {
+		return err
+	}
+	id := op.ID
+	secret, url, err := auth.NewTOTPSecret("doord", op.Username)
+	if err != nil {
+		return err
+	}
+	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
+		o.TOTPSecret, o.TOTPConfirmed, o.TOTPLastStep = secret, false, 0
+		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	s.forgetOperator(id)
 	return writeJSON(r.ctx, 200, map[string]any{"secret": secret, "otpauth_url": url, "operator": s.viewOperator(&op)})
 }
 
@@ -334,14 +437,15 @@ func (s *Server) confirmTOTP(r *request) error {
 	if !ok {
 		return errField("code", "is wrong or expired")
 	}
-	op, err = s.st.UpdateOperator(id, func(o *store.Operator) error {
+	op, err = s.st.UpdateOperatorEnding(id, r.keepOwn(id), func(o *store.Operator) (bool, error) {
 		o.TOTPConfirmed = true
 		o.TOTPLastStep = step // the confirming code cannot then log in
 		o.UpdatedAt, o.UpdatedBy = s.now().UTC(), r.op.username
-		return nil
+		return true, nil
 	})
 	if err != nil {
 		return err
 	}
+	s.forgetOperator(id)
 	return writeJSON(r.ctx, 200, s.viewOperator(&op))
 }

@@ -70,7 +70,7 @@ func TestForcedPasswordChange(t *testing.T) {
 
 func TestTOTPEnrolmentAndLogin(t *testing.T) {
 	e := newEnv(t)
-	en := e.do("POST", "/api/v1/operators/me/totp", e.admin, "").want(200).json()
+	en := e.do("POST", "/api/v1/operators/me/totp", e.admin, `{"current_password":"`+adminPW+`"}`).want(200).json()
 	secret := en["secret"].(string)
 	if !strings.HasPrefix(en["otpauth_url"].(string), "otpauth://totp/") {
 		t.Fatalf("otpauth_url = %v", en["otpauth_url"])

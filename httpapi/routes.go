@@ -5,6 +5,7 @@ package httpapi
 func (s *Server) routes() {
 	h := s.rt.handle
 	h("GET", "/api/v1/health", accPublic, s.health)
+	h("GET", "/api/v1/status", accRead, s.status)
 
 	h("POST", "/api/v1/session", accPublic, s.login)
 	h("GET", "/api/v1/session", accLogin, s.whoami)
@@ -52,6 +53,7 @@ func (s *Server) routes() {
 	h("POST", "/api/v1/operators/me/password", accLogin, s.changeOwnPassword)
 	h("POST", "/api/v1/operators/{id}/totp", accRead, s.enrolTOTP)
 	h("POST", "/api/v1/operators/{id}/totp/confirm", accRead, s.confirmTOTP)
+	h("DELETE", "/api/v1/operators/{id}/totp", accRead, s.disableTOTP)
 
 	s.eventRoutes(h)
 

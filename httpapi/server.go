@@ -28,6 +28,13 @@ type Config struct {
 	MaxConnsPerIP int           // 256
 	Concurrency   int           // 1024 concurrent handlers
 	TokenTTL      time.Duration // session lifetime; 8h
+	// MaxSessionsPerOperator is how many live sessions (native and BAS-IP
+	// together) one operator may hold; a new login ends its oldest beyond
+	// that. 16.
+	MaxSessionsPerOperator int
+	// SessionPurgeInterval is how often expired sessions are deleted from
+	// the store and the cache; 10m.
+	SessionPurgeInterval time.Duration
 	// UserCacheSize is how many users' JSON GET /users/{id} keeps in
 	// memory, kept current by the store's change feed; 4096. Negative
 	// turns it off.
@@ -67,6 +74,12 @@ func (c *Config) defaults() {
 	}
 	if c.TokenTTL <= 0 {
 		c.TokenTTL = 8 * time.Hour
+	}
+	if c.MaxSessionsPerOperator <= 0 {
+		c.MaxSessionsPerOperator = 16
+	}
+	if c.SessionPurgeInterval <= 0 {
+		c.SessionPurgeInterval = 10 * time.Minute
 	}
 	if c.UserCacheSize == 0 {
 		c.UserCacheSize = 4096
@@ -108,6 +121,16 @@ type Server struct {
 
 	bas basipState // the BAS-IP dialect's bookkeeping (basip.go)
 
+	// Operator security (logincheck.go, sessionpurge.go).
+	unknown   *auth.UnknownNames // failed logins of names that are not operators
+	nameLocks nameLocks          // one password check per username at a time
+
+	stop                  chan struct{} // closed by Shutdown: ends the session janitor
+	janitorOnce, stopOnce sync.Once
+	lnMu                  sync.Mutex
+	lns                   []net.Listener // every listener Serve was given, for Shutdown
+	shut                  bool           // Shutdown was called: Serve refuses
+
 	fs *fasthttp.Server
 }
 
@@ -128,6 +151,8 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	}
 	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
+	s.unknown = auth.NewUnknownNames(0)
+	s.stop = make(chan struct{})
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
 	s.unsub = st.Subscribe(s.users.onChange)
@@ -147,40 +172,38 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	return s
 }
 
-// Serve answers on ln until Shutdown.
+// Serve answers on ln until Shutdown; expired sessions are purged while
+// it runs (sessionpurge.go).
 func (s *Server) Serve(ln net.Listener) error {
+	s.lnMu.Lock()
+	if s.shut {
+		s.lnMu.Unlock()
+		return net.ErrClosed
+	}
+	s.lns = append(s.lns, ln)
+	s.lnMu.Unlock()
+	s.janitorOnce.Do(func() { go s.sessionJanitor(s.cfg.SessionPurgeInterval, s.stop) })
 	return s.fs.Serve(newPerIPListener(ln, s.cfg.MaxConnsPerIP))
 }
 
 // Shutdown stops accepting, lets in-flight requests finish, closes idle
 // connections and leaves the store's change feed.
 func (s *Server) Shutdown() error {
+	s.lnMu.Lock()
+	s.shut = true
+	lns := s.lns
+	s.lnMu.Unlock()
 	err := s.fs.Shutdown()
+	// fasthttp's Shutdown closes only the listeners its Serve has
+	// registered; one whose Serve has not got that far (a daemon stopped
+	// just after it started) would accept forever. Closing it ends that
+	// Serve.
+	for _, ln := range lns {
+		ln.Close()
+	}
+	s.stopOnce.Do(func() { close(s.stop) })
 	s.unsub()
 	return err
-}
-
-type fasthttpLogger struct{ l *slog.Logger }
-
-func (f fasthttpLogger) Printf(format string, args ...any) {
-	f.l.Warn("fasthttp", "msg", fmt.Sprintf(format, args...))
-}
-
-// errorHandler answers requests fasthttp rejected before our handler ran.
-// fasthttp's default turns an oversized body into a 400; the API promises 413.
-func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
-	switch {
-	case errors.Is(err, fasthttp.ErrBodyTooLarge):
-		writeProblem(ctx, 413, fmt.Sprintf("the request body exceeds the limit of %d bytes", s.cfg.MaxBodyBytes))
-	default:
-		var te interface{ Timeout() bool }
-		if errors.As(err, &te) && te.Timeout() {
-			writeProblem(ctx, 408, "the request was not received in time")
-			return
-		}
-		writeProblem(ctx, 400, "the request could not be parsed: "+err.Error())
-	}
-	ctx.SetConnectionClose()
 }
 
 // request is what a handler sees: the fasthttp context plus copied path

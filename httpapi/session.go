@@ -119,6 +119,17 @@ func (s *Server) forgetOperator(id uint64) {
 	s.mu.Unlock()
 }
 
+// keepOwn is the session a change to operator id leaves alive: the
+// caller's own when it changes itself (it goes on working, every other
+// session of it ends), none when an admin changes someone else.
+func (r *request) keepOwn(id uint64) *[32]byte {
+	if r.op != nil && r.op.opID == id {
+		h := r.op.hash
+		return &h
+	}
+	return nil
+}
+
 func authorize(si *sessionInfo, a need) error {
 	if a == accLogin {
 		return nil
@@ -207,141 +218,6 @@ func (s *Server) login(r *request) error {
 	})
 }
 
-var errBadLogin = &apiError{status: 401, detail: "wrong username or password"}
-
-// loginSecret is what a login proves: the password (native login) or only
-// its hex MD5 (BAS-IP login). Both are checked against the one stored hash
-// (auth.HashPassword).
-type loginSecret struct {
-	password string
-	md5hex   string
-}
-
-func (l loginSecret) verify(hash string) (bool, error) {
-	if l.md5hex != "" {
-		return auth.VerifyPasswordMD5(hash, l.md5hex)
-	}
-	return auth.VerifyPassword(hash, l.password)
-}
-
-// rehash makes a hash with the current parameters from what was proven.
-func (l loginSecret) rehash() (string, error) {
-	if l.md5hex != "" {
-		return auth.HashPasswordMD5(l.md5hex)
-	}
-	return auth.HashPassword(l.password)
-}
-
-// checkLogin verifies a password login and applies the lockout policy. It is
-// apart from the handler so that other login dialects (BAS-IP) share every
-// check and the same failure counter.
-func (s *Server) checkLogin(addr, username string, secret loginSecret, code string, wantTOTP bool) (*store.Operator, error) {
-	now := s.now()
-	if blocked, wait := s.throttle.blocked(addr, now); blocked {
-		s.log.Warn("login refused: too many failures from this address", "remote", addr)
-		return nil, &apiError{status: 429, retryAfter: int(wait.Seconds() + 0.999),
-			detail: "too many failed logins from this address; try again in " + wait.Round(time.Second).String()}
-	}
-	op, err := s.st.GetOperatorByUsername(username)
-	if errors.Is(err, store.ErrNotFound) {
-		auth.DummyVerify(secret.password + secret.md5hex) // same time as a real check: no username probing
-		s.throttle.fail(addr, now)
-		s.audit("operator_login_failed", username, "unknown operator")
-		s.log.Info("login failed", "username", username, "reason", "unknown operator", "remote", addr)
-		return nil, errBadLogin
-	}
-	if err != nil {
-		return nil, err
-	}
-	if s.cfg.Lockout.IsLocked(&op, now) {
-		wait := s.cfg.Lockout.RetryAfter(&op, now)
-		s.log.Warn("login refused: operator locked out", "username", username)
-		return nil, &apiError{status: 429, retryAfter: int(wait.Seconds() + 0.999),
-			detail: "too many failed logins; this operator is locked for " + wait.Round(time.Second).String()}
-	}
-	ok, err := secret.verify(op.PasswordHash)
-	if errors.Is(err, auth.ErrNoMD5Form) {
-		// Not a wrong password: the hash predates MD5 logins. It does not
-		// count towards the operator's lockout (an integration retrying
-		// would lock the operator out of the native API too), only
-		// towards the address throttle.
-		s.throttle.fail(addr, now)
-		s.audit("operator_login_failed", username, "password hash predates md5 logins")
-		s.log.Warn("BAS-IP login refused: the operator's password hash predates md5 logins; log in once at POST /api/v1/session to upgrade it", "username", username)
-		return nil, errBadLogin
-	}
-	if err != nil {
-		s.log.Error("operator password hash unreadable", "username", username, "err", err)
-	}
-	reason := ""
-	var step uint64
-	mfa := op.TOTPSecret != "" && op.TOTPConfirmed && wantTOTP
-	switch {
-	case !ok:
-		reason = "wrong password"
-	case mfa && code == "":
-		reason = "totp missing"
-	case mfa:
-		var good bool
-		step, good = auth.MatchTOTP(op.TOTPSecret, code, now)
-		if !good {
-			reason = "wrong totp"
-		} else if step <= op.TOTPLastStep {
-			reason = "totp reused" // a code seen once is spent, even if still in its window
-		}
-	}
-	if reason != "" {
-		s.throttle.fail(addr, now)
-		s.audit("operator_login_failed", username, reason)
-		var locked bool
-		op, _ = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
-			locked = s.cfg.Lockout.RecordFailure(o, now)
-			return nil
-		})
-		s.log.Warn("login failed", "username", username, "reason", reason, "failed_logins", op.FailedLogins, "locked", locked)
-		if reason == "totp missing" {
-			return nil, &apiError{status: 401, detail: "this operator uses two-factor login: send the current code as totp",
-				errs: []FieldError{{Field: "totp", Message: "is required for this operator"}}}
-		}
-		return nil, errBadLogin
-	}
-	// A correct password does not open a disabled or expired account; saying
-	// so is safe now that the caller proved it knows the password.
-	if !op.Enabled {
-		return nil, errStatus(403, "this operator is disabled")
-	}
-	if op.Expired {
-		return nil, errStatus(403, "this operator account has expired")
-	}
-	// Hashes made with older, weaker parameters, or of the plain password
-	// rather than its MD5 (which BAS-IP logins need), are upgraded while
-	// the password is at hand: the only moment doord ever has it. A BAS-IP
-	// login can upgrade the parameters of an MD5-form hash, nothing else
-	// (it never gets here with a plain-password hash).
-	var rehash string
-	if auth.NeedsRehash(op.PasswordHash) {
-		if h, err := secret.rehash(); err == nil {
-			rehash = h
-		}
-	}
-	op, err = s.st.UpdateOperator(op.ID, func(o *store.Operator) error {
-		s.cfg.Lockout.RecordSuccess(o, now)
-		if rehash != "" {
-			o.PasswordHash = rehash
-		}
-		if step > o.TOTPLastStep {
-			o.TOTPLastStep = step
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	s.log.Info("login", "username", username, "role", op.Role)
-	s.audit(store.EventOperatorLogin, username, "")
-	return &op, nil
-}
-
 // issued is a session just created, with the only copy of its token.
 type issued struct {
 	token string
@@ -361,10 +237,20 @@ func (s *Server) newScopedSession(op *store.Operator, scope string, ttl time.Dur
 	}
 	now := s.now()
 	sess := store.Session{TokenHash: h, OperatorID: op.ID, CreatedAt: now.UTC(), ExpiresAt: now.Add(ttl).UTC(), Scope: scope}
-	if err := s.st.PutSession(sess); err != nil {
+	evicted, err := s.st.AddSession(sess, s.cfg.MaxSessionsPerOperator, op)
+	if errors.Is(err, store.ErrOperatorInactive) {
+		return nil, errStatus(403, "this operator is disabled or expired")
+	}
+	if errors.Is(err, store.ErrOperatorChanged) {
+		return nil, errStatus(409, "the operator was changed while logging in; log in again")
+	}
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
+	for _, h := range evicted {
+		delete(s.sessions, h)
+	}
 	s.sessions[h] = &sessionInfo{hash: h, opID: op.ID, username: op.Username, role: op.Role, expires: sess.ExpiresAt,
 		mustChange: op.ForcePasswordChange || op.CredentialsExpired, scope: scope}
 	s.mu.Unlock()

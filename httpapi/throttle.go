@@ -5,10 +5,14 @@ import (
 	"time"
 )
 
-// loginThrottle limits failed logins per client address. The per-operator
-// lockout protects known accounts; this also slows password spraying across
-// many usernames, including ones that do not exist, and it answers those
-// the same 429 so the lockout does not tell which usernames exist.
+// loginThrottle limits failed password checks per client address. The
+// per-operator lockout protects known accounts; this also slows password
+// spraying across many usernames, including ones that do not exist.
+//
+// An attempt is reserved before its password is hashed and given back only
+// if it succeeds, so the limit holds under concurrency: a flood of
+// simultaneous guesses gets at most max password checks per window, not
+// as many as arrive before the first failure is recorded.
 type loginThrottle struct {
 	mu     sync.Mutex
 	max    int
@@ -30,26 +34,12 @@ func newLoginThrottle(max int, window time.Duration) *loginThrottle {
 	return &loginThrottle{max: max, window: window, m: map[string]*ipFailures{}}
 }
 
-// blocked reports whether addr is over the limit, and for how long.
-func (l *loginThrottle) blocked(addr string, now time.Time) (bool, time.Duration) {
+// reserve takes one attempt for addr. It reports false and how long to
+// wait when addr has no attempt left in this window; otherwise the
+// attempt counts as a failure until release gives it back.
+func (l *loginThrottle) reserve(addr string, now time.Time) (ok bool, wait time.Duration, release func()) {
 	if l.max <= 0 {
-		return false, 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.m[addr]
-	if f == nil || now.Sub(f.start) >= l.window {
-		return false, 0
-	}
-	if f.n >= l.max {
-		return true, f.start.Add(l.window).Sub(now)
-	}
-	return false, 0
-}
-
-func (l *loginThrottle) fail(addr string, now time.Time) {
-	if l.max <= 0 {
-		return
+		return true, 0, func() {}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -62,11 +52,26 @@ func (l *loginThrottle) fail(addr string, now time.Time) {
 				}
 			}
 			if len(l.m) >= maxTracked {
-				return
+				return true, 0, func() {}
 			}
 		}
 		f = &ipFailures{start: now}
 		l.m[addr] = f
 	}
+	if f.n >= l.max {
+		return false, f.start.Add(l.window).Sub(now), func() {}
+	}
 	f.n++
+	var once sync.Once
+	return true, 0, func() {
+		once.Do(func() {
+			l.mu.Lock()
+			// Only this window's count: a new window started meanwhile
+			// does not owe this attempt.
+			if l.m[addr] == f && f.n > 0 {
+				f.n--
+			}
+			l.mu.Unlock()
+		})
+	}
 }

@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/doord/doord/store/internal/index"
@@ -126,6 +128,14 @@ func (s *Store) CountOperators() (int, error) {
 // UpdateUser); ID, CreatedAt and CreatedBy are restored, UpdatedAt is
 // stamped, a changed username must be unused.
 func (s *Store) UpdateOperator(id uint64, fn func(*Operator) error) (Operator, error) {
+	return s.UpdateOperatorEnding(id, nil, func(o *Operator) (bool, error) { return false, fn(o) })
+}
+
+// UpdateOperatorEnding is UpdateOperator for a change that may end the
+// operator's sessions: when fn reports true, every session of the
+// operator but keep (nil: none) is deleted in the same transaction, so no
+// crash or later change (re-enabling, re-promoting) can bring them back.
+func (s *Store) UpdateOperatorEnding(id uint64, keep *[32]byte, fn func(*Operator) (endSessions bool, err error)) (Operator, error) {
 	var out Operator
 	err := s.write(true, func(w *wtx) error {
 		old, err := getJSON[Operator](w.b(bOperators), keys.U64(id))
@@ -133,8 +143,14 @@ func (s *Store) UpdateOperator(id uint64, fn func(*Operator) error) (Operator, e
 			return err
 		}
 		n := cloneOperator(&old)
-		if err := fn(&n); err != nil {
+		end, err := fn(&n)
+		if err != nil {
 			return err
+		}
+		if end {
+			if err := w.deleteOperatorSessions(id, keep); err != nil {
+				return err
+			}
 		}
 		n.ID, n.CreatedAt, n.CreatedBy, n.UpdatedAt = old.ID, old.CreatedAt, old.CreatedBy, w.now
 		if err := checkOperator(&n); err != nil {
@@ -158,7 +174,7 @@ func (s *Store) DeleteOperator(id uint64) error {
 		if err != nil {
 			return err
 		}
-		if err := w.deleteOperatorSessions(id); err != nil {
+		if err := w.deleteOperatorSessions(id, nil); err != nil {
 			return err
 		}
 		if err := w.del(bOperators, keys.U64(id)); err != nil {
@@ -186,18 +202,114 @@ func (s *Store) PutSession(sess Session) error {
 		if w.b(bOperators).Get(keys.U64(sess.OperatorID)) == nil {
 			return &RefError{Field: "operator_id", ID: sess.OperatorID}
 		}
-		var oldEntries []index.Entry
-		if old, err := getJSON[Session](w.b(bSessions), sess.TokenHash[:]); err == nil {
-			oldEntries = sessEntries(&old)
+		return w.putSession(sess)
+	})
+}
+
+func (w *wtx) putSession(sess Session) error {
+	var oldEntries []index.Entry
+	if old, err := getJSON[Session](w.b(bSessions), sess.TokenHash[:]); err == nil {
+		oldEntries = sessEntries(&old)
+	}
+	if err := w.put(bSessions, sess.TokenHash[:], sess); err != nil {
+		return err
+	}
+	if oldEntries == nil {
+		return w.index(nil, sessEntries(&sess))
+	}
+	return w.index(oldEntries, sessEntries(&sess))
+}
+
+// ErrOperatorInactive is AddSession's answer for an operator that is
+// disabled or expired by the time its session would be stored: a login
+// racing a disable must not leave a session behind it.
+var ErrOperatorInactive = errors.New("the operator is disabled or expired")
+
+// ErrOperatorChanged is AddSession's answer when the operator's password,
+// second factor or role changed since the login that asked for the
+// session checked them: the change ended every session, and a login
+// racing it must not add one that outlives it.
+var ErrOperatorChanged = errors.New("the operator changed during the login")
+
+// AddSession stores a new session for an enabled, unexpired operator whose
+// password hash, TOTP and role are still those of basis (the operator as
+// the login saw it; nil skips that check) and, when max > 0, deletes that
+// operator's oldest sessions (by CreatedAt) so that at most max remain; it
+// returns the token hashes it deleted, for the caller's cache. A client
+// that logs in every minute cannot grow the store.
+func (s *Store) AddSession(sess Session, max int, basis *Operator) (evicted [][32]byte, err error) {
+	err = s.write(false, func(w *wtx) error {
+		evicted = nil
+		op, err := getJSON[Operator](w.b(bOperators), keys.U64(sess.OperatorID))
+		if errors.Is(err, ErrNotFound) {
+			return &RefError{Field: "operator_id", ID: sess.OperatorID}
 		}
-		if err := w.put(bSessions, sess.TokenHash[:], sess); err != nil {
+		if err != nil {
 			return err
 		}
-		if oldEntries == nil {
-			return w.index(nil, sessEntries(&sess))
+		if !op.Enabled || op.Expired {
+			return ErrOperatorInactive
 		}
-		return w.index(oldEntries, sessEntries(&sess))
+		if basis != nil && (op.PasswordHash != basis.PasswordHash || op.TOTPSecret != basis.TOTPSecret ||
+			op.TOTPConfirmed != basis.TOTPConfirmed || op.Role != basis.Role) {
+			return ErrOperatorChanged
+		}
+		if err := w.putSession(sess); err != nil || max <= 0 {
+			return err
+		}
+		all, err := w.operatorSessions(sess.OperatorID)
+		if err != nil {
+			return err
+		}
+		if len(all) <= max {
+			return nil
+		}
+		// Oldest first; the new session is never among the evicted.
+		slices.SortFunc(all, func(a, b Session) int {
+			if a.TokenHash == sess.TokenHash {
+				return 1
+			}
+			if b.TokenHash == sess.TokenHash {
+				return -1
+			}
+			return a.CreatedAt.Compare(b.CreatedAt)
+		})
+		for _, old := range all[:len(all)-max] {
+			if err := w.deleteSession(old.TokenHash[:]); err != nil {
+				return err
+			}
+			evicted = append(evicted, old.TokenHash)
+		}
+		return nil
 	})
+	return evicted, err
+}
+
+// OperatorSessions lists an operator's sessions, expired or not.
+func (s *Store) OperatorSessions(opID uint64) ([]Session, error) {
+	var out []Session
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		out, err = operatorSessions(tx, opID)
+		return err
+	})
+	return out, err
+}
+
+func (w *wtx) operatorSessions(opID uint64) ([]Session, error) { return operatorSessions(w.tx, opID) }
+
+func operatorSessions(tx *bolt.Tx, opID uint64) ([]Session, error) {
+	prefix := keys.U64(opID)
+	var out []Session
+	c := tx.Bucket(bSessByOp).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		sess, err := getJSON[Session](tx.Bucket(bSessions), k[8:])
+		if err != nil {
+			return nil, fmt.Errorf("session index %x: %w", k, err)
+		}
+		out = append(out, sess)
+	}
+	return out, nil
 }
 
 // GetSession reads a session by token hash, expired or not (the caller
@@ -229,14 +341,19 @@ func (w *wtx) deleteSession(hash []byte) error {
 
 // DeleteOperatorSessions logs an operator out everywhere.
 func (s *Store) DeleteOperatorSessions(opID uint64) error {
-	return s.write(false, func(w *wtx) error { return w.deleteOperatorSessions(opID) })
+	return s.write(false, func(w *wtx) error { return w.deleteOperatorSessions(opID, nil) })
 }
 
-func (w *wtx) deleteOperatorSessions(opID uint64) error {
+// deleteOperatorSessions deletes every session of opID but keep (nil:
+// none).
+func (w *wtx) deleteOperatorSessions(opID uint64, keep *[32]byte) error {
 	prefix := keys.U64(opID)
 	var hashes [][]byte
 	c := w.b(bSessByOp).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if keep != nil && bytes.Equal(k[8:], keep[:]) {
+			continue
+		}
 		hashes = append(hashes, bytes.Clone(k[8:]))
 	}
 	for _, h := range hashes {
@@ -274,6 +391,24 @@ func (s *Store) PurgeExpiredSessions(now time.Time) (int, error) {
 		}
 		n = len(expired)
 		return nil
+	})
+	return n, err
+}
+
+// kUnknownLoginFailures counts failed logins for usernames that are not
+// operators (meta bucket).
+var kUnknownLoginFailures = []byte("unknown_login_failures")
+
+// NoteUnknownLoginFailure counts a failed login for a username that is not
+// an operator, durably, in a write like the one a real operator's failure
+// costs (UpdateOperator): the answer's timing must not tell which names
+// exist. It returns the count.
+func (s *Store) NoteUnknownLoginFailure() (uint64, error) {
+	var n uint64
+	err := s.write(true, func(w *wtx) error {
+		n, _ = keys.ParseU64(w.b(bMeta).Get(kUnknownLoginFailures))
+		n++
+		return w.putRaw(bMeta, kUnknownLoginFailures, keys.U64(n))
 	})
 	return n, err
 }

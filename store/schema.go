@@ -11,7 +11,7 @@ import (
 // uint64 id; every other bucket is an index written in the same
 // transaction as its records (see index.go for what goes where).
 var (
-	bMeta = []byte("meta") // schema_version, seq
+	bMeta = []byte("meta") // schema_version, seq, unknown_login_failures
 
 	bUsers       = []byte("users")           // uid → User JSON
 	bUserByID    = []byte("users_by_id")     // uuid → uid

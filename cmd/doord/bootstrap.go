@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/doord/doord/auth"
@@ -16,15 +17,23 @@ const adminPasswordFile = "admin-password"
 // bootstrapAdmin creates the operator "admin" when the store has no
 // operators. There is no default password: it comes from
 // DOORD_ADMIN_PASSWORD, or is generated, written to a 0600 file in the data
-// directory and returned so the caller prints it once. It returns "" when
-// nothing was generated.
+// directory and returned so the caller prints it (after the API listens).
+// A generated password must be changed at first login
+// (force_password_change): it has been on a console and in a file.
+//
+// When the store already has operators it returns the generated password
+// again while it is still of use: the file exists, "admin" still has it
+// and has not changed it yet. A first start that failed after creating the
+// admin (the port was taken, say) thus shows the hint again on the next
+// start instead of leaving the installer with no way in. Otherwise it
+// returns "".
 func bootstrapAdmin(st *store.Store, dataDir, fromEnv string) (string, error) {
 	n, err := st.CountOperators()
 	if err != nil {
 		return "", err
 	}
 	if n > 0 {
-		return "", nil
+		return pendingAdminPassword(st, dataDir), nil
 	}
 	pw, generated := fromEnv, false
 	if pw == "" {
@@ -47,6 +56,7 @@ func bootstrapAdmin(st *store.Store, dataDir, fromEnv string) (string, error) {
 	now := time.Now().UTC()
 	op := store.Operator{Username: "admin", PasswordHash: hash, Role: store.RoleAdmin, Enabled: true,
 		CreatedAt: now, UpdatedAt: now, CreatedBy: "doord", UpdatedBy: "doord"}
+	op.ForcePasswordChange = generated
 	if err := st.CreateOperator(&op); err != nil {
 		return "", err
 	}
@@ -54,6 +64,26 @@ func bootstrapAdmin(st *store.Store, dataDir, fromEnv string) (string, error) {
 		return "", nil
 	}
 	return pw, nil
+}
+
+// pendingAdminPassword is the generated first password from the data
+// directory's file, if "admin" still has it and must still change it; ""
+// otherwise (no file, or it no longer opens anything: then it is only a
+// file to delete).
+func pendingAdminPassword(st *store.Store, dataDir string) string {
+	b, err := os.ReadFile(filepath.Join(dataDir, adminPasswordFile))
+	if err != nil {
+		return ""
+	}
+	pw := strings.TrimSpace(string(b))
+	op, err := st.GetOperatorByUsername("admin")
+	if err != nil || !op.ForcePasswordChange || pw == "" {
+		return ""
+	}
+	if ok, _ := auth.VerifyPassword(op.PasswordHash, pw); !ok {
+		return ""
+	}
+	return pw
 }
 
 // writeSecretFile writes a file readable by its owner only, durably.
@@ -83,12 +113,20 @@ doord: first start. Created the operator "admin" with the password:
 
     %s
 
-It is also in %s (mode 0600); delete that file once you have logged in.
-Log in:
+It is also in %s (mode 0600); until it is changed,
+every start shows this again. It must be changed at first login: log in,
+then set your own password with the token you get (the answer carries a
+new token; the old one ends):
 
     curl -s -X POST http://%s/api/v1/session \
       -H 'Content-Type: application/json' \
       -d '{"username":"admin","password":"%s"}'
 
-`, pw, filepath.Join(dataDir, adminPasswordFile), addr, pw)
+    curl -s -X POST http://%s/api/v1/operators/me/password \
+      -H 'Authorization: Bearer <token>' -H 'Content-Type: application/json' \
+      -d '{"current_password":"%s","new_password":"<your own, 12 characters or more>"}'
+
+Then delete that file.
+
+`, pw, filepath.Join(dataDir, adminPasswordFile), addr, pw, addr, pw)
 }

@@ -61,6 +61,9 @@ type EventsConfig struct {
 type LoginConfig struct {
 	LockoutThreshold *int     `toml:"lockout_threshold"`
 	LockoutDuration  duration `toml:"lockout_duration"`
+	// MaxSessions is how many live sessions one operator may hold (native
+	// and BAS-IP together); a new login ends the oldest beyond it. 16.
+	MaxSessions int `toml:"max_sessions_per_operator"`
 }
 
 func defaultConfig() Config {
@@ -124,6 +127,9 @@ func (c *Config) validate() error {
 	}
 	if t := c.Login.LockoutThreshold; t != nil && *t < 0 {
 		errs = append(errs, "login.lockout_threshold: must be 0 (off) or more")
+	}
+	if c.Login.MaxSessions < 0 {
+		errs = append(errs, "login.max_sessions_per_operator: must be 0 (default 16) or more")
 	}
 	if c.Board.Kind == "" {
 		// No board: the API alone, e.g. a management-only test instance.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -100,7 +101,7 @@ func TestFirstStartPrintsAPasswordOnceAndDataSurvivesARestart(t *testing.T) {
 	if strings.TrimSpace(string(b)) != pw {
 		t.Fatal("admin-password file does not hold the printed password")
 	}
-	tok := login(t, d, pw)
+	tok := changeAdminPassword(t, d, login(t, d, pw), pw)
 	st, u := call(t, d, "POST", "/api/v1/users", tok, `{"name":"Ada"}`)
 	if st != 201 {
 		t.Fatalf("create user: %d %v", st, u)
@@ -124,6 +125,68 @@ func TestFirstStartPrintsAPasswordOnceAndDataSurvivesARestart(t *testing.T) {
 	st, creds := call(t, d, "GET", "/api/v1/users/"+u["id"].(string)+"/credentials", tok, "")
 	if st != 200 || len(creds["items"].([]any)) != 1 {
 		t.Fatalf("credentials after restart: %d %v", st, creds)
+	}
+}
+
+// changeAdminPassword sets the admin's own password with tok and returns
+// the token the answer carries.
+func changeAdminPassword(t *testing.T, d *daemon, tok, pw string) string {
+	t.Helper()
+	st, m := call(t, d, "POST", "/api/v1/operators/me/password", tok,
+		`{"current_password":"`+pw+`","new_password":"the installer's own password"}`)
+	if st != 200 {
+		t.Fatalf("password change: %d %v", st, m)
+	}
+	return m["token"].(string)
+}
+
+// TestGeneratedAdminPasswordMustBeChangedAndItsHintOutlivesAFailedStart:
+// the generated password opens only the password change; a first start
+// that fails after creating the admin (its port is taken) prints the hint
+// again on the next start, and does so until the password is changed.
+func TestGeneratedAdminPasswordMustBeChangedAndItsHintOutlivesAFailedStart(t *testing.T) {
+	t.Setenv("DOORD_ADMIN_PASSWORD", "")
+	dir := t.TempDir()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg := testConfig(t, dir)
+	cfg.Listen = taken.Addr().String()
+	var out bytes.Buffer
+	if _, err := startDaemon(cfg, &out, io.Discard); err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("start on a taken port: err = %v, want a listen error", err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "admin-password"))
+	if err != nil {
+		t.Fatalf("the failed first start left no admin-password: %v", err)
+	}
+	pw := strings.TrimSpace(string(b))
+
+	cfg = testConfig(t, dir)
+	for range 2 { // the hint stays until the password is changed
+		d, out := start(t, cfg)
+		if d.admin != pw || !strings.Contains(out, pw) {
+			d.stop()
+			t.Fatalf("the start after a failed first start printed no hint (admin %q):\n%s", d.admin, out)
+		}
+		d.stop()
+	}
+	d, _ := start(t, cfg)
+	tok := login(t, d, pw)
+	if st, m := call(t, d, "GET", "/api/v1/users", tok, ""); st != 403 {
+		t.Fatalf("the generated password opened more than the password change: %d %v", st, m)
+	}
+	tok = changeAdminPassword(t, d, tok, pw)
+	if st, m := call(t, d, "GET", "/api/v1/users", tok, ""); st != 200 {
+		t.Fatalf("after the change: %d %v", st, m)
+	}
+	d.stop()
+	d, out2 := start(t, cfg)
+	defer d.stop()
+	if d.admin != "" || strings.Contains(out2, pw) {
+		t.Fatalf("a changed password's hint was printed again:\n%s", out2)
 	}
 }
 

@@ -138,6 +138,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if cfg.Login.LockoutDuration.Duration > 0 {
 		hc.Lockout.Duration = cfg.Login.LockoutDuration.Duration
 	}
+	hc.MaxSessionsPerOperator = cfg.Login.MaxSessions
 	var sim httpapi.Simulator
 	if d.brd != nil && d.brd.Sim() != nil {
 		sim = simAdapter{d.brd.Sim()}
