@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/doord/doord/internal/fault"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -352,7 +353,7 @@ func openEventLog(s *Store, opt EventOptions, beforeWrite func([]Event) error) (
 	if err != nil {
 		return nil, fmt.Errorf("open event log: %w", diskFull(err))
 	}
-	go l.run()
+	fault.Go("store.events", l.run)
 	return l, nil
 }
 

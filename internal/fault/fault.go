@@ -46,7 +46,10 @@ func SetHandler(h func(Report)) (restore func()) {
 }
 
 // Go runs fn on a new goroutine under Recover(part, nil).
-func Go(part string, fn func()) {
+func Go(part string, fn func()) { GoWith(part, fn, nil) }
+
+// GoWith runs fn on a new goroutine under Recover(part, local).
+func GoWith(part string, fn func(), local func(Report)) {
 	if trig := injected(part); trig != nil {
 		fn = func() {
 			<-trig
@@ -54,7 +57,7 @@ func Go(part string, fn func()) {
 		}
 	}
 	go func() {
-		defer Recover(part, nil)
+		defer Recover(part, local)
 		fn()
 	}()
 }
