@@ -7,6 +7,7 @@ import (
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/device"
+	"github.com/doord/doord/internal/fault"
 	"github.com/doord/doord/store"
 )
 
@@ -131,14 +132,14 @@ type passWriter struct {
 
 func newPassWriter(st *store.Store, log *slog.Logger) *passWriter {
 	w := &passWriter{ch: make(chan uint64, 4096), done: make(chan struct{}), log: log}
-	go func() {
+	fault.Go("doord.passes", func() {
 		defer close(w.done)
 		for id := range w.ch {
 			if _, err := st.UsePass(id); err != nil {
 				log.Error("recording a used pass failed", "credential", id, "err", err)
 			}
 		}
-	}()
+	})
 	return w
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/doord/doord/auth"
@@ -70,14 +71,16 @@ type daemon struct {
 	brd    *board.Board
 	engine *access.Engine
 	follow func() // stops the engine following the change feed
-	// unresched stops the doors following time profile changes.
-	unresched func()
-	doors     *device.Runtime
-	passes    *passWriter
-	api       *httpapi.Server
-	ln        net.Listener
-	done      chan error
-	admin     string // the generated first-start password, for tests
+	// resched is the door runtime once it runs, for the engine's feed to
+	// tell about time profile changes (engfeed.go).
+	resched atomic.Pointer[device.Runtime]
+	doors   *device.Runtime
+	passes  *passWriter
+	api     *httpapi.Server
+	sup     *supervisor
+	ln      net.Listener
+	done    chan error
+	admin   string // the generated first-start password, for tests
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -87,6 +90,8 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	cfg.accessDefaults() // idempotent; configs built in code get the file's defaults too
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	d = &daemon{log: log, done: make(chan error, 1)}
+	// The supervisor first: the board's goroutines start in board.Open.
+	d.sup = newSupervisor(log)
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -97,12 +102,13 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		if err != nil {
 			return d, fmt.Errorf("board: %w", err)
 		}
+		d.sup.watch(d.brd, nil)
 	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return d, fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(cfg.Data, "doord.db")
-	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg)})
+	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg), Logger: log.With("part", "store")})
 	if err != nil {
 		return d, err
 	}
@@ -191,7 +197,7 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	}
 	t0 := time.Now()
 	d.engine = access.NewEngine(ec)
-	if d.follow, err = d.engine.Follow(d.st); err != nil {
+	if d.follow, err = d.engine.Follow(engineFeed{d.st, d.reschedule}); err != nil {
 		return err
 	}
 	st := d.engine.Stats(time.Now())
@@ -216,18 +222,8 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
-	// A changed time profile moves the doors' schedule edges. Subscribed
-	// after the engine: the feed calls subscribers in order, so the
-	// engine holds the new schedule when the doors look again.
-	rt := d.doors
-	d.unresched = d.st.Subscribe(func(cs []store.Change) {
-		for _, c := range cs {
-			if c.Kind == store.KindTimeProfile {
-				rt.Reschedule()
-				return
-			}
-		}
-	})
+	d.resched.Store(d.doors)
+	d.sup.watch(nil, d.doors)
 	return nil
 }
 
@@ -235,10 +231,6 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 // locked first, the disk last.
 func (d *daemon) closeAll() error {
 	var errs []error
-	if d.unresched != nil {
-		d.unresched()
-		d.unresched = nil
-	}
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil
@@ -262,6 +254,10 @@ func (d *daemon) closeAll() error {
 	if d.st != nil {
 		errs = append(errs, d.st.Close())
 		d.st = nil
+	}
+	if d.sup != nil {
+		d.sup.stop()
+		d.sup = nil
 	}
 	return errors.Join(errs...)
 }
