@@ -18,6 +18,7 @@ import (
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
+	"github.com/doord/doord/internal/fault"
 	"github.com/doord/doord/store"
 )
 
@@ -78,6 +79,9 @@ type daemon struct {
 	passes  *passWriter
 	api     *httpapi.Server
 	sup     *supervisor
+	notify  *notifier
+	hbStop  chan struct{} // stops the watchdog heartbeat
+	hbDone  chan struct{}
 	ln      net.Listener
 	done    chan error
 	admin   string // the generated first-start password, for tests
@@ -159,6 +163,9 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		return d, fmt.Errorf("listen: %w", err)
 	}
 	go func() { d.done <- d.api.Serve(d.ln) }()
+	if err := d.startNotify(os.Getenv); err != nil {
+		return d, err
+	}
 	log.Info("doord started", "version", version, "listen", d.ln.Addr().String(), "data", cfg.Data,
 		"board", cfg.Board.Kind, "schema", d.st.SchemaVersion())
 	if pw != "" {
@@ -169,10 +176,47 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 
 func (d *daemon) addr() string { return d.ln.Addr().String() }
 
+// startNotify tells systemd (Type=notify) that doord is ready, and when
+// the unit has WatchdogSec= starts the heartbeat, which stops when a door
+// loop stops answering (see heartbeat). Without $NOTIFY_SOCKET it does
+// nothing.
+func (d *daemon) startNotify(getenv func(string) string) error {
+	n, err := newNotifier(getenv("NOTIFY_SOCKET"))
+	if err != nil {
+		return err
+	}
+	d.notify = n
+	wd, err := watchdogInterval(getenv, os.Getpid())
+	if err != nil {
+		return err
+	}
+	if err := n.notify("READY=1\nSTATUS=serving on " + d.addr()); err != nil {
+		return fmt.Errorf("notify systemd: %w", err)
+	}
+	if wd == 0 || n == nil {
+		return nil
+	}
+	d.hbStop, d.hbDone = make(chan struct{}), make(chan struct{})
+	doors, sup, stop, done := d.doors, d.sup, d.hbStop, d.hbDone
+	alive := func(timeout time.Duration) error {
+		if doors == nil {
+			return nil
+		}
+		return doors.Alive(timeout)
+	}
+	fault.Go("doord.watchdog", func() {
+		defer close(done)
+		heartbeat(stop, wd, alive, n.notify, sup.wedged, d.log.Warn)
+	})
+	d.log.Info("systemd watchdog on", "timeout", wd)
+	return nil
+}
+
 // stop shuts the API down (in-flight requests finish), then the board
 // (relays to the locked level), then the store.
 func (d *daemon) stop() error {
 	var errs []error
+	d.notify.notify("STOPPING=1")
 	if d.api != nil {
 		errs = append(errs, d.api.Shutdown())
 		if err := <-d.done; err != nil && !errors.Is(err, net.ErrClosed) {
@@ -231,6 +275,13 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 // locked first, the disk last.
 func (d *daemon) closeAll() error {
 	var errs []error
+	if d.hbStop != nil {
+		close(d.hbStop)
+		<-d.hbDone
+		d.hbStop = nil
+	}
+	d.notify.close()
+	d.notify = nil
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil

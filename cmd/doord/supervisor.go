@@ -74,6 +74,12 @@ func (s *supervisor) fault(r fault.Report) {
 	})
 }
 
+// wedged is the watchdog's report: door loops stopped answering. Same
+// remedy as a panic.
+func (s *supervisor) wedged(err error) {
+	s.fault(fault.Report{Part: "watchdog", Value: err.Error()})
+}
+
 func (s *supervisor) exit(brd *board.Board, doors *device.Runtime) {
 	stopped := make(chan struct{})
 	fault.Go("supervisor.stop", func() {
