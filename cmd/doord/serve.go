@@ -162,7 +162,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if err != nil {
 		return d, fmt.Errorf("listen: %w", err)
 	}
-	go func() { d.done <- d.api.Serve(d.ln) }()
+	fault.Go("http.serve", func() { d.done <- d.api.Serve(d.ln) })
 	if err := d.startNotify(os.Getenv); err != nil {
 		return d, err
 	}
