@@ -25,12 +25,13 @@ var faultGrace = 3 * time.Second
 // supervisor is the process's fault handler (internal/fault): a panic in
 // any goroutine of the board, the door runtime, the event log or the
 // change feed lands here. It drives every relay to its locked level at
-// once, on the panicking goroutine, then stops the doors and the board in
-// order (bounded by faultGrace), secures the relays again and exits with
-// faultExitCode. It does not try to carry on: state after a panic cannot
-// be trusted, and a restart rebuilds it from the store in about a second.
-// (A panic in one subscriber of the change feed is not a fault: the feed
-// recovers and resyncs it, see store/feed.go.)
+// once, on the panicking goroutine; then it closes the board (from then on
+// no unlock lands) and the door runtime, bounded by faultGrace, secures
+// the relays again and exits with faultExitCode. It does not try to carry
+// on: state after a panic cannot be trusted, and a restart rebuilds it
+// from the store in about a second. (A panic in one subscriber of the
+// change feed is not a fault: the feed recovers and resyncs it, see
+// store/feed.go.)
 type supervisor struct {
 	log     *slog.Logger
 	restore func()
@@ -84,11 +85,14 @@ func (s *supervisor) exit(brd *board.Board, doors *device.Runtime) {
 	stopped := make(chan struct{})
 	fault.Go("supervisor.stop", func() {
 		defer close(stopped)
+		// The board first: from its Close on, no unlock lands (a door
+		// still deciding, or reasserting an unlocked mode, is refused);
+		// inputs and readers stop, relays are secured, outputs off.
+		if brd != nil {
+			brd.Close()
+		}
 		if doors != nil {
 			doors.Close() // each door locks its relay as it stops
-		}
-		if brd != nil {
-			brd.Close() // inputs halted, relays secured, outputs off
 		}
 	})
 	t := time.NewTimer(faultGrace)
