@@ -2,7 +2,6 @@ package board
 
 import (
 	"fmt"
-	"github.com/doord/doord/internal/fault"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/doord/doord/board/gpiocdev"
 	"github.com/doord/doord/board/wiegand"
+	"github.com/doord/doord/internal/fault"
 )
 
 // pinSource hands out the lines named in the profile: periph pins and the

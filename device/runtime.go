@@ -2,12 +2,12 @@ package device
 
 import (
 	"fmt"
-	"github.com/doord/doord/internal/fault"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/internal/fault"
 )
 
 // Runtime runs every door: one goroutine per door owns that door's state,

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/doord/doord/internal/fault"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/doord/doord/internal/fault"
 	"github.com/doord/doord/store/internal/keys"
 	bolt "go.etcd.io/bbolt"
 )
