@@ -18,30 +18,32 @@ var ErrNotAnswering = errors.New("device: door not answering")
 func (rt *Runtime) Alive(timeout time.Duration) error {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
-	replies := make([]chan error, len(rt.doors))
-	for i, d := range rt.doors {
-		m := msg{kind: msgPing, reply: make(chan error, 1)}
+	// stuck names why door d did not answer, or is nil when it did.
+	stuck := func(d *door, wait <-chan error, send chan<- msg, m msg) error {
 		select {
-		case d.in <- m:
-		case <-d.dead:
-			return fmt.Errorf("door %q: %w", d.cfg.ID, ErrFault)
-		case <-rt.done:
-			return ErrClosed
-		case <-t.C:
-			return fmt.Errorf("%w: door %q: inbox full for %v", ErrNotAnswering, d.cfg.ID, timeout)
-		}
-		replies[i] = m.reply
-	}
-	for i, ch := range replies {
-		d := rt.doors[i]
-		select {
-		case <-ch:
+		case send <- m:
+			return nil
+		case <-wait:
+			return nil
 		case <-d.dead:
 			return fmt.Errorf("door %q: %w", d.cfg.ID, ErrFault)
 		case <-rt.done:
 			return ErrClosed
 		case <-t.C:
 			return fmt.Errorf("%w: door %q: no answer within %v", ErrNotAnswering, d.cfg.ID, timeout)
+		}
+	}
+	replies := make([]chan error, len(rt.doors))
+	for i, d := range rt.doors { // every probe out first: they run concurrently
+		m := msg{kind: msgPing, reply: make(chan error, 1)}
+		if err := stuck(d, nil, d.in, m); err != nil {
+			return err
+		}
+		replies[i] = m.reply
+	}
+	for i, d := range rt.doors {
+		if err := stuck(d, replies[i], nil, msg{}); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -92,6 +92,7 @@ type subscriber struct {
 	resync   bool          // Sync before applying more
 	progress chan struct{} // closed (and replaced) when done advances
 	done     atomic.Uint64 // every record ≤ done is in the follower's state
+	lagging  atomic.Bool   // a writer gave up waiting; logged once until it catches up
 
 	wake chan struct{} // cap 1
 	stop chan struct{}
@@ -309,6 +310,9 @@ func (sub *subscriber) advanceLocked(seq uint64) {
 		return
 	}
 	sub.done.Store(seq)
+	if sub.lagging.Load() && seq >= sub.s.seq.Load() {
+		sub.lagging.Store(false) // caught up with every commit
+	}
 	close(sub.progress)
 	sub.progress = make(chan struct{})
 }
@@ -376,8 +380,10 @@ func (s *Store) publish(recs []Change) {
 	for _, sub := range subs {
 		if !sub.waitFor(last, t.C) {
 			s.feed.late.Add(1)
-			s.log.Warn("store: a write returned before every change feed subscriber had it",
-				"subscriber", sub.name, "seq", last, "waited", s.feedWait)
+			if !sub.lagging.Swap(true) { // once per episode, not per write
+				s.log.Warn("store: writes return before a change feed subscriber has them",
+					"subscriber", sub.name, "seq", last, "waited", s.feedWait)
+			}
 			return
 		}
 	}
