@@ -20,6 +20,11 @@
 //     output line requests that carry their initial level (injectable
 //     Chip, FakeChip).
 //   - fakepin: a recording periph gpio.PinIO for tests and the simulator.
+//   - fault: how every long-lived goroutine of doord (board, doors, event
+//     log, change feed) starts and where its panic goes: one handler, the
+//     daemon's supervisor, which drives the relays to their secure level.
+//     It lives here because its job is the physical world's safety; it
+//     imports nothing of doord, so store and device use it too.
 //   - this package: Config and Validate (reader timing in readertiming.go),
 //     Open/Close/Secure, relays, debounced inputs, reader goroutines, the
 //     Sim (swipes, keys and raw edge replays).

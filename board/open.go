@@ -11,6 +11,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/host/v3"
 
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/board/gpiocdev"
 	"github.com/doord/doord/board/wiegand"
 )
@@ -149,11 +150,11 @@ func open(cfg Config, log *slog.Logger, hw hardware) (*Board, error) {
 
 	for _, r := range b.readers {
 		b.wg.Add(1)
-		go r.run(b)
+		fault.Go("board.reader "+r.id, func() { r.run(b) })
 	}
 	for _, in := range b.inputs {
 		b.wg.Add(1)
-		go in.run(b)
+		fault.Go("board.input "+in.name, func() { in.run(b) })
 	}
 	for _, w := range cfg.Warnings() {
 		log.Warn("board: " + w)

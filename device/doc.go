@@ -99,6 +99,12 @@
 //     unlocked in between. The faulted door's goroutine then runs only
 //     its exit path (egress.go): the exit button still unlocks for the
 //     unlock time. Life safety first.
+//     Door goroutines start through board/fault (fault.Go), and the
+//     state machine and the exit path recover through fault.Recover: the
+//     process's fault handler runs first (in doord the supervisor, which
+//     locks every relay and ends the process), then this door's reaction.
+//   - Alive probes every door goroutine through its inbox within a bound
+//     (doord's systemd watchdog heartbeat depends on it).
 //
 // # Events
 //

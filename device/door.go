@@ -2,7 +2,6 @@ package device
 
 import (
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/store"
 )
 
@@ -21,6 +21,7 @@ const (
 	msgMode
 	msgOpen
 	msgSchedule
+	msgPing // liveness probe (alive.go): answered, changes nothing
 )
 
 // msg is everything that reaches a door goroutine from outside: reads
@@ -193,7 +194,7 @@ func (d *door) run() {
 // deadline after every step, so the door is idle (no polling) between
 // events. It returns on Close, or after a panic was recovered.
 func (d *door) loop() {
-	defer d.recoverPanic()
+	defer fault.Recover("device.door "+d.cfg.ID, d.onFault)
 	// Nothing unlocks before the whole runtime is up (modes.go).
 	select {
 	case <-d.rt.up:
@@ -263,28 +264,27 @@ func (d *door) drain() {
 	}
 }
 
-// recoverPanic: a panic in this door's goroutine (the decider, a sink, a
-// bug here) must not leave a relay unlocked. Secure locks every relay
-// without trusting any lock the panic may have left held; the other doors
-// then drive theirs again (a door in unlocked mode reopens); this door
-// stays locked and out of service (ErrFault, alarm door_fault) until the
-// process restarts. We log and stop rather than re-panic: the other doors
-// keep working, and a restart would reset modes such as locked_down.
-func (d *door) recoverPanic() {
-	v := recover()
-	if v == nil {
-		return
-	}
+// onFault is the door's own reaction to a panic in its state machine
+// (the decider, a sink, a bug here), run by fault.Recover after the
+// process's fault handler (in doord the supervisor, which has already
+// secured every relay and is ending the process). It must not leave a
+// relay unlocked: Secure locks every relay without trusting any lock the
+// panic may have left held; the other doors then drive theirs again (a
+// door in unlocked mode reopens); this door stays locked and out of
+// service (ErrFault, alarm door_fault) and its goroutine goes on with the
+// exit path (egress.go). Without a supervisor (tests, other programs) the
+// other doors keep working.
+func (d *door) onFault(r fault.Report) {
 	d.rt.board.Secure()
 	d.rt.log.Error("device: door goroutine panicked; relays secured, door out of service",
-		"door", d.cfg.ID, "panic", v, "stack", string(debug.Stack()))
+		"door", d.cfg.ID, "panic", r.Value, "stack", r.Stack)
 	d.unlocked, d.doubt, d.want = false, false, false
 	d.faulted = true
 	d.changed = time.Now()
 	close(d.dead)
 	func() {
 		defer func() { recover() }() // the sink may be what panicked
-		d.emit(Event{Type: EventDoorFault, Detail: fmt.Sprint(v)})
+		d.emit(Event{Type: EventDoorFault, Detail: r.Value})
 	}()
 	d.publish()
 	d.rt.reassertOthers(d)
@@ -320,6 +320,7 @@ func (d *door) handle(m msg, now time.Time) error {
 		return d.remoteOpen(m.by, now)
 	case msgSchedule:
 		d.setSchedule(m.profile, m.firstCard, m.by, now)
+	case msgPing:
 	}
 	return nil
 }

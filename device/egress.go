@@ -1,15 +1,14 @@
 package device
 
 import (
-	"fmt"
-	"runtime/debug"
 	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/board/fault"
 )
 
 // Exit always works (life safety first). When a door's state machine
-// faulted (recoverPanic: every relay secured, the door out of service),
+// faulted (onFault: every relay secured, the door out of service),
 // its goroutine does not stop: it runs egress, a minimal path that does
 // one thing — an exit button press unlocks the relay for UnlockTime, as
 // long as REXUnlocks is on — and nothing else: no reads, no alarms, no
@@ -23,13 +22,11 @@ import (
 // rebuilt: a state machine that panicked once on some state may do so
 // again on the same input, and the exit button must not depend on it.
 func (d *door) egress() {
-	defer func() {
-		if v := recover(); v != nil {
-			d.rt.board.Secure()
-			d.rt.log.Error("device: exit path panicked; relays secured, exit button out of service",
-				"door", d.cfg.ID, "panic", v, "stack", string(debug.Stack()))
-		}
-	}()
+	defer fault.Recover("device.door "+d.cfg.ID+" exit path", func(r fault.Report) {
+		d.rt.board.Secure()
+		d.rt.log.Error("device: exit path panicked; relays secured, exit button out of service",
+			"door", d.cfg.ID, "panic", r.Value, "stack", r.Stack)
+	})
 	d.rt.log.Warn("device: door out of service; only the exit button works", "door", d.cfg.ID, "rex_unlocks", d.cfg.REXUnlocks)
 	var (
 		unlocked bool      // as driven by egress
@@ -93,7 +90,7 @@ func (d *door) egress() {
 func (d *door) emitSafe(ev Event) {
 	defer func() {
 		if v := recover(); v != nil {
-			d.rt.log.Error("device: event sink panicked", "door", d.cfg.ID, "panic", fmt.Sprint(v))
+			d.rt.log.Error("device: event sink panicked", "door", d.cfg.ID, "panic", fault.Describe(v))
 		}
 	}()
 	ev.Door = d.cfg.ID

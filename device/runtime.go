@@ -8,6 +8,7 @@ import (
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/board/fault"
 )
 
 // Runtime runs every door: one goroutine per door owns that door's state,
@@ -109,11 +110,12 @@ func New(cfg Config, b Board, d Decider, events EventSink, passes PassRecorder) 
 	}
 	for _, dr := range rt.doors {
 		rt.wg.Add(1)
-		go dr.run()
+		fault.Go("device.door "+dr.cfg.ID, dr.run) // loop and egress recover their own (door.go)
 	}
 	rt.wg.Add(2)
-	go rt.dispatchReads(b.Reads())
-	go rt.dispatchInputs(b.InputEvents())
+	reads, inputs := b.Reads(), b.InputEvents()
+	fault.Go("device.reads", func() { rt.dispatchReads(reads) })
+	fault.Go("device.inputs", func() { rt.dispatchInputs(inputs) })
 	close(rt.up)
 	return rt, nil
 }

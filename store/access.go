@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/store/internal/keys"
 	bolt "go.etcd.io/bbolt"
 )
@@ -184,6 +185,36 @@ func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out 
 		mu.Unlock()
 		failed.Store(true)
 	}
+	// work parses and emits one batch. A panic in it (emit is the
+	// caller's code: the access engine's index) becomes the scan's error
+	// rather than ending the process from a worker goroutine nobody can
+	// recover: a change feed resync (store.Follower.Sync) runs through here.
+	work := func(recs []rawRec, out []T) (err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("scan panicked: %s", fault.Describe(v))
+			}
+		}()
+		out = out[:len(recs)]
+		var zero T
+		for i, r := range recs {
+			out[i] = zero
+			if err := parse(r.id, r.data, &out[i]); err != nil {
+				return err
+			}
+		}
+		if failed.Load() {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range out {
+			if err := emit(&out[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for range workers {
 		wg.Go(func() {
 			out := make([]T, batch)
@@ -191,29 +222,9 @@ func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out 
 				if failed.Load() {
 					continue
 				}
-				out = out[:len(recs)]
-				var zero T
-				for i, r := range recs {
-					out[i] = zero
-					if err := parse(r.id, r.data, &out[i]); err != nil {
-						fail(err)
-						break
-					}
+				if err := work(recs, out); err != nil {
+					fail(err)
 				}
-				if failed.Load() {
-					continue
-				}
-				mu.Lock()
-				for i := range out {
-					if err := emit(&out[i]); err != nil {
-						if first == nil {
-							first = err
-						}
-						failed.Store(true)
-						break
-					}
-				}
-				mu.Unlock()
 			}
 		})
 	}

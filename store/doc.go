@@ -26,9 +26,15 @@
 //     an index, so a page costs the page even at a million users.
 //   - Every committed write of a user, credential, time profile, apartment,
 //     operator or setting gets the next store sequence number, persisted in
-//     the same transaction, and a Change record. Options.OnChange receives
-//     them after the commit, in sequence order; the in-memory credential
-//     index and the event stream follow this one feed.
+//     the same transaction, and a Change record. Subscribers (Follow for
+//     a Follower that rebuilds its state from a snapshot, like the access
+//     engine; Subscribe or Options.OnChange for a plain callback) receive
+//     them after the commit, in sequence order, each on a goroutine and a
+//     bounded queue of its own (feed.go): a subscriber that panics is
+//     recovered, counted (FeedStats) and resynced; one that falls behind
+//     is resynced instead of growing a backlog; a writer waits for its
+//     records' delivery at most Options.FeedWait. No subscriber can stop
+//     the feed, stall commits, or end the process.
 //   - Credential values are unique by rules a reader can tell apart
 //     (checkValueConflict, in the write's transaction; BulkLoad applies the
 //     same rules): a value within its type; a card per format when it has

@@ -35,6 +35,8 @@ var (
 	// value, empty required field, key too long); see InvalidError. The
 	// HTTP layer validates first; this is the store's own guard.
 	ErrInvalid = errors.New("invalid")
+	// ErrClosed: the store was closed.
+	ErrClosed = errors.New("store closed")
 	// ErrNoPassesLeft: UsePass on a credential whose passes are used up.
 	ErrNoPassesLeft = errors.New("no passes left")
 	// ErrSchemaTooNew: the file was written by a newer doord.

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/store/internal/keys"
 	bolt "go.etcd.io/bbolt"
 )
@@ -353,7 +354,7 @@ func openEventLog(s *Store, opt EventOptions, beforeWrite func([]Event) error) (
 	if err != nil {
 		return nil, fmt.Errorf("open event log: %w", diskFull(err))
 	}
-	go l.run()
+	fault.Go("store.events", l.run)
 	return l, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,13 +23,23 @@ type Options struct {
 	// bbolt's own default waits forever, which turns a second doord on the
 	// same file into a silent hang.
 	Timeout time.Duration
-	// OnChange receives each commit's change records after the commit,
-	// in sequence order, one call at a time, never while a transaction is
-	// open. A write returns only after its own records were delivered, so
-	// a caller that gets nil may rely on OnChange having seen the write.
-	// OnChange must not write to the store (that would wait on itself)
-	// and should be quick: the next commit's writers wait for it.
+	// OnChange, when set, is subscribed at Open (see Subscribe): it
+	// receives each commit's change records after the commit, in sequence
+	// order, one call at a time, never while a transaction is open, on a
+	// goroutine of its own. A write returns only after its own records
+	// were delivered (or FeedWait passed), so a caller that gets nil may
+	// rely on OnChange having seen the write. OnChange must not write to
+	// the store and should be quick.
 	OnChange func([]Change)
+	// FeedWait bounds how long a writer waits for its records to reach
+	// every change feed subscriber; 0 means DefaultFeedWait. See feed.go.
+	FeedWait time.Duration
+	// FeedQueue is how many commits a change feed subscriber may fall
+	// behind before its queue is dropped and it is resynced; 0 means
+	// DefaultFeedQueue.
+	FeedQueue int
+	// Logger receives the change feed's fault reports; nil: slog's default.
+	Logger *slog.Logger
 	// MaxBatchDelay is passed to bbolt's DB.MaxBatchDelay when > 0; 0
 	// means DefaultMaxBatchDelay.
 	MaxBatchDelay time.Duration
@@ -54,9 +65,12 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	version  int
-	onChange func([]Change)
-	duress   uint8                         // Options.DuressOffset mod 10
-	subs     atomic.Pointer[[]*subscriber] // see Subscribe
+	duress   uint8 // Options.DuressOffset mod 10
+	log      *slog.Logger
+	feedWait time.Duration
+	feedQ    int
+	feed     feedCounters
+	feedWG   sync.WaitGroup // subscriber goroutines
 
 	seq        atomic.Uint64 // last committed sequence number
 	statsWalks atomic.Int64  // Stats calls: see StatsWalks
@@ -64,12 +78,12 @@ type Store struct {
 
 	// Delivery sequencer: commits finish in seq order, but the goroutines
 	// that made them wake in any order; records wait in pending until
-	// every lower seq was delivered.
-	dmu        sync.Mutex
-	dcond      *sync.Cond
-	pending    map[uint64][]Change // first seq → records
-	next       uint64              // next seq to deliver
-	delivering bool
+	// every lower seq was queued for the subscribers (feed.go).
+	dmu     sync.Mutex
+	pending map[uint64][]Change // first seq → records
+	next    uint64              // next seq to queue
+	subs    []*subscriber       // copy-on-write under dmu
+	closed  bool
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -98,8 +112,13 @@ func Open(path string, opt Options) (*Store, error) {
 	if opt.MaxBatchDelay > 0 {
 		db.MaxBatchDelay = opt.MaxBatchDelay
 	}
-	s := &Store{db: db, path: path, onChange: opt.OnChange, duress: opt.DuressOffset % 10, pending: map[uint64][]Change{}}
-	s.dcond = sync.NewCond(&s.dmu)
+	s := &Store{db: db, path: path, duress: opt.DuressOffset % 10, log: loggerOr(opt.Logger), feedWait: opt.FeedWait, pending: map[uint64][]Change{}}
+	if s.feedWait <= 0 {
+		s.feedWait = DefaultFeedWait
+	}
+	if s.feedQ = opt.FeedQueue; s.feedQ <= 0 {
+		s.feedQ = DefaultFeedQueue
+	}
 	if s.version, err = migrate(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
@@ -114,11 +133,18 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.next = s.seq.Load() + 1
+	if opt.OnChange != nil {
+		s.Subscribe(opt.OnChange)
+	}
 	return s, nil
 }
 
-// Close closes the file; it waits for open transactions.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the change feed and closes the file; it waits for open
+// transactions.
+func (s *Store) Close() error {
+	s.closeFeed()
+	return s.db.Close()
+}
 
 // Path is the file's path.
 func (s *Store) Path() string { return s.path }
@@ -405,95 +431,6 @@ func (s *Store) collect(tx *bolt.Tx, recs []Change) {
 		tx.OnCommit(func() { s.publish(tc.recs) })
 	}
 	s.cur.recs = append(s.cur.recs, recs...)
-}
-
-// publish records a commit's last seq and hands its records to OnChange
-// in global seq order, returning once they were delivered. Commit
-// handlers run after bbolt released the writer lock, so the next commit's
-// handler may get here first; it then waits in pending for this one.
-func (s *Store) publish(recs []Change) {
-	if len(recs) == 0 {
-		return
-	}
-	last := recs[len(recs)-1].Seq
-	for {
-		cur := s.seq.Load()
-		if cur >= last || s.seq.CompareAndSwap(cur, last) {
-			break
-		}
-	}
-	// The sequencer runs even with nobody listening, so that a Subscribe
-	// later starts from the right place.
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	s.pending[recs[0].Seq] = recs
-	if !s.delivering {
-		s.delivering = true
-		for {
-			r, ok := s.pending[s.next]
-			if !ok {
-				break
-			}
-			delete(s.pending, s.next)
-			s.deliver(r)
-			s.next = r[len(r)-1].Seq + 1
-			s.dcond.Broadcast()
-		}
-		s.delivering = false
-	}
-	for s.next <= last {
-		s.dcond.Wait()
-	}
-}
-
-// deliver calls OnChange without holding dmu (so other commits can queue
-// meanwhile), and holds it again afterwards even if OnChange panics.
-func (s *Store) deliver(r []Change) {
-	s.dmu.Unlock()
-	defer s.dmu.Lock()
-	if s.onChange != nil {
-		s.onChange(r)
-	}
-	if subs := s.subs.Load(); subs != nil {
-		for _, sub := range *subs {
-			sub.fn(r)
-		}
-	}
-}
-
-type subscriber struct{ fn func([]Change) }
-
-// Subscribe adds a listener to the change feed, with the same contract as
-// Options.OnChange (called after each commit, in seq order, never inside a
-// transaction; must not write to the store; a writer returns only after
-// its records were delivered). Parts that start after the store (the HTTP
-// API's caches, later the credential index and the event stream) follow
-// the one feed this way. cancel removes the listener.
-func (s *Store) Subscribe(fn func([]Change)) (cancel func()) {
-	sub := &subscriber{fn: fn}
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	var next []*subscriber
-	if cur := s.subs.Load(); cur != nil {
-		next = append(next, *cur...)
-	}
-	next = append(next, sub)
-	s.subs.Store(&next)
-	return func() {
-		s.dmu.Lock()
-		defer s.dmu.Unlock()
-		cur := s.subs.Load()
-		if cur == nil {
-			return
-		}
-		var rest []*subscriber
-		for _, x := range *cur {
-			if x != sub {
-				rest = append(rest, x)
-			}
-		}
-		s.subs.Store(&rest)
-	}
 }
 
 // view runs fn in a read transaction.

@@ -80,6 +80,10 @@ type EngineConfig struct {
 	// Log receives what the pass writer cannot persist; nil means
 	// slog.Default().
 	Log *slog.Logger
+	// Go starts the engine's goroutine (the pass writer), named; the
+	// daemon passes its supervisor's launcher so that a panic there
+	// secures the doors like any other. nil means a plain go statement.
+	Go func(name string, fn func())
 }
 
 // Engine decides. It holds the credential index (loaded with Load or

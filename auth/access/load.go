@@ -2,7 +2,6 @@ package access
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/doord/doord/store"
 )
@@ -18,7 +17,7 @@ type Source interface {
 // Feed is a Source with a change feed: what Follow needs.
 type Feed interface {
 	Source
-	Subscribe(func([]store.Change)) (cancel func())
+	Follow(name string, f store.Follower) (cancel func(), err error)
 }
 
 // Load builds a fresh index from src and swaps it in; decisions meanwhile
@@ -86,40 +85,31 @@ func (e *Engine) swap(x *index, seq uint64) {
 	e.seq.Store(seq)
 }
 
-// Follow loads the index from f and keeps it current: it subscribes to
-// the change feed first, loads a snapshot, applies the changes committed
-// after the snapshot that arrived meanwhile, and then applies each commit
-// as it is delivered. cancel unsubscribes.
+// Follow loads the index from f and keeps it current: the store Syncs
+// the engine (Load) before Follow returns, then applies each later commit
+// on a feed goroutine of its own. If applying a commit panics, or the
+// engine falls too far behind the feed, the store recovers and Syncs it
+// again, a fresh Load from a snapshot, while decisions go on with the
+// index they have (see store.Follower). cancel unsubscribes.
 func (e *Engine) Follow(f Feed) (cancel func(), err error) {
-	var (
-		mu   sync.Mutex
-		buf  []store.Change
-		live bool
-		from uint64
-	)
-	cancel = f.Subscribe(func(cs []store.Change) {
-		mu.Lock()
-		defer mu.Unlock()
-		if !live {
-			buf = append(buf, cs...)
-			return
-		}
-		e.Apply(cs)
-	})
-	from, err = e.Load(f)
-	if err != nil {
-		cancel()
-		return nil, err
+	return f.Follow("access engine", follower{e, f})
+}
+
+// follower is the engine as a store.Follower.
+type follower struct {
+	e   *Engine
+	src Source
+}
+
+func (f follower) Sync() (uint64, error)   { return f.e.Load(f.src) }
+func (f follower) Apply(cs []store.Change) { f.e.Apply(cs) }
+
+// Skip takes the records a Sync's snapshot already held: their counts are
+// in the index, but a pass spend among them is still unsaved in the
+// engine's books until its record confirms it (otherwise the reload would
+// subtract it twice, for good).
+func (f follower) Skip(cs []store.Change) {
+	for i := range cs {
+		f.e.confirmOld(&cs[i])
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for i := range buf {
-		if buf[i].Seq > from {
-			e.Apply(buf[i : i+1])
-		} else {
-			e.confirmOld(&buf[i]) // the snapshot holds its count already
-		}
-	}
-	buf, live = nil, true
-	return cancel, nil
 }

@@ -100,7 +100,11 @@ func (e *Engine) startSpends(cfg EngineConfig) {
 	}
 	// Capacity limit: a commit never blocks, its slot was reserved.
 	sp.q = make(chan uint64, sp.limit)
-	go sp.write(cfg.Passes)
+	if cfg.Go != nil {
+		cfg.Go("access.passes", func() { sp.write(cfg.Passes) })
+	} else {
+		go sp.write(cfg.Passes)
+	}
 }
 
 // write is the pass writer: it persists queued spends in order, off the

@@ -10,11 +10,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
 	"github.com/doord/doord/store"
@@ -70,13 +72,18 @@ type daemon struct {
 	brd    *board.Board
 	engine *access.Engine
 	follow func() // stops the engine following the change feed
-	// unresched stops the doors following time profile changes.
-	unresched func()
-	doors     *device.Runtime
-	api       *httpapi.Server
-	ln        net.Listener
-	done      chan error
-	admin     string // the generated first-start password, for tests
+	// resched is the door runtime once it runs, for the engine's feed to
+	// tell about time profile changes (engfeed.go).
+	resched atomic.Pointer[device.Runtime]
+	doors   *device.Runtime
+	api     *httpapi.Server
+	sup     *supervisor
+	notify  *notifier
+	hbStop  chan struct{} // stops the watchdog heartbeat
+	hbDone  chan struct{}
+	ln      net.Listener
+	done    chan error
+	admin   string // the generated first-start password, for tests
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -86,6 +93,8 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	cfg.accessDefaults() // idempotent; configs built in code get the file's defaults too
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	d = &daemon{log: log, done: make(chan error, 1)}
+	// The supervisor first: the board's goroutines start in board.Open.
+	d.sup = newSupervisor(log)
 	defer func() {
 		if err != nil {
 			d.closeAll()
@@ -96,12 +105,13 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		if err != nil {
 			return d, fmt.Errorf("board: %w", err)
 		}
+		d.sup.watch(d.brd, nil)
 	}
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return d, fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(cfg.Data, "doord.db")
-	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg)})
+	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg), Logger: log.With("part", "store")})
 	if err != nil {
 		return d, err
 	}
@@ -152,7 +162,10 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if err != nil {
 		return d, fmt.Errorf("listen: %w", err)
 	}
-	go func() { d.done <- d.api.Serve(d.ln) }()
+	fault.Go("http.serve", func() { d.done <- d.api.Serve(d.ln) })
+	if err := d.startNotify(os.Getenv); err != nil {
+		return d, err
+	}
 	log.Info("doord started", "version", version, "listen", d.ln.Addr().String(), "data", cfg.Data,
 		"board", cfg.Board.Kind, "schema", d.st.SchemaVersion())
 	if pw != "" {
@@ -163,10 +176,47 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 
 func (d *daemon) addr() string { return d.ln.Addr().String() }
 
+// startNotify tells systemd (Type=notify) that doord is ready, and when
+// the unit has WatchdogSec= starts the heartbeat, which stops when a door
+// loop stops answering (see heartbeat). Without $NOTIFY_SOCKET it does
+// nothing.
+func (d *daemon) startNotify(getenv func(string) string) error {
+	n, err := newNotifier(getenv("NOTIFY_SOCKET"))
+	if err != nil {
+		return err
+	}
+	d.notify = n
+	wd, err := watchdogInterval(getenv, os.Getpid())
+	if err != nil {
+		return err
+	}
+	if err := n.notify("READY=1\nSTATUS=serving on " + d.addr()); err != nil {
+		return fmt.Errorf("notify systemd: %w", err)
+	}
+	if wd == 0 || n == nil {
+		return nil
+	}
+	d.hbStop, d.hbDone = make(chan struct{}), make(chan struct{})
+	doors, sup, stop, done := d.doors, d.sup, d.hbStop, d.hbDone
+	alive := func(timeout time.Duration) error {
+		if doors == nil {
+			return nil
+		}
+		return doors.Alive(timeout)
+	}
+	fault.Go("doord.watchdog", func() {
+		defer close(done)
+		heartbeat(stop, wd, alive, n.notify, sup.wedged, d.log.Warn)
+	})
+	d.log.Info("systemd watchdog on", "timeout", wd)
+	return nil
+}
+
 // stop shuts the API down (in-flight requests finish), then the board
 // (relays to the locked level), then the store.
 func (d *daemon) stop() error {
 	var errs []error
+	d.notify.notify("STOPPING=1")
 	if d.api != nil {
 		errs = append(errs, d.api.Shutdown())
 		if err := <-d.done; err != nil && !errors.Is(err, net.ErrClosed) {
@@ -192,9 +242,9 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	t0 := time.Now()
 	// The engine persists the passes limited credentials spend (its own
 	// writer goroutine, off the door path).
-	ec.Passes, ec.Log = d.st, log.With("part", "passes")
+	ec.Passes, ec.Log, ec.Go = d.st, log.With("part", "passes"), fault.Go
 	d.engine = access.NewEngine(ec)
-	if d.follow, err = d.engine.Follow(d.st); err != nil {
+	if d.follow, err = d.engine.Follow(engineFeed{d.st, d.reschedule}); err != nil {
 		return err
 	}
 	st := d.engine.Stats(time.Now())
@@ -218,18 +268,8 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
-	// A changed time profile moves the doors' schedule edges. Subscribed
-	// after the engine: the feed calls subscribers in order, so the
-	// engine holds the new schedule when the doors look again.
-	rt := d.doors
-	d.unresched = d.st.Subscribe(func(cs []store.Change) {
-		for _, c := range cs {
-			if c.Kind == store.KindTimeProfile {
-				rt.Reschedule()
-				return
-			}
-		}
-	})
+	d.resched.Store(d.doors)
+	d.sup.watch(nil, d.doors)
 	return nil
 }
 
@@ -237,10 +277,13 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 // locked first, the disk last.
 func (d *daemon) closeAll() error {
 	var errs []error
-	if d.unresched != nil {
-		d.unresched()
-		d.unresched = nil
+	if d.hbStop != nil {
+		close(d.hbStop)
+		<-d.hbDone
+		d.hbStop = nil
 	}
+	d.notify.close()
+	d.notify = nil
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil
@@ -264,6 +307,10 @@ func (d *daemon) closeAll() error {
 	if d.st != nil {
 		errs = append(errs, d.st.Close())
 		d.st = nil
+	}
+	if d.sup != nil {
+		d.sup.stop()
+		d.sup = nil
 	}
 	return errors.Join(errs...)
 }
