@@ -33,9 +33,11 @@ import (
 // ModeStore (one durable commit) before the door applies it, so an
 // answered API call survives a crash. A write that fails refuses the
 // change with ErrNotPersisted, except a lockdown or disable, which is
-// applied anyway (deny on doubt) and still reported. Changes of one
-// door are serialized, so the stored and the applied setting cannot
-// cross.
+// applied anyway (deny on doubt) and still reported. A change the door
+// then cannot apply (it faulted, or the runtime is stopping) is taken
+// back out of the store, so a restart does not apply what the operator
+// was told failed (a lockdown or disable stays). Changes of one door are
+// serialized, so the stored and the applied setting cannot cross.
 //
 // Boot order: New drives every relay locked, builds every door from the
 // stored settings (an unreadable one starts locked_down), starts every
@@ -89,7 +91,18 @@ func (rt *Runtime) changeSetting(id string, edit func(*store.DoorSetting), apply
 	}
 	d.settingMu.Lock()
 	defer d.settingMu.Unlock()
-	next := d.setting
+	if !applyOnFailure {
+		// A door that cannot apply it must not find it stored at the next
+		// start (see below); a lockdown or disable is stored regardless.
+		select {
+		case <-d.dead:
+			return ErrFault
+		case <-rt.done:
+			return ErrClosed
+		default:
+		}
+	}
+	prev, next := d.setting, d.setting
 	edit(&next)
 	var perr error
 	if rt.modes != nil {
@@ -105,6 +118,17 @@ func (rt *Runtime) changeSetting(id string, edit func(*store.DoorSetting), apply
 		d.setting = next
 	}
 	if err := rt.command(id, m); err != nil {
+		// The door did not apply it (it faulted, or the runtime is
+		// stopping) and the caller is told so: the next start must not
+		// apply it either — a refused unlocked would unlock at boot. A
+		// lockdown or disable stays stored (deny on doubt).
+		if perr == nil && !applyOnFailure && rt.modes != nil {
+			if rerr := rt.modes.PutDoorSetting(id, prev); rerr != nil {
+				rt.log.Error("device: door refused a setting that stays stored", "door", id, "err", rerr)
+			} else {
+				d.setting = prev
+			}
+		}
 		return err
 	}
 	return perr

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
@@ -130,6 +131,82 @@ func TestModeNotPersisted(t *testing.T) {
 		}
 		if s := r.state("1"); s.Mode != "locked_down" {
 			t.Fatalf("mode = %s, want locked_down applied despite the failed write", s.Mode)
+		}
+	})
+}
+
+// A mode the door refused (its goroutine faulted: ErrFault) is not left
+// in the store either: the operator was told it failed, so the next
+// start must not unlock the door on it. A lockdown or disable stays
+// stored (deny on doubt).
+func TestRefusedModeNotStored(t *testing.T) {
+	for _, tc := range []struct {
+		mode access.DoorMode
+		want string // mode after restart
+	}{
+		{access.DoorUnlocked, "normal"},
+		{access.DoorLockedDown, "locked_down"},
+	} {
+		t.Run(ModeName(tc.mode), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				st := openStore(t, t.TempDir())
+				defer st.Close()
+				r := newRigConfig(t, Config{Modes: st})
+				r.initial("1")
+				r.d.card = func(string, uint64, access.DoorMode, time.Time) access.Outcome { panic("engine bug") }
+				r.card("r1", 1)
+				if err := r.rt.SetMode("1", tc.mode, "alice"); !errors.Is(err, ErrFault) {
+					t.Fatalf("SetMode on a faulted door = %v, want ErrFault", err)
+				}
+				r2 := newRigConfig(t, restartFrom(t, st))
+				if s := r2.state("1"); s.Mode != tc.want {
+					t.Fatalf("after restart mode = %s, want %s", s.Mode, tc.want)
+				}
+				r2.wantRelay("1", false)
+			})
+		})
+	}
+}
+
+// modePanicSink panics on the first mode change after start: the door
+// dies while SetMode waits for it.
+type modePanicSink struct{ started bool }
+
+func (s *modePanicSink) Emit(e Event) {
+	if e.Type != EventModeChanged {
+		return
+	}
+	if s.started {
+		panic("sink bug")
+	}
+	s.started = true
+}
+
+// A door that dies while applying an unlocked mode answers ErrFault, and
+// the setting already written is taken back: the next start is not
+// unlocked on a change the operator was told failed.
+func TestModeFaultedWhileApplyingNotStored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := openStore(t, t.TempDir())
+		defer st.Close()
+		d := door1()
+		d.Mode = access.DoorLockedDown // a mode_changed at start
+		b := newFakeBoard()
+		rt, err := New(Config{Doors: []DoorConfig{d}, Modes: st, Log: discard()}, b, &fakeDecider{}, &modePanicSink{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rt.Close()
+		synctest.Wait()
+		if err := rt.SetMode("1", access.DoorUnlocked, "alice"); !errors.Is(err, ErrFault) {
+			t.Fatalf("SetMode = %v, want ErrFault", err)
+		}
+		settings, _, err := st.DoorSettings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := settings["1"].Mode; m == "unlocked" {
+			t.Fatalf("stored mode = %q after the door refused it", m)
 		}
 	})
 }
