@@ -104,8 +104,10 @@ func (c *Config) accessDefaults() {
 		}
 	}
 	boardReaders := map[string]bool{}
+	noKeypad := map[string]bool{} // keypad "none" or absent: no keys ever
 	for _, r := range c.Board.Readers {
 		boardReaders[r.ID] = true
+		noKeypad[r.ID] = r.Keypad == "" || r.Keypad == "none"
 	}
 	t := true
 	for i := range c.Doors {
@@ -173,8 +175,10 @@ func (c *Config) validateAccess() []string {
 		boardDoors[d.ID] = d
 	}
 	boardReaders := map[string]bool{}
+	noKeypad := map[string]bool{} // keypad "none" or absent: no keys ever
 	for _, r := range c.Board.Readers {
 		boardReaders[r.ID] = true
+		noKeypad[r.ID] = r.Keypad == "" || r.Keypad == "none"
 	}
 	readerDoor := map[string]string{}
 	seen := map[string]bool{}
@@ -223,6 +227,11 @@ func (c *Config) validateAccess() []string {
 		seenR[r.ID] = true
 		if !readerModes[r.Mode] {
 			errs = append(errs, where+".mode: must be card, pin, card_and_pin or card_or_pin")
+		}
+		if (r.Mode == "pin" || r.Mode == "card_and_pin") && c.Board.Kind != "" && noKeypad[r.ID] {
+			// Without a keypad every key is a bad read: nobody could
+			// ever open this door. Keypad "none" is also the default.
+			errs = append(errs, fmt.Sprintf(`%s.mode: %s needs a keypad, but [[board.readers]] id %q has keypad "none" (the default when absent); set keypad = "4bit", "8bit" or "auto"`, where, r.Mode, r.ID))
 		}
 	}
 	return errs

@@ -321,3 +321,36 @@ func TestAccessConfigDefaultsAndValidation(t *testing.T) {
 		}
 	}
 }
+
+// A reader whose access mode needs a PIN (pin, card_and_pin) on a board
+// reader without a keypad (keypad "none", which is also what an absent
+// keypad now means) could never open its door: every key is a bad read.
+// That is a config error naming the reader, not a silent outage after an
+// upgrade; card_or_pin and card stay valid.
+func TestPINReaderNeedsKeypad(t *testing.T) {
+	for _, tc := range []struct {
+		mode, keypad string
+		ok           bool
+	}{
+		{"pin", "none", false},
+		{"card_and_pin", "", false},
+		{"card_and_pin", "auto", true},
+		{"pin", "8bit", true},
+		{"card_or_pin", "none", true},
+		{"card", "", true},
+	} {
+		cfg := defaultConfig()
+		cfg.Board = board.SimExample()
+		cfg.Board.Readers[1].Keypad = tc.keypad
+		cfg.Readers = []ReaderRuntime{{ID: "1", Mode: "card_or_pin"}, {ID: "2", Mode: tc.mode}}
+		cfg.accessDefaults()
+		err := cfg.validate()
+		if tc.ok != (err == nil) {
+			t.Errorf("mode %s, keypad %q: validate = %v, want ok=%v", tc.mode, tc.keypad, err, tc.ok)
+			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), `readers[id="2"].mode`) {
+			t.Errorf("mode %s, keypad %q: %v does not name the reader", tc.mode, tc.keypad, err)
+		}
+	}
+}
