@@ -72,7 +72,10 @@ func decodeKey(raw uint64, n int, mode string) (byte, string) {
 	case n == 8 && mode != Keypad4:
 		lo, hi := raw&0xF, raw>>4
 		if hi != ^lo&0xF {
-			return 0, fmt.Sprintf("8-bit key: high nibble %04b is not the complement of %04b", hi, lo)
+			// The nibbles are not named: they are (the complement of)
+			// the key pressed, a piece of a PIN, and this reason goes to
+			// the event log.
+			return 0, "8-bit key: the high nibble is not the complement of the low one"
 		}
 		if k, ok := nibbleKey(lo); ok {
 			return k, ""
