@@ -77,6 +77,7 @@ type door struct {
 	schedOpen bool
 	firstDone bool      // first-card unlock satisfied in the current window
 	schedAt   time.Time // next schedule edge
+	schedChk  time.Time // next re-read of the schedule (schedRecheck)
 
 	// Relay.
 	want       bool      // the level we mean the relay to be at (true: unlocked)
@@ -336,6 +337,7 @@ func (d *door) next(now time.Time) time.Time {
 	min(d.relockAt)
 	min(d.retryAt)
 	min(d.schedAt)
+	min(d.schedChk)
 	if !d.prealarm {
 		min(d.preAt)
 	}
@@ -365,6 +367,8 @@ func (d *door) tick(now time.Time) {
 	}
 	if due(d.schedAt, now) {
 		d.onScheduleEdge(now)
+	} else if due(d.schedChk, now) {
+		d.recheckSchedule(now)
 	}
 	if !d.prealarm && due(d.preAt, now) {
 		d.prealarm = true

@@ -26,8 +26,9 @@ import (
 // Setting normal over the API therefore hands the door back to its
 // schedule. The schedule's edges are deadlines in the door's timer (the
 // next minute at which the profile's answer changes, looked for up to
-// scheduleHorizon ahead), not a poll; Reschedule re-reads the profiles
-// after one changed.
+// scheduleHorizon ahead), not a poll, and a cheap re-read once a minute
+// catches a wall-clock step (schedRecheck); Reschedule re-reads the
+// profiles after one changed.
 //
 // Persistence: SetMode and SetSchedule write the new setting through
 // ModeStore (one durable commit) before the door applies it, so an
@@ -50,6 +51,15 @@ import (
 // inside it the door looks again at the horizon (profiles with calendar
 // rules may open months apart).
 const scheduleHorizon = 8 * 24 * time.Hour
+
+// schedRecheck is how often a door with an unlock schedule reads it again
+// between edges. The edges are timers armed from the wall clock; when the
+// clock is stepped (a board without a real-time clock boots on its last
+// shutdown time and NTP corrects it minutes later) an armed edge fires
+// hours off, and a door unlocked by the wrong time would stay unlocked
+// until then. Re-reading is one profile lookup a minute; it corrects a
+// door within a minute of a step, and the edges stay exact otherwise.
+const schedRecheck = time.Minute
 
 // ErrNotPersisted: the door setting could not be written to the store.
 var ErrNotPersisted = errors.New("device: door setting not persisted")
@@ -218,7 +228,7 @@ func (d *door) setSchedule(profile uint64, firstCard bool, by string, now time.T
 
 // evalSchedule reads the unlock schedule at now and arms the next edge.
 func (d *door) evalSchedule(now time.Time) {
-	d.schedAt = time.Time{}
+	d.schedAt, d.schedChk = time.Time{}, time.Time{}
 	if d.sched == 0 || d.rt.schedules == nil {
 		d.schedOpen, d.firstDone = false, false
 		return
@@ -231,7 +241,20 @@ func (d *door) evalSchedule(now time.Time) {
 	d.schedOpen = open
 	if s != nil {
 		d.schedAt = nextEdge(s, d.rt.loc, now, open)
+		d.schedChk = now.Add(schedRecheck)
 	}
+}
+
+// recheckSchedule reads the schedule again between edges (schedRecheck):
+// an answer that differs from the door's means the wall clock moved, and
+// the door follows it as at an edge (re-arming its edges).
+func (d *door) recheckSchedule(now time.Time) {
+	s := d.rt.schedules.Schedule(d.sched)
+	if open := s != nil && s.Open(now, d.rt.loc); open != d.schedOpen {
+		d.onScheduleEdge(now)
+		return
+	}
+	d.schedChk = now.Add(schedRecheck)
 }
 
 // nextEdge is the first minute after now at which s's answer differs from
