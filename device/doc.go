@@ -29,7 +29,9 @@
 // and events come after. Every timer (relock, held open, second-factor
 // deadline, feedback, relay retry) is a deadline in the door's state; one
 // time.Timer is re-armed for the earliest after each step, so an idle
-// door costs nothing and nothing polls. The API reads a snapshot that the
+// door costs nothing and nothing polls (but for a door with an unlock
+// schedule, which reads it again once a minute to follow a wall-clock
+// step: modes.go). The API reads a snapshot that the
 // door goroutine publishes atomically after each step (Doors, Door).
 //
 // # Authorized openings, forced and held doors
@@ -109,7 +111,7 @@
 // # Events
 //
 // access_granted, access_denied (Reason: access.Reason names), duress,
-// lockout, rex, remote_open and mode_changed (Operator), door_opened,
+// lockout, unknown_card_burst, rex, remote_open and mode_changed (Operator), door_opened,
 // door_closed, door_forced(_cleared), door_held_prealarm, door_held(_cleared),
 // tamper(_cleared), relay_fault(_cleared), door_fault. Events carry no
 // credential value: a card is described by its masked value (the last
