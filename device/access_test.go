@@ -283,6 +283,27 @@ func TestRefusedGrantRefundsPass(t *testing.T) {
 	})
 }
 
+// A door that faults between a grant and acting on it (here the relay
+// driver panics on the unlock) refunds the pass the grant reserved: the
+// door did not open (every relay was secured), and a pass left reserved
+// would stay spent in memory, with its queue slot, until a restart.
+func TestFaultAfterGrantRefundsPass(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.initial("1")
+		r.b.mu.Lock()
+		r.b.panicOn["1"] = true
+		r.b.mu.Unlock()
+		r.d.card = func(_ string, c uint64, _ access.DoorMode, _ time.Time) access.Outcome {
+			return access.Outcome{Kind: access.OutcomeGranted, CredentialID: c, UsedPass: true}
+		}
+		r.card("r1", 8)
+		r.wantAlarms("1", AlarmFault)
+		r.wantRelay("1", false)
+		r.passes.want(t, nil, []uint64{8})
+	})
+}
+
 // Card then PIN: the engine answers Pending with a deadline; the runtime
 // calls Expire then, and emits what Expire returns.
 func TestPendingExpires(t *testing.T) {

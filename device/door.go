@@ -106,6 +106,10 @@ type door struct {
 
 	last    Event
 	changed time.Time
+
+	// reserved is a grant whose pass is not settled yet (between the
+	// decision and settlePass): a fault in between refunds it (onFault).
+	reserved access.Outcome
 }
 
 // reader is per-reader state: the second-factor deadline and feedback.
@@ -283,6 +287,15 @@ func (d *door) onFault(r fault.Report) {
 	d.faulted = true
 	d.changed = time.Now()
 	close(d.dead)
+	if o := d.reserved; o.UsedPass {
+		// The grant was never acted on (every relay is secured): its
+		// pass goes back, and its slot of the engine's spend queue.
+		d.reserved = access.Outcome{}
+		func() {
+			defer func() { recover() }() // the engine may be what panicked
+			d.rt.passes.Refund(o)
+		}()
+	}
 	func() {
 		defer func() { recover() }() // the sink may be what panicked
 		d.emit(Event{Type: EventDoorFault, Detail: r.Value})
@@ -505,6 +518,7 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 	r := &d.readers[ri]
 	switch o.Kind {
 	case access.OutcomeGranted:
+		d.reserved = o
 		if d.mode == access.DoorDisabled {
 			// The engine should have denied (ReasonDoorMode); deny on doubt.
 			d.rt.log.Error("device: engine granted at a disabled door; refused", "door", d.cfg.ID, "reader", r.id)
@@ -587,6 +601,7 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 // settlePass commits the pass a grant reserved when the door acted on it
 // and refunds it when it did not, so a refused grant spends nothing.
 func (d *door) settlePass(o *access.Outcome, acted bool) {
+	d.reserved = access.Outcome{}
 	if !o.UsedPass {
 		return
 	}

@@ -25,8 +25,9 @@ type fakeBoard struct {
 	ledLog   []ledWrite
 	buzz     map[string]bool
 	buzzLog  []ledWrite
-	failLock map[string]int // fail the next n lock writes
-	failOpen map[string]int // fail the next n unlock writes
+	failLock map[string]int  // fail the next n lock writes
+	failOpen map[string]int  // fail the next n unlock writes
+	panicOn  map[string]bool // panic on an unlock write (a driver bug)
 	secured  int
 }
 
@@ -52,6 +53,7 @@ func newFakeBoard() *fakeBoard {
 		buzz:     map[string]bool{},
 		failLock: map[string]int{},
 		failOpen: map[string]int{},
+		panicOn:  map[string]bool{},
 	}
 }
 
@@ -63,6 +65,9 @@ func (f *fakeBoard) SetRelay(door string, unlocked bool) error {
 	defer f.mu.Unlock()
 	if door == "nosuch" {
 		return &board.UnknownError{What: "door", Name: door}
+	}
+	if unlocked && f.panicOn[door] {
+		panic("relay driver bug")
 	}
 	fail := f.failLock
 	if unlocked {
