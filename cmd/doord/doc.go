@@ -8,7 +8,8 @@
 // It owns the process's safety net too: the supervisor (supervisor.go) is
 // the handler of board/fault, so a panic in any goroutine of the board,
 // the door runtime, the event log, the change feed or the daemon secures
-// every relay and exits with status 70; systemd integration (notify.go:
+// every relay, writes the queued pass spends and events, and exits with
+// status 70; systemd integration (notify.go:
 // READY=1/STOPPING=1 over $NOTIFY_SOCKET and a WatchdogSec heartbeat that
 // beats only while every door loop answers device.Runtime.Alive); and the
 // hardened unit, doord.service.

@@ -270,6 +270,8 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 	}
 	d.resched.Store(d.doors)
 	d.sup.watch(nil, d.doors)
+	eng, evs := d.engine, d.events
+	d.sup.drainOnExit(eng.Close, func() { evs.Close() })
 	return nil
 }
 

@@ -36,10 +36,11 @@ type supervisor struct {
 	log     *slog.Logger
 	restore func()
 
-	mu    sync.Mutex
-	brd   *board.Board
-	doors *device.Runtime
-	once  sync.Once
+	mu     sync.Mutex
+	brd    *board.Board
+	doors  *device.Runtime
+	drains []func()
+	once   sync.Once
 }
 
 func newSupervisor(log *slog.Logger) *supervisor {
@@ -61,17 +62,29 @@ func (s *supervisor) watch(brd *board.Board, doors *device.Runtime) {
 	}
 }
 
+// drainOnExit adds what a fault's stop must still write once the doors
+// stopped, in order: the engine's queued pass spends (lost, a pass used
+// just before the fault would be usable again after the restart) and the
+// event log's queue (the door_fault event, an alarm just raised). They
+// run within faultGrace like the rest of the stop: a dead disk cannot
+// hold the exit.
+func (s *supervisor) drainOnExit(fns ...func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drains = append(s.drains, fns...)
+}
+
 // stop uninstalls the handler (a daemon stopped in a test).
 func (s *supervisor) stop() { s.restore() }
 
 func (s *supervisor) fault(r fault.Report) {
 	s.mu.Lock()
-	brd, doors := s.brd, s.doors
+	brd, doors, drains := s.brd, s.doors, append([]func(){}, s.drains...)
 	s.mu.Unlock()
 	brd.Secure() // first, before anything that could block
 	s.once.Do(func() {
 		s.log.Error("internal fault: relays secured, stopping", "part", r.Part, "panic", r.Value, "stack", r.Stack)
-		go s.exit(brd, doors)
+		go s.exit(brd, doors, drains)
 	})
 }
 
@@ -81,7 +94,7 @@ func (s *supervisor) wedged(err error) {
 	s.fault(fault.Report{Part: "watchdog", Value: err.Error()})
 }
 
-func (s *supervisor) exit(brd *board.Board, doors *device.Runtime) {
+func (s *supervisor) exit(brd *board.Board, doors *device.Runtime, drains []func()) {
 	stopped := make(chan struct{})
 	fault.Go("supervisor.stop", func() {
 		defer close(stopped)
@@ -93,6 +106,9 @@ func (s *supervisor) exit(brd *board.Board, doors *device.Runtime) {
 		}
 		if doors != nil {
 			doors.Close() // each door locks its relay as it stops
+		}
+		for _, fn := range drains { // no door commits a pass any more
+			fn()
 		}
 	})
 	t := time.NewTimer(faultGrace)

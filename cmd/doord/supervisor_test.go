@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,4 +113,42 @@ func TestSupervisorChild(t *testing.T) {
 	close(trigger)
 	<-time.After(30 * time.Second)
 	t.Fatal("the fault did not end the process")
+}
+
+// TestSupervisorDrainsBeforeExit: after a fault the supervisor writes
+// what a clean stop would still write — the engine's queued pass spends
+// (else a pass used just before the fault is back after the restart) and
+// the event log's queue (the door_fault event, any alarm just raised) —
+// after the doors stopped and before the process exits; a drain stuck on
+// a dead disk does not hold the exit past faultGrace.
+func TestSupervisorDrainsBeforeExit(t *testing.T) {
+	defer func(g time.Duration, e func(int)) { faultGrace, exitProcess = g, e }(faultGrace, exitProcess)
+	faultGrace = time.Second
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) {
+		mu.Lock()
+		order = append(order, s)
+		mu.Unlock()
+	}
+	exited := make(chan int, 1)
+	exitProcess = func(code int) { note("exit"); exited <- code }
+	s := &supervisor{log: slog.New(slog.NewTextHandler(io.Discard, nil)), restore: func() {}}
+	block := make(chan struct{})
+	defer close(block)
+	s.drainOnExit(func() { note("passes") }, func() { note("events") }, func() { <-block })
+	s.fault(fault.Report{Part: "test", Value: "panic of type string"})
+	select {
+	case code := <-exited:
+		if code != faultExitCode {
+			t.Errorf("exit status %d, want %d", code, faultExitCode)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a stuck drain held the exit")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(order, ","); got != "passes,events,exit" {
+		t.Errorf("order = %s, want passes,events,exit", got)
+	}
 }
