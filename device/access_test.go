@@ -175,15 +175,22 @@ func TestLockout(t *testing.T) {
 func TestUnknownCardBurstEvent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		burst := false
+		burst, quiet := false, false
 		r.d.card = func(string, uint64, access.DoorMode, time.Time) access.Outcome {
-			return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential, CredType: 1, CardBurst: burst}
+			return access.Outcome{Kind: access.OutcomeDenied, Reason: access.ReasonUnknownCredential, CredType: 1, CardBurst: burst, Quiet: quiet}
 		}
 		r.card("r1", 5)
 		burst = true
 		r.card("r1", 6)
-		burst = false
-		r.card("r1", 7)
+		burst, quiet = false, true
+		r.card("r1", 7) // after the alarm: denied without an event
+		r.wantRelay("1", false)
+		if !r.b.buzzing("r1") {
+			t.Error("a quiet denial shows no denial at the reader")
+		}
+		quiet = false
+		r.sleep(DenyTime)
+		r.card("r1", 8)
 		r.wantTypes(EventAccessDenied, EventAccessDenied, EventUnknownCardBurst, EventAccessDenied)
 		if ev := r.ev.find(EventUnknownCardBurst)[0]; ev.Reader != "r1" || ev.Door != "1" {
 			t.Errorf("burst event = %+v", ev)

@@ -586,7 +586,9 @@ func (d *door) outcome(ri int, o access.Outcome, read *board.Read, now time.Time
 		d.firstGrant(o.Duress, now)
 	case access.OutcomeDenied:
 		ev.Type, ev.Reason = EventAccessDenied, o.Reason.String()
-		d.emit(ev)
+		if !o.Quiet { // an unknown card after its burst alarm: counted by the engine
+			d.emit(ev)
+		}
 		if o.LockedOut {
 			ev.Type, ev.Reason, ev.Detail = EventLockout, access.ReasonLockedOut.String(), ""
 			d.emit(ev)

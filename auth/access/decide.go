@@ -127,6 +127,10 @@ type Outcome struct {
 	ExtendedOpen bool // the user has the extended unlock time option
 	LockedOut    bool // this denial started a reader or PIN lockout
 	CardBurst    bool // this unknown card made a burst at the reader: raise the alarm (once per window)
+	// Quiet: an unknown card after its window's burst alarm. Denied like
+	// any other, but the door logs no event for it (it is counted in
+	// Stats.QuietDenials): a card emulator must not flood the event log.
+	Quiet bool
 	// Deadline, when not zero, is when the device layer must call Expire
 	// for this reader (PIN entry or second-factor timeout).
 	Deadline time.Time

@@ -47,11 +47,14 @@
 //     first factor's passes are checked and spent. PIN keys buffer per
 //     reader: '#' submits, '*' clears, PINTimeout after the last key drops
 //     the entry (it is not submitted). Brute force: unknown PINs and wrong
-//     second factors count per reader (ReaderLockout); a wrong PIN after a
-//     user's card also counts for that user's PIN (PINLockout). Unknown
-//     cards never lock a reader: CardBurst of them within its window set
-//     Outcome.CardBurst once per window (the device layer's
-//     unknown_card_burst alarm). Duress: the PIN with its last digit +
+//     second factors count per reader (ReaderLockout), whose lock refuses
+//     keys only (cards still decide: wrong PINs must not lock a reader's
+//     cards for everyone); a wrong PIN after a user's card also counts
+//     for that user's PIN (PINLockout). Unknown cards never lock a
+//     reader: CardBurst of them within its window set Outcome.CardBurst
+//     once per window (the device layer's unknown_card_burst alarm), and
+//     the window's later ones are Outcome.Quiet (denied without an event,
+//     counted in Stats.QuietDenials): the throttle. Duress: the PIN with its last digit +
 //     DuressOffset (mod 10) grants with Outcome.Duress; a PIN that is
 //     someone's real PIN is theirs (real PINs win), except after a card,
 //     when only the card holder's PIN and duress PIN count.

@@ -128,6 +128,7 @@ type reader struct {
 	lockedUntil atomic.Int64 // Unix ns; 0 = not locked
 	granted     atomic.Uint64
 	denied      atomic.Uint64
+	quiet       atomic.Uint64 // unknown cards denied without an event (burst throttle)
 }
 
 // pending is an accepted first factor waiting for the others.
@@ -194,7 +195,11 @@ func (e *Engine) Present(id string, p Presentation, now time.Time) Outcome {
 		return Outcome{Kind: OutcomeDenied, Reason: ReasonDoorNotPermitted}
 	}
 	var o Outcome
-	if until := r.lockedUntil.Load(); until != 0 && now.UnixNano() < until {
+	// The reader lock is on PIN entry (unknown and wrong PINs start it):
+	// a card still decides, or anyone could lock a reader's cards for
+	// everyone by typing wrong PINs. A card that needs a PIN after it
+	// meets the lock at its PIN.
+	if until := r.lockedUntil.Load(); until != 0 && now.UnixNano() < until && p.Kind != PresentCard {
 		r.clearPIN()
 		r.pend = pending{}
 		o = Outcome{Kind: OutcomeDenied, Reason: ReasonLockedOut}
@@ -309,7 +314,8 @@ func (e *Engine) card(r *reader, p *Presentation, now time.Time) Outcome {
 		u, ok = x.user(&c)
 	}
 	if !ok {
-		return Outcome{Kind: OutcomeDenied, Reason: ReasonUnknownCredential, CredType: 1, CardBurst: e.unknownCard(r, now)}
+		burst, quiet := e.unknownCard(r, now)
+		return Outcome{Kind: OutcomeDenied, Reason: ReasonUnknownCredential, CredType: 1, CardBurst: burst, Quiet: quiet}
 	}
 	return e.first(r, x, &c, &u, fCard, key, false, p.DoorMode, now)
 }
@@ -551,20 +557,25 @@ func (e *Engine) grant(r *reader, id uint64, pin bool, key uint64, limited bool,
 
 // unknownCard counts an unknown card at r in the current window and
 // reports whether it is the one that makes the window a burst (once per
-// window).
-func (e *Engine) unknownCard(r *reader, now time.Time) bool {
+// window), or one after that, to be denied quietly (the throttle: the
+// alarm stands for them).
+func (e *Engine) unknownCard(r *reader, now time.Time) (burst, quiet bool) {
 	if e.burst.Off {
-		return false
+		return false, false
 	}
 	if r.burstStart.IsZero() || !now.Before(r.burstStart.Add(e.burst.Duration)) || now.Before(r.burstStart) {
 		r.burstStart, r.burstN, r.burstRaised = now, 0, false
 	}
 	r.burstN++
-	if r.burstRaised || r.burstN < e.burst.Threshold {
-		return false
+	if r.burstRaised {
+		r.quiet.Add(1)
+		return false, true
+	}
+	if r.burstN < e.burst.Threshold {
+		return false, false
 	}
 	r.burstRaised = true
-	return true
+	return true, false
 }
 
 // readerFail counts a failure at r and starts its lock at the threshold.
@@ -687,6 +698,7 @@ type Stats struct {
 	Denied        uint64
 	LockedReaders int
 	LockedPINs    int
+	QuietDenials  uint64 // unknown cards denied without an event after a burst alarm
 }
 
 // Stats reads counters; it takes no lock the door path waits on for long.
@@ -704,6 +716,7 @@ func (e *Engine) Stats(now time.Time) Stats {
 	for _, r := range e.readers {
 		s.Granted += r.granted.Load()
 		s.Denied += r.denied.Load()
+		s.QuietDenials += r.quiet.Load()
 		if r.lockedUntil.Load() > now.UnixNano() {
 			s.LockedReaders++
 		}

@@ -347,9 +347,18 @@ func TestUnknownCardBurst(t *testing.T) {
 				t.Errorf("burst raised at unknown card %d, want at the 3rd", i+1)
 			}
 		}
+		// Throttled: after the alarm, the window's further unknown cards
+		// are still denied, but quietly (no event each), so a card
+		// emulator cannot flood the event log; they are counted.
+		if o.Quiet != (i > 2) {
+			t.Errorf("unknown card %d: Quiet = %v, want %v", i+1, o.Quiet, i > 2)
+		}
 	}
 	if bursts != 1 {
 		t.Errorf("burst alarms in one window = %d, want 1", bursts)
+	}
+	if s := e.Stats(wed10.Add(8 * time.Second)); s.QuietDenials != 5 {
+		t.Errorf("QuietDenials = %d, want 5", s.QuietDenials)
 	}
 	want(t, "valid card right after the burst", e.Present("any", cardP(1001), wed10.Add(8*time.Second)), OutcomeGranted, ReasonNone)
 	want(t, "valid PIN right after the burst", typeKeys(e, "any", "1234#", wed10.Add(8*time.Second)), OutcomeGranted, ReasonNone)
@@ -382,8 +391,12 @@ func TestReaderLockout(t *testing.T) {
 			t.Errorf("attempt %d: LockedOut = %v", i+1, o.LockedOut)
 		}
 	}
-	want(t, "good card while locked", e.Present("any", cardP(1001), wed10.Add(59*time.Second)), OutcomeDenied, ReasonLockedOut)
+	// The lock is on PIN entry: guessing PINs must not let anyone lock a
+	// reader's cards for everyone (the denial of service the unknown-card
+	// lockout had).
+	want(t, "good card while PIN entry is locked", e.Present("any", cardP(1001), wed10.Add(59*time.Second)), OutcomeGranted, ReasonNone)
 	want(t, "key while locked", typeKeys(e, "any", "1", wed10), OutcomeDenied, ReasonLockedOut)
+	want(t, "good PIN while locked", typeKeys(e, "any", "1234#", wed10.Add(59*time.Second)), OutcomeDenied, ReasonLockedOut)
 	want(t, "other reader", e.Present("card", cardP(1001), wed10), OutcomeGranted, ReasonNone)
 	if s := e.Stats(wed10); s.LockedReaders != 1 {
 		t.Errorf("LockedReaders = %d", s.LockedReaders)
