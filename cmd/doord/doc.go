@@ -1,6 +1,7 @@
 // Command doord is the door access controller daemon.
 //
-// It owns the wiring: flags and the config file, structured logs, the first
+// It owns the wiring: flags and the config file, structured logs (door
+// events echoed on the console as the event log commits them), the first
 // start (creating the admin operator), opening the store and the board in a
 // safe order, serving the HTTP API, and a graceful stop on SIGINT/SIGTERM
 // that leaves every lock secure.

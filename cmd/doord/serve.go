@@ -83,7 +83,8 @@ type daemon struct {
 	hbDone  chan struct{}
 	ln      net.Listener
 	done    chan error
-	admin   string // the generated first-start password, for tests
+	console *consoleEvents // the door events on the log
+	admin   string         // the generated first-start password, for tests
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -100,7 +101,10 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 			d.closeAll()
 		}
 	}()
-	if cfg.Board.Kind != "" {
+	if cfg.Board.Kind == "" {
+		log.Warn("no board: no doors, readers or relays run, only the API on the store; " +
+			"give --config a file with a [board] section (make run uses doord.example.toml, the simulated board)")
+	} else {
 		d.brd, err = board.Open(cfg.Board, log.With("part", "board"))
 		if err != nil {
 			return d, fmt.Errorf("board: %w", err)
@@ -120,6 +124,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if err != nil {
 		return d, fmt.Errorf("event log: %w", err)
 	}
+	d.console = startConsoleEvents(d.events, log.With("part", "doors"))
 	pw, err := bootstrapAdmin(d.st, cfg.Data, os.Getenv("DOORD_ADMIN_PASSWORD"))
 	if err != nil {
 		return d, err
@@ -299,7 +304,7 @@ func (d *daemon) closeAll() error {
 		d.follow = nil
 	}
 	if d.events != nil {
-		errs = append(errs, d.events.Close())
+		errs = append(errs, d.console.closeWith(d.events))
 		d.events = nil
 	}
 	if d.brd != nil {
