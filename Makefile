@@ -8,8 +8,13 @@ PKGS    := ./...
 .PHONY: run test test-unit test-arm qemu build build-arm lint bench clean
 
 ## run: the daemon on the simulated board, data in ./data, on 127.0.0.1:8080
+## (make run LISTEN=0.0.0.0:9000 listens elsewhere). Built, then run
+## directly rather than by go run: go run exits 1 on Ctrl-C whatever the
+## daemon's status, and make would report that as an error.
+LISTEN ?=
 run:
-	$(GO) run ./cmd/doord serve --config doord.example.toml
+	$(GO) build -o $(BIN)/doord ./cmd/doord
+	$(BIN)/doord serve --config doord.example.toml $(if $(LISTEN),--listen '$(LISTEN)')
 
 ## test: qemu check, vet, unit and integration tests with the race detector, then the ARM builds and tests
 test: qemu lint test-unit build-arm test-arm
