@@ -125,7 +125,7 @@ func (s *Server) listApartments(r *request) error {
 		}
 		out = append(out, ao)
 	}
-	return writeJSON(r.ctx, 200, listOut[apartmentOut]{Items: out, NextCursor: next})
+	return writeJSON(r.ctx, 200, listOut[apartmentOut]{Items: out, NextCursor: nextCursor(next)})
 }
 
 func (s *Server) updateApartment(replace bool) handlerFunc {

@@ -257,7 +257,7 @@ func (s *Server) listTimeProfiles(r *request) error {
 	if ps == nil {
 		ps = []store.TimeProfile{}
 	}
-	return writeJSON(r.ctx, 200, listOut[store.TimeProfile]{Items: ps, NextCursor: next})
+	return writeJSON(r.ctx, 200, listOut[store.TimeProfile]{Items: ps, NextCursor: nextCursor(next)})
 }
 
 func (s *Server) updateTimeProfile(replace bool) handlerFunc {

@@ -341,9 +341,21 @@ func (s *Server) deleteUser(r *request) error {
 	return noContent(r)
 }
 
+// listOut is every native list's answer (the event log's has its own
+// encoder). next_cursor is always there: the cursor of the next page, or
+// null on the last one (lists without pages have only a last one).
 type listOut[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// nextCursor is a store's next cursor ("" after the last page) as
+// listOut.NextCursor.
+func nextCursor(next string) *string {
+	if next == "" {
+		return nil
+	}
+	return &next
 }
 
 // listLimit reads ?limit, reporting a bad one as a 422 on the field.
@@ -400,7 +412,7 @@ func (s *Server) listUsers(r *request) error {
 	if users == nil {
 		users = []store.User{}
 	}
-	return writeJSON(r.ctx, 200, listOut[store.User]{Items: users, NextCursor: next})
+	return writeJSON(r.ctx, 200, listOut[store.User]{Items: users, NextCursor: nextCursor(next)})
 }
 
 // attach is POST/DELETE /users/{id}/time-profiles/{ref} and
