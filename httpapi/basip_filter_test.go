@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/doord/doord/store"
-	"github.com/doord/doord/store/storetest"
 )
 
 // String shows a parsed filter as an S-expression, for the tests.
@@ -473,18 +472,7 @@ func TestBasipFilterApartmentsAndProfiles(t *testing.T) {
 }
 
 func TestBasipFilterLogs(t *testing.T) {
-	fd := &fakeDoors{doors: map[string]*DoorView{
-		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
-		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
-	}}
-	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
-	l, err := store.OpenEventLog(e.st, store.EventOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	e.srv.SetEvents(l)
-	t.Cleanup(func() { e.srv.SetEvents(nil) })
+	e, _, l := newDoorsEventsEnv(t)
 	tok := e.basipLogin("admin", adminPW)
 	// The fake runtime logs nothing: write what the daemon's would.
 	t0 := e.clock()

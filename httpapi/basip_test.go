@@ -13,7 +13,6 @@ import (
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
-	"github.com/doord/doord/store/storetest"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -732,18 +731,7 @@ func TestBasipApartmentIdentifiers(t *testing.T) {
 }
 
 func TestBasipRemoteOpenAndLogs(t *testing.T) {
-	fd := &fakeDoors{doors: map[string]*DoorView{
-		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
-		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
-	}}
-	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
-	l, err := store.OpenEventLog(e.st, store.EventOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	e.srv.SetEvents(l)
-	t.Cleanup(func() { e.srv.SetEvents(nil) })
+	e, fd, l := newDoorsEventsEnv(t)
 
 	e.mkOperator("vic", "viewer password 1", store.RoleViewer)
 	view := e.basipLogin("vic", "viewer password 1")

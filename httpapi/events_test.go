@@ -28,14 +28,32 @@ import (
 func newEventsEnv(t *testing.T, opt store.EventOptions) (*env, *store.EventLog) {
 	t.Helper()
 	e := newEnv(t)
+	return e, e.withEventLog(opt)
+}
+
+// newDoorsEventsEnv is an env with two fake doors (door 1 on lock 1, door
+// 2 on lock 2, both normal and locked) and a real event log.
+func newDoorsEventsEnv(t *testing.T) (*env, *fakeDoors, *store.EventLog) {
+	t.Helper()
+	fd := &fakeDoors{doors: map[string]*DoorView{
+		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
+		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
+	}}
+	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
+	return e, fd, e.withEventLog(store.EventOptions{})
+}
+
+// withEventLog opens an event log over e's store and gives it to e's server.
+func (e *env) withEventLog(opt store.EventOptions) *store.EventLog {
+	e.t.Helper()
 	l, err := store.OpenEventLog(e.st, opt)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() }) // before the server's shutdown: streams end
+	e.t.Cleanup(func() { l.Close() }) // before the server's shutdown: streams end
 	e.srv.SetEvents(l)
-	t.Cleanup(func() { e.srv.SetEvents(nil) })
-	return e, l
+	e.t.Cleanup(func() { e.srv.SetEvents(nil) })
+	return l
 }
 
 const (

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/doord/doord/store"
-	"github.com/doord/doord/store/storetest"
 )
 
 // Every native list says the same way when there is no next page:
@@ -16,16 +15,7 @@ import (
 // "more" says whether the log goes on. The routes are found in the
 // router, so a new list cannot skip the rule.
 func TestEveryListSaysWhenThereIsNoNextPage(t *testing.T) {
-	fd := &fakeDoors{doors: map[string]*DoorView{"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
-		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true}}}
-	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
-	l, err := store.OpenEventLog(e.st, store.EventOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	e.srv.SetEvents(l)
-	t.Cleanup(func() { e.srv.SetEvents(nil) })
+	e, _, l := newDoorsEventsEnv(t)
 	l.Append(store.Event{Type: "door_opened", Door: "1"})
 	l.Flush()
 
