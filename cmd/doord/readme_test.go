@@ -11,10 +11,12 @@ import (
 	"testing"
 )
 
-// readmeSections are the README's walk-throughs, run top to bottom as
-// one script: the native one first (it changes the generated password,
-// which the BAS-IP login needs done).
-var readmeSections = []string{"## A walk through the API", "## The BAS-IP compatible API"}
+// readmeSections are the README's sections with shell blocks that run
+// against the daemon, in the README's order, as one script: the native
+// walk-through first (it changes the generated password, which the BAS-IP
+// login needs done), and the simulator's routes last (with the native
+// walk-through's $API and $AUTH).
+var readmeSections = []string{"## A walk through the API", "## The BAS-IP compatible API", "## The simulated board"}
 
 // shellBlocks returns the ```sh blocks of the README section under
 // heading (up to the next "## "), in order.
