@@ -11,6 +11,7 @@ const aptBasePath = "/api/v1/apartments/"
 // Address ranges are BAS-IP's (building 1..9999, unit ≤ 99, floor ≤ 98,
 // room ≤ 99) so that an apartment fits a panel's logical address.
 func applyApartment(o *object, a *store.Apartment, replace bool) {
+	o.readOnly(viewFields[apartmentOut]()...)
 	if replace {
 		*a = store.Apartment{ID: a.ID, CreatedAt: a.CreatedAt}
 	}

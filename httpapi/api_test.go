@@ -137,7 +137,7 @@ func TestStoreUnavailableIs503(t *testing.T) {
 	e.do("GET", "/api/v1/health", "", "").want(200)
 	st.Close()
 	e.do("GET", "/api/v1/health", "", "").want(503)
-	e.do("POST", "/api/v1/users", e.admin, `{"name":"A"}`).want(503)
+	e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":"A"}`).want(503)
 }
 
 func TestRoles(t *testing.T) {
@@ -148,8 +148,8 @@ func TestRoles(t *testing.T) {
 	view := e.login("vic", "viewer password 1")
 
 	e.do("GET", "/api/v1/users", view, "").want(200)
-	e.do("POST", "/api/v1/users", view, `{"name":"A"}`).want(403)
-	e.do("POST", "/api/v1/users", op, `{"name":"A"}`).want(201)
+	e.do("POST", "/api/v1/users", view, `{"locks": "both", "name":"A"}`).want(403)
+	e.do("POST", "/api/v1/users", op, `{"locks": "both", "name":"A"}`).want(201)
 	e.do("GET", "/api/v1/operators", op, "").want(403)
 	e.do("POST", "/api/v1/operators", op, `{"username":"x","password":"long enough password"}`).want(403)
 	e.do("GET", "/api/v1/operators", e.admin, "").want(200)

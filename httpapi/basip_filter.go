@@ -609,7 +609,11 @@ var basipIdentFields = newFilterFields(
 // which must not happen inside the store's walk (a read transaction):
 // there it is unknown, the credentials it leaves undecided are noted, and
 // finish decides them after the walk.
+//
+// Numbers are matched as role sees them (secrets.go), so a filter cannot
+// be an oracle for a PIN, or for a card number a viewer may not read.
 type identFilter struct {
+	role    store.Role
 	x       *filterExpr
 	legacy  string
 	hold    uint64
@@ -618,12 +622,12 @@ type identFilter struct {
 	pending []uint64
 }
 
-func (s *Server) basipIdentFilter(filter string) (*identFilter, error) {
+func (s *Server) basipIdentFilter(filter string, role store.Role) (*identFilter, error) {
 	x, err := parseFilter(filter, basipIdentFields)
 	if err != nil {
 		return nil, err
 	}
-	f := &identFilter{x: x, legacy: filter, uidOf: s.basipIdentifierUID}
+	f := &identFilter{role: role, x: x, legacy: filter, uidOf: s.basipIdentifierUID}
 	if x != nil && x.uses("user_uid") {
 		f.hold = s.holdingUID()
 	}
@@ -638,7 +642,7 @@ func (f *identFilter) field(c *store.Credential, name string) (fval, bool) {
 		}
 		return fnum(int64(f.uidOf(c.ID))), true
 	case "identifier_number":
-		return ftext(c.Value), true
+		return ftext(shownValue(c.Type, c.Value, f.role)), true
 	case "identifier_type":
 		return ftext(credTypeToBasip(c.Type)), true
 	case "lock":
@@ -657,7 +661,7 @@ func (f *identFilter) field(c *store.Credential, name string) (fval, bool) {
 // match tests c; in a walk, an undecided c is noted for finish.
 func (f *identFilter) match(c *store.Credential) bool {
 	if f.x == nil {
-		return containsFold(c.Value, f.legacy) || containsFold(c.OwnerName, f.legacy)
+		return containsFold(shownValue(c.Type, c.Value, f.role), f.legacy) || containsFold(c.OwnerName, f.legacy)
 	}
 	switch f.x.root.eval(func(name string) (fval, bool) { return f.field(c, name) }) {
 	case tTrue:

@@ -246,13 +246,14 @@ func (s *Server) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt
 	return a, err
 }
 
-// basipIdentView shows credential c, whose user's apartment is apt.
-func (s *Server) basipIdentView(c *store.Credential, apt basipIdentApt) basipIdentifier {
+// basipIdentView shows credential c, whose user's apartment is apt, with
+// its number as role may see it (secrets.go).
+func (s *Server) basipIdentView(c *store.Credential, apt basipIdentApt, role store.Role) basipIdentifier {
 	out := basipIdentifier{
 		IdentifierUID:    s.basipIdentifierUID(c.ID),
 		IdentifierOwner:  basipOwner{Name: c.OwnerName, Type: string(c.Owner)},
 		IdentifierType:   credTypeToBasip(c.Type),
-		IdentifierNumber: c.Value,
+		IdentifierNumber: shownValue(c.Type, c.Value, role),
 		Lock:             locksToBasip(c.Locks),
 		Apartment:        apt,
 		TimeProfiles:     newBasipRefs(c.TimeProfiles),
@@ -282,7 +283,7 @@ func (s *Server) basipIdentAnswer(r *request, c *store.Credential) error {
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipIdentView(c, apt))
+	return basipOK(r, s.basipIdentView(c, apt, r.op.role))
 }
 
 // applyBasipIdentifier reads an identifier body into c. On create
@@ -301,7 +302,7 @@ func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
 			c.Type = t
 		}
 	}
-	if r, ok := b.raw("identifier_number", create); ok && b.err == nil {
+	if r, ok := b.raw("identifier_number", create); ok && b.err == nil && (create || !keepsValue(r, c)) {
 		// The native validation, so that both APIs store one canonical
 		// value: a card in decimal or AA:BB:CC bytes, a PIN of 4-12 digits.
 		// A BAS-IP number is a plain card (it matches frames of every
@@ -619,7 +620,7 @@ func (s *Server) basipListIdentifiers(r *request) error {
 	if err != nil {
 		return err
 	}
-	match, err := s.basipIdentFilter(q.filter)
+	match, err := s.basipIdentFilter(q.filter, r.op.role)
 	if err != nil {
 		return err
 	}
@@ -631,7 +632,7 @@ func (s *Server) basipListIdentifiers(r *request) error {
 		k := sortKey{id: c.ID}
 		switch q.field {
 		case "identifier_number":
-			k.txt = c.Value
+			k.txt = shownValue(c.Type, c.Value, r.op.role) // no order oracle either
 		case "owner_name":
 			k.txt = strings.ToLower(c.OwnerName)
 		}
@@ -671,7 +672,7 @@ func (s *Server) basipListIdentifiers(r *request) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, s.basipIdentView(&c, apt))
+		items = append(items, s.basipIdentView(&c, apt, r.op.role))
 	}
 	return basipOK(r, newBasipList(q, len(keys), basipIdentSortFields, items))
 }

@@ -67,7 +67,7 @@ type basipUser struct {
 
 // basipUserView shows u. It reads u's credentials and first apartment:
 // lists call it for the users of one page only.
-func (s *Server) basipUserView(u *store.User) (basipUser, error) {
+func (s *Server) basipUserView(u *store.User, role store.Role) (basipUser, error) {
 	out := basipUser{ItemUID: u.UID, Name: u.Name, Info: u.Info, LockNumber: locksToNumber(u.Locks),
 		IsCustomUserAccess: u.CustomAccess, AuthFactors: []string{}, Identifiers: []basipIdentifier{},
 		TimeProfiles: newBasipRefs(u.TimeProfiles), Apartments: newBasipRefs(u.Apartments)}
@@ -86,7 +86,7 @@ func (s *Server) basipUserView(u *store.User) (basipUser, error) {
 		return out, err
 	}
 	for i := range cs {
-		out.Identifiers = append(out.Identifiers, s.basipIdentView(&cs[i], apt))
+		out.Identifiers = append(out.Identifiers, s.basipIdentView(&cs[i], apt, role))
 	}
 	return out, nil
 }
@@ -191,7 +191,7 @@ func (s *Server) basipGetUser(r *request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.basipUserView(&u)
+	v, err := s.basipUserView(&u, r.op.role)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (s *Server) basipPatchUser(r *request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.basipUserView(&u)
+	v, err := s.basipUserView(&u, r.op.role)
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *Server) basipListUsers(r *request) error {
 		if err != nil {
 			return err
 		}
-		v, err := s.basipUserView(&u)
+		v, err := s.basipUserView(&u, r.op.role)
 		if err != nil {
 			return err
 		}

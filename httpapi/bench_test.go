@@ -21,7 +21,7 @@ func BenchmarkCreateUser(b *testing.B) {
 			e := newEnv(b)
 			var n atomic.Int64
 			body := func(i int64) string {
-				return fmt.Sprintf(`{"name":"User %d","tags":["bench"],"email":"u%d@example.com"}`, i, i)
+				return fmt.Sprintf(`{"name":"User %d","locks":"both","tags":["bench"],"email":"u%d@example.com"}`, i, i)
 			}
 			b.ResetTimer()
 			start := time.Now()
@@ -68,7 +68,7 @@ func BenchmarkGet(b *testing.B) {
 	})
 	b.Run("user", func(b *testing.B) {
 		e := newEnv(b, func(c *Config) { c.Now = time.Now }) // the daemon's clock, not the tests' settable one
-		id := e.do("POST", "/api/v1/users", e.admin, `{"name":"Ada Lovelace","email":"ada@example.com","tags":["staff"],"locks":"1"}`).want(201).str("id")
+		id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":"Ada Lovelace","email":"ada@example.com","tags":["staff"],"locks":"1"}`).want(201).str("id")
 		benchGets(b, e.c, "/api/v1/users/"+id, e.admin)
 	})
 }
@@ -77,7 +77,7 @@ func BenchmarkGet(b *testing.B) {
 // JSON. Quoted beside the cached figure so neither hides the other.
 func BenchmarkGetUncached(b *testing.B) {
 	e := newEnv(b, func(c *Config) { c.Now = time.Now; c.UserCacheSize = -1 })
-	id := e.do("POST", "/api/v1/users", e.admin, `{"name":"Ada Lovelace","email":"ada@example.com","tags":["staff"],"locks":"1"}`).want(201).str("id")
+	id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":"Ada Lovelace","email":"ada@example.com","tags":["staff"],"locks":"1"}`).want(201).str("id")
 	benchGets(b, e.c, "/api/v1/users/"+id, e.admin)
 }
 

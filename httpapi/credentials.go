@@ -190,6 +190,7 @@ func checkFormatFit(o *object, c *store.Credential) {
 // applyCredential validates o into c. On create the type and value are
 // required; on PATCH they are optional.
 func applyCredential(o *object, c *store.Credential, create bool) {
+	o.readOnly(viewFields[credentialOut]()...)
 	var t string
 	if o.str("type", &t, 32) {
 		if !credTypes[store.CredentialType(t)] {
@@ -209,7 +210,9 @@ func applyCredential(o *object, c *store.Credential, create bool) {
 		layout = top.name
 	}
 	var f cardFmt
-	if c.Type != "" && (create || o.has("value") || o.has("facility") || o.has("card")) {
+	if raw, ok := o.raw("value"); ok && !create && keepsValue(raw, c) {
+		// the masked value of a GET: unchanged
+	} else if c.Type != "" && (create || o.has("value") || o.has("facility") || o.has("card")) {
 		var v string
 		var ok bool
 		if v, f, ok = credentialValue(o, c.Type, layout); ok {
@@ -257,17 +260,26 @@ func applyCredential(o *object, c *store.Credential, create bool) {
 
 // credentialOut shows a credential with the uuid of its user, which is how
 // the native API names users.
+// Its value is as role may see it (secrets.go); has_value says whether
+// there is one behind the mask.
 type credentialOut struct {
 	store.Credential
-	UserID string `json:"user_id"`
+	UserID   string `json:"user_id"`
+	HasValue bool   `json:"has_value"`
 }
 
-func (s *Server) credOut(c store.Credential) credentialOut {
-	out := credentialOut{Credential: c}
-	if u, err := s.st.GetUserByUID(c.UserUID); err == nil {
-		out.UserID = u.ID
-	}
+func newCredentialOut(c store.Credential, userID string, role store.Role) credentialOut {
+	out := credentialOut{Credential: c, UserID: userID, HasValue: c.Value != ""}
+	out.Value = shownValue(c.Type, c.Value, role)
 	return out
+}
+
+func (s *Server) credOut(c store.Credential, role store.Role) credentialOut {
+	var userID string
+	if u, err := s.st.GetUserByUID(c.UserUID); err == nil {
+		userID = u.ID
+	}
+	return newCredentialOut(c, userID, role)
 }
 
 func (s *Server) createCredential(r *request) error {
@@ -290,7 +302,7 @@ func (s *Server) createCredential(r *request) error {
 	if err := s.st.CreateCredential(&c); err != nil {
 		return err
 	}
-	return created(r, credsBasePath+strconv.FormatUint(c.ID, 10), credentialOut{Credential: c, UserID: u.ID})
+	return created(r, credsBasePath+strconv.FormatUint(c.ID, 10), newCredentialOut(c, u.ID, r.op.role))
 }
 
 func (s *Server) listUserCredentials(r *request) error {
@@ -304,7 +316,7 @@ func (s *Server) listUserCredentials(r *request) error {
 	}
 	out := make([]credentialOut, len(cs))
 	for i, c := range cs {
-		out[i] = credentialOut{Credential: c, UserID: u.ID}
+		out[i] = newCredentialOut(c, u.ID, r.op.role)
 	}
 	return writeJSON(r.ctx, 200, listOut[credentialOut]{Items: out})
 }
@@ -318,7 +330,7 @@ func (s *Server) getCredential(r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(r.ctx, 200, s.credOut(c))
+	return writeJSON(r.ctx, 200, s.credOut(c, r.op.role))
 }
 
 func (s *Server) patchCredential(r *request) error {
@@ -345,7 +357,7 @@ func (s *Server) patchCredential(r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(r.ctx, 200, s.credOut(c))
+	return writeJSON(r.ctx, 200, s.credOut(c, r.op.role))
 }
 
 func (s *Server) deleteCredential(r *request) error {
@@ -368,5 +380,5 @@ func (s *Server) resetPasses(r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(r.ctx, 200, s.credOut(c))
+	return writeJSON(r.ctx, 200, s.credOut(c, r.op.role))
 }

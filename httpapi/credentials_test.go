@@ -3,12 +3,13 @@ package httpapi
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 )
 
 func TestCardFormsNormalizeToOneValue(t *testing.T) {
 	e := newEnv(t)
-	id := e.do("POST", "/api/v1/users", e.admin, `{"name": "A"}`).want(201).str("id")
+	id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A"}`).want(201).str("id")
 	// H10301 facility 123 card 4567: payload (123<<16)|4567 = 8065495.
 	forms := []string{
 		`{"type":"card","value":"8065495"}`,
@@ -40,7 +41,7 @@ func TestCardFormsNormalizeToOneValue(t *testing.T) {
 
 func TestCredentialValidation(t *testing.T) {
 	e := newEnv(t)
-	id := e.do("POST", "/api/v1/users", e.admin, `{"name": "A"}`).want(201).str("id")
+	id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A"}`).want(201).str("id")
 	path := "/api/v1/users/" + id + "/credentials"
 	for _, tc := range []struct {
 		body  string
@@ -71,10 +72,10 @@ func TestCredentialValidation(t *testing.T) {
 
 func TestCredentialLifecycle(t *testing.T) {
 	e := newEnv(t)
-	a := e.do("POST", "/api/v1/users", e.admin, `{"name": "A"}`).want(201).str("id")
-	b := e.do("POST", "/api/v1/users", e.admin, `{"name": "B"}`).want(201).str("id")
+	a := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A"}`).want(201).str("id")
+	b := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "B"}`).want(201).str("id")
 	pin := e.do("POST", "/api/v1/users/"+a+"/credentials", e.admin, `{"type":"pin","value":"0042","max_passes":3,"locks":2}`).want(201).json()
-	if pin["value"] != "0042" || pin["passes_left"] != float64(3) || pin["locks"] != "2" {
+	if pin["value"] != "••••" || pin["has_value"] != true || pin["passes_left"] != float64(3) || pin["locks"] != "2" {
 		t.Fatalf("pin: %v", pin)
 	}
 	e.do("POST", "/api/v1/users/"+b+"/credentials", e.admin, `{"type":"pin","value":"0042"}`).want(409)
@@ -90,8 +91,13 @@ func TestCredentialLifecycle(t *testing.T) {
 		t.Fatalf("user_id = %v, want %s", got["user_id"], a)
 	}
 	p := e.do("PATCH", "/api/v1/credentials/"+cid, e.admin, `{"value":"9999","owner":"guest"}`).want(200).json()
-	if p["value"] != "9999" || p["owner"] != "guest" || p["passes_left"] != float64(3) {
+	if p["value"] != "••••" || p["owner"] != "guest" || p["passes_left"] != float64(3) {
 		t.Fatalf("after patch: %v", p)
+	}
+	if n, _ := strconv.ParseUint(cid, 10, 64); true {
+		if c, err := e.st.GetCredential(n); err != nil || c.Value != "9999" {
+			t.Fatalf("stored PIN after patch %q, %v; want 9999", c.Value, err)
+		}
 	}
 	e.do("PATCH", "/api/v1/credentials/"+cid, e.admin, `{"type":"card"}`).want(422)
 	e.do("POST", "/api/v1/credentials/"+cid+"/passes/reset", e.admin, "").want(200)

@@ -14,8 +14,8 @@ import (
 // same number (it would match its frames too).
 func TestCredentialCardFormat(t *testing.T) {
 	e := newEnv(t)
-	a := e.do("POST", "/api/v1/users", e.admin, `{"name": "A"}`).want(201).str("id")
-	b := e.do("POST", "/api/v1/users", e.admin, `{"name": "B"}`).want(201).str("id")
+	a := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A"}`).want(201).str("id")
+	b := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "B"}`).want(201).str("id")
 	pathA, pathB := "/api/v1/users/"+a+"/credentials", "/api/v1/users/"+b+"/credentials"
 
 	// H10301 7/77 and 34-bit 7/77: one payload (458829), two cards.
@@ -111,8 +111,8 @@ func TestBasipIdentifierCardFormat(t *testing.T) {
 func TestDuressPINConflict(t *testing.T) {
 	st := storetest.Open(t, store.Options{DuressOffset: 1})
 	e := newEnvStore(t, st, Parts{})
-	a := e.do("POST", "/api/v1/users", e.admin, `{"name": "Alice"}`).want(201).str("id")
-	b := e.do("POST", "/api/v1/users", e.admin, `{"name": "Bob"}`).want(201).str("id")
+	a := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "Alice"}`).want(201).str("id")
+	b := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "Bob"}`).want(201).str("id")
 	e.do("POST", "/api/v1/users/"+a+"/credentials", e.admin, `{"type":"pin","value":"1234"}`).want(201)
 	check := func(what string, r resp, msg string) {
 		t.Helper()

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -14,10 +17,18 @@ import (
 // validation can report every wrong type at once (encoding/json stops at the
 // first) and so that PATCH can tell an absent field from an explicit null
 // (RFC 7396 merge patch).
+//
+// Native bodies are strict: every field a handler reads is known (see
+// lookup), a handler names the read-only fields its GET shows (readOnly),
+// and err reports any other field as unknown. A misspelt access field
+// ("lock_number" for "locks") is then a 422 instead of being ignored
+// while the record keeps, or gets, access it was not meant to have.
 type object struct {
-	fields map[string]json.RawMessage
-	errs   []FieldError
-	prefix string
+	fields   map[string]json.RawMessage
+	errs     []FieldError
+	prefix   string
+	known    map[string]bool
+	children []*object // sub-objects, checked for unknown fields with o
 }
 
 // parseObject decodes body as one JSON object. Anything else is a 400: the
@@ -47,7 +58,82 @@ func (o *object) sub(name string, raw json.RawMessage) (*object, bool) {
 		o.fail(name, "must be an object")
 		return nil, false
 	}
-	return &object{fields: m, prefix: o.prefix + name + "."}, true
+	c := &object{fields: m, prefix: o.prefix + name + "."}
+	o.children = append(o.children, c)
+	return c, true
+}
+
+// lookup returns the field and whether the body has it (null counts),
+// and marks it known. Every accessor reads through it.
+func (o *object) lookup(name string) (json.RawMessage, bool) {
+	if o.known == nil {
+		o.known = make(map[string]bool, len(o.fields))
+	}
+	o.known[name] = true
+	r, ok := o.fields[name]
+	return r, ok
+}
+
+// readOnly marks fields the record's GET shows but a write cannot set,
+// so that a GET → PUT round trip is not refused for carrying them; their
+// values are ignored.
+func (o *object) readOnly(names ...string) {
+	for _, n := range names {
+		o.lookup(n)
+	}
+}
+
+// viewFields lists the JSON names a GET of a T shows (embedded structs
+// flattened), for readOnly: whatever a GET returns, a PUT or PATCH of the
+// same body accepts.
+func viewFields[T any]() []string {
+	t := reflect.TypeFor[T]()
+	if v, ok := viewFieldCache.Load(t); ok {
+		return v.([]string)
+	}
+	var names []string
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case name == "-":
+			case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+				walk(f.Type)
+			case f.IsExported():
+				if name == "" {
+					name = f.Name
+				}
+				names = append(names, name)
+			}
+		}
+	}
+	walk(t)
+	viewFieldCache.Store(t, names)
+	return names
+}
+
+var viewFieldCache sync.Map // reflect.Type → []string
+
+// unknown appends an error for each field of o and its sub-objects that
+// no accessor read and readOnly did not name, in name order, unless a
+// handler already said what is wrong with it.
+func (o *object) unknown(errs []FieldError) []FieldError {
+	names := make([]string, 0, len(o.fields))
+	for k := range o.fields {
+		if !o.known[k] && !slices.ContainsFunc(errs, func(e FieldError) bool { return e.Field == o.prefix+k }) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		errs = append(errs, FieldError{Field: o.prefix + k, Message: "is not a field of this object"})
+	}
+	for _, c := range o.children {
+		errs = c.unknown(errs)
+	}
+	return errs
 }
 
 func (o *object) fail(field, msg string) {
@@ -60,13 +146,13 @@ func (o *object) failf(field, format string, args ...any) {
 
 // has reports whether the field is present, null or not.
 func (o *object) has(name string) bool {
-	_, ok := o.fields[name]
+	_, ok := o.lookup(name)
 	return ok
 }
 
 // raw returns the field and whether it is present and not null.
 func (o *object) raw(name string) (json.RawMessage, bool) {
-	r, ok := o.fields[name]
+	r, ok := o.lookup(name)
 	if !ok || isNull(r) {
 		return nil, false
 	}
@@ -79,7 +165,7 @@ func isNull(r json.RawMessage) bool { return string(bytes.TrimSpace(r)) == "null
 // it at all; ok whether v holds its value (null is T's zero value). A
 // value of another type is a field error saying msg, and ok is false.
 func field[T any](o *object, name, msg string) (v T, present, ok bool) {
-	r, present := o.fields[name]
+	r, present := o.lookup(name)
 	if !present {
 		return v, false, false
 	}
@@ -225,9 +311,12 @@ func (o *object) timePtr(name string, dst **time.Time) bool {
 	return present
 }
 
+// err is the 422 for every bad and every unknown field, or nil. Call it
+// after every field was read.
 func (o *object) err() error {
-	if len(o.errs) == 0 {
+	errs := o.unknown(o.errs[:len(o.errs):len(o.errs)])
+	if len(errs) == 0 {
 		return nil
 	}
-	return errValidation(o.errs)
+	return errValidation(errs)
 }

@@ -16,6 +16,13 @@
 // kind and size, never their bytes), health.go (an O(1) health; record
 // counts behind a token at /status).
 //
+// Its security rules live in files of their own: decode.go makes native
+// bodies strict (an unknown field is a 422), secrets.go says which role
+// reads which credential value in every view of both dialects, tls.go
+// serves HTTPS (a self-signed certificate or the installer's) and keeps
+// plain HTTP to health when asked. A store read that meets a damaged page
+// answers 503 and /health says degraded.
+//
 // fasthttp reuses request buffers after a handler returns, so every slice
 // taken from a request (body, path, headers, args) is copied before it is
 // kept; see DESIGN.md.

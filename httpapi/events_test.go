@@ -534,9 +534,9 @@ func TestOperatorActionsAreAudited(t *testing.T) {
 	e, l := newEventsEnv(t, store.EventOptions{})
 	e.login("admin", adminPW)
 	e.do("POST", "/api/v1/session", "", `{"username":"admin","password":"wrong"}`).want(401)
-	id := e.do("POST", "/api/v1/users", e.admin, `{"name":"A"}`).want(201).str("id")
-	e.do("POST", "/api/v1/users", e.admin, `{"name":5}`).want(422) // a failed write changes nothing
-	e.do("GET", "/api/v1/users/"+id, e.admin, "").want(200)        // reads are not changes
+	id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":"A"}`).want(201).str("id")
+	e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":5}`).want(422) // a failed write changes nothing
+	e.do("GET", "/api/v1/users/"+id, e.admin, "").want(200)                         // reads are not changes
 	l.Flush()
 	evs, _, err := l.Query(store.EventFilter{Limit: 100})
 	if err != nil {

@@ -9,7 +9,16 @@ import "time"
 // may call it, so it must cost nothing whatever the size of the store.
 // Record counts, which walk the store, are at GET /api/v1/status.
 func (s *Server) health(r *request) error {
-	if err := s.st.Ping(); err != nil {
+	err := s.st.Ping()
+	// A damaged page fails the requests that read it, not the controller:
+	// the doors decide from memory, so health stays 200 and says why it
+	// is degraded.
+	if reason, bad := s.st.Degraded(); bad {
+		body := s.healthBody()
+		body["status"], body["reason"] = "degraded", "store damaged: "+reason
+		return writeJSON(r.ctx, 200, body)
+	}
+	if err != nil {
 		s.log.Error("health: store unavailable", "err", err)
 		return errStatus(503, "the store is not available")
 	}

@@ -15,6 +15,7 @@ var usernameRe = regexp.MustCompile(`^[A-Za-z0-9._@\-]{1,64}$`)
 // applyOperator validates o into op. Passwords are hashed here, so the
 // plain text never reaches the store. now stamps counters an admin resets.
 func (s *Server) applyOperator(o *object, op *store.Operator, create bool) {
+	o.readOnly(viewFields[operatorView]()...)
 	if create {
 		if !o.str("username", &op.Username, 64) || op.Username == "" {
 			o.fail("username", "is required")

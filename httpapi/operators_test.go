@@ -33,7 +33,7 @@ func TestOperatorCRUD(t *testing.T) {
 	e.do("POST", "/api/v1/session", "", `{"username":"olga","password":"a long operator pw"}`).want(403)
 	e.do("PATCH", "/api/v1/operators/"+id, e.admin, `{"enabled":true}`).want(200)
 	tok := e.login("olga", "a long operator pw")
-	e.do("POST", "/api/v1/users", tok, `{"name":"x"}`).want(403) // viewer now
+	e.do("POST", "/api/v1/users", tok, `{"locks": "both", "name":"x"}`).want(403) // viewer now
 	// Disabling an operator ends its sessions at once.
 	e.do("PATCH", "/api/v1/operators/"+id, e.admin, `{"enabled":false}`).want(200)
 	e.do("GET", "/api/v1/users", tok, "").want(401)

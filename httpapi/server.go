@@ -45,6 +45,9 @@ type Config struct {
 	LoginFailuresPerIP int
 	Lockout            auth.LockoutPolicy
 	Version            string
+	// PlainHealthOnly limits plain-HTTP listeners to GET /api/v1/health
+	// when the API is also served over TLS (tls.go).
+	PlainHealthOnly bool
 	// Location is the zone of the access engine (access.timezone): the
 	// BAS-IP API turns its unix-second times into the native profiles'
 	// local wall-clock times in it; time.Local when nil.
@@ -240,6 +243,9 @@ func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 }
 
 func (s *Server) serve(ctx *fasthttp.RequestCtx) {
+	if s.refusePlain(ctx) {
+		return
+	}
 	method := methodOf(ctx)
 	if method == "HEAD" {
 		method = "GET"
@@ -376,6 +382,10 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 		writeProblem(ctx, 507, "the controller's disk is full; nothing was written")
 	case errors.Is(err, store.ErrInUse):
 		writeProblem(ctx, 409, err.Error())
+	case errors.Is(err, store.ErrDamaged):
+		s.log.Error("store page damaged", "path", string(ctx.Path()), "err", err)
+		writeProblem(ctx, 503, "the store file is damaged where this request reads it; nothing was changed. "+
+			"The doors go on deciding from memory; an administrator should run `doord check --store` and restore a backup")
 	default:
 		s.log.Error("request failed", "path", string(ctx.Path()), "err", err)
 		writeProblem(ctx, 503, "the store could not complete the request; nothing was changed")

@@ -43,6 +43,7 @@ func validDate(s string) bool {
 }
 
 func applyTimeProfile(o *object, p *store.TimeProfile, replace bool) {
+	o.readOnly(viewFields[store.TimeProfile]()...)
 	if replace {
 		*p = store.TimeProfile{ID: p.ID, CreatedAt: p.CreatedAt}
 	}
@@ -51,7 +52,7 @@ func applyTimeProfile(o *object, p *store.TimeProfile, replace bool) {
 			o.fail("name", "is required")
 		}
 	}
-	if r, ok := o.fields["intervals"]; ok {
+	if r, ok := o.lookup("intervals"); ok {
 		p.Intervals = nil
 		var raws []json.RawMessage
 		if !isNull(r) && json.Unmarshal(r, &raws) != nil {

@@ -9,7 +9,7 @@ import (
 
 func TestUserCacheNeverServesAnOldVersion(t *testing.T) {
 	e := newEnv(t)
-	u := e.do("POST", "/api/v1/users", e.admin, `{"name":"Before"}`).want(201).json()
+	u := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":"Before"}`).want(201).json()
 	id, uid := u["id"].(string), fmt.Sprint(u["uid"])
 	for _, key := range []string{id, uid} {
 		e.do("GET", "/api/v1/users/"+key, e.admin, "").want(200) // fills

@@ -55,6 +55,7 @@ const (
 // applyUser validates o and writes its fields into u. Every bad field is
 // recorded in o; the caller checks o.err() once at the end.
 func applyUser(o *object, u *store.User, mode userMode) {
+	o.readOnly(viewFields[userOut]()...)
 	if mode == modeReplace {
 		keep := *u
 		*u = store.User{ID: keep.ID, UID: keep.UID, ExtID: keep.ExtID, State: keep.State,
@@ -103,7 +104,16 @@ func applyUser(o *object, u *store.User, mode userMode) {
 	applyState(o, u, mode)
 	o.timePtr("valid_from", &u.ValidFrom)
 	o.timePtr("valid_to", &u.ValidTo)
-	applyLocks(o, "locks", &u.Locks)
+	// locks is required on POST and PUT: a user made without it would
+	// open every door, so a client that misspelt it (BAS-IP's
+	// lock_number) or forgot it must hear so instead.
+	switch _, set := o.raw("locks"); {
+	case set:
+		applyLocks(o, "locks", &u.Locks)
+	case mode == modePatch && !o.has("locks"): // kept
+	default: // absent from POST or PUT, or null
+		o.fail("locks", `is required: "both", "1" or "2" (the doors this user may open)`)
+	}
 	o.ids("time_profiles", &u.TimeProfiles)
 	o.ids("apartments", &u.Apartments)
 	if len(u.TimeProfiles) > maxRefs {
@@ -137,13 +147,10 @@ func applyUser(o *object, u *store.User, mode userMode) {
 	if u.CustomAccess && len(u.AuthFactors) == 0 {
 		o.fail("auth_factors", "must contain at least one item when custom_access is true")
 	}
-	if u.Locks == "" {
-		u.Locks = store.LocksBoth
-	}
 }
 
 func applyProperties(o *object, u *store.User, mode userMode) {
-	r, ok := o.fields["properties"]
+	r, ok := o.lookup("properties")
 	if !ok {
 		return
 	}
@@ -215,7 +222,7 @@ func applyState(o *object, u *store.User, mode userMode) {
 // applyLocks accepts "both", "1", "2" and, for clients used to BAS-IP's
 // lock_number, the integers 0 (both), 1 and 2.
 func applyLocks(o *object, name string, dst *store.Locks) {
-	r, ok := o.fields[name]
+	r, ok := o.lookup(name)
 	if !ok {
 		return
 	}

@@ -15,7 +15,7 @@ func TestUserLifecycle(t *testing.T) {
 		"email": "ada@example.com", "phone": "+44 20 7946 0000", "state": "active",
 		"valid_from": "2026-01-01T00:00:00Z", "valid_to": "2027-01-01T00:00:00Z",
 		"locks": "1", "auth_factors": ["card", "pin"], "custom_access": true, "security": true,
-		"extended_unlock": true, "unknown_field": "ignored"}`).want(201)
+		"extended_unlock": true}`).want(201)
 	u := r.json()
 	id := u["id"].(string)
 	if r.hdr["Location"] != "/api/v1/users/"+id {
@@ -46,14 +46,14 @@ func TestUserLifecycle(t *testing.T) {
 		t.Fatalf("after patch: %v", p)
 	}
 	// PUT replaces: what is not sent is reset; identity stays.
-	put := e.do("PUT", "/api/v1/users/"+id, e.admin, `{"name": "Ada L."}`).want(200).json()
-	if put["email"] != nil || put["tags"] != nil || put["id"] != id || put["ext_id"] != u["ext_id"] || put["locks"] != "both" {
+	put := e.do("PUT", "/api/v1/users/"+id, e.admin, `{"name": "Ada L.", "locks": "2"}`).want(200).json()
+	if put["email"] != nil || put["tags"] != nil || put["id"] != id || put["ext_id"] != u["ext_id"] || put["locks"] != "2" {
 		t.Fatalf("after put: %v", put)
 	}
 	e.do("PUT", "/api/v1/users/"+id, e.admin, `{"info": "no name"}`).want(422)
 
 	// Duplicate names are allowed and reported.
-	d := e.do("POST", "/api/v1/users", e.admin, `{"name": "ada l."}`).want(201).json()
+	d := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "ada l."}`).want(201).json()
 	if d["duplicate_name"] != true {
 		t.Fatalf("duplicate_name = %v, want true", d["duplicate_name"])
 	}
@@ -66,27 +66,27 @@ func TestUserLifecycle(t *testing.T) {
 func TestUserClientIDAndExtIDConflicts(t *testing.T) {
 	e := newEnv(t)
 	const id = "3f2c1a9e-5b7d-4c1e-9a0b-2d4e6f8a1c3e"
-	r := e.do("POST", "/api/v1/users", e.admin, `{"id": "`+id+`", "name": "A", "ext_id": "HR-1"}`).want(201)
+	r := e.do("POST", "/api/v1/users", e.admin, `{"id": "`+id+`", "name": "A", "locks": "both", "ext_id": "HR-1"}`).want(201)
 	if r.str("id") != id || r.str("ext_id") != "HR-1" {
 		t.Fatalf("client id/ext_id not kept: %s", r.body)
 	}
-	c := e.do("POST", "/api/v1/users", e.admin, `{"id": "`+id+`", "name": "B"}`).want(409)
+	c := e.do("POST", "/api/v1/users", e.admin, `{"id": "`+id+`", "name": "B", "locks": "both"}`).want(409)
 	if !slices.Contains(c.fields(), "id") {
 		t.Fatalf("409 does not name id: %s", c.body)
 	}
-	c = e.do("POST", "/api/v1/users", e.admin, `{"name": "B", "ext_id": "HR-1"}`).want(409)
+	c = e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "B", "ext_id": "HR-1"}`).want(409)
 	if !slices.Contains(c.fields(), "ext_id") {
 		t.Fatalf("409 does not name ext_id: %s", c.body)
 	}
-	other := e.do("POST", "/api/v1/users", e.admin, `{"name": "C"}`).want(201).str("id")
+	other := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "C"}`).want(201).str("id")
 	e.do("PATCH", "/api/v1/users/"+other, e.admin, `{"ext_id": "HR-1"}`).want(409)
 	e.do("PATCH", "/api/v1/users/"+other, e.admin, `{"ext_id": ""}`).want(422)
 }
 
 func TestArchivedIsFinal(t *testing.T) {
 	e := newEnv(t)
-	id := e.do("POST", "/api/v1/users", e.admin, `{"name": "A"}`).want(201).str("id")
-	e.do("POST", "/api/v1/users", e.admin, `{"name": "A", "state": "archived"}`).want(422)
+	id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A"}`).want(201).str("id")
+	e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A", "state": "archived"}`).want(422)
 	e.do("PATCH", "/api/v1/users/"+id, e.admin, `{"state": "disabled"}`).want(200)
 	e.do("PATCH", "/api/v1/users/"+id, e.admin, `{"state": "active"}`).want(200)
 	e.do("PATCH", "/api/v1/users/"+id, e.admin, `{"state": "archived"}`).want(200)
@@ -104,7 +104,7 @@ func TestListUsersPagesAndFilters(t *testing.T) {
 		if i%2 == 1 {
 			state, tag = "disabled", "odd"
 		}
-		e.do("POST", "/api/v1/users", e.admin, fmt.Sprintf(`{"name": "User %02d", "state": %q, "tags": [%q]}`, i, state, tag)).want(201)
+		e.do("POST", "/api/v1/users", e.admin, fmt.Sprintf(`{"locks": "both", "name": "User %02d", "state": %q, "tags": [%q]}`, i, state, tag)).want(201)
 	}
 	seen := map[string]bool{}
 	cursor := ""
@@ -150,7 +150,7 @@ func TestListUsersPagesAndFilters(t *testing.T) {
 
 func TestAttachTimeProfilesAndApartments(t *testing.T) {
 	e := newEnv(t)
-	id := e.do("POST", "/api/v1/users", e.admin, `{"name": "A"}`).want(201).str("id")
+	id := e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name": "A"}`).want(201).str("id")
 	tp := e.do("POST", "/api/v1/time-profiles", e.admin, `{"name": "Work week", "intervals": [{"days": ["mon","tue","wed","thu","fri"], "start": "08:00", "end": "18:00"}]}`).want(201).json()
 	apt := e.do("POST", "/api/v1/apartments", e.admin, `{"name": "3B", "address": {"building": 1, "unit": 2, "floor": 3, "room": 4}}`).want(201).json()
 	tpID, aptID := fmt.Sprint(tp["id"]), fmt.Sprint(apt["id"])

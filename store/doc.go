@@ -58,6 +58,12 @@
 //     schedule) are settings under "door/<id>" (doormodes.go), each
 //     written in a commit of its own before the API answers, so that a
 //     lockdown survives a crash.
+//   - Only an absent file makes a new store. A damaged one (empty,
+//     truncated, bad header or freelist, a page failing the quick check)
+//     is refused with a DamagedError, and every transaction turns bbolt's
+//     panics and faults on a bad page into one (damage.go): the request
+//     fails, the store reports Degraded, the process lives on. Check is
+//     the full check behind `doord check --store`.
 //
 // Errors are sentinels (ErrNotFound, ErrArchived, ErrDiskFull, …) and
 // typed errors (ConflictError, RefError, InvalidError) for errors.Is and

@@ -60,6 +60,9 @@ const (
 	EventUnknownCardBurst = "unknown_card_burst" // unknown cards at a reader: an alarm, not a lockout
 	EventOperatorLogin    = "operator_login"
 	EventOperatorChange   = "operator_change"
+	// EventStoreDamaged: a read or write met a damaged page of the store
+	// file (Store.OnDamaged); Detail is the reason.
+	EventStoreDamaged = "store_damaged"
 	// EventsDropped is written by the log itself: Detail says how many
 	// events were lost to a full queue or a failed write before it.
 	EventsDropped = "events_dropped"
@@ -266,7 +269,7 @@ type EventStats struct {
 // EventLog is the event ring. Append, Query and Subscribe are safe for
 // concurrent use.
 type EventLog struct {
-	db  *bolt.DB
+	st  *Store // transactions go through its contained view and update
 	opt EventOptions
 
 	mu     sync.Mutex
@@ -316,7 +319,7 @@ func OpenEventLog(s *Store, opt EventOptions) (*EventLog, error) {
 func openEventLog(s *Store, opt EventOptions, beforeWrite func([]Event) error) (*EventLog, error) {
 	opt.defaults()
 	l := &EventLog{
-		db:          s.db,
+		st:          s,
 		opt:         opt,
 		q:           make([]Event, opt.QueueSize),
 		wake:        make(chan struct{}, 1),
@@ -329,7 +332,7 @@ func openEventLog(s *Store, opt EventOptions, beforeWrite func([]Event) error) (
 	// Files made by a build before the event log have no event buckets;
 	// create them (only then: a plain open writes nothing).
 	var missing bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		for _, name := range eventBuckets {
 			if tx.Bucket(name) == nil {
 				missing = true
@@ -341,7 +344,7 @@ func openEventLog(s *Store, opt EventOptions, beforeWrite func([]Event) error) (
 		return nil
 	})
 	if err == nil && missing {
-		err = s.db.Update(func(tx *bolt.Tx) error {
+		err = s.update(func(tx *bolt.Tx) error {
 			for _, name := range eventBuckets {
 				if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 					return err
@@ -533,7 +536,15 @@ func (l *EventLog) run() {
 		var lost uint64
 		var closed bool
 		batch, lost, closed = l.take(batch[:0])
-		if len(batch) == 0 && lost == 0 {
+		if len(batch) == 0 {
+			// Only a failed write leaves lost events and no new ones: their
+			// events_dropped goes with the next event, rather than retrying
+			// a failing store (disk full, a damaged file) in a busy loop.
+			if lost > 0 {
+				l.mu.Lock()
+				l.lost += lost
+				l.mu.Unlock()
+			}
 			if closed {
 				return
 			}
@@ -593,7 +604,7 @@ func (l *EventLog) write(batch []Event, lost uint64) {
 	}
 	var evicted uint64
 	if err == nil {
-		err = l.db.Update(func(tx *bolt.Tx) error {
+		err = l.st.update(func(tx *bolt.Tx) error {
 			var e error
 			evicted, e = l.commit(tx, batch)
 			return e
@@ -742,7 +753,7 @@ func userUIDKey(uid uint64) string { return "#" + strconv.FormatUint(uid, 10) }
 // It reads every event: for tests and the admin command.
 func (l *EventLog) Check() error {
 	var p problems
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.st.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bEvents)
 		idx := [3]*bolt.Bucket{tx.Bucket(bEventsByType), tx.Bucket(bEventsByDoor), tx.Bucket(bEventsByUser)}
 		want := [3]int{}

@@ -84,7 +84,7 @@ func (l *EventLog) Query(f EventFilter) ([]Event, uint64, error) {
 	}
 	var out []Event
 	var next uint64
-	err := l.db.View(func(tx *bolt.Tx) error {
+	err := l.st.view(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bEvents)
 		if events == nil {
 			return errors.New("no event buckets")

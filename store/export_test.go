@@ -1,6 +1,9 @@
 package store
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"github.com/doord/doord/store/internal/keys"
+	bolt "go.etcd.io/bbolt"
+)
 
 // Test hooks, compiled only into this package's tests.
 
@@ -34,4 +37,29 @@ func SetExplicitChunkForTest(n int) (restore func()) {
 	saved := explicitChunk
 	explicitChunk = n
 	return func() { explicitChunk = saved }
+}
+
+// PageOfForTest is the first page of a top-level bucket and the file's
+// page size, so a test can damage exactly a page the store reads.
+func PageOfForTest(s *Store, bucket []byte) (pgid uint64, pageSize int, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		pgid = uint64(tx.Bucket(bucket).Root())
+		return nil
+	})
+	return pgid, s.db.Info().PageSize, err
+}
+
+// RawOperatorForTest is the operator's record as the file holds it.
+func RawOperatorForTest(s *Store, id uint64) (raw []byte, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		raw = append([]byte(nil), tx.Bucket(bOperators).Get(keys.U64(id))...)
+		return nil
+	})
+	return raw, err
+}
+
+// PutRawOperatorForTest writes an operator record as is, as a build
+// before TOTP encryption did.
+func PutRawOperatorForTest(s *Store, id uint64, raw []byte) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bOperators).Put(keys.U64(id), raw) })
 }

@@ -60,8 +60,11 @@ func (s *Store) CreateOperator(o *Operator) error {
 
 // putOperator's change record carries no payload: operators hold password
 // hashes and TOTP secrets, which have no business in a change feed.
+// The TOTP secret is stored sealed (secrets.go).
 func (w *wtx) putOperator(old, o *Operator) error {
-	if err := w.put(bOperators, keys.U64(o.ID), o); err != nil {
+	rec := *o
+	rec.TOTPSecret = w.s.sealTOTP(o.ID, o.TOTPSecret)
+	if err := w.put(bOperators, keys.U64(o.ID), &rec); err != nil {
 		return err
 	}
 	var oldEntries []index.Entry
@@ -78,7 +81,7 @@ func (w *wtx) putOperator(old, o *Operator) error {
 func (s *Store) GetOperator(id uint64) (Operator, error) {
 	var o Operator
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		o, err = getJSON[Operator](tx.Bucket(bOperators), keys.U64(id))
+		o, err = s.getOperator(tx.Bucket(bOperators), keys.U64(id))
 		return err
 	})
 	return o, err
@@ -92,7 +95,7 @@ func (s *Store) GetOperatorByUsername(name string) (Operator, error) {
 		if !ok {
 			return ErrNotFound
 		}
-		o, err = getJSON[Operator](tx.Bucket(bOperators), keys.U64(id))
+		o, err = s.getOperator(tx.Bucket(bOperators), keys.U64(id))
 		return err
 	})
 	return o, err
@@ -107,6 +110,7 @@ func (s *Store) ListOperators() ([]Operator, error) {
 			if err := json.Unmarshal(v, &o); err != nil {
 				return fmt.Errorf("corrupt operator %x: %w", k, err)
 			}
+			o.TOTPSecret = s.openTOTP(o.ID, o.TOTPSecret)
 			out = append(out, o)
 			return nil
 		})
@@ -138,7 +142,7 @@ func (s *Store) UpdateOperator(id uint64, fn func(*Operator) error) (Operator, e
 func (s *Store) UpdateOperatorEnding(id uint64, keep *[32]byte, fn func(*Operator) (endSessions bool, err error)) (Operator, error) {
 	var out Operator
 	err := s.write(true, func(w *wtx) error {
-		old, err := getJSON[Operator](w.b(bOperators), keys.U64(id))
+		old, err := s.getOperator(w.b(bOperators), keys.U64(id))
 		if err != nil {
 			return err
 		}

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +51,9 @@ type Options struct {
 	// duress PIN is another PIN) is refused (ConflictError Reason
 	// ReasonDuress), in the same transaction as the uniqueness check.
 	DuressOffset uint8
+	// KeyFile is the key that seals operators' TOTP secrets (secrets.go);
+	// "" means doord.key beside the database. Made when absent.
+	KeyFile string
 }
 
 // DefaultMaxBatchDelay replaces bbolt's 10ms. HTTP clients wait for their
@@ -64,6 +69,8 @@ const DefaultMaxBatchDelay = 2 * time.Millisecond
 type Store struct {
 	db       *bolt.DB
 	path     string
+	dmg      damage      // see damage.go
+	box      cipher.AEAD // seals TOTP secrets (secrets.go)
 	version  int
 	duress   uint8 // Options.DuressOffset mod 10
 	log      *slog.Logger
@@ -86,8 +93,10 @@ type Store struct {
 	closed  bool
 }
 
-// Open opens (creating if needed) the database at path and brings its
-// schema up to date.
+// Open opens the database at path and brings its schema up to date. Only
+// an absent file makes a new store: a file that exists but is empty,
+// truncated or has a bad page is refused with a DamagedError (see
+// damage.go), never opened as an empty store and never a crash.
 func Open(path string, opt Options) (*Store, error) {
 	timeout := opt.Timeout
 	if timeout <= 0 {
@@ -96,41 +105,83 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", diskFull(err))
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: timeout,
-		// The map freelist keeps commits O(1) in the number of free pages
-		// once a million-user file has churned.
-		FreelistType: bolt.FreelistMapType,
-	})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, &lockedError{path: path, timeout: timeout}
-	}
+	existed, err := precheck(path)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
+		return nil, err
 	}
-	db.MaxBatchDelay = DefaultMaxBatchDelay
-	if opt.MaxBatchDelay > 0 {
-		db.MaxBatchDelay = opt.MaxBatchDelay
-	}
-	s := &Store{db: db, path: path, duress: opt.DuressOffset % 10, log: loggerOr(opt.Logger), feedWait: opt.FeedWait, pending: map[uint64][]Change{}}
+	s := &Store{path: path, duress: opt.DuressOffset % 10, log: loggerOr(opt.Logger), feedWait: opt.FeedWait, pending: map[uint64][]Change{}}
 	if s.feedWait <= 0 {
 		s.feedWait = DefaultFeedWait
 	}
 	if s.feedQ = opt.FeedQueue; s.feedQ <= 0 {
 		s.feedQ = DefaultFeedQueue
 	}
-	if s.version, err = migrate(db); err != nil {
-		db.Close()
+	var db *bolt.DB
+	var file *os.File
+	err = s.contained(func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout: timeout,
+			// The map freelist keeps commits O(1) in the number of free pages
+			// once a million-user file has churned.
+			FreelistType: bolt.FreelistMapType,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				file = f
+				return f, err
+			},
+		})
+		return err
+	})
+	if db == nil && file != nil && errors.Is(err, ErrDamaged) {
+		// bbolt panicked inside Open and never returned its DB: close the
+		// file so that its lock goes with it.
+		file.Close()
+	}
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, &lockedError{path: path, timeout: timeout}
+	}
+	if errors.Is(err, ErrDamaged) {
+		return nil, err
+	}
+	if err != nil {
+		if errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch) {
+			return nil, &DamagedError{Path: path, Problem: err.Error()}
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
 	}
-	err = db.View(func(tx *bolt.Tx) error {
-		v, _ := keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
-		s.seq.Store(v)
-		return nil
-	})
+	s.db = db
+	db.MaxBatchDelay = DefaultMaxBatchDelay
+	if opt.MaxBatchDelay > 0 {
+		db.MaxBatchDelay = opt.MaxBatchDelay
+	}
+	if existed {
+		err = s.quickCheck()
+	}
+	if err == nil {
+		err = s.contained(func() (err error) { s.version, err = migrate(db); return err })
+	}
+	if err == nil {
+		err = s.view(func(tx *bolt.Tx) error {
+			v, _ := keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
+			s.seq.Store(v)
+			return nil
+		})
+	}
+	if err == nil {
+		keyFile := opt.KeyFile
+		if keyFile == "" {
+			keyFile = filepath.Join(filepath.Dir(path), keyFileName)
+		}
+		if s.box, err = loadKey(keyFile); err == nil {
+			err = s.sealClearSecrets()
+		}
+	}
 	if err != nil {
 		db.Close()
-		return nil, err
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
 	}
 	s.next = s.seq.Load() + 1
 	if opt.OnChange != nil {
@@ -143,6 +194,11 @@ func Open(path string, opt Options) (*Store, error) {
 // transactions.
 func (s *Store) Close() error {
 	s.closeFeed()
+	if s.dmg.writeFault.Load() {
+		// bbolt's writer lock may have been left held by the fault, and
+		// Close would wait for it for ever; the process is ending anyway.
+		return &DamagedError{Path: s.path, Problem: "a write faulted on a damaged page; the file was not closed cleanly"}
+	}
 	return s.db.Close()
 }
 
@@ -173,7 +229,7 @@ type Stats struct {
 func (s *Store) Stats() (Stats, error) {
 	s.statsWalks.Add(1)
 	var st Stats
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		st.Users = tx.Bucket(bUsers).Stats().KeyN
 		st.Credentials = tx.Bucket(bCreds).Stats().KeyN
 		st.TimeProfiles = tx.Bucket(bTimeProfiles).Stats().KeyN
@@ -194,7 +250,7 @@ func (s *Store) StatsWalks() int64 { return s.statsWalks.Load() }
 // Ping reports whether the store answers a read: one read transaction and
 // one key, O(1) whatever the size of the file.
 func (s *Store) Ping() error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMeta).Get(kSeq) == nil && s.seq.Load() != 0 {
 			return errors.New("store: the sequence number is missing")
 		}
@@ -206,7 +262,7 @@ func (s *Store) Ping() error {
 // carry on (a read transaction pins the snapshot).
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -253,6 +309,7 @@ func (s *Store) BackupFile(path string) (int64, error) {
 // returns nil to bbolt and its error to its caller, so a db.Batch it shares
 // with other writers is not rolled back and re-run for their sake.
 type wtx struct {
+	s       *Store
 	tx      *bolt.Tx
 	now     time.Time
 	dirty   bool
@@ -370,9 +427,17 @@ var errNoop = errors.New("nothing written")
 // than once: it must derive everything from the transaction and its
 // inputs and only report results through variables it sets on every run.
 func (s *Store) write(batch bool, fn func(w *wtx) error) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	var appErr error
 	run := func(tx *bolt.Tx) error {
-		w := &wtx{tx: tx, now: time.Now().UTC(), duress: s.duress}
+		// In a batch this runs on bbolt's batch goroutine, where a fault
+		// must become a panic too: bbolt turns a batch function's panic
+		// into an error and re-runs the function alone on the caller's
+		// goroutine, where update contains it.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		w := &wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress}
 		appErr = nil
 		packAppendOnly(tx)
 		if err := fn(w); err != nil {
@@ -393,9 +458,9 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	}
 	var err error
 	if batch {
-		err = s.db.Batch(run)
+		err = s.containedWrite(func() error { return s.db.Batch(run) })
 	} else {
-		err = s.db.Update(run)
+		err = s.update(run)
 	}
 	if appErr != nil {
 		return diskFull(appErr)
@@ -433,8 +498,20 @@ func (s *Store) collect(tx *bolt.Tx, recs []Change) {
 	s.cur.recs = append(s.cur.recs, recs...)
 }
 
-// view runs fn in a read transaction.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
+// view runs fn in a read transaction; a damaged page it meets is a
+// DamagedError, not a crash (damage.go).
+func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+	return s.contained(func() error { return s.db.View(fn) })
+}
+
+// update runs fn in a read-write transaction of its own, contained as
+// view is.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
+	return s.containedWrite(func() error { return s.db.Update(fn) })
+}
 
 // getJSON decodes the record at k; ErrNotFound when absent.
 func getJSON[T any](b *bolt.Bucket, k []byte) (T, error) {

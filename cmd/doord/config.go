@@ -49,6 +49,12 @@ type HTTPConfig struct {
 	MaxConnsPerIP int      `toml:"max_conns_per_ip"`
 	Concurrency   int      `toml:"concurrency"`
 	TokenTTL      duration `toml:"token_ttl"`
+	// TLS (tls.go): "self-signed", or the installer's tls_cert/tls_key.
+	TLS         string `toml:"tls"`
+	TLSCert     string `toml:"tls_cert"`
+	TLSKey      string `toml:"tls_key"`
+	PlainListen string `toml:"plain_listen"` // with TLS: plain HTTP here too
+	Plain       string `toml:"plain"`        // what plain_listen answers: "health" (default) or "all"
 }
 
 // EventsConfig sizes the event log ring.
@@ -136,6 +142,7 @@ func (c *Config) validate() error {
 	} else if err := c.Board.Validate(); err != nil {
 		errs = append(errs, "board: "+err.Error())
 	}
+	errs = append(errs, c.HTTP.validateTLS()...)
 	errs = append(errs, c.validateAccess()...)
 	if len(errs) > 0 {
 		return errors.New("invalid config:\n  " + strings.Join(errs, "\n  "))

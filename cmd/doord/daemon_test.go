@@ -102,7 +102,7 @@ func TestFirstStartPrintsAPasswordOnceAndDataSurvivesARestart(t *testing.T) {
 		t.Fatal("admin-password file does not hold the printed password")
 	}
 	tok := changeAdminPassword(t, d, login(t, d, pw), pw)
-	st, u := call(t, d, "POST", "/api/v1/users", tok, `{"name":"Ada"}`)
+	st, u := call(t, d, "POST", "/api/v1/users", tok, `{"locks": "both", "name":"Ada"}`)
 	if st != 201 {
 		t.Fatalf("create user: %d %v", st, u)
 	}

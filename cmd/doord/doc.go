@@ -4,7 +4,8 @@
 // events echoed on the console as the event log commits them), the first
 // start (creating the admin operator), opening the store and the board in a
 // safe order, serving the HTTP API, and a graceful stop on SIGINT/SIGTERM
-// that leaves every lock secure.
+// that leaves every lock secure; TLS for the API (tls.go); checking the
+// config and the store (check.go).
 //
 // It owns the process's safety net too: the supervisor (supervisor.go) is
 // the handler of board/fault, so a panic in any goroutine of the board,
@@ -16,5 +17,6 @@
 // hardened unit, doord.service.
 //
 //	doord serve --config doord.toml [--listen ADDR] [--data DIR]
-//	doord version
+//	doord check [--config FILE] [--data DIR] [--store]
+//	doord version [--tls [--config FILE] [--data DIR]]
 package main

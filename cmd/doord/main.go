@@ -25,16 +25,23 @@ func usage(w io.Writer) {
 usage:
   doord serve [--config FILE] [--listen ADDR] [--data DIR]
   doord decode [--config FILE --reader ID] [--format F] [--keypad K] [--d0 L --d1 L] CAPTURE
-  doord version
+  doord check [--config FILE] [--data DIR] [--store]
+  doord version [--tls [--config FILE] [--data DIR]]
 
 serve runs the daemon until SIGINT or SIGTERM. The config file (TOML) sets
 the board, doors and readers; --listen and --data override it.
 On first start with an empty store doord creates the operator "admin" with
 the password in DOORD_ADMIN_PASSWORD, or a random one it prints once and
 writes to DATA/admin-password (mode 0600).
+
 decode replays a capture of one Wiegand reader's falling edges (JSON as the
 sim edges route takes it, or a gpiomon log) through the reader's decoder and
 prints every frame: card, key, or bad read and why.
+
+check validates the config file; with --store it also reads every page,
+record and index of DATA/doord.db (stop doord first: the file is locked
+while it runs). serve and check refuse a damaged store (empty, truncated,
+bad page) with a message saying what is wrong; restore a backup then.
 `)
 }
 
@@ -47,24 +54,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		defer stop()
-		if err := serveCmd(ctx, args[1:], stdout, stderr); err != nil {
-			if !errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stderr, "doord:", err)
-			}
-			return 1
-		}
-		return 0
+		return exitCode(stderr, serveCmd(ctx, args[1:], stdout, stderr))
 	case "decode":
-		if err := decodeCmd(args[1:], stdout, stderr); err != nil {
-			if !errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(stderr, "doord:", err)
-			}
-			return 1
-		}
-		return 0
+		return exitCode(stderr, decodeCmd(args[1:], stdout, stderr))
+	case "check":
+		return exitCode(stderr, checkCmd(args[1:], stdout, stderr))
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "doord", version)
-		return 0
+		return exitCode(stderr, versionCmd(args[1:], stdout, stderr))
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -73,6 +69,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+}
+
+// exitCode prints a command's error and turns it into the exit code.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(stderr, "doord:", err)
+	}
+	return 1
 }
 
 func newLogger(w io.Writer, level, format string) *slog.Logger {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -81,7 +83,10 @@ type daemon struct {
 	notify  *notifier
 	hbStop  chan struct{} // stops the watchdog heartbeat
 	hbDone  chan struct{}
-	ln      net.Listener
+	ln      net.Listener // the API: HTTPS when TLS is configured
+	// plainLn is plain HTTP beside TLS (http.plain_listen), or nil.
+	plainLn net.Listener
+	serving int // Serve calls that report on done
 	done    chan error
 	console *consoleEvents // the door events on the log
 	admin   string         // the generated first-start password, for tests
@@ -93,7 +98,7 @@ type daemon struct {
 func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	cfg.accessDefaults() // idempotent; configs built in code get the file's defaults too
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	d = &daemon{log: log, done: make(chan error, 1)}
+	d = &daemon{log: log, done: make(chan error, 2)}
 	// The supervisor first: the board's goroutines start in board.Open.
 	d.sup = newSupervisor(log)
 	defer func() {
@@ -125,6 +130,13 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		return d, fmt.Errorf("event log: %w", err)
 	}
 	d.console = startConsoleEvents(d.events, log.With("part", "doors"))
+	events := d.events
+	d.st.OnDamaged(func(reason string) {
+		// The doors go on from memory; the API answers 503 where it reads
+		// the damage and /health says degraded.
+		log.Error("store damaged: a page could not be read; run `doord check --store` and restore a backup", "file", dbPath, "reason", reason)
+		events.Append(store.Event{Type: store.EventStoreDamaged, Detail: reason})
+	})
 	pw, err := bootstrapAdmin(d.st, cfg.Data, os.Getenv("DOORD_ADMIN_PASSWORD"))
 	if err != nil {
 		return d, err
@@ -162,21 +174,56 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if d.doors != nil {
 		parts.Doors = doorsAdapter{d.doors}
 	}
-	d.api = httpapi.New(d.st, hc, log.With("part", "http"), parts)
-	d.ln, err = net.Listen("tcp", cfg.Listen)
+	cert, certMade, err := loadTLS(cfg.HTTP, cfg.Data)
 	if err != nil {
-		return d, fmt.Errorf("listen: %w", err)
+		return d, err
 	}
-	fault.Go("http.serve", func() { d.done <- d.api.Serve(d.ln) })
+	hc.PlainHealthOnly = cert != nil && cfg.HTTP.Plain != "all"
+	d.api = httpapi.New(d.st, hc, log.With("part", "http"), parts)
+	if err := d.listen(cfg, cert); err != nil {
+		return d, err
+	}
 	if err := d.startNotify(os.Getenv); err != nil {
 		return d, err
 	}
-	log.Info("doord started", "version", version, "listen", d.ln.Addr().String(), "data", cfg.Data,
+	log.Info("doord started", "version", version, "listen", d.ln.Addr().String(), "tls", cert != nil, "data", cfg.Data,
 		"board", cfg.Board.Kind, "schema", d.st.SchemaVersion())
+	if cert != nil {
+		log.Info("tls certificate", "sha256", httpapi.Fingerprint(*cert), "plain_listen", cfg.HTTP.PlainListen, "plain", cmp.Or(cfg.HTTP.Plain, "health"))
+	}
 	if pw != "" {
 		printFirstLogin(stdout, d.ln.Addr().String(), cfg.Data, pw)
 	}
+	if cert != nil && (pw != "" || certMade) {
+		printTLS(stdout, d.ln.Addr().String(), cfg.Data, cert, cfg.HTTP.TLS == "self-signed")
+	}
 	return d, nil
+}
+
+// listen opens the API's listeners: listen (HTTPS when cert is set) and,
+// with TLS, plain_listen if configured. Each Serve reports on d.done.
+func (d *daemon) listen(cfg Config, cert *tls.Certificate) (err error) {
+	if d.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if cert != nil && cfg.HTTP.PlainListen != "" {
+		if d.plainLn, err = net.Listen("tcp", cfg.HTTP.PlainListen); err != nil {
+			d.ln.Close()
+			return fmt.Errorf("http.plain_listen: %w", err)
+		}
+	}
+	if cert != nil {
+		tc := httpapi.TLSConfig(*cert)
+		fault.Go("http.serve", func() { d.done <- d.api.ServeTLS(d.ln, tc) })
+	} else {
+		fault.Go("http.serve", func() { d.done <- d.api.Serve(d.ln) })
+	}
+	d.serving++
+	if d.plainLn != nil {
+		fault.Go("http.serve.plain", func() { d.done <- d.api.Serve(d.plainLn) })
+		d.serving++
+	}
+	return nil
 }
 
 func (d *daemon) addr() string { return d.ln.Addr().String() }
@@ -224,8 +271,16 @@ func (d *daemon) stop() error {
 	d.notify.notify("STOPPING=1")
 	if d.api != nil {
 		errs = append(errs, d.api.Shutdown())
-		if err := <-d.done; err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
+		// fasthttp's Shutdown closes only the listeners whose Serve had
+		// started; one still starting would then serve for ever.
+		d.ln.Close()
+		if d.plainLn != nil {
+			d.plainLn.Close()
+		}
+		for range d.serving {
+			if err := <-d.done; err != nil && !errors.Is(err, net.ErrClosed) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	errs = append(errs, d.closeAll())
