@@ -244,7 +244,7 @@ var ErrOperatorChanged = errors.New("the operator changed during the login")
 func (s *Store) AddSession(sess Session, max int, basis *Operator) (evicted [][32]byte, err error) {
 	err = s.write(false, func(w *wtx) error {
 		evicted = nil
-		op, err := getJSON[Operator](w.b(bOperators), keys.U64(sess.OperatorID))
+		op, err := s.getOperator(w.b(bOperators), keys.U64(sess.OperatorID))
 		if errors.Is(err, ErrNotFound) {
 			return &RefError{Field: "operator_id", ID: sess.OperatorID}
 		}
