@@ -158,7 +158,11 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	s.stop = make(chan struct{})
 	s.users = newUserCache(cfg.UserCacheSize)
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
-	s.unsub = st.Subscribe(s.users.onChange)
+	// The cache follows the feed as a Follower: a feed fault empties it
+	// rather than leaving a stale user behind. Its Sync cannot fail.
+	if s.unsub, _ = st.Follow("user cache", cacheFollower{s.users, st.Seq}); s.unsub == nil {
+		s.unsub = func() {}
+	}
 	s.routes()
 	s.fs = &fasthttp.Server{
 		Handler:            s.Handler,

@@ -79,7 +79,31 @@ func (c *userCache) dropLocked(e *cachedUser) {
 	delete(c.byKey, strconv.FormatUint(e.uid, 10))
 }
 
-// onChange is the store subscription.
+// cacheFollower is the cache as a store.Follower: after a panic in
+// onChange or a dropped feed queue the store Syncs it, which empties it
+// (it cannot know which users it missed).
+type cacheFollower struct {
+	c   *userCache
+	seq func() uint64 // the store's last committed seq
+}
+
+// Sync empties the cache. The seq is read first: a commit after it is
+// applied by the feed; one before it was committed before the cache was
+// emptied, and a fill that read older data then carries an older gen.
+func (f cacheFollower) Sync() (uint64, error) {
+	seq := f.seq()
+	c := f.c
+	c.mu.Lock()
+	c.gen.Add(1)
+	clear(c.byKey)
+	clear(c.byUID)
+	c.mu.Unlock()
+	return seq, nil
+}
+
+func (f cacheFollower) Apply(cs []store.Change) { f.c.onChange(cs) }
+
+// onChange applies committed changes: a changed user's entries go.
 func (c *userCache) onChange(cs []store.Change) {
 	var users []uint64
 	for _, ch := range cs {

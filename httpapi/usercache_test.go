@@ -57,3 +57,24 @@ func TestUserCacheIsBounded(t *testing.T) {
 		t.Fatalf("cache holds %d users / %d keys, want 3 / 6", len(c.byUID), len(c.byKey))
 	}
 }
+
+// The cache follows the feed as a store.Follower: when the feed cannot
+// vouch for what it missed (a panic in onChange, a dropped queue), Sync
+// empties it, and a fill that started before the Sync is not cached.
+func TestUserCacheSyncEmptiesIt(t *testing.T) {
+	c := newUserCache(10)
+	u := &store.User{ID: "a", UID: 1}
+	c.put(c.gen.Load(), u, []byte(`cached`))
+	gen := c.gen.Load() // a reader starts before the resync
+	f := cacheFollower{c, func() uint64 { return 42 }}
+	if seq, err := f.Sync(); err != nil || seq != 42 {
+		t.Fatalf("Sync = %d, %v", seq, err)
+	}
+	if c.get("a") != nil || c.get("1") != nil {
+		t.Fatal("Sync kept an entry the feed may have invalidated")
+	}
+	c.put(gen, u, []byte(`old`))
+	if c.get("a") != nil {
+		t.Fatal("a fill from before the Sync was cached")
+	}
+}
