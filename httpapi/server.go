@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
 )
@@ -232,7 +232,9 @@ func (r *request) param(name string) string {
 func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("handler panic", "panic", p, "path", string(ctx.Path()), "stack", string(debug.Stack()))
+			// The panic's text and the stack's argument words may hold a
+			// request's card number or PIN: type and a bare stack only.
+			s.log.Error("handler panic", "panic", fault.Describe(p), "path", string(ctx.Path()), "stack", fault.Stack())
 			writeProblem(ctx, 500, "internal error")
 		}
 	}()
