@@ -4,7 +4,6 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -256,51 +255,6 @@ func (s *Store) Ping() error {
 		}
 		return nil
 	})
-}
-
-// Backup writes a consistent copy of the whole file to w while writers
-// carry on (a read transaction pins the snapshot).
-func (s *Store) Backup(w io.Writer) (int64, error) {
-	var n int64
-	err := s.view(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
-	return n, diskFull(err)
-}
-
-// BackupFile writes a backup to path atomically: a temp file in the same
-// directory, fsync, rename, fsync of the directory. A crash leaves either
-// the old backup or the new one, never a torn file.
-func (s *Store) BackupFile(path string) (int64, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
-	if err != nil {
-		return 0, diskFull(err)
-	}
-	defer os.Remove(f.Name()) // no-op after the rename
-	n, err := s.Backup(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err == nil {
-		var d *os.File
-		if d, err = os.Open(dir); err == nil {
-			err = d.Sync()
-			d.Close()
-		}
-	}
-	return n, diskFull(err)
 }
 
 // wtx is one write function's view of a read-write transaction. Every
