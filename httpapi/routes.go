@@ -55,6 +55,8 @@ func (s *Server) routes() {
 	h("POST", "/api/v1/operators/{id}/totp/confirm", accRead, s.confirmTOTP)
 	h("DELETE", "/api/v1/operators/{id}/totp", accRead, s.disableTOTP)
 
+	h("GET", "/api/v1/backup", accAdmin, s.backup)
+
 	s.eventRoutes(h)
 
 	// The BAS-IP compatible API (basip*.go), under BAS-IP's own paths.
