@@ -26,6 +26,8 @@ usage:
   doord serve [--config FILE] [--listen ADDR] [--data DIR]
   doord decode [--config FILE --reader ID] [--format F] [--keypad K] [--d0 L --d1 L] CAPTURE
   doord check [--config FILE] [--data DIR] [--store]
+  doord backup --out FILE [--url URL --token TOKEN | --data DIR]
+  doord restore FILE --data DIR
   doord version [--tls [--config FILE] [--data DIR]]
 
 serve runs the daemon until SIGINT or SIGTERM. The config file (TOML) sets
@@ -42,6 +44,9 @@ check validates the config file; with --store it also reads every page,
 record and index of DATA/doord.db (stop doord first: the file is locked
 while it runs). serve and check refuse a damaged store (empty, truncated,
 bad page) with a message saying what is wrong; restore a backup then.
+
+backup copies the store to a file (from the running daemon, or offline);
+restore checks a backup and swaps it in. "doord backup --help" says more.
 `)
 }
 
@@ -59,6 +64,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitCode(stderr, decodeCmd(args[1:], stdout, stderr))
 	case "check":
 		return exitCode(stderr, checkCmd(args[1:], stdout, stderr))
+	case "backup":
+		return backupMain(args[1:], stdout, stderr)
+	case "restore":
+		return restoreMain(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		return exitCode(stderr, versionCmd(args[1:], stdout, stderr))
 	case "help", "-h", "--help":
