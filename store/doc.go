@@ -2,7 +2,7 @@
 // credentials, time profiles, apartments, operators, sessions and
 // settings. It owns the schema (buckets and the keys in them), the
 // secondary indexes, schema migrations, the store sequence number and the
-// change feed; later also the event log and backups.
+// change feed, the event log, and backup and restore of the whole file.
 //
 // Why it looks the way it does:
 //
@@ -54,6 +54,13 @@
 //     (migrate_explicit.go) wrote schema 1's implicit access defaults in.
 //   - Open never waits forever for the file lock: a second doord on the
 //     same file fails fast with ErrLocked.
+//   - Backups are bbolt's tx.WriteTo of one read transaction (backup.go):
+//     Snapshot copies to an unlinked local file first, so that a slow
+//     network reader never holds the transaction that a growing commit
+//     must wait for. Restore (restore.go) takes the live file's lock,
+//     checks a copy of the backup (length against its header, Open, Check)
+//     before swapping it in, and keeps the old file. The TOTP key file is
+//     not in the store, so not in a backup.
 //   - Door settings made over the API (a door's mode, its unlock
 //     schedule) are settings under "door/<id>" (doormodes.go), each
 //     written in a commit of its own before the API answers, so that a

@@ -5,7 +5,9 @@
 // start (creating the admin operator), opening the store and the board in a
 // safe order, serving the HTTP API, and a graceful stop on SIGINT/SIGTERM
 // that leaves every lock secure; TLS for the API (tls.go); checking the
-// config and the store (check.go).
+// config and the store (check.go); backing the store up and restoring it
+// (backup.go, restore.go, sharing cli.go's exit-status contract: 0, 1
+// failed, 2 wrong command line, --help on stdout).
 //
 // It owns the process's safety net too: the supervisor (supervisor.go) is
 // the handler of board/fault, so a panic in any goroutine of the board,
@@ -18,5 +20,7 @@
 //
 //	doord serve --config doord.toml [--listen ADDR] [--data DIR]
 //	doord check [--config FILE] [--data DIR] [--store]
+//	doord backup --out FILE [--url URL --token TOKEN | --data DIR]
+//	doord restore FILE --data DIR
 //	doord version [--tls [--config FILE] [--data DIR]]
 package main
