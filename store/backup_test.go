@@ -94,15 +94,7 @@ func TestBackupUnderWriteLoadRestores(t *testing.T) {
 	if err := os.WriteFile(snap, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	live := filepath.Join(t.TempDir(), "doord.db")
-	old, err := store.Open(live, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := old.CreateUser(&store.User{Name: "only in the old store", Locks: store.LocksBoth}, "test"); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
+	live, _ := liveStore(t) // a store to replace, with a user of its own
 	res, err := store.Restore(snap, live, store.Options{})
 	if err != nil {
 		t.Fatal(err)
