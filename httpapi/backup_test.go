@@ -99,4 +99,16 @@ func TestBackupRouteHeaders(t *testing.T) {
 	if int64(len(res.Body())) != st.FileSize {
 		t.Errorf("body %d bytes, the store's pages %d", len(res.Body()), st.FileSize)
 	}
+
+	// HEAD says the length without sending the file.
+	req.Header.SetMethod("HEAD")
+	res.Reset()
+	res.SkipBody = true
+	if err := e.c.Do(req, res); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode() != 200 || res.Header.ContentLength() != int(st.FileSize) || len(res.Body()) != 0 {
+		t.Errorf("HEAD: status %d, Content-Length %d (want %d), body %d bytes",
+			res.StatusCode(), res.Header.ContentLength(), st.FileSize, len(res.Body()))
+	}
 }
