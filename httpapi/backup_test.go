@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
@@ -110,5 +113,47 @@ func TestBackupRouteHeaders(t *testing.T) {
 	if res.StatusCode() != 200 || res.Header.ContentLength() != int(st.FileSize) || len(res.Body()) != 0 {
 		t.Errorf("HEAD: status %d, Content-Length %d (want %d), body %d bytes",
 			res.StatusCode(), res.Header.ContentLength(), st.FileSize, len(res.Body()))
+	}
+}
+
+// A client that stops reading a backup holds up no writer: the answer is
+// sent from a local copy, not from the read transaction, so commits that
+// must grow the file (bbolt remaps only without readers) go on.
+func TestBackupSlowClientDoesNotStallWrites(t *testing.T) {
+	e := newEnv(t)
+	conn, err := e.ln.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/v1/backup HTTP/1.1\r\nHost: doord\r\nAuthorization: Bearer %s\r\n\r\n", e.admin)
+	head := make([]byte, 64)
+	if _, err := io.ReadFull(conn, head); err != nil || !strings.HasPrefix(string(head), "HTTP/1.1 200") {
+		t.Fatalf("backup answer starts %q, %v", head, err)
+	}
+	// The client reads no more. Grow the store well past its first map.
+	size0, _ := e.st.Stats()
+	done := make(chan error, 1)
+	go func() {
+		for i := range 300 {
+			r := e.do("POST", "/api/v1/users", e.admin, fmt.Sprintf(`{"name":"u%d","locks":"both","note":"%s"}`, i, strings.Repeat("x", 200)))
+			if r.status != 201 {
+				done <- fmt.Errorf("create %d: %d %s", i, r.status, r.body)
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("writes stalled behind an unread backup")
+	}
+	size1, _ := e.st.Stats()
+	if size1.FileSize < 4*size0.FileSize {
+		t.Fatalf("the store grew from %d to %d bytes only: the test did not make bbolt remap", size0.FileSize, size1.FileSize)
 	}
 }
