@@ -229,3 +229,25 @@ func TestRestoreRefusesWhileStoreOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Restore is the way out of a damaged store: it never opens the live
+// file, so garbage there is replaced (and kept aside) like a sound store.
+func TestRestoreReplacesADamagedStore(t *testing.T) {
+	src, _ := liveStore(t)
+	dir := t.TempDir()
+	live := filepath.Join(dir, "doord.db")
+	garbage := bytes.Repeat([]byte("damaged "), 4096)
+	if err := os.WriteFile(live, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := store.Restore(src, live, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := os.ReadFile(res.Before); err != nil || !bytes.Equal(kept, garbage) {
+		t.Fatalf("damaged store not kept aside at %q: %v", res.Before, err)
+	}
+	if res.Stats.Users != 1 {
+		t.Fatalf("restored %d users, want 1", res.Stats.Users)
+	}
+}
