@@ -251,3 +251,32 @@ func TestRestoreReplacesADamagedStore(t *testing.T) {
 		t.Fatalf("restored %d users, want 1", res.Stats.Users)
 	}
 }
+
+// Two restores in one second keep both old files: the second's must not
+// be renamed over the first's (the original store).
+func TestRestoreTwiceKeepsBothOldFiles(t *testing.T) {
+	live, raw := liveStore(t)
+	snap := filepath.Join(t.TempDir(), "snap.db")
+	s, err := store.Open(filepath.Join(t.TempDir(), "doord.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BackupFile(snap); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	first, err := store.Restore(snap, live, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := store.Restore(snap, live, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Before == second.Before {
+		t.Fatalf("both restores kept the old file at %s", first.Before)
+	}
+	if got, err := os.ReadFile(first.Before); err != nil || !bytes.Equal(got, raw) {
+		t.Fatalf("the original store is no longer at %s (err %v)", first.Before, err)
+	}
+}

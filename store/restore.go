@@ -79,7 +79,7 @@ func Restore(snapshot, path string, opt Options) (RestoreResult, error) {
 	}
 
 	if _, err := os.Stat(path); err == nil {
-		res.Before = path + ".before-restore-" + stamp
+		res.Before = freeName(path + ".before-restore-" + stamp)
 		if err := os.Rename(path, res.Before); err != nil {
 			return res, fmt.Errorf("restore: set the old store aside: %w", err)
 		}
@@ -116,6 +116,19 @@ func Restore(snapshot, path string, opt Options) (RestoreResult, error) {
 		return putBack(err)
 	}
 	return res, nil
+}
+
+// freeName is name, or name-2, name-3, … when it exists: two restores in
+// one second must not rename the second's old file over the first's
+// (rename replaces its target).
+func freeName(name string) string {
+	try := name
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(try); errors.Is(err, os.ErrNotExist) {
+			return try
+		}
+		try = fmt.Sprintf("%s-%d", name, i)
+	}
 }
 
 // verifySnapshot opens the file at path as a store and runs Check. A file
