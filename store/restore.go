@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // RestoreResult says what Restore did.
@@ -28,9 +26,8 @@ type RestoreResult struct {
 //     the end, so no daemon opens it meanwhile; ErrLocked after
 //     opt.Timeout while one holds it;
 //  2. the snapshot is copied beside path (path.restore-<time>.tmp,
-//     fsynced), checked not to be shorter than its header says (a cut-off
-//     download or copy), opened as a store (migrations run on the copy)
-//     and passed through Check;
+//     fsynced), opened as a store (Open's damaged-file checks; migrations
+//     run on the copy) and passed through Check;
 //  3. the live file is renamed to path.before-restore-<time> and the copy
 //     renamed to path (directory fsynced); then the new file is opened
 //     once more. If that fails the old file is put back.
@@ -104,7 +101,7 @@ func Restore(snapshot, path string, opt Options) (RestoreResult, error) {
 	if err := syncDir(filepath.Dir(path)); err != nil {
 		return putBack(err)
 	}
-	st, err := Open(path, Options{Timeout: timeout})
+	st, err := Open(path, Options{Timeout: timeout, KeyFile: opt.KeyFile})
 	if err != nil {
 		return putBack(fmt.Errorf("the restored file does not open: %w", err))
 	}
@@ -131,47 +128,37 @@ func freeName(name string) string {
 	}
 }
 
-// verifySnapshot opens the file at path as a store and runs Check. A file
-// shorter than its own header says is refused before bbolt maps it: its
-// pages past the end would fault rather than fail.
-func verifySnapshot(path string, opt Options) (err error) {
-	if err := checkLength(path); err != nil {
-		return err
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("damaged file: %v", p)
-		}
-	}()
-	st, err := Open(path, Options{Timeout: opt.Timeout})
+// verifySnapshot opens the file at path as a store, as serve would (a
+// damaged file is a DamagedError, contained: damage.go), runs Check, and
+// then holds it to the length its header records: a backup is written
+// whole (tx.WriteTo writes exactly that many bytes), so a shorter file is
+// a copy that was cut off, even where the pages it lost were not in use.
+func verifySnapshot(path string, opt Options) error {
+	st, err := Open(path, Options{Timeout: opt.Timeout, KeyFile: opt.KeyFile})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	return st.Check()
-}
-
-// checkLength compares the file's length with the size its meta page
-// records (the pages in use, which is exactly what a backup holds).
-func checkLength(path string) error {
+	err = st.Check()
+	var want int64
+	if err == nil {
+		var stats Stats
+		stats, err = st.Stats()
+		want = stats.FileSize
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
-	if fi.Size() == 0 {
-		return errors.New("the file is empty")
+	if fi.Size() < want {
+		return fmt.Errorf("truncated: the file has %d bytes, its header says %d (a backup is written whole; this copy was cut off)", fi.Size(), want)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		return fmt.Errorf("not a bbolt file: %w", err)
-	}
-	defer db.Close()
-	return db.View(func(tx *bolt.Tx) error {
-		if want := tx.Size(); fi.Size() < want {
-			return fmt.Errorf("truncated: the file has %d bytes, its header says %d", fi.Size(), want)
-		}
-		return nil
-	})
+	return nil
 }
 
 // lockFile takes the exclusive flock bbolt takes on a store file (the
