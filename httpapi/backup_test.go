@@ -136,7 +136,7 @@ func TestBackupSlowClientDoesNotStallWrites(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		for i := range 300 {
-			r := e.do("POST", "/api/v1/users", e.admin, fmt.Sprintf(`{"name":"u%d","locks":"both","note":"%s"}`, i, strings.Repeat("x", 200)))
+			r := e.do("POST", "/api/v1/users", e.admin, fmt.Sprintf(`{"name":"u%d %s","locks":"both"}`, i, strings.Repeat("x", 90)))
 			if r.status != 201 {
 				done <- fmt.Errorf("create %d: %d %s", i, r.status, r.body)
 				return
