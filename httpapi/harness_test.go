@@ -52,8 +52,28 @@ func newEnv(t testing.TB, opts ...func(*Config)) *env {
 	return newEnvStore(t, st, Parts{}, opts...)
 }
 
+// shortSuite is what `go test -short` keeps of the HTTP suite: one test
+// per part of the API, run under qemu for ARM (make test-arm), where the
+// rest would add minutes and no architecture-dependent code (the whole
+// suite runs on amd64 with -race).
+var shortSuite = map[string]bool{
+	"TestLoginAndLockout":                      true,
+	"TestCredentialLifecycle":                  true,
+	"TestCredentialValuesByRole":               true,
+	"TestUnknownFieldIsA422OnEveryNativeWrite": true,
+	"TestListUsersPagesAndFilters":             true,
+	"TestBasipLogin":                           true,
+	"TestBasipIdentifiers":                     true,
+	"TestEventsStreamResume":                   true,
+	"TestDoorRoutes":                           true,
+	"TestOperatorChangesEndSessions":           true,
+}
+
 func newEnvStore(t testing.TB, st *store.Store, parts Parts, opts ...func(*Config)) *env {
 	t.Helper()
+	if name, _, _ := strings.Cut(t.Name(), "/"); testing.Short() && !shortSuite[name] {
+		t.Skip("-short: the full HTTP suite runs on amd64 (make test-unit)")
+	}
 	e := &env{t: t, st: st, now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	cfg := Config{Now: e.clock, MaxBodyBytes: 64 << 10}
 	for _, o := range opts {
