@@ -37,8 +37,8 @@ type DamagedError struct {
 
 func (e *DamagedError) Error() string {
 	return fmt.Sprintf("store %s is damaged: %s. doord will not use a damaged store: stop doord, "+
-		"move the file aside (keep it for inspection) and restore a backup of doord.db in its place, "+
-		"or remove it to start with an empty store", e.Path, e.Problem)
+		"restore a backup of doord.db in its place (doord restore BACKUP --data DIR keeps the damaged "+
+		"file beside it for inspection), or move the file aside to start with an empty store", e.Path, e.Problem)
 }
 func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
 

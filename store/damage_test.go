@@ -110,7 +110,7 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 				t.Errorf("message %q does not name the file", msg)
 			}
 			rest := strings.Replace(msg, path, "", 1) // the test's name is in the path
-			for _, want := range []string{tt.want, "restore a backup"} {
+			for _, want := range []string{tt.want, "restore a backup", "doord restore"} {
 				if !strings.Contains(rest, want) {
 					t.Errorf("message %q does not mention %q", msg, want)
 				}

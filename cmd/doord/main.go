@@ -43,7 +43,8 @@ prints every frame: card, key, or bad read and why.
 check validates the config file; with --store it also reads every page,
 record and index of DATA/doord.db (stop doord first: the file is locked
 while it runs). serve and check refuse a damaged store (empty, truncated,
-bad page) with a message saying what is wrong; restore a backup then.
+bad page) with a message saying what is wrong; restore a backup then
+(doord restore BACKUP --data DIR).
 
 backup copies the store to a file (from the running daemon, or offline);
 restore checks a backup and swaps it in. "doord backup --help" says more.

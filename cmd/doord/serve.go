@@ -134,7 +134,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	d.st.OnDamaged(func(reason string) {
 		// The doors go on from memory; the API answers 503 where it reads
 		// the damage and /health says degraded.
-		log.Error("store damaged: a page could not be read; run `doord check --store` and restore a backup", "file", dbPath, "reason", reason)
+		log.Error("store damaged: a page could not be read; run `doord check --store` and restore a backup (doord restore)", "file", dbPath, "reason", reason)
 		events.Append(store.Event{Type: store.EventStoreDamaged, Detail: reason})
 	})
 	pw, err := bootstrapAdmin(d.st, cfg.Data, os.Getenv("DOORD_ADMIN_PASSWORD"))
