@@ -33,8 +33,11 @@
 //     bounded queue of its own (feed.go): a subscriber that panics is
 //     recovered, counted (FeedStats) and resynced; one that falls behind
 //     is resynced instead of growing a backlog; a writer waits for its
-//     records' delivery at most Options.FeedWait. No subscriber can stop
-//     the feed, stall commits, or end the process.
+//     records' delivery at most Options.FeedWait. A Follower that is also
+//     a Skipper is handed the records a resync's snapshot already held
+//     (and the PassSpent records of a dropped queue), so the engine can
+//     confirm its own pass spends. No subscriber can stop the feed, stall
+//     commits, or end the process.
 //   - Credential values are unique by rules a reader can tell apart
 //     (checkValueConflict, in the write's transaction; BulkLoad applies the
 //     same rules): a value within its type; a card per format when it has
