@@ -70,6 +70,7 @@ type Store struct {
 	path     string
 	dmg      damage      // see damage.go
 	box      cipher.AEAD // seals TOTP secrets (secrets.go)
+	keyFile  string      // where box's key lives
 	version  int
 	duress   uint8 // Options.DuressOffset mod 10
 	log      *slog.Logger
@@ -171,6 +172,7 @@ func Open(path string, opt Options) (*Store, error) {
 		if keyFile == "" {
 			keyFile = filepath.Join(filepath.Dir(path), keyFileName)
 		}
+		s.keyFile = keyFile
 		if s.box, err = loadKey(keyFile); err == nil {
 			err = s.sealClearSecrets()
 		}

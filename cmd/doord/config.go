@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/store/autobackup"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -35,6 +36,7 @@ type Config struct {
 	Board     board.Config    `toml:"board"`
 	Access    AccessConfig    `toml:"access"`
 	Events    EventsConfig    `toml:"events"`
+	Backup    BackupConfig    `toml:"backup"`
 	Doors     []DoorRuntime   `toml:"doors"`
 	Readers   []ReaderRuntime `toml:"readers"`
 }
@@ -60,6 +62,25 @@ type HTTPConfig struct {
 // EventsConfig sizes the event log ring.
 type EventsConfig struct {
 	Capacity int `toml:"capacity"` // events kept; the oldest are dropped beyond it; 1,000,000
+}
+
+// BackupConfig schedules local backups (store/autobackup). Off while Dir
+// is empty.
+type BackupConfig struct {
+	Dir   string   `toml:"dir"`   // where backups go, e.g. "data/backups"; "" = no scheduled backups
+	Every duration `toml:"every"` // 24h
+	Keep  int      `toml:"keep"`  // good backups kept; 7
+}
+
+// withDefaults fills the unset keys.
+func (b BackupConfig) withDefaults() BackupConfig {
+	if b.Every.Duration == 0 {
+		b.Every.Duration = 24 * time.Hour
+	}
+	if b.Keep == 0 {
+		b.Keep = 7
+	}
+	return b
 }
 
 // LoginConfig is the operator lockout policy (Appgate's defaults: 5
@@ -127,6 +148,11 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 0 || c.HTTP.MaxBodyBytes > 64<<20 {
 		errs = append(errs, "http.max_body_bytes: must be from 0 (default 1 MiB) to 67108864")
+	}
+	if b := c.Backup.withDefaults(); b.Dir != "" {
+		if err := (autobackup.Options{Dir: b.Dir, Every: b.Every.Duration, Keep: b.Keep}).Validate(); err != nil {
+			errs = append(errs, strings.Split(err.Error(), "\n")...)
+		}
 	}
 	if c.Events.Capacity < 0 {
 		errs = append(errs, "events.capacity: must be 0 (default 1,000,000) or more")

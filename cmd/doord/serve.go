@@ -22,6 +22,7 @@ import (
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/autobackup"
 )
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,7 +90,10 @@ type daemon struct {
 	serving int // Serve calls that report on done
 	done    chan error
 	console *consoleEvents // the door events on the log
-	admin   string         // the generated first-start password, for tests
+	backups *autobackup.Scheduler
+	bkStop  context.CancelFunc // ends the backup schedule
+	bkDone  chan struct{}
+	admin   string // the generated first-start password, for tests
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -142,6 +146,9 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		return d, err
 	}
 	d.admin = pw
+	if err := d.startBackups(cfg.Backup, log); err != nil {
+		return d, err
+	}
 	if d.brd != nil {
 		if err := d.startDoors(cfg, log); err != nil {
 			return d, err
@@ -198,6 +205,28 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		printTLS(stdout, d.ln.Addr().String(), cfg.Data, cert, cfg.HTTP.TLS == "self-signed")
 	}
 	return d, nil
+}
+
+// startBackups starts the scheduled local backups when backup.dir is set.
+func (d *daemon) startBackups(cfg BackupConfig, log *slog.Logger) (err error) {
+	if cfg.Dir == "" {
+		return nil
+	}
+	cfg = cfg.withDefaults()
+	d.backups, err = autobackup.New(d.st, autobackup.Options{Dir: cfg.Dir, Every: cfg.Every.Duration, Keep: cfg.Keep,
+		Verify: d.st.VerifyBackup, Log: log.With("part", "backup")})
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	d.bkStop, d.bkDone = stop, make(chan struct{})
+	done, s := d.bkDone, d.backups
+	fault.Go("backup.schedule", func() {
+		defer close(done)
+		s.Run(ctx)
+	})
+	log.Info("scheduled backups on", "dir", cfg.Dir, "every", cfg.Every.Duration, "keep", cfg.Keep)
+	return nil
 }
 
 // listen opens the API's listeners: listen (HTTPS when cert is set) and,
@@ -339,6 +368,11 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 // locked first, the disk last.
 func (d *daemon) closeAll() error {
 	var errs []error
+	if d.bkStop != nil {
+		d.bkStop() // a backup being copied finishes first
+		<-d.bkDone
+		d.bkStop = nil
+	}
 	if d.hbStop != nil {
 		close(d.hbStop)
 		<-d.hbDone
