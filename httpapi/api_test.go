@@ -22,12 +22,12 @@ func TestHealthNeedsNoToken(t *testing.T) {
 
 func TestEveryOtherRouteNeedsAToken(t *testing.T) {
 	e := newEnv(t)
-	for _, rt := range e.srv.rt.routes {
-		for m, ent := range rt.methods {
-			if ent.action == accPublic || ent.basip { // BAS-IP routes answer in their own shape: basip_test.go
+	for _, rt := range e.srv.rt.Routes {
+		for m, ent := range rt.Methods {
+			if ent.action == accPublic || ent.basip { // BAS-IP routes answer in their own shape: httpapi/basip
 				continue
 			}
-			path := "/" + strings.NewReplacer("{id}", "1", "{ref}", "1", "{reader}", "1", "{input}", "x").Replace(strings.Join(rt.segs, "/"))
+			path := "/" + strings.NewReplacer("{id}", "1", "{ref}", "1", "{reader}", "1", "{input}", "x").Replace(strings.Join(rt.Segs, "/"))
 			r := e.do(m, path, "", `{}`).want(401)
 			if r.hdr["WWW-Authenticate"] == "" {
 				t.Errorf("%s %s: 401 without WWW-Authenticate", m, path)

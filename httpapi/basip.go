@@ -1,556 +1,106 @@
 package httpapi
 
-// The BAS-IP compatible API: software written for BAS-IP Android access
-// panels (developers.bas-ip.com, android-panels API 2.x) manages doord
-// unchanged. It is a dialect, not a second model: every route translates
-// to the native store types and reuses the native validation, the store,
-// the door runtime and the event log, so a user written through either API
-// is the same user in the other and at the doors. README.md ("The BAS-IP
-// compatible API") lists what is supported and what differs.
-//
-// What makes it a dialect:
-//   - errors are {"error":"..."} with BAS-IP's own strings (basipError),
-//     never problem+json; 401 is "Log In", 403 "Administrator rights
-//     required";
-//   - content negotiation is lenient (no 406/415: BAS-IP clients do not
-//     all send Content-Type), as BAS-IP asks clients to follow Postel's law;
-//   - login is GET /api/v1/login with the password's MD5, answering a
-//     bearer token that lasts 2 hours and works only on these routes.
-
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
+	"github.com/doord/doord/auth"
+	"github.com/doord/doord/httpapi/basip"
+	"github.com/doord/doord/httpapi/core"
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
 )
 
-// Error strings, byte for byte as BAS-IP answers them (seed 000).
-const (
-	basipLogIn     = "Log In"
-	basipAdminReq  = "Administrator rights required"
-	basipWrongBody = "Wrong JSON body"
-	basipNoFactors = "auth_factors must contain at least one item"
-	basipDupIdent  = "Identifier with that type and number already exist"
-	basipDupApt    = "Apartment with that Logical Address already exist"
-)
-
-// basipTokenTTL is how long a BAS-IP login's token lasts ("Token storage
-// time - 2 hours"; no refresh tokens).
-const basipTokenTTL = 2 * time.Hour
+// The server's side of the BAS-IP dialect (package basip): what the
+// dialect gets from the server (basipDeps), who is calling a BAS-IP route
+// (a bearer token of either login, or HTTP Basic: basicauth.go), and
+// which requests the server's own errors answer in BAS-IP's shape.
 
 // basipScope is store.Session.Scope for tokens from GET /api/v1/login.
 const basipScope = "basip"
 
-// basipError is an answer in BAS-IP's error shape.
-type basipError struct {
-	status     int
-	msg        string
-	retryAfter int
-}
-
-func (e *basipError) Error() string { return strconv.Itoa(e.status) + " " + e.msg }
-
-func bErr(status int, msg string) *basipError { return &basipError{status: status, msg: msg} }
-
-func bMissing(field string) *basipError {
-	return bErr(400, basipWrongBody+": no value for `"+field+"`")
-}
-
-func bWrongType(field string) *basipError {
-	return bErr(400, basipWrongBody+": value `"+field+"` was of the wrong type")
-}
-
 var errScope = errStatus(403, "this token comes from the BAS-IP login (GET /api/v1/login) and works only on the BAS-IP routes; log in at POST /api/v1/session")
 
-// writeBasip answers {"error": msg}.
-func writeBasip(ctx *fasthttp.RequestCtx, status int, msg string) {
-	b, _ := json.Marshal(struct {
-		Error string `json:"error"`
-	}{msg})
-	ctx.Response.ResetBody()
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	ctx.SetBody(b)
-}
-
-// serveBasip runs a BAS-IP route after the router matched it.
-func (s *Server) serveBasip(ctx *fasthttp.RequestCtx, e routeEntry, params pathParams, method string) {
-	r := &request{ctx: ctx, params: params, srv: s}
-	if e.action != accPublic {
-		op, err := s.authenticate(ctx)
-		if err != nil {
-			writeBasip(ctx, 401, basipLogIn)
-			return
-		}
-		if op.mustChange {
-			writeBasip(ctx, 403, "Password change required: log in at POST /api/v1/session and change it")
-			return
-		}
-		if authorize(op, e.action) != nil {
-			writeBasip(ctx, 403, basipAdminReq)
-			return
-		}
-		r.op = op
-	}
-	if err := e.h(r); err != nil {
-		s.writeBasipError(ctx, err)
-		return
-	}
-	if e.audit && r.op != nil {
-		s.audit(store.EventOperatorChange, r.op.username, method+" "+string(ctx.Path()))
-	}
-}
-
-// writeBasipError maps handler and store errors to BAS-IP answers. The
-// handlers turn the errors whose BAS-IP wording matters themselves; this
-// is the fallback.
-func (s *Server) writeBasipError(ctx *fasthttp.RequestCtx, err error) {
-	var be *basipError
-	var ae *apiError
-	var ce *store.ConflictError
-	var re *store.RefError
-	var ie *store.InvalidError
-	switch {
-	case errors.As(err, &be):
-		if be.retryAfter > 0 {
-			ctx.Response.Header.Set("Retry-After", strconv.Itoa(be.retryAfter))
-		}
-		writeBasip(ctx, be.status, be.msg)
-	case errors.As(err, &ae):
-		if ae.retryAfter > 0 {
-			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.retryAfter))
-		}
-		switch {
-		case ae.status == 401:
-			writeBasip(ctx, 401, basipLogIn)
-		case ae.status == 403:
-			writeBasip(ctx, 403, basipAdminReq)
-		case ae.status == 422 && len(ae.errs) > 0:
-			writeBasip(ctx, 400, ae.errs[0].Field+": "+ae.errs[0].Message)
-		case ae.status == 422:
-			writeBasip(ctx, 400, ae.detail)
-		default:
-			writeBasip(ctx, ae.status, ae.detail)
-		}
-	case errors.As(err, &ce):
-		writeBasip(ctx, 400, ce.Error())
-	case errors.As(err, &re):
-		writeBasip(ctx, 400, fmt.Sprintf("%s %d does not exist", re.Field, re.ID))
-	case errors.As(err, &ie):
-		writeBasip(ctx, 400, ie.Field+": "+ie.Reason)
-	case errors.Is(err, store.ErrNotFound):
-		writeBasip(ctx, 404, "Not found")
-	case errors.Is(err, store.ErrArchived):
-		writeBasip(ctx, 400, "User is archived")
-	case errors.Is(err, store.ErrInUse):
-		writeBasip(ctx, 400, err.Error())
-	case errors.Is(err, store.ErrDiskFull):
-		s.log.Error("store write failed: disk full", "err", err)
-		writeBasip(ctx, 507, "Disk full; nothing was written")
-	default:
-		s.log.Error("BAS-IP request failed", "path", string(ctx.Path()), "err", err)
-		writeBasip(ctx, 503, "Storage unavailable; nothing was changed")
-	}
-}
-
-func basipOK(r *request, v any) error { return writeJSON(r.ctx, 200, v) }
-
-// basipEmpty is the body of answers that carry nothing: {}.
-var basipEmpty = struct{}{}
-
-// itemUID is a create answer. BAS-IP: "UID for entities references".
-type itemUID struct {
-	ItemUID uint64 `json:"item_uid"`
-}
-
-// basipRoutes registers the BAS-IP routes (base /api/v1, BAS-IP's paths).
-// Reads are for any role (viewer and up); writes need doord's operator
-// role (admin or operator), the same rule as the native API: BAS-IP knows
-// only administrator or not, and a viewer is "not".
-func (s *Server) basipRoutes(h func(method, pattern string, act need, fn handlerFunc)) {
-	const b = "/api/v1"
-	h("GET", b+"/login", accPublic, s.basipLogin)
-
-	h("POST", b+"/access/user", accPeople, s.basipCreateUser)
-	h("GET", b+"/access/users/list", accRead, s.basipListUsers)
-	h("GET", b+"/access/users/item/{uid}", accRead, s.basipGetUser)
-	h("PATCH", b+"/access/users/item/{uid}", accPeople, s.basipPatchUser)
-	h("DELETE", b+"/access/users/item/{uid}", accPeople, s.basipDeleteUser)
-	h("POST", b+"/access/user/{uid}/identifier/{id}", accPeople, s.basipAttachIdentifier(true))
-	h("DELETE", b+"/access/user/{uid}/identifier/{id}", accPeople, s.basipAttachIdentifier(false))
-	h("POST", b+"/access/user/{uid}/timeprofile/{tp}", accPeople, s.basipAttachProfile(true))
-	h("DELETE", b+"/access/user/{uid}/timeprofile/{tp}", accPeople, s.basipAttachProfile(false))
-
-	h("POST", b+"/access/identifier", accPeople, s.basipCreateIdentifier)
-	for _, ids := range []string{"/access/identifiers", "/access/identifier"} {
-		h("GET", b+ids+"/list", accRead, s.basipListIdentifiers)
-		h("GET", b+ids+"/item/{id}", accRead, s.basipGetIdentifier)
-		h("PATCH", b+ids+"/item/{id}", accPeople, s.basipPatchIdentifier)
-		h("DELETE", b+ids+"/item/{id}", accPeople, s.basipDeleteIdentifier)
-		h("POST", b+ids+"/item/{id}/passes/reset", accPeople, s.basipResetPasses)
-	}
-
-	// Panel firmwares spell the item paths singular (android-panels:
-	// /access/timeprofile/item/…, /access/identifier/item/…) or plural
-	// (camdroid); both are served.
-	h("POST", b+"/access/timeprofile", accPeople, s.basipCreateProfile)
-	for _, tps := range []string{"/access/timeprofiles", "/access/timeprofile"} {
-		h("GET", b+tps+"/list", accRead, s.basipListProfiles)
-		h("GET", b+tps+"/item/{tp}", accRead, s.basipGetProfile)
-		h("PATCH", b+tps+"/item/{tp}", accPeople, s.basipPatchProfile)
-		h("DELETE", b+tps+"/item/{tp}", accPeople, s.basipDeleteProfile)
-	}
-	for _, ids := range []string{"/access/identifiers", "/access/identifier"} {
-		h("POST", b+ids+"/item/{id}/timeProfile/{tp}", accPeople, s.basipAttachIdentProfile(true))
-		h("DELETE", b+ids+"/item/{id}/timeProfile/{tp}", accPeople, s.basipAttachIdentProfile(false))
-	}
-
-	h("POST", b+"/apartment", accPeople, s.basipCreateApartment)
-	h("GET", b+"/apartment/list", accRead, s.basipListApartments)
-	h("GET", b+"/apartment/item/{apt}", accRead, s.basipGetApartment)
-	h("PATCH", b+"/apartment/item/{apt}", accPeople, s.basipPatchApartment)
-	h("DELETE", b+"/apartment/item/{apt}", accPeople, s.basipDeleteApartment)
-	h("POST", b+"/apartment/item/{apt}/user/{uid}", accPeople, s.basipAttachApartment(true))
-	h("DELETE", b+"/apartment/item/{apt}/user/{uid}", accPeople, s.basipAttachApartment(false))
-
-	h("GET", b+"/access/general/lock/open/remote/accepted/{lock}", accDoors, s.basipRemoteOpen)
-	h("GET", b+"/log/list", accRead, s.basipLogs)
-}
-
-// basipLogin is GET /api/v1/login?username=…&password=<md5 hex>. It shares
-// checkLogin with the native login: the same lockout, the same per-address
-// throttle, the same audit events. An operator with TOTP adds &totp=….
-func (s *Server) basipLogin(r *request) error {
-	args := r.ctx.QueryArgs()
-	username := string(args.Peek("username"))
-	md5hex := string(args.Peek("password"))
-	code := string(args.Peek("totp"))
-	if username == "" || md5hex == "" || len(username) > 64 || len(md5hex) > 64 {
-		return bErr(401, "Wrong username or password")
-	}
-	op, err := s.checkLogin(r.ctx.RemoteIP().String(), username, loginSecret{md5hex: md5hex}, code, true)
-	if err != nil {
-		var ae *apiError
-		if errors.As(err, &ae) {
-			switch ae.status {
-			case 401:
-				return bErr(401, "Wrong username or password")
-			case 429:
-				return &basipError{status: 429, msg: "Too many failed logins; try again later", retryAfter: ae.retryAfter}
-			case 403:
-				return bErr(403, "Account is disabled or expired")
+func (s *Server) basipDeps() basip.Deps {
+	d := basip.Deps{
+		Store:    s.st,
+		Log:      s.log,
+		Location: s.cfg.Location,
+		Events: func() (basip.EventLog, error) {
+			src, err := s.eventSource()
+			if err != nil {
+				return nil, err
 			}
-		}
-		return err
-	}
-	if op.ForcePasswordChange || op.CredentialsExpired {
-		return bErr(403, "Password change required: log in at POST /api/v1/session and change it")
-	}
-	sess, err := s.newScopedSession(op, basipScope, basipTokenTTL)
-	if err != nil {
-		return err
-	}
-	return basipOK(r, struct {
-		AccountType string `json:"account_type"`
-		Token       string `json:"token"`
-	}{string(op.Role), sess.token})
-}
-
-// --- request bodies ---
-
-// bbody is a decoded BAS-IP body. BAS-IP reports the first problem only,
-// in its own words; getters record the first and ignore the rest.
-type bbody struct {
-	f   map[string]json.RawMessage
-	err *basipError
-}
-
-// parseBasipBody decodes one JSON object; anything else is BAS-IP's
-// "Wrong JSON body".
-func parseBasipBody(body []byte) (*bbody, error) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return nil, bErr(400, basipWrongBody)
-	}
-	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&m); err != nil || dec.More() {
-		return nil, bErr(400, basipWrongBody)
-	}
-	return &bbody{f: m}, nil
-}
-
-func (b *bbody) fail(e *basipError) {
-	if b.err == nil {
-		b.err = e
-	}
-}
-
-func (b *bbody) failf(format string, args ...any) { b.fail(bErr(400, fmt.Sprintf(format, args...))) }
-
-func (b *bbody) error() error {
-	if b.err == nil {
-		return nil
-	}
-	return b.err
-}
-
-// raw returns a field that is present and not null; a required field
-// that is absent or null is "no value".
-func (b *bbody) raw(name string, required bool) (json.RawMessage, bool) {
-	r, ok := b.f[name]
-	if !ok || isNull(r) {
-		if required {
-			b.fail(bMissing(name))
-		}
-		return nil, false
-	}
-	return r, true
-}
-
-func (b *bbody) str(name string, dst *string, required bool) bool {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return false
-	}
-	if json.Unmarshal(r, dst) != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	return true
-}
-
-func (b *bbody) boolean(name string, dst *bool, required bool) bool {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return false
-	}
-	if json.Unmarshal(r, dst) != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	return true
-}
-
-// integer reads a JSON integer (no fraction, no string).
-func (b *bbody) integer(name string, dst *int64, required bool) bool {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return false
-	}
-	var n json.Number // would take "1" too: a string is the wrong type
-	if r[0] == '"' || json.Unmarshal(r, &n) != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	v, err := strconv.ParseInt(n.String(), 10, 64)
-	if err != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	*dst = v
-	return true
-}
-
-func (b *bbody) strs(name string, dst *[]string, required bool) bool {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return false
-	}
-	if json.Unmarshal(r, dst) != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	return true
-}
-
-// obj reads a nested object; its errors are this body's.
-func (b *bbody) obj(name string, required bool) (*bbody, bool) {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return nil, false
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(r, &m) != nil || m == nil {
-		b.fail(bWrongType(name))
-		return nil, false
-	}
-	return &bbody{f: m}, true
-}
-
-// merge takes a nested body's first error.
-func (b *bbody) merge(sub *bbody) {
-	if sub != nil && sub.err != nil {
-		b.fail(sub.err)
-	}
-}
-
-// --- path parameters ---
-
-// basipID reads a numeric path parameter; anything else is notFound.
-func basipID(r *request, name, notFound string) (uint64, error) {
-	v, err := strconv.ParseUint(r.param(name), 10, 64)
-	if err != nil || v == 0 {
-		return 0, bErr(404, notFound)
-	}
-	return v, nil
-}
-
-// --- lists ---
-
-// listQuery is BAS-IP's list parameters: limit, page_number (from 1),
-// sort_field, sort_type (asc|desc), filter.
-type listQuery struct {
-	limit, page int
-	field       string
-	asc         bool
-	filter      string
-}
-
-const (
-	basipDefaultLimit = 10
-	basipMaxLimit     = 1000
-)
-
-func parseListQuery(r *request, fields []string, def string) (listQuery, error) {
-	args := r.ctx.QueryArgs()
-	q := listQuery{limit: basipDefaultLimit, page: 1, field: def, asc: true, filter: string(args.Peek("filter"))}
-	if v := args.Peek("limit"); len(v) > 0 {
-		n, err := strconv.Atoi(string(v))
-		if err != nil || n < 1 || n > basipMaxLimit {
-			return q, bErr(400, "Wrong query parameter `limit`: an integer from 1 to "+strconv.Itoa(basipMaxLimit))
-		}
-		q.limit = n
-	}
-	if v := args.Peek("page_number"); len(v) > 0 {
-		n, err := strconv.Atoi(string(v))
-		if err != nil || n < 1 {
-			return q, bErr(400, "Wrong query parameter `page_number`: an integer from 1")
-		}
-		q.page = n
-	}
-	field, order, param := string(args.Peek("sort_field")), strings.ToLower(string(args.Peek("sort_type"))), "sort_field"
-	if ob := strings.TrimSpace(string(args.Peek("order_by"))); ob != "" && field == "" && order == "" {
-		// camdroid firmwares: order_by=<field>[, <field>…] [asc|desc].
-		// doord sorts by the first field (ties by uid).
-		param = "order_by"
-		if i := strings.LastIndexByte(ob, ' '); i > 0 {
-			if o := strings.ToLower(ob[i+1:]); o == "asc" || o == "desc" {
-				ob, order = strings.TrimSpace(ob[:i]), o
-			}
-		}
-		field, _, _ = strings.Cut(ob, ",")
-		if field = strings.TrimSpace(field); field == "" {
-			return q, bErr(400, "Wrong query parameter `order_by`: <field>[, <field>…] [asc|desc]")
-		}
-	}
-	if field != "" {
-		if !slices.Contains(fields, field) {
-			return q, bErr(400, "Wrong query parameter `"+param+"`: one of "+strings.Join(fields, ", "))
-		}
-		q.field = field
-	}
-	switch order {
-	case "", "asc":
-	case "desc":
-		q.asc = false
-	default:
-		return q, bErr(400, "Wrong query parameter `sort_type`: asc or desc")
-	}
-	return q, nil
-}
-
-// window is the [lo, hi) slice of total sorted items that page shows.
-func (q listQuery) window(total int) (lo, hi int) {
-	lo = (q.page - 1) * q.limit
-	if q.page-1 > math.MaxInt/q.limit || lo > total {
-		lo = total
-	}
-	return lo, min(lo+q.limit, total)
-}
-
-type basipPagination struct {
-	TotalItems  int `json:"total_items"`
-	ItemsLimit  int `json:"items_limit"`
-	TotalPages  int `json:"total_pages"`
-	CurrentPage int `json:"current_page"`
-}
-
-type basipSort struct {
-	Field           string   `json:"field"`
-	Asc             bool     `json:"asc"`
-	AvailableFields []string `json:"available_fields"`
-}
-
-type basipListOption struct {
-	Pagination basipPagination `json:"pagination"`
-	Filter     string          `json:"filter"`
-	Sort       basipSort       `json:"sort"`
-}
-
-type basipList[T any] struct {
-	ListOption basipListOption `json:"list_option"`
-	ListItems  []T             `json:"list_items"`
-}
-
-func newBasipList[T any](q listQuery, total int, fields []string, items []T) basipList[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return basipList[T]{
-		ListOption: basipListOption{
-			Pagination: basipPagination{TotalItems: total, ItemsLimit: q.limit,
-				TotalPages: (total + q.limit - 1) / q.limit, CurrentPage: q.page},
-			Filter: q.filter,
-			Sort:   basipSort{Field: q.field, Asc: q.asc, AvailableFields: fields},
+			return src, nil
 		},
-		ListItems: items,
+		Authenticate: s.authenticateBasip,
+		CheckLogin: func(addr, username, md5hex, totp string) (*store.Operator, error) {
+			return s.checkLogin(addr, username, loginSecret{md5hex: md5hex}, totp, true)
+		},
+		NewSession: func(op *store.Operator, ttl time.Duration) (string, error) {
+			sess, err := s.newScopedSession(op, basipScope, ttl)
+			if err != nil {
+				return "", err
+			}
+			return sess.token, nil
+		},
+		CredentialValue: basipCredentialValue,
+		Audit:           s.audit,
 	}
-}
-
-// sortKey is one matching item of a list: its id and, when sorting by a
-// text field, that text. Lists keep only these for every match, then load
-// the page's items.
-type sortKey struct {
-	id  uint64
-	txt string
-}
-
-// pageKeys sorts keys as q says (ties by id) and returns the page's ids.
-func pageKeys(q listQuery, keys []sortKey, byText bool) []uint64 {
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if byText && a.txt != b.txt {
-			return (a.txt < b.txt) == q.asc
-		}
-		return (a.id < b.id) == q.asc
-	})
-	lo, hi := q.window(len(keys))
-	ids := make([]uint64, 0, hi-lo)
-	for _, k := range keys[lo:hi] {
-		ids = append(ids, k.id)
+	if s.doors != nil {
+		d.Doors = s.doors
 	}
-	return ids
+	return d
 }
 
-func containsFold(s, sub string) bool {
-	return sub == "" || strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+// basipCredentialValue is the native validation of a credential value
+// (credentialValue) for the dialect.
+func basipCredentialValue(t store.CredentialType, raw json.RawMessage) (value, format string, given bool, problem string) {
+	o := &object{fields: map[string]json.RawMessage{"value": raw}}
+	v, f, ok := credentialValue(o, t, "")
+	switch {
+	case ok:
+		return v, f.name, f.given, ""
+	case len(o.errs) > 0:
+		return "", "", false, o.errs[0].Message
+	}
+	return "", "", false, "is not a valid value"
 }
 
-// --- bookkeeping ---
+// authenticateBasip is the caller of a BAS-IP route: HTTP Basic
+// (basicauth.go) or a bearer token of either login.
+func (s *Server) authenticateBasip(ctx *fasthttp.RequestCtx) (*core.Caller, error) {
+	if user, pw, ok := basicCredentials(ctx); ok {
+		return s.authenticateBasic(ctx, user, pw)
+	}
+	si, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &core.Caller{ID: si.opID, Username: si.username, Role: si.role, MustChange: si.mustChange}, nil
+}
 
-// basipState is what the dialect remembers beyond the native model: the
-// holding user of identifiers that have no user (see basip_identifiers.go).
-type basipState struct {
-	mu sync.Mutex // serializes holding-user creation and identifier moves
+// basipAsks reports whether the server's own error for this request (no
+// such route, wrong method, body too large) is answered in BAS-IP's
+// shape: on a BAS-IP path (basip.IsPath), or with BAS-IP credentials
+// (HTTP Basic, or a cached token from the BAS-IP login; an uncached
+// token is not loaded from the store for an error).
+func (s *Server) basipAsks(ctx *fasthttp.RequestCtx) bool {
+	if basip.IsPath(string(ctx.Path())) {
+		return true
+	}
+	h := ctx.Request.Header.Peek("Authorization")
+	if len(h) > 6 && bytes.EqualFold(h[:6], []byte("basic ")) {
+		return true
+	}
+	tok, ok := bearer(ctx)
+	if !ok {
+		return false
+	}
+	hash := auth.HashToken(tok)
+	s.mu.RLock()
+	si := s.sessions[hash]
+	s.mu.RUnlock()
+	return si != nil && si.scope == basipScope
 }

@@ -260,7 +260,7 @@ func applyCredential(o *object, c *store.Credential, create bool) {
 
 // credentialOut shows a credential with the uuid of its user, which is how
 // the native API names users.
-// Its value is as role may see it (secrets.go); has_value says whether
+// Its value is as role may see it (core.ShownValue); has_value says whether
 // there is one behind the mask.
 type credentialOut struct {
 	store.Credential

@@ -159,8 +159,6 @@ func (o *object) raw(name string) (json.RawMessage, bool) {
 	return r, true
 }
 
-func isNull(r json.RawMessage) bool { return string(bytes.TrimSpace(r)) == "null" }
-
 // field decodes the field name as a T. present is whether the body has
 // it at all; ok whether v holds its value (null is T's zero value). A
 // value of another type is a field error saying msg, and ok is false.

@@ -1,5 +1,17 @@
 // Package httpapi is doord's management API: a fasthttp server speaking the
-// native JSON API under /api/v1 (and, later, the BAS-IP dialect).
+// native JSON API under /api/v1 and, through package httpapi/basip, the
+// BAS-IP compatible dialect under BAS-IP's paths. Both stand on package
+// httpapi/core (router, route needs and roles, the request and caller,
+// JSON and problem+json answers, limits and secrecy rules shared by both);
+// corenames.go gives the native handlers their short names for it.
+//
+// httpapi owns the server (limits, listeners, TLS, shutdown), dispatch
+// (server.go: the native routes' negotiation, authentication and errors;
+// the BAS-IP routes handed to basip.Dialect.Serve), operator sessions and
+// logins, and what the dialect gets from the server (basip.go: the
+// basip.Deps seam, HTTP Basic on the BAS-IP routes in basicauth.go, and
+// which unknown routes, wrong methods and too-large bodies are answered
+// in BAS-IP's shape).
 //
 // It owns the wire: routing, content negotiation, request validation,
 // problem+json errors (RFC 9457), operator sessions and roles, and the
@@ -17,8 +29,8 @@
 // counts behind a token at /status).
 //
 // Its security rules live in files of their own: decode.go makes native
-// bodies strict (an unknown field is a 422), secrets.go says which role
-// reads which credential value in every view of both dialects, tls.go
+// bodies strict (an unknown field is a 422), core.ShownValue says which
+// role reads which credential value in every view of both dialects, tls.go
 // serves HTTPS (a self-signed certificate or the installer's) and keeps
 // plain HTTP to health when asked. A store read that meets a damaged page
 // answers 503 and /health says degraded.

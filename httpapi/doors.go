@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"time"
 
 	"github.com/doord/doord/store"
 )
@@ -23,31 +22,6 @@ type Doors interface {
 	// SetSchedule gives the door an unlock schedule (time profile id, 0
 	// for none) and the first-card-unlock option, persisted likewise.
 	SetSchedule(id string, profile uint64, firstCard bool, by string) error
-}
-
-// DoorView is a door's configuration and live state.
-type DoorView struct {
-	ID      string   `json:"id"`
-	Lock    int      `json:"lock"`
-	Readers []string `json:"readers"`
-	// Mode is the mode the door is in now; SetMode the one an operator
-	// set (or the configuration's): they differ while an unlock schedule
-	// holds a door in normal mode unlocked.
-	Mode    string     `json:"mode"`
-	SetMode string     `json:"set_mode"`
-	ModeBy  string     `json:"mode_by,omitempty"`
-	ModeAt  *time.Time `json:"mode_at,omitempty"`
-	// UnlockSchedule is the time profile during which the door is
-	// unlocked (null: none); with FirstCardUnlock only after the first
-	// granted credential inside the window. ScheduleOpen: the window is
-	// open now.
-	UnlockSchedule  *uint64   `json:"unlock_schedule"`
-	FirstCardUnlock bool      `json:"first_card_unlock"`
-	ScheduleOpen    bool      `json:"schedule_open"`
-	Locked          bool      `json:"locked"`
-	Open            bool      `json:"open"`
-	Alarms          []string  `json:"alarms"`
-	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Errors the Doors implementation returns.

@@ -166,19 +166,6 @@ func parseEventFilter(args *fasthttp.Args, list bool) (f store.EventFilter, pos 
 	return f, pos, hasPos, errs
 }
 
-func validEventType(t string) bool {
-	if t == "" || len(t) > 64 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // listEvents is GET /api/v1/events: without after (or cursor) the newest
 // page, else the page after that seq; always oldest first. next_cursor is
 // the seq to pass as after for the following page (also for polling: it is

@@ -31,12 +31,12 @@ func TestEveryListSaysWhenThereIsNoNextPage(t *testing.T) {
 	params := map[string]string{"users": user, "time-profiles": tp, "apartments": apt, "credentials": cred, "operators": "me", "doors": "1"}
 
 	lists := map[string]bool{}
-	for _, r := range e.srv.rt.routes {
-		en, ok := r.methods["GET"]
+	for _, r := range e.srv.rt.Routes {
+		en, ok := r.Methods["GET"]
 		if !ok || en.basip {
 			continue
 		}
-		segs := append([]string(nil), r.segs...)
+		segs := append([]string(nil), r.Segs...)
 		for i, s := range segs {
 			if strings.HasPrefix(s, "{") {
 				segs[i] = params[segs[i-1]]

@@ -10,7 +10,7 @@ import (
 	"github.com/doord/doord/store"
 )
 
-var errBadLogin = &apiError{status: 401, detail: "wrong username or password"}
+var errBadLogin = &apiError{Status: 401, Detail: "wrong username or password"}
 
 // loginSecret is what a login proves: the password (native login) or only
 // its hex MD5 (BAS-IP login). Both are checked against the one stored hash
@@ -37,15 +37,15 @@ func (l loginSecret) rehash() (string, error) {
 
 // errThrottled is the answer for an address out of attempts.
 func errThrottled(wait time.Duration) error {
-	return &apiError{status: 429, retryAfter: retrySeconds(wait),
-		detail: "too many failed logins from this address; try again in " + wait.Round(time.Second).String()}
+	return &apiError{Status: 429, RetryAfter: retrySeconds(wait),
+		Detail: "too many failed logins from this address; try again in " + wait.Round(time.Second).String()}
 }
 
 // errLocked is the answer for a locked operator, and, word for word, for
 // a username that is not an operator after as many failures.
 func errLocked(wait time.Duration) error {
-	return &apiError{status: 429, retryAfter: retrySeconds(wait),
-		detail: "too many failed logins; this operator is locked for " + wait.Round(time.Second).String()}
+	return &apiError{Status: 429, RetryAfter: retrySeconds(wait),
+		Detail: "too many failed logins; this operator is locked for " + wait.Round(time.Second).String()}
 }
 
 func retrySeconds(d time.Duration) int { return int(d.Seconds() + 0.999) }
@@ -119,8 +119,8 @@ func (s *Server) checkLogin(addr, username string, secret loginSecret, code stri
 		s.audit("operator_login_failed", username, reason)
 		s.log.Warn("login failed", "username", username, "reason", reason, "failed_logins", op.FailedLogins, "locked", locked)
 		if reason == "totp missing" {
-			return nil, &apiError{status: 401, detail: "this operator uses two-factor login: send the current code as totp",
-				errs: []FieldError{{Field: "totp", Message: "is required for this operator"}}}
+			return nil, &apiError{Status: 401, Detail: "this operator uses two-factor login: send the current code as totp",
+				Errs: []FieldError{{Field: "totp", Message: "is required for this operator"}}}
 		}
 		return nil, errBadLogin
 	}

@@ -108,7 +108,7 @@ func (s *Server) createOperator(r *request) error {
 
 // operatorParam resolves {id}: a number, or "me" for the caller.
 func (s *Server) operatorParam(r *request) (uint64, error) {
-	if id, ok := r.params.get("id"); !ok || id == "me" {
+	if id, ok := r.params.Get("id"); !ok || id == "me" {
 		return r.op.opID, nil
 	}
 	return uintParam(r, "id")

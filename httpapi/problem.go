@@ -1,95 +1,27 @@
 package httpapi
 
 import (
-	"encoding/json"
-	"net/http"
-	"strconv"
-
+	"github.com/doord/doord/httpapi/core"
 	"github.com/valyala/fasthttp"
 )
 
-// FieldError names one bad input field. Validation collects every bad field
-// of a request before answering, so a client fixes them all in one round.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// FieldError names one bad input field (core.FieldError).
+type FieldError = core.FieldError
 
-// Problem is an RFC 9457 problem details body.
-type Problem struct {
-	Type     string       `json:"type"`
-	Title    string       `json:"title"`
-	Status   int          `json:"status"`
-	Detail   string       `json:"detail,omitempty"`
-	Instance string       `json:"instance,omitempty"`
-	Errors   []FieldError `json:"errors,omitempty"`
-}
+// Problem is an RFC 9457 problem details body (core.Problem).
+type Problem = core.Problem
 
-// problemTypes gives each status a stable type URI; clients switch on the
-// type, not on the English title.
-var problemTypes = map[int]string{
-	400: "malformed-request",
-	401: "unauthorized",
-	403: "forbidden",
-	404: "not-found",
-	405: "method-not-allowed",
-	406: "not-acceptable",
-	409: "conflict",
-	413: "body-too-large",
-	415: "unsupported-media-type",
-	422: "validation-failed",
-	429: "too-many-requests",
-	500: "internal-error",
-	503: "unavailable",
-	507: "insufficient-storage",
-}
-
-func problemType(status int) string {
-	if t, ok := problemTypes[status]; ok {
-		return "https://doord.dev/problems/" + t
-	}
-	return "about:blank"
-}
-
-// writeProblem answers with a problem+json body. instance is the request
-// path, so a log line and a client report point at the same request.
+// writeProblem answers with a problem+json body (core.WriteProblem).
 func writeProblem(ctx *fasthttp.RequestCtx, status int, detail string, errs ...FieldError) {
-	p := Problem{
-		Type:     problemType(status),
-		Title:    http.StatusText(status),
-		Status:   status,
-		Detail:   detail,
-		Instance: string(ctx.Path()),
-		Errors:   errs,
-	}
-	b, _ := json.Marshal(p)
-	// Keep headers already set (WWW-Authenticate, Allow, Retry-After);
-	// drop any partial body.
-	ctx.Response.ResetBody()
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/problem+json")
-	ctx.SetBody(b)
+	core.WriteProblem(ctx, status, detail, errs...)
 }
 
-// apiError is an error a handler returns to pick its status and detail.
-type apiError struct {
-	status int
-	detail string
-	errs   []FieldError
-	// retryAfter, when set, becomes a Retry-After header (seconds).
-	retryAfter int
-}
+// apiError is an error a handler returns to pick its status and detail
+// (core.Error).
+type apiError = core.Error
 
-func (e *apiError) Error() string { return strconv.Itoa(e.status) + " " + e.detail }
+func errStatus(status int, detail string) *apiError { return core.ErrStatus(status, detail) }
 
-func errStatus(status int, detail string) *apiError {
-	return &apiError{status: status, detail: detail}
-}
+func errValidation(errs []FieldError) *apiError { return core.ErrValidation(errs) }
 
-func errValidation(errs []FieldError) *apiError {
-	return &apiError{status: 422, detail: "the request has invalid fields; see errors", errs: errs}
-}
-
-func errField(field, msg string) *apiError {
-	return errValidation([]FieldError{{Field: field, Message: msg}})
-}
+func errField(field, msg string) *apiError { return core.ErrField(field, msg) }

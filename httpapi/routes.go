@@ -59,8 +59,8 @@ func (s *Server) routes() {
 
 	s.eventRoutes(h)
 
-	// The BAS-IP compatible API (basip*.go), under BAS-IP's own paths.
-	s.basipRoutes(s.rt.handleBasip)
+	// The BAS-IP compatible API (package basip), under BAS-IP's own paths.
+	s.basip.Routes(s.rt.handleBasip)
 
 	if s.doors != nil {
 		h("GET", "/api/v1/doors", accRead, s.listDoors)

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/board/fault"
+	"github.com/doord/doord/httpapi/basip"
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
 )
@@ -122,7 +122,8 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[[32]byte]*sessionInfo
 
-	bas basipState // the BAS-IP dialect's bookkeeping (basip.go)
+	basip *basip.Dialect // the BAS-IP dialect, over basipDeps (basip.go)
+	basic *basicCache    // verified HTTP Basic credentials (basicauth.go)
 
 	// Operator security (logincheck.go, sessionpurge.go).
 	unknown   *auth.UnknownNames // failed logins of names that are not operators
@@ -163,6 +164,8 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	if s.unsub, _ = st.Follow("user cache", cacheFollower{s.users, st.Seq}); s.unsub == nil {
 		s.unsub = func() {}
 	}
+	s.basic = newBasicCache()
+	s.basip = basip.New(s.basipDeps())
 	s.routes()
 	s.fs = &fasthttp.Server{
 		Handler:            s.Handler,
@@ -223,7 +226,7 @@ type request struct {
 }
 
 func (r *request) param(name string) string {
-	v, _ := r.params.get(name)
+	v, _ := r.params.Get(name)
 	return v
 }
 
@@ -256,18 +259,27 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	if method == "HEAD" {
 		method = "GET"
 	}
-	e, params, allow, found := s.rt.match(method, string(ctx.Path()))
-	if !found {
-		writeProblem(ctx, 404, "no such route")
-		return
-	}
-	if e.h == nil {
-		ctx.Response.Header.Set("Allow", allow)
-		writeProblem(ctx, 405, "method "+string(ctx.Method())+" is not allowed here")
+	e, params, allow, ok, found := s.rt.Match(method, string(ctx.Path()))
+	if !ok {
+		// An unknown route or method on a BAS-IP path, or asked with
+		// BAS-IP credentials, is answered in BAS-IP's shape (basip.go).
+		bas := s.basipAsks(ctx)
+		switch {
+		case !found && bas:
+			basip.WriteError(ctx, 404, basip.MsgNotFound)
+		case !found:
+			writeProblem(ctx, 404, "no such route")
+		case bas:
+			ctx.Response.Header.Set("Allow", allow)
+			basip.WriteError(ctx, 405, basip.MsgMethodNotAllowed)
+		default:
+			ctx.Response.Header.Set("Allow", allow)
+			writeProblem(ctx, 405, "method "+string(ctx.Method())+" is not allowed here")
+		}
 		return
 	}
 	if e.basip {
-		s.serveBasip(ctx, e, params, method)
+		s.basip.Serve(ctx, e.action, e.audit, e.bh, params)
 		return
 	}
 	if !acceptsJSON(ctx.Request.Header.Peek("Accept")) && !acceptsEventStream(ctx) {
@@ -362,9 +374,9 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 	var ie *store.InvalidError
 	switch {
 	case errors.As(err, &ae):
-		writeProblem(ctx, ae.status, ae.detail, ae.errs...)
-		if ae.retryAfter > 0 {
-			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.retryAfter))
+		writeProblem(ctx, ae.Status, ae.Detail, ae.Errs...)
+		if ae.RetryAfter > 0 {
+			ctx.Response.Header.Set("Retry-After", strconv.Itoa(ae.RetryAfter))
 		}
 	case errors.As(err, &ce):
 		msg := "already exists"
@@ -396,18 +408,6 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 		s.log.Error("request failed", "path", string(ctx.Path()), "err", err)
 		writeProblem(ctx, 503, "the store could not complete the request; nothing was changed")
 	}
-}
-
-// writeJSON answers with v as JSON.
-func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	ctx.SetStatusCode(status)
-	ctx.SetContentType("application/json")
-	ctx.SetBody(b)
-	return nil
 }
 
 func created(r *request, location string, v any) error {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/doord/doord/httpapi/basip"
 	"github.com/valyala/fasthttp"
 )
 
@@ -80,13 +81,16 @@ func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
 	s.log.Info("request refused before routing", "kind", kind, "size", size, "remote", ctx.RemoteIP().String())
 	// Whatever fasthttp parsed of the request may be garbage or anything
 	// the client sent; the problem's "instance" would quote its path.
+	bas := kind == "body too large" && s.basipAsks(ctx)
 	ctx.Request.Reset()
-	switch kind {
-	case "body too large":
+	switch {
+	case bas:
+		basip.WriteError(ctx, 413, basip.MsgBodyTooLarge)
+	case kind == "body too large":
 		writeProblem(ctx, 413, fmt.Sprintf("the request body exceeds the limit of %d bytes", s.cfg.MaxBodyBytes))
-	case "headers too large":
+	case kind == "headers too large":
 		writeProblem(ctx, 431, "the request line and headers are too large")
-	case "timeout":
+	case kind == "timeout":
 		writeProblem(ctx, 408, "the request was not received in time")
 	default:
 		writeProblem(ctx, 400, "the request could not be parsed as HTTP/1.1 (request line, headers or body framing)")

@@ -7,20 +7,9 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/httpapi/core"
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
-)
-
-// need is what a route needs from the caller.
-type need int
-
-const (
-	accPublic need = iota // no token (health, login)
-	accLogin              // any valid session, even one that must change its password
-	accRead
-	accPeople
-	accDoors
-	accAdmin
 )
 
 // sessionInfo is the cached view of a valid token: enough to authorize a
@@ -48,7 +37,7 @@ func bearer(ctx *fasthttp.RequestCtx) (string, bool) {
 	return string(bytes.TrimSpace(h[len(p):])), true
 }
 
-var errUnauthorized = &apiError{status: 401, detail: "a valid bearer token is required; log in at POST /api/v1/session"}
+var errUnauthorized = &apiError{Status: 401, Detail: "a valid bearer token is required; log in at POST /api/v1/session"}
 
 func (s *Server) authenticate(ctx *fasthttp.RequestCtx) (*sessionInfo, error) {
 	tok, ok := bearer(ctx)
@@ -107,7 +96,7 @@ func (s *Server) dropSession(h [32]byte) {
 	s.mu.Unlock()
 }
 
-// forgetOperator drops every cached session of an operator after it changed
+// forgetOperator drops every cached session (and Basic credential) of an operator after it changed
 // (role, enabled, password): the next request reloads or fails.
 func (s *Server) forgetOperator(id uint64) {
 	s.mu.Lock()
@@ -117,6 +106,7 @@ func (s *Server) forgetOperator(id uint64) {
 		}
 	}
 	s.mu.Unlock()
+	s.basic.forget(id) // and its verified HTTP Basic credentials (basicauth.go)
 }
 
 // keepOwn is the session a change to operator id leaves alive: the
@@ -137,18 +127,7 @@ func authorize(si *sessionInfo, a need) error {
 	if si.mustChange {
 		return errStatus(403, "this operator must change its password first: POST /api/v1/operators/me/password")
 	}
-	var act auth.Action
-	switch a {
-	case accRead:
-		act = auth.ActRead
-	case accPeople:
-		act = auth.ActWritePeople
-	case accDoors:
-		act = auth.ActDoors
-	default:
-		act = auth.ActAdmin
-	}
-	if !auth.Allowed(si.role, act) {
+	if !core.Allowed(si.role, a) {
 		return errStatus(403, "the role "+string(si.role)+" may not do this")
 	}
 	return nil

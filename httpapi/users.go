@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/doord/doord/httpapi/basip"
 	"github.com/doord/doord/store"
 	"github.com/google/uuid"
 )
@@ -14,8 +15,6 @@ import (
 // Limits follow BAS-IP where it has one (name ≤ 100, info ≤ 255) so that a
 // user written through either API fits the other.
 const (
-	maxName       = 100
-	maxInfo       = 255
 	maxNotes      = 4096
 	maxTags       = 32
 	maxTagLen     = 64
@@ -25,8 +24,6 @@ const (
 	maxExtID      = 128
 	maxEmail      = 254
 	maxPhone      = 32
-	maxRefs       = 64
-	maxListLimit  = 1000
 	defaultLimit  = 50
 	userBasePath  = "/api/v1/users/"
 	credsBasePath = "/api/v1/credentials/"
@@ -319,14 +316,14 @@ func (s *Server) updateUser(mode userMode) handlerFunc {
 		if err != nil {
 			return err
 		}
-		hold := s.isHoldingUser(cur.UID)
+		hold := cur.UID != 0 && cur.UID == basip.HoldingUID(s.st)
 		u, err := s.st.UpdateUser(cur.ID, r.op.username, func(u *store.User) error {
 			o.errs = o.errs[:0]
 			applyUser(o, u, mode)
 			if hold && u.State != store.StateDisabled {
 				// Deny on doubt: enabled, this user would open doors
 				// with every identifier nobody was given.
-				o.fail("state", "this user holds the BAS-IP identifiers that have no user yet (tag "+holdingTag+"); it stays disabled, or every one of them would open doors: attach them to their users instead")
+				o.fail("state", "this user holds the BAS-IP identifiers that have no user yet (tag "+basip.HoldingTag+"); it stays disabled, or every one of them would open doors: attach them to their users instead")
 			}
 			return o.err()
 		})
@@ -450,20 +447,4 @@ func (s *Server) attach(kind string, add bool) handlerFunc {
 		}
 		return writeJSON(r.ctx, 200, u)
 	}
-}
-
-func editIDs(ids []uint64, id uint64, add bool) []uint64 {
-	out := make([]uint64, 0, len(ids)+1)
-	for _, v := range ids {
-		if v != id {
-			out = append(out, v)
-		}
-	}
-	if add {
-		out = append(out, id)
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
 }

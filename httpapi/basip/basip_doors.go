@@ -1,8 +1,10 @@
-package httpapi
+package basip
 
 import (
 	"strconv"
 	"time"
+
+	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
 )
@@ -13,11 +15,11 @@ import (
 // lock 1 or 2 opens the doors on that lock, 0 every door, through the door
 // runtime (a remote momentary open, logged by the runtime as remote_open
 // naming the operator: BAS-IP's access_granted_by_api_call).
-func (s *Server) basipRemoteOpen(r *request) error {
+func (s *Dialect) basipRemoteOpen(r *core.Request) error {
 	if s.doors == nil {
 		return bErr(503, "No doors: the door runtime is not running")
 	}
-	n, err := strconv.Atoi(r.param("lock"))
+	n, err := strconv.Atoi(r.Param("lock"))
 	if err != nil || n < 0 || n > 2 {
 		return bErr(400, "Lock number must be 0 (both locks), 1 or 2")
 	}
@@ -33,12 +35,12 @@ func (s *Server) basipRemoteOpen(r *request) error {
 	opened := 0
 	var refused error
 	for _, id := range ids {
-		if err := s.doors.Open(id, r.op.username); err != nil {
+		if err := s.doors.Open(id, r.Op.Username); err != nil {
 			refused = err
 			continue
 		}
 		opened++
-		s.log.Info("remote open (BAS-IP)", "door", id, "by", r.op.username)
+		s.log.Info("remote open (BAS-IP)", "door", id, "by", r.Op.Username)
 	}
 	if opened == 0 {
 		return bErr(400, "Lock cannot be opened: "+refused.Error())
@@ -60,7 +62,7 @@ var basipEventNames = map[string]string{
 	"operator_login_failed":  "incorrect_login_api_call",
 }
 
-func (s *Server) basipEventName(ev *store.Event, hold uint64) string {
+func (s *Dialect) basipEventName(ev *store.Event, hold uint64) string {
 	if ev.Type == store.EventAccessDenied {
 		switch {
 		case ev.Reason == "unknown_credential":
@@ -119,12 +121,12 @@ const basipLogWindow = store.MaxEventLimit
 // expression, basip_filter.go, or a comma-separated list of BAS-IP event
 // names). It pages through the newest 1,000 events of the types the filter
 // can match.
-func (s *Server) basipLogs(r *request) error {
-	src, err := s.eventSource()
+func (s *Dialect) basipLogs(r *core.Request) error {
+	src, err := s.deps.Events()
 	if err != nil {
 		return bErr(503, "The event log is not running")
 	}
-	args := r.ctx.QueryArgs()
+	args := r.Ctx.QueryArgs()
 	q, err := parseListQuery(r, []string{"timestamp"}, "timestamp")
 	if err != nil {
 		return err

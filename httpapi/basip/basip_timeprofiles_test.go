@@ -1,4 +1,4 @@
-package httpapi
+package basip_test
 
 import (
 	"encoding/json"
@@ -9,15 +9,16 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth/access"
+	"github.com/doord/doord/httpapi"
+	"github.com/doord/doord/httpapi/basip"
 )
 
 // Every documented BAS-IP repeat shape: what the native API stores, what
 // the engine opens, and that GET gives back the repeat_options as posted.
 // 2026-03-02 is a Monday; the occurrence is 08:00–18:00 UTC that day.
 func TestBasipTimeProfileRepeats(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, utc)
 	tok := e.basipLogin("admin", adminPW)
-	e.srv.cfg.Location = time.UTC
 	mon8 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC).Unix()
 	mon18 := time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC).Unix()
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, time.UTC) }
@@ -124,9 +125,8 @@ func TestBasipTimeProfileRepeats(t *testing.T) {
 // cannot show whole must not come back changed (never wider): either the
 // view is exact, or the PATCH is refused and the profile kept.
 func TestBasipTimeProfileRoundTripNeverWidens(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, utc)
 	tok := e.basipLogin("admin", adminPW)
-	e.srv.cfg.Location = time.UTC
 	native := func(body string) string {
 		return fmt.Sprint(e.do("POST", "/api/v1/time-profiles", e.admin, body).want(201).json()["id"])
 	}
@@ -155,7 +155,7 @@ func TestBasipTimeProfileRoundTripNeverWidens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return canonicalSchedule(&p)
+		return basip.CanonicalSchedule(&p)
 	}
 	before := schedule(summer)
 	roundTrip(summer).bwant(200, "")
@@ -188,13 +188,12 @@ func TestBasipTimeProfileRoundTripNeverWidens(t *testing.T) {
 // time_options edge cases: all-day ends at midnight, one-off nights, DST
 // spans, absurd dates.
 func TestBasipTimeProfileOccurrences(t *testing.T) {
-	e := newEnv(t)
-	tok := e.basipLogin("admin", adminPW)
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Skip("no tzdata:", err)
 	}
-	e.srv.cfg.Location = berlin
+	e := newEnv(t, func(c *httpapi.Config) { c.Location = berlin })
+	tok := e.basipLogin("admin", adminPW)
 	post := func(from, to time.Time, allDay bool) uint64 {
 		return e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":%v,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":false}}`, allDay, from.Unix(), to.Unix())).bwant(200, "").num("item_uid")
 	}
@@ -246,9 +245,8 @@ func TestBasipTimeProfileOccurrences(t *testing.T) {
 }
 
 func TestBasipTimeProfileErrors(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, utc)
 	tok := e.basipLogin("admin", adminPW)
-	e.srv.cfg.Location = time.UTC
 	mon8 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC).Unix()
 	mon18 := time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC).Unix()
 	custom := func(rc string) string {
@@ -294,9 +292,8 @@ func TestBasipTimeProfileErrors(t *testing.T) {
 // Identifiers take time profiles too (android-panels' singular path and
 // camdroid's plural one), and the engine then limits that identifier.
 func TestBasipIdentifierTimeProfile(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, utc)
 	tok := e.basipLogin("admin", adminPW)
-	e.srv.cfg.Location = time.UTC
 	mon8 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC).Unix()
 	mon18 := time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC).Unix()
 	tp := e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"Mondays","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"week"}}}`, mon8, mon18)).bwant(200, "").num("item_uid")

@@ -1,4 +1,4 @@
-package httpapi
+package basip
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
@@ -68,7 +70,7 @@ type basipOccurrence struct {
 
 // applyBasipProfile reads a BAS-IP time profile into p (a replace of the
 // fields BAS-IP knows; holidays are kept).
-func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
+func (s *Dialect) applyBasipProfile(b *bbody, p *store.TimeProfile) {
 	var name string
 	b.str("name", &name, true)
 	tob, _ := b.obj("time_options", true)
@@ -79,8 +81,8 @@ func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
 	case strings.TrimSpace(name) == "":
 		b.failf("name must not be empty")
 		return
-	case utf8.RuneCountInString(name) > maxName:
-		b.failf("name must be at most %d characters", maxName)
+	case utf8.RuneCountInString(name) > core.MaxName:
+		b.failf("name must be at most %d characters", core.MaxName)
 		return
 	}
 	occ, ok := s.basipOccurrence(tob)
@@ -123,8 +125,8 @@ func (s *Server) applyBasipProfile(b *bbody, p *store.TimeProfile) {
 // it are refused before any calendar arithmetic.
 const basipMaxUnix = 253402300799
 
-func (s *Server) basipOccurrence(tob *bbody) (basipOccurrence, bool) {
-	loc := s.cfg.Location
+func (s *Dialect) basipOccurrence(tob *bbody) (basipOccurrence, bool) {
+	loc := s.loc
 	var allDay bool
 	var from, to int64
 	tob.boolean("is_all_day", &allDay, false)
@@ -193,7 +195,7 @@ func (o *basipOccurrence) wraps() bool { return o.end != "24:00" && o.end < o.st
 
 // basipRepeat reads repeat_options (repeat_enable true) into iv's rule
 // and returns the last day ("" = never ends).
-func (s *Server) basipRepeat(ro *bbody, occ *basipOccurrence, iv *store.Interval) (dateTo string) {
+func (s *Dialect) basipRepeat(ro *bbody, occ *basipOccurrence, iv *store.Interval) (dateTo string) {
 	rf, _ := ro.obj("repeat_format", true)
 	if ro.err != nil {
 		return ""
@@ -258,7 +260,7 @@ func (s *Server) basipRepeat(ro *bbody, occ *basipOccurrence, iv *store.Interval
 			if re.integer("date", &date, true) {
 				if date < 0 {
 					re.failf("repeat_end.date is unix seconds")
-				} else if dateTo = civil(time.Unix(date, 0).In(s.cfg.Location)).Format(dateLayout); dateTo < anchor {
+				} else if dateTo = civil(time.Unix(date, 0).In(s.loc)).Format(dateLayout); dateTo < anchor {
 					re.failf("repeat_end.date must not be before time_options.date_from")
 				}
 			}
@@ -272,7 +274,7 @@ func (s *Server) basipRepeat(ro *bbody, occ *basipOccurrence, iv *store.Interval
 
 // basipCustom reads repeat_custom: every repeat_looper points, on the
 // days repeat_options chooses (the occurrence's own day when it has none).
-func (s *Server) basipCustom(rc *bbody, occ *basipOccurrence, iv *store.Interval, single func(string) bool) {
+func (s *Dialect) basipCustom(rc *bbody, occ *basipOccurrence, iv *store.Interval, single func(string) bool) {
 	var point string
 	var looper int64
 	rc.str("repeat_point_type", &point, true)
@@ -552,8 +554,8 @@ type basipProfile struct {
 	Identifiers basipRefs `json:"identifiers"`
 }
 
-func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
-	loc := s.cfg.Location
+func (s *Dialect) basipProfileView(p *store.TimeProfile) basipProfile {
+	loc := s.loc
 	out := basipProfile{UID: p.ID, Name: p.Name, RepeatOptions: basipRepeatOptions{RepeatEnd: basipRepeatEnd{Format: "never"}}, Identifiers: newBasipRefs(nil)}
 	if len(p.Intervals) == 0 {
 		return out
@@ -570,7 +572,7 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	slices.Sort(days)
 	days = slices.Compact(days)
 	at := func(day time.Time, hhmm string) time.Time {
-		m, _ := parseClock(hhmm)
+		m, _ := core.ParseClock(hhmm)
 		return time.Date(day.Year(), day.Month(), day.Day(), m/60, m%60, 0, 0, loc)
 	}
 	// The first occurrence: the anchor when the profile came from BAS-IP
@@ -711,8 +713,8 @@ func (s *Server) basipProfileView(p *store.TimeProfile) basipProfile {
 	return out
 }
 
-func (s *Server) basipCreateProfile(r *request) error {
-	b, err := parseBasipBody(r.ctx.PostBody())
+func (s *Dialect) basipCreateProfile(r *core.Request) error {
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
@@ -732,7 +734,7 @@ func (s *Server) basipCreateProfile(r *request) error {
 
 // basipFaithful reports whether GET shows p exactly: its BAS-IP view,
 // read back, is the same schedule.
-func (s *Server) basipFaithful(p *store.TimeProfile) bool {
+func (s *Dialect) basipFaithful(p *store.TimeProfile) bool {
 	if len(p.Intervals) == 0 {
 		return true // nothing to lose
 	}
@@ -812,7 +814,7 @@ func basipValidate(p *store.TimeProfile) error {
 	return bErr(400, "Time profile repeat_options: "+msg)
 }
 
-func (s *Server) profileParam(r *request) (store.TimeProfile, error) {
+func (s *Dialect) profileParam(r *core.Request) (store.TimeProfile, error) {
 	id, err := basipID(r, "tp", basipNoProfile)
 	if err != nil {
 		return store.TimeProfile{}, err
@@ -824,7 +826,7 @@ func (s *Server) profileParam(r *request) (store.TimeProfile, error) {
 	return p, err
 }
 
-func (s *Server) basipGetProfile(r *request) error {
+func (s *Dialect) basipGetProfile(r *core.Request) error {
 	p, err := s.profileParam(r)
 	if err != nil {
 		return err
@@ -837,7 +839,7 @@ func (s *Server) basipGetProfile(r *request) error {
 }
 
 // basipProfileItem is basipProfileView with the identifiers that use p.
-func (s *Server) basipProfileItem(p *store.TimeProfile) (basipProfile, error) {
+func (s *Dialect) basipProfileItem(p *store.TimeProfile) (basipProfile, error) {
 	v := s.basipProfileView(p)
 	_, creds, err := s.st.TimeProfileRefs(p.ID)
 	if err != nil {
@@ -852,12 +854,12 @@ func (s *Server) basipProfileItem(p *store.TimeProfile) (basipProfile, error) {
 	return v, nil
 }
 
-func (s *Server) basipPatchProfile(r *request) error {
+func (s *Dialect) basipPatchProfile(r *core.Request) error {
 	cur, err := s.profileParam(r)
 	if err != nil {
 		return err
 	}
-	b, err := parseBasipBody(r.ctx.PostBody())
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
@@ -886,7 +888,7 @@ func (s *Server) basipPatchProfile(r *request) error {
 	return basipOK(r, v)
 }
 
-func (s *Server) basipDeleteProfile(r *request) error {
+func (s *Dialect) basipDeleteProfile(r *core.Request) error {
 	p, err := s.profileParam(r)
 	if err != nil {
 		return err
@@ -903,11 +905,11 @@ func (s *Server) basipDeleteProfile(r *request) error {
 var basipProfileSortFields = []string{"uid", "name"}
 
 // allTimeProfiles reads every profile (they are few).
-func (s *Server) allTimeProfiles() ([]store.TimeProfile, error) {
+func (s *Dialect) allTimeProfiles() ([]store.TimeProfile, error) {
 	var all []store.TimeProfile
 	cursor := ""
 	for {
-		ps, next, err := s.st.ListTimeProfiles(cursor, maxListLimit)
+		ps, next, err := s.st.ListTimeProfiles(cursor, core.MaxListLimit)
 		if err != nil {
 			return nil, err
 		}
@@ -919,7 +921,7 @@ func (s *Server) allTimeProfiles() ([]store.TimeProfile, error) {
 	}
 }
 
-func (s *Server) basipListProfiles(r *request) error {
+func (s *Dialect) basipListProfiles(r *core.Request) error {
 	q, err := parseListQuery(r, basipProfileSortFields, "uid")
 	if err != nil {
 		return err
@@ -952,8 +954,8 @@ func (s *Server) basipListProfiles(r *request) error {
 // basipAttachIdentProfile is POST (attach) and DELETE (detach)
 // /api/v1/access/identifier(s)/item/{id}/timeProfile/{tp}: the profile
 // then limits that identifier, as native credential time_profiles do.
-func (s *Server) basipAttachIdentProfile(add bool) handlerFunc {
-	return func(r *request) error {
+func (s *Dialect) basipAttachIdentProfile(add bool) core.Handler {
+	return func(r *core.Request) error {
 		tp, err := basipID(r, "tp", basipNoProfile)
 		if err != nil {
 			return err
@@ -973,8 +975,8 @@ func (s *Server) basipAttachIdentProfile(add bool) handlerFunc {
 			return err
 		}
 		_, err = s.st.UpdateCredential(c.ID, func(c *store.Credential) error {
-			c.TimeProfiles = editIDs(c.TimeProfiles, tp, add)
-			if len(c.TimeProfiles) > maxRefs {
+			c.TimeProfiles = core.EditIDs(c.TimeProfiles, tp, add)
+			if len(c.TimeProfiles) > core.MaxRefs {
 				return bErr(400, "An identifier can have at most 64 time profiles")
 			}
 			return nil

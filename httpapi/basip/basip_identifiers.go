@@ -1,12 +1,13 @@
-package httpapi
+package basip
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
 )
@@ -38,7 +39,9 @@ const (
 	holdingSetting = "basip.holding_user"
 	identFwdPrefix = "basip.ident."     // BAS-IP uid → native id, for moved identifiers
 	identRevPrefix = "basip.ident_uid." // native id → BAS-IP uid
-	holdingTag     = "basip-unattached"
+	// HoldingTag tags the holding user; the native API refuses to
+	// enable it (see HoldingUID).
+	HoldingTag = "basip-unattached"
 )
 
 var basipToCredType = map[string]store.CredentialType{
@@ -66,8 +69,13 @@ func locksToBasip(l store.Locks) string {
 var basipToLocks = map[string]store.Locks{"first": store.LocksFirst, "second": store.LocksSecond, "all": store.LocksBoth}
 
 // holdingUID is the holding user's uid, 0 when there is none yet.
-func (s *Server) holdingUID() uint64 {
-	v, err := s.st.GetSetting(holdingSetting)
+func (s *Dialect) holdingUID() uint64 { return HoldingUID(s.st) }
+
+// HoldingUID is the uid of the disabled user that holds the identifiers
+// created through BAS-IP without a user (0: none yet). The native API
+// keeps it disabled: enabled, it would open doors with every one of them.
+func HoldingUID(st *store.Store) uint64 {
+	v, err := st.GetSetting(holdingSetting)
 	if err != nil {
 		return 0
 	}
@@ -75,14 +83,14 @@ func (s *Server) holdingUID() uint64 {
 	return n
 }
 
-func (s *Server) isHoldingUser(uid uint64) bool {
+func (s *Dialect) isHoldingUser(uid uint64) bool {
 	h := s.holdingUID()
 	return h != 0 && h == uid
 }
 
 // holdingUser returns the holding user's uid, creating it on first need
 // (or again if someone deleted it). Callers hold s.bas.mu.
-func (s *Server) holdingUser() (uint64, error) {
+func (s *Dialect) holdingUser() (uint64, error) {
 	if uid := s.holdingUID(); uid != 0 {
 		if _, err := s.st.GetUserByUID(uid); err == nil {
 			return uid, nil
@@ -93,7 +101,7 @@ func (s *Server) holdingUser() (uint64, error) {
 	u := store.User{
 		Name:  "BAS-IP identifiers without a user",
 		Info:  "Holds identifiers created through the BAS-IP API without a user. They are refused at every door until attached to a user. Keep this user disabled.",
-		State: store.StateDisabled, Tags: []string{holdingTag},
+		State: store.StateDisabled, Tags: []string{HoldingTag},
 	}
 	if _, err := s.st.CreateUser(&u, "basip"); err != nil {
 		return 0, err
@@ -105,7 +113,7 @@ func (s *Server) holdingUser() (uint64, error) {
 }
 
 // basipIdentifierUID is the uid BAS-IP clients know credential id by.
-func (s *Server) basipIdentifierUID(id uint64) uint64 {
+func (s *Dialect) basipIdentifierUID(id uint64) uint64 {
 	if v, err := s.st.GetSetting(identRevPrefix + strconv.FormatUint(id, 10)); err == nil {
 		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
 			return n
@@ -116,7 +124,7 @@ func (s *Server) basipIdentifierUID(id uint64) uint64 {
 
 // identifierParam resolves {id}, a BAS-IP identifier uid, to its
 // credential, following a move.
-func (s *Server) identifierParam(r *request) (store.Credential, error) {
+func (s *Dialect) identifierParam(r *core.Request) (store.Credential, error) {
 	uid, err := basipID(r, "id", basipNoIdent)
 	if err != nil {
 		return store.Credential{}, err
@@ -208,7 +216,7 @@ type basipIdentifier struct {
 
 // basipUserApt is the apartment a user's identifiers show: the user's
 // first apartment.
-func (s *Server) basipUserApt(u *store.User) (basipIdentApt, error) {
+func (s *Dialect) basipUserApt(u *store.User) (basipIdentApt, error) {
 	if len(u.Apartments) == 0 {
 		return basipNoApt, nil
 	}
@@ -225,7 +233,7 @@ func (s *Server) basipUserApt(u *store.User) (basipIdentApt, error) {
 
 // basipCredApt is the apartment credential c shows. seen caches it by
 // user for a list page (nil: no cache).
-func (s *Server) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt) (basipIdentApt, error) {
+func (s *Dialect) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt) (basipIdentApt, error) {
 	if a, ok := seen[c.UserUID]; ok {
 		return a, nil
 	}
@@ -247,13 +255,13 @@ func (s *Server) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt
 }
 
 // basipIdentView shows credential c, whose user's apartment is apt, with
-// its number as role may see it (secrets.go).
-func (s *Server) basipIdentView(c *store.Credential, apt basipIdentApt, role store.Role) basipIdentifier {
+// its number as role may see it (core.ShownValue).
+func (s *Dialect) basipIdentView(c *store.Credential, apt basipIdentApt, role store.Role) basipIdentifier {
 	out := basipIdentifier{
 		IdentifierUID:    s.basipIdentifierUID(c.ID),
 		IdentifierOwner:  basipOwner{Name: c.OwnerName, Type: string(c.Owner)},
 		IdentifierType:   credTypeToBasip(c.Type),
-		IdentifierNumber: shownValue(c.Type, c.Value, role),
+		IdentifierNumber: core.ShownValue(c.Type, c.Value, role),
 		Lock:             locksToBasip(c.Locks),
 		Apartment:        apt,
 		TimeProfiles:     newBasipRefs(c.TimeProfiles),
@@ -278,18 +286,18 @@ func (s *Server) basipIdentView(c *store.Credential, apt basipIdentApt, role sto
 }
 
 // basipIdentAnswer is the answer showing credential c alone.
-func (s *Server) basipIdentAnswer(r *request, c *store.Credential) error {
+func (s *Dialect) basipIdentAnswer(r *core.Request, c *store.Credential) error {
 	apt, err := s.basipCredApt(c, nil)
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipIdentView(c, apt, r.op.role))
+	return basipOK(r, s.basipIdentView(c, apt, r.Op.Role))
 }
 
 // applyBasipIdentifier reads an identifier body into c. On create
 // identifier_type and identifier_number are required and the rest takes
 // defaults (owner, lock all, permanent); on PATCH every field is optional.
-func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
+func (s *Dialect) applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
 	var typ string
 	if b.str("identifier_type", &typ, create) {
 		t, ok := basipToCredType[typ]
@@ -302,7 +310,7 @@ func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
 			c.Type = t
 		}
 	}
-	if r, ok := b.raw("identifier_number", create); ok && b.err == nil && (create || !keepsValue(r, c)) {
+	if r, ok := b.raw("identifier_number", create); ok && b.err == nil && (create || !core.KeepsValue(r, c)) {
 		// The native validation, so that both APIs store one canonical
 		// value: a card in decimal or AA:BB:CC bytes, a PIN of 4-12 digits.
 		// A BAS-IP number is a plain card (it matches frames of every
@@ -310,21 +318,20 @@ func applyBasipIdentifier(b *bbody, c *store.Credential, create bool) {
 		// number without one makes the card plain again. The same number
 		// keeps its format, so that a GET→PATCH round trip of a card bound
 		// through the native API does not widen it to every format.
-		o := &object{fields: map[string]json.RawMessage{"value": r}}
-		if v, f, ok := credentialValue(o, c.Type, ""); ok {
-			if f.given || v != c.Value {
-				c.Format = f.name
+		if v, format, given, problem := s.deps.CredentialValue(c.Type, r); problem == "" {
+			if given || v != c.Value {
+				c.Format = format
 			}
 			c.Value = v
-		} else if len(o.errs) > 0 {
-			b.failf("identifier_number: %s", o.errs[0].Message)
+		} else {
+			b.failf("identifier_number: %s", problem)
 		}
 	}
 	if ow, ok := b.obj("identifier_owner", false); ok {
 		var name, typ string
 		if ow.str("name", &name, false) {
-			if utf8.RuneCountInString(name) > maxName {
-				ow.failf("identifier_owner.name must be at most %d characters", maxName)
+			if utf8.RuneCountInString(name) > core.MaxName {
+				ow.failf("identifier_owner.name must be at most %d characters", core.MaxName)
 			}
 			c.OwnerName = name
 		}
@@ -419,13 +426,13 @@ func identifierConflict(err error) error {
 	return err
 }
 
-func (s *Server) basipCreateIdentifier(r *request) error {
-	b, err := parseBasipBody(r.ctx.PostBody())
+func (s *Dialect) basipCreateIdentifier(r *core.Request) error {
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
 	var c store.Credential
-	applyBasipIdentifier(b, &c, true)
+	s.applyBasipIdentifier(b, &c, true)
 	var userUID int64
 	hasUser := b.integer("user_uid", &userUID, false) && userUID > 0
 	if err := b.error(); err != nil {
@@ -461,7 +468,7 @@ func (s *Server) basipCreateIdentifier(r *request) error {
 	return basipOK(r, itemUID{c.ID})
 }
 
-func (s *Server) basipGetIdentifier(r *request) error {
+func (s *Dialect) basipGetIdentifier(r *core.Request) error {
 	c, err := s.identifierParam(r)
 	if err != nil {
 		return err
@@ -469,18 +476,18 @@ func (s *Server) basipGetIdentifier(r *request) error {
 	return s.basipIdentAnswer(r, &c)
 }
 
-func (s *Server) basipPatchIdentifier(r *request) error {
+func (s *Dialect) basipPatchIdentifier(r *core.Request) error {
 	c, err := s.identifierParam(r)
 	if err != nil {
 		return err
 	}
-	b, err := parseBasipBody(r.ctx.PostBody())
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
 	c, err = s.st.UpdateCredential(c.ID, func(c *store.Credential) error {
 		b.err = nil
-		applyBasipIdentifier(b, c, false)
+		s.applyBasipIdentifier(b, c, false)
 		return b.error()
 	})
 	if err != nil {
@@ -489,7 +496,7 @@ func (s *Server) basipPatchIdentifier(r *request) error {
 	return s.basipIdentAnswer(r, &c)
 }
 
-func (s *Server) basipDeleteIdentifier(r *request) error {
+func (s *Dialect) basipDeleteIdentifier(r *core.Request) error {
 	c, err := s.identifierParam(r)
 	if err != nil {
 		return err
@@ -501,7 +508,7 @@ func (s *Server) basipDeleteIdentifier(r *request) error {
 	return basipOK(r, basipEmpty)
 }
 
-func (s *Server) basipResetPasses(r *request) error {
+func (s *Dialect) basipResetPasses(r *core.Request) error {
 	c, err := s.identifierParam(r)
 	if err != nil {
 		return err
@@ -514,7 +521,7 @@ func (s *Server) basipResetPasses(r *request) error {
 }
 
 // forgetMove drops the alias settings of a deleted credential.
-func (s *Server) forgetMove(id uint64) {
+func (s *Dialect) forgetMove(id uint64) {
 	key := identRevPrefix + strconv.FormatUint(id, 10)
 	v, err := s.st.GetSetting(key)
 	if err != nil {
@@ -526,8 +533,8 @@ func (s *Server) forgetMove(id uint64) {
 
 // basipAttachIdentifier is POST (attach) and DELETE (detach: back to the
 // holding user) /api/v1/access/user/{uid}/identifier/{id}.
-func (s *Server) basipAttachIdentifier(attach bool) handlerFunc {
-	return func(r *request) error {
+func (s *Dialect) basipAttachIdentifier(attach bool) core.Handler {
+	return func(r *core.Request) error {
 		u, err := s.basipUserParam(r)
 		if err != nil {
 			return err
@@ -562,7 +569,7 @@ func (s *Server) basipAttachIdentifier(attach bool) handlerFunc {
 
 // moveCredential gives credential c to user uid (see the top of the
 // file). Callers hold s.bas.mu.
-func (s *Server) moveCredential(c store.Credential, uid uint64) error {
+func (s *Dialect) moveCredential(c store.Credential, uid uint64) error {
 	first := s.basipIdentifierUID(c.ID)
 	n := c
 	n.ID, n.UserUID = 0, uid
@@ -592,7 +599,7 @@ func (s *Server) moveCredential(c store.Credential, uid uint64) error {
 	return s.recordMove(first, c.ID, n.ID)
 }
 
-func (s *Server) recordMove(first, oldID, newID uint64) error {
+func (s *Dialect) recordMove(first, oldID, newID uint64) error {
 	f := strconv.FormatUint(first, 10)
 	if err := s.st.PutSetting(identFwdPrefix+f, []byte(strconv.FormatUint(newID, 10))); err != nil {
 		return err
@@ -615,12 +622,12 @@ var basipIdentSortFields = []string{"identifier_uid", "identifier_number", "owne
 // to count and sort (it keeps only ids and sort keys, then loads the
 // page). identifier_uid order is the native id order: a moved identifier
 // sorts where its move put it.
-func (s *Server) basipListIdentifiers(r *request) error {
+func (s *Dialect) basipListIdentifiers(r *core.Request) error {
 	q, err := parseListQuery(r, basipIdentSortFields, "identifier_uid")
 	if err != nil {
 		return err
 	}
-	match, err := s.basipIdentFilter(q.filter, r.op.role)
+	match, err := s.basipIdentFilter(q.filter, r.Op.Role)
 	if err != nil {
 		return err
 	}
@@ -632,14 +639,14 @@ func (s *Server) basipListIdentifiers(r *request) error {
 		k := sortKey{id: c.ID}
 		switch q.field {
 		case "identifier_number":
-			k.txt = shownValue(c.Type, c.Value, r.op.role) // no order oracle either
+			k.txt = core.ShownValue(c.Type, c.Value, r.Op.Role) // no order oracle either
 		case "owner_name":
 			k.txt = strings.ToLower(c.OwnerName)
 		}
 		keys = append(keys, k)
 		return nil
 	}
-	if v := string(r.ctx.QueryArgs().Peek("user_uid")); v != "" {
+	if v := string(r.Ctx.QueryArgs().Peek("user_uid")); v != "" {
 		uid, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || uid == 0 || uid < -1 {
 			return bErr(400, "Wrong query parameter `user_uid`")
@@ -672,7 +679,7 @@ func (s *Server) basipListIdentifiers(r *request) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, s.basipIdentView(&c, apt, r.op.role))
+		items = append(items, s.basipIdentView(&c, apt, r.Op.Role))
 	}
 	return basipOK(r, newBasipList(q, len(keys), basipIdentSortFields, items))
 }

@@ -1,4 +1,4 @@
-package httpapi
+package basip_test
 
 import (
 	"crypto/rand"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/auth/access"
+	"github.com/doord/doord/httpapi/basip"
+	"github.com/doord/doord/httpapi/core"
 	"github.com/doord/doord/store"
 	"golang.org/x/crypto/argon2"
 )
@@ -19,38 +21,6 @@ import (
 // Contract tests of the BAS-IP compatible API: statuses and exact bodies.
 // The error strings are BAS-IP's (developers.bas-ip.com, android panels,
 // "Creates user entity"), copied here byte for byte.
-
-// bwant checks a BAS-IP answer's status and, when body is not "", its
-// exact bytes.
-func (r resp) bwant(status int, body string) resp {
-	r.t.Helper()
-	if r.status != status {
-		r.t.Fatalf("%s: status %d, want %d; body %s", r.req, r.status, status, r.body)
-	}
-	if r.hdr["Content-Type"] != "application/json" {
-		r.t.Fatalf("%s: Content-Type %q, want application/json", r.req, r.hdr["Content-Type"])
-	}
-	if body != "" && string(r.body) != body {
-		r.t.Fatalf("%s: body\n  %s\nwant\n  %s", r.req, r.body, body)
-	}
-	return r
-}
-
-func (r resp) num(key string) uint64 {
-	r.t.Helper()
-	v, ok := r.json()[key].(float64)
-	if !ok {
-		r.t.Fatalf("%s: no number %q in %s", r.req, key, r.body)
-	}
-	return uint64(v)
-}
-
-// basipLogin logs in through GET /api/v1/login with the password's MD5.
-func (e *env) basipLogin(name, pw string) string {
-	e.t.Helper()
-	r := e.do("GET", "/api/v1/login?username="+name+"&password="+auth.MD5Hex(pw), "", "").bwant(200, "")
-	return r.str("token")
-}
 
 const (
 	bodyLogIn    = `{"error":"Log In"}`
@@ -152,13 +122,14 @@ func TestBasipAuthErrors(t *testing.T) {
 	u := strconv.FormatUint(uid, 10)
 
 	// Every BAS-IP route but the login wants a token: 401 Log In.
-	for _, rt := range e.srv.rt.routes {
-		for m, ent := range rt.methods {
-			if !ent.basip || ent.action == accPublic {
-				continue
-			}
-			path := "/" + strings.NewReplacer("{uid}", u, "{id}", "1", "{tp}", "1", "{apt}", "1", "{lock}", "1").
-				Replace(strings.Join(rt.segs, "/"))
+	for _, rt := range basipRoutes() {
+		m := rt.method
+		if rt.need == core.Public {
+			continue
+		}
+		{
+			path := strings.NewReplacer("{uid}", u, "{id}", "1", "{tp}", "1", "{apt}", "1", "{lock}", "1").
+				Replace(rt.pattern)
 			e.do(m, path, "", `{}`).bwant(401, bodyLogIn)
 			e.do(m, path, "doord_notarealtoken", `{}`).bwant(401, bodyLogIn)
 			// A viewer reads, but every write is an administrator's.
@@ -260,7 +231,7 @@ func TestBasipUserList(t *testing.T) {
 				AvailableFields []string `json:"available_fields"`
 			}
 		} `json:"list_option"`
-		ListItems []basipUser `json:"list_items"`
+		ListItems []basip.User `json:"list_items"`
 	}
 	get := func(q string) (page, string) {
 		t.Helper()
@@ -279,7 +250,7 @@ func TestBasipUserList(t *testing.T) {
 		so := lo["sort"].(map[string]any)
 		p.ListOption.Sort.Field, p.ListOption.Sort.Asc = so["field"].(string), so["asc"].(bool)
 		if err := json.Unmarshal(r.body, &struct {
-			ListItems *[]basipUser `json:"list_items"`
+			ListItems *[]basip.User `json:"list_items"`
 		}{&p.ListItems}); err != nil {
 			t.Fatal(err)
 		}
@@ -340,7 +311,7 @@ func TestBasipIdentifiers(t *testing.T) {
 	e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200,
 		`{"identifier_uid":`+ids+`,"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"8065495","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2,"passes_left":2}},"apartment":{"uid":-1,"link_id":null},"time_profiles":{"count":0,"uid_items":[]},"link_id":null,"additional":{"passes_left":2},"user_uid":-1}`)
 	// The holding user is no BAS-IP user.
-	hold := e.srv.holdingUID()
+	hold := basip.HoldingUID(e.st)
 	if hold == 0 {
 		t.Fatal("no holding user")
 	}
@@ -537,11 +508,10 @@ func TestBasipIdentifierApartment(t *testing.T) {
 }
 
 func TestBasipTimeProfiles(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, utc)
 	tok := e.basipLogin("admin", adminPW)
 	// 2026-03-02 is a Monday; 08:00-18:00 UTC (the test server's zone is
 	// time.Local; pin it to UTC).
-	e.srv.cfg.Location = time.UTC
 	mon8 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC).Unix()
 	mon18 := time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC).Unix()
 	end := time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC).Unix()

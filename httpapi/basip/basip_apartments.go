@@ -1,9 +1,11 @@
-package httpapi
+package basip
 
 import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
 )
@@ -46,7 +48,7 @@ type basipApartment struct {
 // basipAptView shows a. detail (GET and PATCH of one apartment, BAS-IP's
 // "detailed information") adds the residents' identifiers; lists leave
 // them out, as reading them costs one read per resident.
-func (s *Server) basipAptView(a *store.Apartment, detail bool) (basipApartment, error) {
+func (s *Dialect) basipAptView(a *store.Apartment, detail bool) (basipApartment, error) {
 	uids, err := s.st.ApartmentResidents(a.ID)
 	if err != nil {
 		return basipApartment{}, err
@@ -111,8 +113,8 @@ func applyBasipApartment(b *bbody, a *store.Apartment) {
 	}
 	b.merge(ab)
 	var name string
-	if b.str("apartment_name", &name, false) && utf8.RuneCountInString(name) > maxName {
-		b.failf("apartment_name must be at most %d characters", maxName)
+	if b.str("apartment_name", &name, false) && utf8.RuneCountInString(name) > core.MaxName {
+		b.failf("apartment_name must be at most %d characters", core.MaxName)
 	}
 	if b.err != nil {
 		return
@@ -129,8 +131,8 @@ func apartmentConflict(err error) error {
 	return err
 }
 
-func (s *Server) basipCreateApartment(r *request) error {
-	b, err := parseBasipBody(r.ctx.PostBody())
+func (s *Dialect) basipCreateApartment(r *core.Request) error {
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
@@ -145,7 +147,7 @@ func (s *Server) basipCreateApartment(r *request) error {
 	return basipOK(r, itemUID{a.ID})
 }
 
-func (s *Server) apartmentParam(r *request) (store.Apartment, error) {
+func (s *Dialect) apartmentParam(r *core.Request) (store.Apartment, error) {
 	id, err := basipID(r, "apt", basipNoApartment)
 	if err != nil {
 		return store.Apartment{}, err
@@ -157,7 +159,7 @@ func (s *Server) apartmentParam(r *request) (store.Apartment, error) {
 	return a, err
 }
 
-func (s *Server) basipGetApartment(r *request) error {
+func (s *Dialect) basipGetApartment(r *core.Request) error {
 	a, err := s.apartmentParam(r)
 	if err != nil {
 		return err
@@ -170,12 +172,12 @@ func (s *Server) basipGetApartment(r *request) error {
 }
 
 // basipPatchApartment replaces address and name, as the user PATCH does.
-func (s *Server) basipPatchApartment(r *request) error {
+func (s *Dialect) basipPatchApartment(r *core.Request) error {
 	cur, err := s.apartmentParam(r)
 	if err != nil {
 		return err
 	}
-	b, err := parseBasipBody(r.ctx.PostBody())
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
@@ -194,7 +196,7 @@ func (s *Server) basipPatchApartment(r *request) error {
 	return basipOK(r, v)
 }
 
-func (s *Server) basipDeleteApartment(r *request) error {
+func (s *Dialect) basipDeleteApartment(r *core.Request) error {
 	a, err := s.apartmentParam(r)
 	if err != nil {
 		return err
@@ -207,14 +209,14 @@ func (s *Server) basipDeleteApartment(r *request) error {
 
 var basipAptSortFields = []string{"uid", "apartment_name"}
 
-func (s *Server) basipListApartments(r *request) error {
+func (s *Dialect) basipListApartments(r *core.Request) error {
 	q, err := parseListQuery(r, basipAptSortFields, "uid")
 	if err != nil {
 		return err
 	}
 	var all []store.Apartment
 	for cursor := ""; ; {
-		as, next, err := s.st.ListApartments(cursor, maxListLimit)
+		as, next, err := s.st.ListApartments(cursor, core.MaxListLimit)
 		if err != nil {
 			return err
 		}
@@ -251,8 +253,8 @@ func (s *Server) basipListApartments(r *request) error {
 
 // basipAttachApartment is POST (add) and DELETE (remove)
 // /api/v1/apartment/item/{apt}/user/{uid}.
-func (s *Server) basipAttachApartment(add bool) handlerFunc {
-	return func(r *request) error {
+func (s *Dialect) basipAttachApartment(add bool) core.Handler {
+	return func(r *core.Request) error {
 		a, err := s.apartmentParam(r)
 		if err != nil {
 			return err
@@ -261,9 +263,9 @@ func (s *Server) basipAttachApartment(add bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		_, err = s.st.UpdateUser(u.ID, r.op.username, func(u *store.User) error {
-			u.Apartments = editIDs(u.Apartments, a.ID, add)
-			if len(u.Apartments) > maxRefs {
+		_, err = s.st.UpdateUser(u.ID, r.Op.Username, func(u *store.User) error {
+			u.Apartments = core.EditIDs(u.Apartments, a.ID, add)
+			if len(u.Apartments) > core.MaxRefs {
 				return bErr(400, "A user can be in at most 64 apartments")
 			}
 			return nil

@@ -1,4 +1,4 @@
-package httpapi
+package basip
 
 // BAS-IP list filter expressions (developers.bas-ip.com, list endpoints'
 // `filter`): comparisons of an item's fields joined by and, or, not and
@@ -43,6 +43,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
 )
@@ -610,7 +612,7 @@ var basipIdentFields = newFilterFields(
 // there it is unknown, the credentials it leaves undecided are noted, and
 // finish decides them after the walk.
 //
-// Numbers are matched as role sees them (secrets.go), so a filter cannot
+// Numbers are matched as role sees them (core.ShownValue), so a filter cannot
 // be an oracle for a PIN, or for a card number a viewer may not read.
 type identFilter struct {
 	role    store.Role
@@ -622,7 +624,7 @@ type identFilter struct {
 	pending []uint64
 }
 
-func (s *Server) basipIdentFilter(filter string, role store.Role) (*identFilter, error) {
+func (s *Dialect) basipIdentFilter(filter string, role store.Role) (*identFilter, error) {
 	x, err := parseFilter(filter, basipIdentFields)
 	if err != nil {
 		return nil, err
@@ -642,7 +644,7 @@ func (f *identFilter) field(c *store.Credential, name string) (fval, bool) {
 		}
 		return fnum(int64(f.uidOf(c.ID))), true
 	case "identifier_number":
-		return ftext(shownValue(c.Type, c.Value, f.role)), true
+		return ftext(core.ShownValue(c.Type, c.Value, f.role)), true
 	case "identifier_type":
 		return ftext(credTypeToBasip(c.Type)), true
 	case "lock":
@@ -661,7 +663,7 @@ func (f *identFilter) field(c *store.Credential, name string) (fval, bool) {
 // match tests c; in a walk, an undecided c is noted for finish.
 func (f *identFilter) match(c *store.Credential) bool {
 	if f.x == nil {
-		return containsFold(shownValue(c.Type, c.Value, f.role), f.legacy) || containsFold(c.OwnerName, f.legacy)
+		return containsFold(core.ShownValue(c.Type, c.Value, f.role), f.legacy) || containsFold(c.OwnerName, f.legacy)
 	}
 	switch f.x.root.eval(func(name string) (fval, bool) { return f.field(c, name) }) {
 	case tTrue:
@@ -850,7 +852,7 @@ func basipLogFilter(filter string) (*logFilter, error) {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
-		if !validEventType(name) {
+		if !core.ValidEventType(name) {
 			return nil, bErr(400, "Wrong query parameter `filter`: a comma-separated list of event names")
 		}
 		if lf.want == nil {

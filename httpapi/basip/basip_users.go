@@ -1,9 +1,11 @@
-package httpapi
+package basip
 
 import (
 	"errors"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
 )
@@ -67,7 +69,7 @@ type basipUser struct {
 
 // basipUserView shows u. It reads u's credentials and first apartment:
 // lists call it for the users of one page only.
-func (s *Server) basipUserView(u *store.User, role store.Role) (basipUser, error) {
+func (s *Dialect) basipUserView(u *store.User, role store.Role) (basipUser, error) {
 	out := basipUser{ItemUID: u.UID, Name: u.Name, Info: u.Info, LockNumber: locksToNumber(u.Locks),
 		IsCustomUserAccess: u.CustomAccess, AuthFactors: []string{}, Identifiers: []basipIdentifier{},
 		TimeProfiles: newBasipRefs(u.TimeProfiles), Apartments: newBasipRefs(u.Apartments)}
@@ -116,10 +118,10 @@ func applyBasipUser(b *bbody, u *store.User, patch bool) {
 	switch {
 	case strings.TrimSpace(name) == "":
 		b.failf("name must not be empty")
-	case utf8.RuneCountInString(name) > maxName:
-		b.failf("name must be at most %d characters", maxName)
-	case utf8.RuneCountInString(info) > maxInfo:
-		b.failf("info must be at most %d characters", maxInfo)
+	case utf8.RuneCountInString(name) > core.MaxName:
+		b.failf("name must be at most %d characters", core.MaxName)
+	case utf8.RuneCountInString(info) > core.MaxInfo:
+		b.failf("info must be at most %d characters", core.MaxInfo)
 	case len(factors) == 0:
 		b.failf(basipNoFactors)
 	case lock < 0 || lock > 2:
@@ -144,8 +146,8 @@ func applyBasipUser(b *bbody, u *store.User, patch bool) {
 	u.Name, u.Info, u.AuthFactors, u.Locks, u.CustomAccess = name, info, native, numberToLocks(lock), custom
 }
 
-func (s *Server) basipCreateUser(r *request) error {
-	b, err := parseBasipBody(r.ctx.PostBody())
+func (s *Dialect) basipCreateUser(r *core.Request) error {
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,7 @@ func (s *Server) basipCreateUser(r *request) error {
 	if err := b.error(); err != nil {
 		return err
 	}
-	dup, err := s.st.CreateUser(&u, r.op.username)
+	dup, err := s.st.CreateUser(&u, r.Op.Username)
 	if err != nil {
 		return err
 	}
@@ -168,7 +170,7 @@ const basipNoUser = "User not found"
 
 // basipUserParam resolves {uid}. The holding user of unattached
 // identifiers is not a BAS-IP user.
-func (s *Server) basipUserParam(r *request) (store.User, error) {
+func (s *Dialect) basipUserParam(r *core.Request) (store.User, error) {
 	uid, err := basipID(r, "uid", basipNoUser)
 	if err != nil {
 		return store.User{}, err
@@ -186,28 +188,28 @@ func (s *Server) basipUserParam(r *request) (store.User, error) {
 	return u, nil
 }
 
-func (s *Server) basipGetUser(r *request) error {
+func (s *Dialect) basipGetUser(r *core.Request) error {
 	u, err := s.basipUserParam(r)
 	if err != nil {
 		return err
 	}
-	v, err := s.basipUserView(&u, r.op.role)
+	v, err := s.basipUserView(&u, r.Op.Role)
 	if err != nil {
 		return err
 	}
 	return basipOK(r, v)
 }
 
-func (s *Server) basipPatchUser(r *request) error {
+func (s *Dialect) basipPatchUser(r *core.Request) error {
 	cur, err := s.basipUserParam(r)
 	if err != nil {
 		return err
 	}
-	b, err := parseBasipBody(r.ctx.PostBody())
+	b, err := parseBasipBody(r.Ctx.PostBody())
 	if err != nil {
 		return err
 	}
-	u, err := s.st.UpdateUser(cur.ID, r.op.username, func(u *store.User) error {
+	u, err := s.st.UpdateUser(cur.ID, r.Op.Username, func(u *store.User) error {
 		b.err = nil
 		applyBasipUser(b, u, true)
 		return b.error()
@@ -215,14 +217,14 @@ func (s *Server) basipPatchUser(r *request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.basipUserView(&u, r.op.role)
+	v, err := s.basipUserView(&u, r.Op.Role)
 	if err != nil {
 		return err
 	}
 	return basipOK(r, v)
 }
 
-func (s *Server) basipDeleteUser(r *request) error {
+func (s *Dialect) basipDeleteUser(r *core.Request) error {
 	u, err := s.basipUserParam(r)
 	if err != nil {
 		return err
@@ -243,8 +245,8 @@ var basipUserSortFields = []string{"item_uid", "name", "info"}
 // once (a read transaction) to count and sort them; at a million users
 // that takes a second or two on a Pi: page through the native
 // GET /api/v1/users (cursor, index-backed) for bulk reads.
-func (s *Server) basipListUsers(r *request) error {
-	if args := r.ctx.QueryArgs(); string(args.Peek("sort_field")) == "uid" {
+func (s *Dialect) basipListUsers(r *core.Request) error {
+	if args := r.Ctx.QueryArgs(); string(args.Peek("sort_field")) == "uid" {
 		args.Set("sort_field", "item_uid")
 	}
 	q, err := parseListQuery(r, basipUserSortFields, "item_uid")
@@ -284,7 +286,7 @@ func (s *Server) basipListUsers(r *request) error {
 		if err != nil {
 			return err
 		}
-		v, err := s.basipUserView(&u, r.op.role)
+		v, err := s.basipUserView(&u, r.Op.Role)
 		if err != nil {
 			return err
 		}
@@ -295,8 +297,8 @@ func (s *Server) basipListUsers(r *request) error {
 
 // basipAttachProfile is POST (attach) and DELETE (detach)
 // /api/v1/access/user/{uid}/timeprofile/{tp}.
-func (s *Server) basipAttachProfile(add bool) handlerFunc {
-	return func(r *request) error {
+func (s *Dialect) basipAttachProfile(add bool) core.Handler {
+	return func(r *core.Request) error {
 		u, err := s.basipUserParam(r)
 		if err != nil {
 			return err
@@ -311,9 +313,9 @@ func (s *Server) basipAttachProfile(add bool) handlerFunc {
 			}
 			return err
 		}
-		_, err = s.st.UpdateUser(u.ID, r.op.username, func(u *store.User) error {
-			u.TimeProfiles = editIDs(u.TimeProfiles, tp, add)
-			if len(u.TimeProfiles) > maxRefs {
+		_, err = s.st.UpdateUser(u.ID, r.Op.Username, func(u *store.User) error {
+			u.TimeProfiles = core.EditIDs(u.TimeProfiles, tp, add)
+			if len(u.TimeProfiles) > core.MaxRefs {
 				return bErr(400, "A user can have at most 64 time profiles")
 			}
 			return nil

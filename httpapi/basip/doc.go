@@ -1,0 +1,42 @@
+// Package basip is doord's BAS-IP compatible API: software written for
+// BAS-IP access panels (developers.bas-ip.com, android-panels API 2.x)
+// manages doord unchanged. It is a dialect, not a second model: every
+// route translates to the native store types and reuses the store, the
+// door runtime and the event log, so a user written through either API is
+// the same user in the other and at the doors. README.md ("The BAS-IP
+// compatible API") lists what is supported and what differs.
+//
+// What makes it a dialect:
+//   - errors are {"error":"..."} with BAS-IP's own strings (WriteError,
+//     basipError), never problem+json; 401 is "Log In", 403
+//     "Administrator rights required";
+//   - content negotiation is lenient (no 406/415: BAS-IP clients do not
+//     all send Content-Type), as BAS-IP asks clients to follow Postel's law;
+//   - login is GET /api/v1/login with the password's MD5, answering a
+//     bearer token that lasts 2 hours and works only on these routes;
+//     HTTP Basic with the operator's plain password works on every route
+//     (the server checks it, see Deps.Authenticate).
+//
+// It owns today: its routes (Dialect.Routes), their dispatch
+// (Dialect.Serve: authenticate, authorize, run, answer errors in BAS-IP's
+// shape, audit), which paths are BAS-IP's (IsPath), its body decoder
+// (bbody), list engine and filter language (basip_filter.go), and the
+// translation of users, identifiers, time profiles, apartments, remote
+// open and logs. The router, the request type, roles and the limits and
+// secrecy rules shared with the native API are package core's.
+//
+// The seam. basip never imports httpapi; the server hands it what it
+// needs as a Deps value when it builds the Dialect:
+//   - Store: the store every route reads and writes;
+//   - Doors: the door runtime's List and Open (remote open; lock numbers
+//     in logs), nil without a board;
+//   - Events: the event log (logs), an error while it is not running;
+//   - Authenticate: the caller of a request, from a bearer token of any
+//     scope or HTTP Basic (the server owns sessions, the Basic cache, the
+//     lockout and the per-address throttle);
+//   - CheckLogin and NewSession: the md5 login, through the same lockout
+//     and throttle as the native login, and its BAS-IP-scoped token;
+//   - CredentialValue: the native validation of a credential value, so
+//     that both APIs store one canonical value;
+//   - Audit, Log, Location (the access engine's zone).
+package basip
