@@ -1,9 +1,13 @@
 package basip_test
 
 import (
+	"bufio"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -31,6 +35,7 @@ type env struct {
 	srv   *httpapi.Server
 	c     *fasthttp.Client
 	admin string // admin token (native login)
+	ln    *fasthttputil.InmemoryListener
 
 	mu  sync.Mutex
 	now time.Time
@@ -75,7 +80,7 @@ func newEnvParts(t testing.TB, parts httpapi.Parts, opts ...func(*httpapi.Config
 		srv.Shutdown()
 		ln.Close()
 	})
-	e.srv = srv
+	e.srv, e.ln = srv, ln
 	e.c = &fasthttp.Client{Dial: func(string) (net.Conn, error) { return ln.Dial() }, MaxConnsPerHost: 1024}
 	e.mkOperator("admin", adminPW, store.RoleAdmin)
 	e.admin = e.login("admin", adminPW)
@@ -310,4 +315,29 @@ func (r resp) fields() []string {
 		out = append(out, e.Field)
 	}
 	return out
+}
+
+// raw sends one request on a connection of its own and reads the answer
+// as it comes: for answers the server sends before it read the body (413),
+// where a client that insists on finishing its write reports only the
+// close. header is one "Name: value" line or "".
+func (e *env) raw(method, path, header, body string) (status int, contentType, answer string) {
+	e.t.Helper()
+	c, err := e.ln.Dial()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer c.Close()
+	if header != "" {
+		header += "\r\n"
+	}
+	go fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: doord\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		method, path, header, len(body), body)
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), string(b)
 }
