@@ -39,4 +39,17 @@
 //   - CredentialValue: the native validation of a credential value, so
 //     that both APIs store one canonical value;
 //   - Audit, Log, Location (the access engine's zone).
+//
+// Adding a route: register it in Dialect.Routes (basip.go) as
+// h(method, "/api/v1/…", core.Read|core.People|core.Doors|core.Public,
+// s.handler) with a handler func(r *core.Request) error on *Dialect. It
+// reads r.Ctx (fasthttp), r.Param("name"), r.Op.Username and r.Op.Role;
+// the store is s.st, the doors s.doors (nil without a board), the event
+// log s.deps.Events(). It answers with basipOK(r, v) and fails with
+// bErr(status, "BAS-IP's words"), which Serve writes as {"error": …}
+// (WriteError outside a handler). A path in a new family also goes in
+// pathFamilies, so that its unknown routes answer in BAS-IP's shape.
+// Contract tests are package basip_test over a real server
+// (harness_test.go: newEnv, e.do, bwant, basipLogin, basicAuth);
+// export_test.go exposes internals they need.
 package basip
