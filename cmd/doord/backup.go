@@ -15,9 +15,7 @@ import (
 	"github.com/doord/doord/store"
 )
 
-const backupSynopsis = `usage: doord backup --out FILE [--url URL --token TOKEN | --data DIR]
-
-Copies the whole store (users, credentials, operators with their password
+const backupHelp = `Copies the whole store (users, credentials, operators with their password
 hashes and sealed TOTP secrets, settings, the event log) to FILE. With
 --url (or DOORD_URL) and an admin's --token (or DOORD_TOKEN) it asks the
 running daemon (GET /api/v1/backup), which keeps deciding and accepting
@@ -26,13 +24,7 @@ works only while no daemon has it open. FILE is written whole or not at
 all (FILE.tmp*, fsync, rename). DATA/doord.key is not in the backup: keep
 a copy of it too.`
 
-func backupMain(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("backup")
-	err := backupCmd(fs, args, stdout)
-	return cliExit(err, fs, backupSynopsis, stdout, stderr)
-}
-
-func backupCmd(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+func backupCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	out := fs.String("out", "", "file to write the backup to (required)")
 	url := fs.String("url", os.Getenv("DOORD_URL"), "daemon's base URL, e.g. http://127.0.0.1:8080 (default $DOORD_URL)")
 	token := fs.String("token", "", "an admin's API token (default $DOORD_TOKEN)")

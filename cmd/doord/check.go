@@ -12,23 +12,30 @@ import (
 	"github.com/doord/doord/store"
 )
 
+const checkHelp = `Checks the config file as serve reads it: TOML syntax and unknown keys
+with their line and column, then every setting, all problems at once.
+With --store it also reads every page, record and index of
+DATA/doord.db (bbolt's page check and doord's index check). Stop doord
+first: the store's file is locked while it runs. serve and check refuse a
+damaged store (empty, truncated, bad page) with a message saying what is
+wrong; restore a backup then (doord restore BACKUP --data DIR).`
+
 // checkCmd is `doord check [--config FILE] [--data DIR] [--store]`: it
 // validates the config file and, with --store, reads every page and
 // record of the store (bbolt's page check and doord's index check). It
 // opens the file exactly as serve does, so a file serve would refuse is
 // refused here with the same message. Run it with doord stopped: the
 // store's file lock is exclusive.
-func checkCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func checkCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	cfgPath := fs.String("config", "", "config file (TOML)")
 	data := fs.String("data", "", "data directory (overrides the config; default ./data)")
 	full := fs.Bool("store", false, "check the whole store: every page, record and index")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("check: unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return usageErrorf("check: unexpected argument %q", pos[0])
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -7,10 +7,34 @@ import (
 	"io"
 )
 
-// The operations commands (backup, restore) share one contract for
-// scripts: exit 0 on success and for --help (usage on stdout), 2 for a
-// command line that is wrong (the error and the usage on stderr), 1 for
-// anything that failed while doing the work.
+// Every command shares one contract for scripts: exit 0 on success and
+// for --help (usage on stdout), 2 for a command line that is wrong (the
+// error and the usage on stderr), 1 for anything that failed while doing
+// the work; the commands that talk to the daemon add 3, 4 and 5 for the
+// API's answers a script may want to tell apart (client.go), and serve
+// exits 70 after an internal fault (supervisor.go).
+const (
+	exitFailed   = 1
+	exitUsage    = 2
+	exitNotFound = 3 // the API answered 404
+	exitConflict = 4 // 409: a duplicate card, PIN or ext_id
+	exitRefused  = 5 // 401 or 403: no token, a bad one, or a role too low
+)
+
+// exitError carries a specific exit status; its message (if any) is
+// printed like any other error's.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e exitError) Unwrap() error { return e.err }
 
 // usageError is a wrong command line: exit status 2.
 type usageError struct{ msg string }
@@ -47,16 +71,11 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// cliExit turns a command's error into its exit status, printing usage
-// (from fs, with the synopsis line) where the contract above says.
-func cliExit(err error, fs *flag.FlagSet, synopsis string, stdout, stderr io.Writer) int {
-	printUsage := func(w io.Writer) {
-		fmt.Fprintln(w, synopsis)
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+// cliExit turns a command's error into its exit status, printing the
+// usage where the contract above says.
+func cliExit(err error, printUsage func(io.Writer), stdout, stderr io.Writer) int {
 	var ue *usageError
+	var ee exitError
 	switch {
 	case err == nil:
 		return 0
@@ -66,10 +85,15 @@ func cliExit(err error, fs *flag.FlagSet, synopsis string, stdout, stderr io.Wri
 	case errors.As(err, &ue) || isFlagError(err):
 		fmt.Fprintln(stderr, "doord:", err)
 		printUsage(stderr)
-		return 2
+		return exitUsage
+	case errors.As(err, &ee):
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "doord:", err)
+		}
+		return ee.code
 	default:
 		fmt.Fprintln(stderr, "doord:", err)
-		return 1
+		return exitFailed
 	}
 }
 

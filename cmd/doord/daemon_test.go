@@ -269,14 +269,14 @@ func TestExampleConfigIsValid(t *testing.T) {
 func TestFlagsOverrideTheFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "c.toml")
 	os.WriteFile(p, []byte("listen = \"127.0.0.1:9000\"\ndata = \"/srv/doord\"\n"), 0o600)
-	cfg, err := serveConfig([]string{"--config", p, "--listen", "127.0.0.1:9999"}, io.Discard)
+	cfg, err := serveConfig(newFlags("serve"), []string{"--config", p, "--listen", "127.0.0.1:9999"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Listen != "127.0.0.1:9999" || cfg.Data != "/srv/doord" {
 		t.Fatalf("listen %q data %q, want the flag's listen and the file's data", cfg.Listen, cfg.Data)
 	}
-	if _, err := serveConfig([]string{"extra"}, io.Discard); err == nil {
+	if _, err := serveConfig(newFlags("serve"), []string{"extra"}); err == nil {
 		t.Fatal("a stray argument was accepted")
 	}
 	var stderr bytes.Buffer

@@ -12,9 +12,7 @@ import (
 	"github.com/doord/doord/store"
 )
 
-const restoreSynopsis = `usage: doord restore FILE --data DIR
-
-Replaces DIR/doord.db with the backup FILE. Stop doord first: restore
+const restoreHelp = `Replaces DIR/doord.db with the backup FILE. Stop doord first: restore
 refuses while a daemon holds the store. FILE is checked before anything
 changes (it must open as a doord store and pass the store's consistency
 check); then the current store is renamed to
@@ -24,11 +22,6 @@ kept: delete it once the restored store is known to be right.
 Operators' TOTP secrets are sealed with DIR/doord.key, which is not in
 the backup: on another machine copy the key file from the one that took
 the backup, or those operators must enrol TOTP again.`
-
-func restoreMain(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("restore")
-	return cliExit(restoreCmd(fs, args, stdout, stderr), fs, restoreSynopsis, stdout, stderr)
-}
 
 func restoreCmd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "", "data directory whose store to replace (required)")

@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os/signal"
+	"syscall"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -25,11 +27,26 @@ import (
 	"github.com/doord/doord/store/autobackup"
 )
 
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := serveConfig(args, stderr)
+const serveHelp = `Runs the daemon until SIGINT or SIGTERM. The config file (TOML) sets the
+board, doors and readers; --listen and --data override it. Without
+--config there is no board: only the API runs on the store (doord warns).
+On first start with an empty store doord creates the operator "admin"
+with the password in DOORD_ADMIN_PASSWORD, or a random one it prints once
+and writes to DATA/admin-password (mode 0600).
+Exit status: 0 after a clean stop, 1 when it cannot start (the message
+says why), 70 after an internal fault (every relay secured first).`
+
+func serveRun(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	cfg, err := serveConfig(fs, args)
 	if err != nil {
 		return err
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return serveCmd(ctx, cfg, stdout, stderr)
+}
+
+func serveCmd(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	d, err := startDaemon(cfg, stdout, stderr)
 	if err != nil {
 		return err
@@ -41,17 +58,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // serveConfig reads the config file named by --config and lays the other
 // flags over it.
-func serveConfig(args []string, stderr io.Writer) (Config, error) {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func serveConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	cfgPath := fs.String("config", "", "config file (TOML)")
 	listen := fs.String("listen", "", "HTTP listen address (overrides the config; default 127.0.0.1:8080)")
 	data := fs.String("data", "", "data directory (overrides the config; default ./data)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return Config{}, err
 	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	if len(pos) > 0 {
+		return Config{}, usageErrorf("serve: unexpected argument %q", pos[0])
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {

@@ -76,15 +76,22 @@ func printTLS(w io.Writer, addr, dataDir string, cert *tls.Certificate, selfSign
 	fmt.Fprintf(w, "Certificate SHA-256 fingerprint: %s\n\n", httpapi.Fingerprint(*cert))
 }
 
+const versionHelp = `Prints doord's version. With --tls also the SHA-256 fingerprint of the
+API's TLS certificate (the config's, or the self-signed one in the data
+directory), to compare with what a client sees or to pin it
+(--fingerprint of the commands that talk to the daemon).`
+
 // versionCmd is `doord version [--tls [--config FILE] [--data DIR]]`.
-func versionCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func versionCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	showTLS := fs.Bool("tls", false, "also show the TLS certificate's SHA-256 fingerprint")
 	cfgPath := fs.String("config", "", "config file (TOML)")
 	data := fs.String("data", "", "data directory (overrides the config; default ./data)")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
 		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("version: unexpected argument %q", pos[0])
 	}
 	fmt.Fprintln(stdout, "doord", version)
 	if !*showTLS {

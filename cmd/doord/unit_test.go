@@ -59,7 +59,7 @@ func TestSystemdUnit(t *testing.T) {
 			cfgArgs[i+1] = dir
 		}
 	}
-	if _, err := serveConfig(cfgArgs, os.Stderr); err != nil {
+	if _, err := serveConfig(newFlags("serve"), cfgArgs); err != nil {
 		t.Errorf("doord serve refuses the unit's arguments: %v", err)
 	}
 }
