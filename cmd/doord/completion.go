@@ -113,7 +113,9 @@ func fishFlags(b *strings.Builder, cond string, c *command) {
 	})
 }
 
-func fishQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func fishQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -10,11 +10,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os/signal"
-	"syscall"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/doord/doord/auth"
