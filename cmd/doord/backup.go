@@ -1,15 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/doord/doord/store"
@@ -26,8 +22,7 @@ a copy of it too.`
 
 func backupCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	out := fs.String("out", "", "file to write the backup to (required)")
-	url := fs.String("url", os.Getenv("DOORD_URL"), "daemon's base URL, e.g. http://127.0.0.1:8080 (default $DOORD_URL)")
-	token := fs.String("token", "", "an admin's API token (default $DOORD_TOKEN)")
+	api := addAPIFlags(fs)
 	data := fs.String("data", "", "data directory, for an offline backup with no daemon running")
 	timeout := fs.Duration("timeout", 2*time.Second, "how long to wait for the store's file lock (--data)")
 	pos, err := parseFlags(fs, args)
@@ -45,16 +40,14 @@ func backupCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	if *data != "" {
 		return backupOffline(filepath.Join(*data, "doord.db"), *out, *timeout, stdout)
 	}
-	if *url == "" {
+	if orEnv(*api.url, "DOORD_URL") == "" {
 		return usageErrorf("backup: give the daemon's --url (or DOORD_URL), or --data DIR for an offline backup")
 	}
-	if *token == "" {
-		*token = os.Getenv("DOORD_TOKEN")
+	c, err := api.client("backup")
+	if err != nil {
+		return err
 	}
-	if *token == "" {
-		return usageErrorf("backup: an admin's --token (or DOORD_TOKEN) is required with --url")
-	}
-	return backupOnline(*url, *token, *out, stdout)
+	return asExit(backupOnline(c, *out, stdout))
 }
 
 func backupOffline(db, out string, timeout time.Duration, stdout io.Writer) error {
@@ -69,24 +62,12 @@ func backupOffline(db, out string, timeout time.Duration, stdout io.Writer) erro
 	return nil
 }
 
-func backupOnline(base, token, out string, stdout io.Writer) error {
-	req, err := http.NewRequest("GET", strings.TrimRight(base, "/")+"/api/v1/backup", nil)
-	if err != nil {
-		return usageErrorf("backup: --url: %v", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Accept", "application/octet-stream, application/problem+json")
-	// No overall timeout: a large store over a slow link takes what it
-	// takes; the daemon cuts off a reader that stalls.
-	c := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: time.Minute, Proxy: http.ProxyFromEnvironment}}
-	res, err := c.Do(req)
+func backupOnline(c *apiClient, out string, stdout io.Writer) error {
+	res, err := c.open("GET", "/api/v1/backup", nil, "application/octet-stream")
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("backup: %s answered %s%s", base, res.Status, problemDetail(res.Body))
-	}
 	n, err := store.WriteFileAtomic(out, func(w io.Writer) (int64, error) { return io.Copy(w, res.Body) })
 	if err == nil && res.ContentLength >= 0 && n != res.ContentLength {
 		err = fmt.Errorf("got %d of %d bytes", n, res.ContentLength) // net/http reports this itself; belt and braces
@@ -94,20 +75,8 @@ func backupOnline(base, token, out string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w (%s not written)", err, out)
 	}
-	fmt.Fprintf(stdout, "backup from %s written to %s (%d bytes)\n", base, out, n)
+	fmt.Fprintf(stdout, "backup from %s written to %s (%d bytes)\n", c.base, out, n)
 	return nil
-}
-
-// problemDetail is ": <title>: <detail>" from a problem+json body, or "".
-func problemDetail(r io.Reader) string {
-	var p struct{ Title, Detail string }
-	if json.NewDecoder(io.LimitReader(r, 64<<10)).Decode(&p) != nil || p.Title == "" && p.Detail == "" {
-		return ""
-	}
-	if p.Detail == "" {
-		return ": " + p.Title
-	}
-	return ": " + p.Title + ": " + p.Detail
 }
 
 // flagSet reports whether the command line gave flag name.

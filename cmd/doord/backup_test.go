@@ -66,14 +66,14 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Fatalf("restore under a daemon: exit %d, stderr %q", code, se)
 	}
 
-	// A viewer's token gets the API's refusal, exit 1.
+	// A viewer's token gets the API's refusal, exit 5 (token refused).
 	st, _ = call(t, d, "POST", "/api/v1/operators", tok, `{"username":"vera","password":"viewer passphrase 1","role":"viewer"}`)
 	if st != 201 {
 		t.Fatalf("create viewer: %d", st)
 	}
 	_, vt := call(t, d, "POST", "/api/v1/session", "", `{"username":"vera","password":"viewer passphrase 1"}`)
 	code, _, se = runCmd("backup", "--out", filepath.Join(out, "viewer.bak"), "--url", url, "--token", vt["token"].(string))
-	if code != 1 || !strings.Contains(se, "403") {
+	if code != exitRefused || !strings.Contains(se, "403") {
 		t.Fatalf("backup with a viewer token: exit %d, stderr %q", code, se)
 	}
 
