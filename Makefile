@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: run test test-unit test-arm qemu build build-arm lint bench clean
+.PHONY: run test test-unit test-arm qemu build build-arm install lint bench clean
 
 ## run: the daemon on the simulated board, data in ./data, on 127.0.0.1:8080
 ## (make run LISTEN=0.0.0.0:9000 listens elsewhere). Built, then run
@@ -51,6 +51,41 @@ build:
 build-arm:
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/doord-linux-armv7 ./cmd/doord
 	CGO_ENABLED=0 GOARCH=arm64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/doord-linux-arm64 ./cmd/doord
+
+## install: the binary, the systemd unit, the system user, a config (never
+## overwriting one) and the data directory. PREFIX (default /usr/local) and
+## DESTDIR are honoured; with DESTDIR (a staging tree, e.g. for a package)
+## the user is not created and nothing is chowned: the package's own
+## scripts run systemd-sysusers and set the owners. DOORD_BIN installs a
+## binary built elsewhere (make build-arm) instead of building one.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+# Fixed: the unit's ConfigurationDirectory= and StateDirectory= name them.
+CONFDIR     := /etc/doord
+STATEDIR    := /var/lib/doord
+DOORD_BIN   ?= $(BIN)/doord
+install: $(if $(filter $(BIN)/doord,$(DOORD_BIN)),build)
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(DOORD_BIN) $(DESTDIR)$(BINDIR)/doord
+	sed 's|/usr/local/bin/doord|$(BINDIR)/doord|' cmd/doord/doord.service > $(DESTDIR)$(UNITDIR)/doord.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/doord.service.tmp && mv $(DESTDIR)$(UNITDIR)/doord.service.tmp $(DESTDIR)$(UNITDIR)/doord.service
+	install -m 0644 cmd/doord/doord.sysusers $(DESTDIR)$(SYSUSERSDIR)/doord.conf
+	install -d -m 0750 $(DESTDIR)$(CONFDIR)
+	@if [ -e $(DESTDIR)$(CONFDIR)/doord.toml ]; then \
+		echo "kept $(DESTDIR)$(CONFDIR)/doord.toml (an existing config is never overwritten)"; \
+	else \
+		echo "install -m 0640 doord.example.toml $(DESTDIR)$(CONFDIR)/doord.toml"; \
+		install -m 0640 doord.example.toml $(DESTDIR)$(CONFDIR)/doord.toml; \
+	fi
+	install -d -m 0700 $(DESTDIR)$(STATEDIR)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		set -x; systemd-sysusers $(SYSUSERSDIR)/doord.conf && \
+		chgrp doord $(CONFDIR) $(CONFDIR)/doord.toml && chown doord:doord $(STATEDIR); \
+	else \
+		echo "not root or DESTDIR set: run systemd-sysusers $(SYSUSERSDIR)/doord.conf, then chgrp doord $(CONFDIR) $(CONFDIR)/doord.toml and chown doord:doord $(STATEDIR)"; \
+	fi
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -32,7 +32,7 @@ func TestSystemdUnit(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"Type": "notify", "NotifyAccess": "main", "WatchdogSec": "10s", "Restart": "on-failure",
-		"DynamicUser": "yes", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
+		"User": "doord", "Group": "doord", "PrivateTmp": "yes", "RemoveIPC": "yes", "RestrictSUIDSGID": "yes", "ProtectHome": "yes", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
 		"StateDirectory": "doord", "DevicePolicy": "closed", "DeviceAllow": "char-gpiochip rw",
 		"CapabilityBoundingSet": "", "KillSignal": "SIGTERM",
 	} {

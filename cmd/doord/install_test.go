@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// `make install DESTDIR=…` lays out what the unit expects, with the
+// modes it needs, for the default PREFIX and for PREFIX=/usr; a second
+// install keeps a config the installer edited; and the installed unit
+// passes systemd-analyze verify where systemd is installed. (The binary
+// installed is this test's own, through DOORD_BIN: what is tested is the
+// layout, not the build.)
+func TestMakeInstall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs make; not in -short")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../doord.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := func(dest string, vars ...string) string {
+		t.Helper()
+		cmd := exec.Command("make", append([]string{"-s", "-C", "../..", "install", "DESTDIR=" + dest, "DOORD_BIN=" + self}, vars...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("make install %v: %v\n%s", vars, err, out)
+		}
+		return string(out)
+	}
+	for _, c := range []struct {
+		prefix string
+		vars   []string
+	}{{"/usr/local", nil}, {"/usr", []string{"PREFIX=/usr"}}} {
+		dest := t.TempDir()
+		install(dest, c.vars...)
+		want := map[string]fs.FileMode{
+			c.prefix + "/bin/doord":                        0o755,
+			c.prefix + "/lib/systemd/system/doord.service": 0o644,
+			c.prefix + "/lib/sysusers.d/doord.conf":        0o644,
+			"/etc/doord":                                   fs.ModeDir | 0o750,
+			"/etc/doord/doord.toml":                        0o640,
+			"/var/lib/doord":                               fs.ModeDir | 0o700,
+		}
+		for p, mode := range want {
+			fi, err := os.Stat(filepath.Join(dest, p))
+			if err != nil {
+				t.Errorf("PREFIX=%s: %v", c.prefix, err)
+				continue
+			}
+			if got := fi.Mode() & (fs.ModeDir | fs.ModePerm); got != mode {
+				t.Errorf("PREFIX=%s: %s has mode %v, want %v", c.prefix, p, got, mode)
+			}
+		}
+		unit, _ := os.ReadFile(filepath.Join(dest, c.prefix, "lib/systemd/system/doord.service"))
+		if !strings.Contains(string(unit), "\nExecStart="+c.prefix+"/bin/doord serve --config /etc/doord/doord.toml --data /var/lib/doord\n") {
+			t.Errorf("PREFIX=%s: the unit does not start the installed binary:\n%s", c.prefix, unit)
+		}
+		users, _ := os.ReadFile(filepath.Join(dest, c.prefix, "lib/sysusers.d/doord.conf"))
+		if !strings.Contains(string(users), "\nu doord ") || !strings.Contains(string(unit), "\nUser=doord\n") {
+			t.Errorf("PREFIX=%s: the unit's user is not the one sysusers creates", c.prefix)
+		}
+		cfg := filepath.Join(dest, "etc/doord/doord.toml")
+		if got, _ := os.ReadFile(cfg); !bytes.Equal(got, example) {
+			t.Errorf("PREFIX=%s: the installed config is not doord.example.toml", c.prefix)
+		}
+		if _, err := loadConfig(cfg); err != nil {
+			t.Errorf("the installed config does not load: %v", err)
+		}
+
+		// An edited config survives a second install (an upgrade).
+		edited := append(append([]byte{}, example...), "# edited by the installer\n"...)
+		if err := os.WriteFile(cfg, edited, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if out := install(dest, c.vars...); !strings.Contains(out, "never overwritten") {
+			t.Errorf("second install says nothing about the kept config:\n%s", out)
+		}
+		if got, _ := os.ReadFile(cfg); !bytes.Equal(got, edited) {
+			t.Errorf("PREFIX=%s: a second make install overwrote the config", c.prefix)
+		}
+
+		if sa, err := exec.LookPath("systemd-analyze"); err == nil {
+			// verify needs the ExecStart binary to exist: point it into DESTDIR.
+			u := strings.ReplaceAll(string(unit), "ExecStart="+c.prefix, "ExecStart="+dest+c.prefix)
+			p := filepath.Join(t.TempDir(), "doord.service")
+			os.WriteFile(p, []byte(u), 0o644)
+			if out, err := exec.Command(sa, "verify", p).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+				t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+			}
+		}
+	}
+}
