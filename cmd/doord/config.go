@@ -39,6 +39,10 @@ type Config struct {
 	Backup    BackupConfig    `toml:"backup"`
 	Doors     []DoorRuntime   `toml:"doors"`
 	Readers   []ReaderRuntime `toml:"readers"`
+
+	// The file it was read from, for validate's line numbers.
+	srcPath string
+	src     []byte
 }
 
 // HTTPConfig bounds the management API so that a flood of requests cannot
@@ -113,7 +117,12 @@ func loadConfig(path string) (Config, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		var se *toml.StrictMissingError
 		if errors.As(err, &se) {
-			return cfg, fmt.Errorf("config %s: unknown key(s):\n%s", path, strings.TrimSpace(se.String()))
+			var keys []string
+			for _, e := range se.Errors {
+				row, col := e.Position()
+				keys = append(keys, fmt.Sprintf("%s:%d:%d: unknown key %s", path, row, col, strings.Join(e.Key(), ".")))
+			}
+			return cfg, fmt.Errorf("config: %s\n%s", strings.Join(keys, "\n"), strings.TrimSpace(se.String()))
 		}
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
@@ -123,6 +132,7 @@ func loadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	cfg.accessDefaults()
+	cfg.srcPath, cfg.src = path, b
 	return cfg, nil
 }
 
@@ -171,6 +181,9 @@ func (c *Config) validate() error {
 	errs = append(errs, c.HTTP.validateTLS()...)
 	errs = append(errs, c.validateAccess()...)
 	if len(errs) > 0 {
+		if c.src != nil {
+			errs = annotate(c.srcPath, c.src, errs)
+		}
 		return errors.New("invalid config:\n  " + strings.Join(errs, "\n  "))
 	}
 	return nil
