@@ -15,8 +15,9 @@ import (
 // against the daemon, in the README's order, as one script: the native
 // walk-through first (it changes the generated password, which the BAS-IP
 // login needs done), and the simulator's routes last (with the native
-// walk-through's $API and $AUTH).
-var readmeSections = []string{"## A walk through the API", "## The BAS-IP compatible API", "## The simulated board"}
+// walk-through's $API and $AUTH), then the command line's user and card
+// tasks (with its $TOKEN; bin/doord is this test binary, see TestMain).
+var readmeSections = []string{"## A walk through the API", "## The BAS-IP compatible API", "## The simulated board", "## Command line"}
 
 // shellBlocks returns the ```sh blocks of the README section under
 // heading (up to the next "## "), in order.
@@ -85,6 +86,17 @@ func TestReadmeWalkThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir() // the walk-through reads data/admin-password from its working directory
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/sh\nDOORD_TEST_RUN_AS_DOORD=1 exec '" + self + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "bin", "doord"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cfg.Listen, cfg.Data, cfg.LogLevel = "127.0.0.1:0", filepath.Join(dir, "data"), "warn"
 	t.Setenv("DOORD_ADMIN_PASSWORD", "") // a generated password, as on a newcomer's first start
 
@@ -107,7 +119,8 @@ func TestReadmeWalkThrough(t *testing.T) {
 		if m := apiErrors.FindString(o); m != "" {
 			t.Fatalf("run %d: an API call failed (%s):\n%s", run, m, o)
 		}
-		for _, want := range []string{`"duplicate_name":false`, `"type":"card","value":"8065495"`, `"has_dublicates":false`} {
+		for _, want := range []string{`"duplicate_name":false`, `"type":"card","value":"8065495"`, `"has_dublicates":false`,
+			"Grace Hopper", `"state":"disabled"`, "12648430"} {
 			if !strings.Contains(o, want) {
 				t.Errorf("run %d: output lacks %s:\n%s", run, want, o)
 			}
