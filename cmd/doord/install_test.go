@@ -103,3 +103,75 @@ func TestMakeInstall(t *testing.T) {
 		}
 	}
 }
+
+// The Raspberry Pi section's tarball holds everything make install
+// needs: its file list, taken from the README, installs from a directory
+// that has nothing else (no Go, no source), with the ARM binary given by
+// DOORD_BIN as the README says.
+func TestReadmePiTarballInstalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs make; not in -short")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[0] == "tar" && f[1] == "czf" && f[2] == "doord-install.tgz" {
+			files = f[3:]
+		}
+	}
+	if len(files) == 0 {
+		t.Fatal("README has no `tar czf doord-install.tgz …` line")
+	}
+	src := t.TempDir()
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join("../..", f))
+		if strings.HasPrefix(f, "bin/") {
+			b, err = []byte("#!/bin/sh\n"), nil // built by make build-arm; any file does here
+		}
+		if err != nil {
+			t.Fatalf("the tarball's %s: %v", f, err)
+		}
+		os.MkdirAll(filepath.Join(src, filepath.Dir(f)), 0o755)
+		if err := os.WriteFile(filepath.Join(src, f), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dest := t.TempDir()
+	cmd := exec.Command("make", "-C", src, "install", "DESTDIR="+dest, "DOORD_BIN=bin/doord-linux-arm64")
+	cmd.Env = append(os.Environ(), "PATH=/usr/bin:/bin:/usr/sbin:/sbin") // no Go needed
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make install from the tarball's files: %v\n%s", err, out)
+	}
+	for _, p := range []string{"usr/local/bin/doord", "usr/local/lib/systemd/system/doord.service", "etc/doord/doord.toml"} {
+		if _, err := os.Stat(filepath.Join(dest, p)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Every ```sh block of the README is at least valid sh, the ones that
+// need a Raspberry Pi and the ones no test runs against a daemon too.
+func TestReadmeShellBlocksParse(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(raw), "\n```sh\n")
+	for i, b := range blocks[1:] {
+		end := strings.Index(b, "\n```\n")
+		if end < 0 {
+			t.Fatalf("block %d is not closed", i+1)
+		}
+		cmd := exec.Command("sh", "-n")
+		cmd.Stdin = strings.NewReader(b[:end+1])
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("README ```sh block %d does not parse: %v\n%s\n%s", i+1, err, out, b[:end])
+		}
+	}
+}
