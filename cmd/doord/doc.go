@@ -4,10 +4,20 @@
 // events echoed on the console as the event log commits them), the first
 // start (creating the admin operator), opening the store and the board in a
 // safe order, serving the HTTP API, and a graceful stop on SIGINT/SIGTERM
-// that leaves every lock secure; TLS for the API (tls.go); checking the
-// config and the store (check.go); backing the store up and restoring it
-// (backup.go, restore.go, sharing cli.go's exit-status contract: 0, 1
-// failed, 2 wrong command line, --help on stdout).
+// that leaves every lock secure; TLS for the API (tls.go).
+//
+// It owns the command line: one table of commands (commands.go; each
+// command registers itself with its synopsis, help and run function) from
+// which dispatch, --help, `doord help CMD` and shell completion
+// (completion.go) are all made, with cli.go's exit-status contract (0, 1
+// failed, 2 wrong command line, 3/4/5 for the API's 404/409/401-403, --help
+// on stdout). The offline commands: checking the config, with the file
+// and line of every problem (check.go, configlines.go), and the store;
+// backing the store up and restoring it (backup.go, restore.go); decoding
+// a reader capture (decode.go). The commands against a running daemon
+// (backup --url, user and card in usercmd.go) share one small API client
+// (client.go: URL and token from flags or DOORD_* variables, a CA file or
+// a pinned certificate fingerprint for a self-signed daemon).
 //
 // It owns the process's safety net too: the supervisor (supervisor.go) is
 // the handler of board/fault, so a panic in any goroutine of the board,
@@ -23,4 +33,12 @@
 //	doord backup --out FILE [--url URL --token TOKEN | --data DIR]
 //	doord restore FILE --data DIR
 //	doord version [--tls [--config FILE] [--data DIR]]
+//	doord user list|show|add|disable|enable|delete …
+//	doord card add|list|show|remove …
+//	doord completion bash|zsh|fish
+//	doord help [COMMAND [SUBCOMMAND]]
+//
+// make install puts the binary, doord.service, the system user
+// (doord.sysusers) and a config in place (README, "Install on a Raspberry
+// Pi").
 package main
