@@ -61,6 +61,9 @@ func init() {
 		}})
 }
 
+// stdin is where --pin - reads the PIN (a test gives its own).
+var stdin io.Reader = os.Stdin
+
 // apiUser and apiCred are the fields the tables show; --json prints the
 // API's whole answer instead.
 type apiUser struct {
@@ -279,7 +282,7 @@ func userAdd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("user add: --locks both|1|2 is required (which doors the user may open)")
 	}
 	if *pin == "-" {
-		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && line == "" {
 			return fmt.Errorf("user add: reading the PIN from stdin: %w", err)
 		}

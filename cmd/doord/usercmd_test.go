@@ -17,13 +17,19 @@ import (
 // says what it uses.
 func cliDaemon(t *testing.T, cfg Config) (*daemon, string) {
 	t.Helper()
+	d := startCLIDaemon(t, cfg)
+	return d, login(t, d, "cli test passphrase")
+}
+
+func startCLIDaemon(t *testing.T, cfg Config) *daemon {
+	t.Helper()
 	t.Setenv("DOORD_ADMIN_PASSWORD", "cli test passphrase")
 	for _, k := range []string{"DOORD_URL", "DOORD_TOKEN", "DOORD_TOKEN_FILE", "DOORD_CA", "DOORD_FINGERPRINT"} {
 		t.Setenv(k, "")
 	}
 	d, _ := start(t, cfg)
 	t.Cleanup(func() { d.stop() })
-	return d, login(t, d, "cli test passphrase")
+	return d
 }
 
 // The everyday user and card tasks, run as a script would against a real
@@ -70,6 +76,17 @@ func TestUserAndCardCommandsAgainstADaemon(t *testing.T) {
 		t.Errorf("the PIN is in the output: %s", out)
 	}
 	uid := jsonNumber(added.User.UID)
+	// --pin - reads the PIN from stdin, keeping it off the command line.
+	stdin = strings.NewReader("080815\n")
+	defer func() { stdin = os.Stdin }()
+	out = ok("user", "add", "--name", "Pat", "--locks", "2", "--pin", "-")
+	if !strings.Contains(out, "pin ••••") || strings.Contains(out, "080815") {
+		t.Errorf("user add --pin -: %q", out)
+	}
+	code, _, se := runCmd("user", "add", "--name", "Pat's twin", "--locks", "2", "--pin", "080815")
+	if code != exitConflict {
+		t.Errorf("the PIN from stdin was not stored: a second user with it: exit %d, %s", code, se)
+	}
 	out = ok("user", "add", "--name", "Bob", "--locks", "both")
 	if !strings.Contains(out, `added user`) || !strings.Contains(out, `"Bob"`) {
 		t.Errorf("user add: %q", out)
@@ -80,12 +97,13 @@ func TestUserAndCardCommandsAgainstADaemon(t *testing.T) {
 	if !strings.Contains(out, "Ada Lovelace") || strings.Contains(out, "Bob") || !strings.HasPrefix(out, "UID") {
 		t.Errorf("user list --q lovelace:\n%s", out)
 	}
-	code, so, se := runCmd("user", "list", "--limit", "1")
+	var so string
+	code, so, se = runCmd("user", "list", "--limit", "1")
 	if code != 0 || strings.Count(so, "\n") != 2 || !strings.Contains(se, "--cursor") {
 		t.Errorf("user list --limit 1: exit %d\nstdout %s\nstderr %s", code, so, se)
 	}
 	code, so, se = runCmd("user", "list", "--limit", "1", "--all")
-	if code != 0 || !strings.Contains(so, "Ada") || !strings.Contains(so, "Bob") || se != "" {
+	if code != 0 || !strings.Contains(so, "Ada") || !strings.Contains(so, "Bob") || !strings.Contains(so, "Pat") || se != "" {
 		t.Errorf("user list --all: exit %d\nstdout %s\nstderr %s", code, so, se)
 	}
 
@@ -253,12 +271,7 @@ func TestCommandsTrustASelfSignedDaemonByCAOrPin(t *testing.T) {
 // it with the certificate trusted).
 func cliDaemonTLS(t *testing.T, cfg Config) (*daemon, string) {
 	t.Helper()
-	t.Setenv("DOORD_ADMIN_PASSWORD", "cli test passphrase")
-	for _, k := range []string{"DOORD_URL", "DOORD_TOKEN", "DOORD_TOKEN_FILE", "DOORD_CA", "DOORD_FINGERPRINT"} {
-		t.Setenv(k, "")
-	}
-	d, _ := start(t, cfg)
-	t.Cleanup(func() { d.stop() })
+	d := startCLIDaemon(t, cfg)
 	tc, err := clientTLS(filepath.Join(cfg.Data, httpapi.SelfSignedCertFile), "")
 	if err != nil {
 		t.Fatal(err)
