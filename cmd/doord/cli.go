@@ -72,8 +72,14 @@ func newFlags(name string) *flag.FlagSet {
 }
 
 // cliExit turns a command's error into its exit status, printing the
-// usage where the contract above says.
-func cliExit(err error, printUsage func(io.Writer), stdout, stderr io.Writer) int {
+// usage (synopsis, then fs's flags) where the contract above says.
+func cliExit(err error, fs *flag.FlagSet, synopsis string, stdout, stderr io.Writer) int {
+	printUsage := func(w io.Writer) {
+		fmt.Fprintln(w, synopsis)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
 	var ue *usageError
 	var ee exitError
 	switch {

@@ -96,46 +96,46 @@ func (c *command) exec(path string, args []string, stdout, stderr io.Writer) int
 	if c.subs == nil {
 		fs := newFlags(path)
 		err := c.run(fs, args, stdout, stderr)
-		return cliExit(err, func(w io.Writer) { c.printUsage(w, path, fs) }, stdout, stderr)
+		return cliExit(err, fs, c.synopsis(path, fs), stdout, stderr)
 	}
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "doord: %s: which command?\n", path)
-		c.printUsage(stderr, path, nil)
+		c.printUsage(stderr, path)
 		return exitUsage
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
-		c.printUsage(stdout, path, nil)
+		c.printUsage(stdout, path)
 		return 0
 	}
 	sub := findCommand(c.subs, args[0])
 	if sub == nil {
 		fmt.Fprintf(stderr, "doord: %s: unknown command %q\n", path, args[0])
-		c.printUsage(stderr, path, nil)
+		c.printUsage(stderr, path)
 		return exitUsage
 	}
 	return sub.exec(path, args[1:], stdout, stderr)
 }
 
-// printUsage is the command's help: its usage line, what it does, and its
-// flags (fs, once run defined them) or its subcommands.
-func (c *command) printUsage(w io.Writer, path string, fs *flag.FlagSet) {
-	if c.subs != nil {
-		fmt.Fprintf(w, "usage: %s COMMAND [flags] [arguments]\n\n%s\n\ncommands:\n", path, c.help)
-		listCommands(w, path, c.subs)
-		fmt.Fprintf(w, "\n\"%s COMMAND --help\" prints a command's help.\n", path)
-		return
-	}
-	fmt.Fprintf(w, "usage: %s %s\n", path, c.args)
+// printUsage is the help of a command with subcommands: its usage line,
+// what it is for, and the subcommands.
+func (c *command) printUsage(w io.Writer, path string) {
+	fmt.Fprintf(w, "usage: %s COMMAND [flags] [arguments]\n\n%s\n\ncommands:\n", path, c.help)
+	listCommands(w, path, c.subs)
+	fmt.Fprintf(w, "\n\"%s COMMAND --help\" prints a command's help.\n", path)
+}
+
+// synopsis is a command's help before its flags (which cliExit prints
+// after it): the usage line and what it does.
+func (c *command) synopsis(path string, fs *flag.FlagSet) string {
+	s := fmt.Sprintf("usage: %s %s", path, c.args)
 	if c.help != "" {
-		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.help))
+		s += "\n\n" + strings.TrimSpace(c.help)
 	}
-	if fs != nil && hasFlags(fs) {
-		fmt.Fprintln(w, "\nflags:")
-		fs.SetOutput(w)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+	if hasFlags(fs) {
+		s += "\n\nflags:"
 	}
+	return s
 }
 
 func hasFlags(fs *flag.FlagSet) bool {
