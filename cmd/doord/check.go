@@ -49,6 +49,8 @@ func checkCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	}
 	if *cfgPath != "" {
 		fmt.Fprintf(stdout, "config %s: ok\n", *cfgPath)
+	} else {
+		fmt.Fprintln(stdout, "no --config: the defaults are valid (and there is no board)")
 	}
 	if !*full {
 		return nil

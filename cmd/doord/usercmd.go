@@ -184,7 +184,7 @@ func userList(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
 		tw.Flush()
 	}
 	if next != "" {
-		fmt.Fprintf(stderr, "more: doord user list --cursor %s (or --all)\n", next)
+		fmt.Fprintf(stderr, "more: the same command with --cursor %s gives the next page (--all gives every page)\n", next)
 	}
 	return nil
 }
