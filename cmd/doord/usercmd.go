@@ -468,7 +468,7 @@ func cardShow(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 		printJSON(stdout, raw)
 		return nil
 	}
-	fmt.Fprintf(stdout, "user\t%s\n", cr.UserID)
+	fmt.Fprintf(stdout, "user %s\n", cr.UserID)
 	printCreds(stdout, []apiCred{cr})
 	return nil
 }
