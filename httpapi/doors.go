@@ -35,16 +35,39 @@ var (
 
 var doorModes = map[string]bool{"normal": true, "unlocked": true, "locked_down": true, "disabled": true}
 
-func (s *Server) listDoors(r *request) error {
+// door and doorList read the door runtime for an answer: lists are
+// never null in the API's contract (openapi.json), whatever the runtime
+// hands over (a door without readers, a door without alarms).
+func (s *Server) door(id string) (DoorView, bool) {
+	d, ok := s.doors.Get(id)
+	return shownDoor(d), ok
+}
+
+func (s *Server) doorList() []DoorView {
 	ds := s.doors.List()
-	if ds == nil {
-		ds = []DoorView{}
+	out := make([]DoorView, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, shownDoor(d))
 	}
-	return writeJSON(r.ctx, 200, listOut[DoorView]{Items: ds})
+	return out
+}
+
+func shownDoor(d DoorView) DoorView {
+	if d.Readers == nil {
+		d.Readers = []string{}
+	}
+	if d.Alarms == nil {
+		d.Alarms = []string{}
+	}
+	return d
+}
+
+func (s *Server) listDoors(r *request) error {
+	return writeJSON(r.ctx, 200, listOut[DoorView]{Items: s.doorList()})
 }
 
 func (s *Server) getDoor(r *request) error {
-	d, ok := s.doors.Get(r.param("id"))
+	d, ok := s.door(r.param("id"))
 	if !ok {
 		return errStatus(404, "door "+r.param("id")+" does not exist")
 	}
@@ -60,13 +83,13 @@ func (s *Server) openDoor(r *request) error {
 		return errStatus(409, err.Error())
 	}
 	s.log.Info("remote open", "door", id, "by", r.op.username)
-	d, _ := s.doors.Get(id)
+	d, _ := s.door(id)
 	return writeJSON(r.ctx, 202, d)
 }
 
 func (s *Server) setDoorMode(r *request) error {
 	id := r.param("id")
-	if _, ok := s.doors.Get(id); !ok {
+	if _, ok := s.door(id); !ok {
 		return errStatus(404, "door "+id+" does not exist")
 	}
 	o, err := parseObject(r.ctx.PostBody())
@@ -84,7 +107,7 @@ func (s *Server) setDoorMode(r *request) error {
 		return doorSettingErr(id, err)
 	}
 	s.log.Info("door mode changed", "door", id, "mode", mode, "by", r.op.username)
-	d, _ := s.doors.Get(id)
+	d, _ := s.door(id)
 	return writeJSON(r.ctx, 200, d)
 }
 
@@ -103,7 +126,7 @@ func doorSettingErr(id string, err error) error {
 // first_card_unlock. Every change is persisted before the answer.
 func (s *Server) patchDoor(r *request) error {
 	id := r.param("id")
-	cur, ok := s.doors.Get(id)
+	cur, ok := s.door(id)
 	if !ok {
 		return errStatus(404, "door "+id+" does not exist")
 	}
@@ -156,6 +179,6 @@ func (s *Server) patchDoor(r *request) error {
 		}
 		s.log.Info("door unlock schedule changed", "door", id, "profile", profile, "first_card_unlock", firstCard, "by", r.op.username)
 	}
-	d, _ := s.doors.Get(id)
+	d, _ := s.door(id)
 	return writeJSON(r.ctx, 200, d)
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func (f *fakeDoors) SetMode(id, mode, by string) error {
 	if !ok {
 		return ErrNoDoor
 	}
-	d.Mode = mode
+	d.Mode, d.SetMode = mode, mode
 	return nil
 }
 
@@ -82,8 +83,8 @@ func (f *fakeDoors) SetSchedule(id string, profile uint64, firstCard bool, by st
 
 func TestDoorRoutes(t *testing.T) {
 	fd := &fakeDoors{doors: map[string]*DoorView{
-		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
-		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
+		"1": {ID: "1", Lock: 1, Readers: []string{"1"}, Mode: "normal", SetMode: "normal", Locked: true},
+		"2": {ID: "2", Lock: 2, Readers: []string{"2"}, Mode: "normal", SetMode: "normal", Locked: true},
 	}}
 	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
 	e.mkOperator("vic", "viewer password 1", store.RoleViewer)
@@ -110,8 +111,8 @@ func TestDoorRoutes(t *testing.T) {
 
 func TestPatchDoorSchedule(t *testing.T) {
 	fd := &fakeDoors{doors: map[string]*DoorView{
-		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
-		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
+		"1": {ID: "1", Lock: 1, Readers: []string{"1"}, Mode: "normal", SetMode: "normal", Locked: true},
+		"2": {ID: "2", Lock: 2, Readers: []string{"2"}, Mode: "normal", SetMode: "normal", Locked: true},
 	}}
 	st := storetest.Open(t)
 	tp := store.TimeProfile{Name: "office", Intervals: []store.Interval{{Days: []time.Weekday{1}, Start: "08:00", End: "17:00"}}}
@@ -153,4 +154,20 @@ func TestPatchDoorSchedule(t *testing.T) {
 	}
 	fd.failSetting = true
 	e.do("PATCH", "/api/v1/doors/1", e.admin, `{"first_card_unlock":false}`).want(503)
+}
+
+// A door without readers (exit only) and without alarms answers empty
+// lists, not null: the API's contract (openapi.json) has them as arrays.
+func TestDoorWithoutReadersShowsEmptyLists(t *testing.T) {
+	fd := &fakeDoors{doors: map[string]*DoorView{
+		"1": {ID: "1", Lock: 1, Mode: "normal", SetMode: "normal", Locked: true},
+		"2": {ID: "2", Lock: 2, Readers: []string{"2"}, Mode: "normal", SetMode: "normal", Locked: true},
+	}}
+	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
+	for _, path := range []string{"/api/v1/doors/1", "/api/v1/doors"} {
+		body := string(e.do("GET", path, e.admin, "").want(200).body)
+		if !strings.Contains(body, `"readers":[]`) || !strings.Contains(body, `"alarms":[]`) {
+			t.Errorf("GET %s: %s, want readers and alarms as []", path, body)
+		}
+	}
 }

@@ -36,8 +36,8 @@ func newEventsEnv(t *testing.T, opt store.EventOptions) (*env, *store.EventLog) 
 func newDoorsEventsEnv(t *testing.T) (*env, *fakeDoors, *store.EventLog) {
 	t.Helper()
 	fd := &fakeDoors{doors: map[string]*DoorView{
-		"1": {ID: "1", Lock: 1, Mode: "normal", Locked: true},
-		"2": {ID: "2", Lock: 2, Mode: "normal", Locked: true},
+		"1": {ID: "1", Lock: 1, Readers: []string{"1"}, Mode: "normal", SetMode: "normal", Locked: true},
+		"2": {ID: "2", Lock: 2, Readers: []string{"2"}, Mode: "normal", SetMode: "normal", Locked: true},
 	}}
 	e := newEnvStore(t, storetest.Open(t), Parts{Doors: fd})
 	return e, fd, e.withEventLog(store.EventOptions{})

@@ -176,6 +176,7 @@ func (e *env) do(method, path, token, body string, headers ...string) resp {
 	for _, k := range []string{"Content-Type", "Location", "Allow", "Retry-After", "WWW-Authenticate"} {
 		r.hdr[k] = string(res.Header.Peek(k))
 	}
+	e.checkContract(method, path, httpHeader(&req.Header), req.Body(), r.status, httpHeader(&res.Header), r.body)
 	return r
 }
 

@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	h("DELETE", "/api/v1/operators/{id}/totp", accRead, s.disableTOTP)
 
 	h("GET", "/api/v1/backup", accAdmin, s.backup)
+	h("GET", "/api/v1/openapi.json", accRead, s.openapi)
 
 	s.eventRoutes(h)
 
