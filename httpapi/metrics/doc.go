@@ -29,6 +29,9 @@
 //	VictoriaMetrics/metrics   11,206,818 bytes  (+192 KiB, 3 modules)
 //	prometheus/client_golang  13,107,362 bytes  (+2.0 MiB, 7 modules incl. protobuf)
 //
+// The whole feature as merged (this package, the route, the wiring):
+// 11,075,746 → 11,272,354 bytes (+192 KiB) on the same build.
+//
 // The library's process metrics are not used: they call
 // runtime.ReadMemStats, which stops the world (every door goroutine) at
 // each scrape, and several of their names fail promtool's lint.
