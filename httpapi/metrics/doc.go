@@ -9,9 +9,12 @@
 // no work for a scrape and never waits on one: the only thing it records
 // for the metrics is the decision time, into a Latency (lock-free atomic
 // buckets), because the library's histograms take a mutex their writer
-// holds too. The store reports each commit's duration into another
-// Latency (store.Options.ObserveCommit); the API reports its requests
-// through ObserveRequest. Labels are bounded: route patterns, not paths;
+// holds too. (One read shares a lock with the door path: the event log's
+// queue depth, a single load under the log's mutex, which a door takes
+// to append an event after its relay was driven and the log's writer
+// holds far longer on every drain.) The store reports each commit's
+// duration into another Latency (store.Options.ObserveCommit); the API
+// reports its requests through ObserveRequest. Labels are bounded: route patterns, not paths;
 // readers and doors from the config; reasons, modes and alarms from fixed
 // sets; methods outside the known ones are "other".
 //
