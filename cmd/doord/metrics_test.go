@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,24 +9,6 @@ import (
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/httpapi/metrics/metricstest"
 )
-
-func scrapeMetrics(t *testing.T, d *daemon, token string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+d.addr()+"/metrics", nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, b
-}
 
 // A scrape of the daemon on the simulated board, after a grant and a
 // denial at reader 1: the decisions are counted by result and reason, the
@@ -51,7 +31,7 @@ func TestMetricsOfARunningDaemon(t *testing.T) {
 	evs, cancel := d.events.Subscribe()
 	defer cancel()
 
-	if st, _ := scrapeMetrics(t, d, ""); st != 401 {
+	if st, _ := callRaw(t, d, "GET", "/metrics", "", ""); st != 401 {
 		t.Fatalf("scrape without a token: %d, want 401", st)
 	}
 	st, u := call(t, d, "POST", "/api/v1/users", tok, `{"name":"Ada","locks":"both"}`)
@@ -70,7 +50,7 @@ func TestMetricsOfARunningDaemon(t *testing.T) {
 		}
 	}
 
-	st, body := scrapeMetrics(t, d, scrapeTok)
+	st, body := callRaw(t, d, "GET", "/metrics", scrapeTok, "")
 	if st != 200 {
 		t.Fatalf("scrape with the scrape token: %d %s", st, body)
 	}
@@ -96,7 +76,7 @@ func TestMetricsOfARunningDaemon(t *testing.T) {
 		t.Errorf("events written %v, want ≥ 2", got)
 	}
 	// An operator's token opens it too.
-	if st, _ := scrapeMetrics(t, d, tok); st != 200 {
+	if st, _ := callRaw(t, d, "GET", "/metrics", tok, ""); st != 200 {
 		t.Errorf("scrape with the admin's token: %d, want 200", st)
 	}
 }
