@@ -36,9 +36,9 @@ func (m MetricsConfig) scrapeToken() (string, error) {
 	tok := strings.TrimSpace(string(b))
 	switch {
 	case len(tok) < minScrapeToken:
-		return "", fmt.Errorf("metrics.scrape_token_file %s: the token must be at least %d characters (e.g. openssl rand -hex 32)", m.ScrapeTokenFile, minScrapeToken)
+		return "", fmt.Errorf("metrics.scrape_token_file: %s: the token must be at least %d characters (e.g. openssl rand -hex 32)", m.ScrapeTokenFile, minScrapeToken)
 	case strings.ContainsAny(tok, " \t\r\n"):
-		return "", errors.New("metrics.scrape_token_file " + m.ScrapeTokenFile + ": the token must be one line without spaces")
+		return "", errors.New("metrics.scrape_token_file: " + m.ScrapeTokenFile + ": the token must be one line without spaces")
 	}
 	return tok, nil
 }

@@ -104,3 +104,20 @@ func TestScrapeTokenFileValidation(t *testing.T) {
 		}
 	}
 }
+
+// A config file's bad scrape token file is reported at its line.
+func TestScrapeTokenFileProblemHasItsLine(t *testing.T) {
+	dir := t.TempDir()
+	short := filepath.Join(dir, "short")
+	os.WriteFile(short, []byte("short\n"), 0o600)
+	cfgPath := filepath.Join(dir, "doord.toml")
+	os.WriteFile(cfgPath, []byte("listen = \"127.0.0.1:0\"\n\n[metrics]\nscrape_token_file = \""+short+"\"\n"), 0o600)
+	cfg, err := loadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cfg.validate()
+	if err == nil || !strings.Contains(err.Error(), cfgPath+":4: metrics.scrape_token_file: ") {
+		t.Fatalf("got %v, want the problem at %s:4", err, cfgPath)
+	}
+}
