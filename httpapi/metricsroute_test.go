@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +45,7 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 	e.do("GET", "/api/v1/users/00000000-0000-0000-0000-000000000000", e.admin, "").want(404)
 	e.do("GET", "/api/v1/users/"+id, "", "").want(401)
 	e.do("GET", "/no/such/path", "", "").want(404)
+	bas := e.do("GET", "/api/v1/login", "", "") // a BAS-IP route: counted the same way
 
 	body := e.do("GET", "/metrics", scrapeToken, "").body
 	metricstest.Promtool(t, body)
@@ -58,6 +60,10 @@ func TestMetricsCountRequestsByRouteAndStatus(t *testing.T) {
 		if got := metricstest.Value(t, body, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
 		}
+	}
+	basSeries := `doord_http_requests_total{route="/api/v1/login",method="GET",status="` + strconv.Itoa(bas.status) + `"}`
+	if got := metricstest.Value(t, body, basSeries); got != 1 {
+		t.Errorf("%s = %v, want 1", basSeries, got)
 	}
 	if strings.Contains(string(body), id) {
 		t.Errorf("a raw path (with the user's id) is a label:\n%s", body)
