@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -120,4 +121,25 @@ func TestScrapeTokenFileProblemHasItsLine(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), cfgPath+":4: metrics.scrape_token_file: ") {
 		t.Fatalf("got %v, want the problem at %s:4", err, cfgPath)
 	}
+}
+
+// The README's Prometheus scrape config is one Prometheus accepts
+// (promtool check config), so it cannot drift from what Prometheus reads.
+func TestReadmeScrapeConfig(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yml := fencedBlocks(t, string(raw), "## Metrics", "yaml")
+	if !strings.Contains(yml, "credentials_file: ") || !strings.Contains(yml, "job_name: doord") {
+		t.Fatalf("README Metrics scrape config lost its job or token file:\n%s", yml)
+	}
+	dir := t.TempDir()
+	tok := filepath.Join(dir, "token")
+	os.WriteFile(tok, []byte("0123456789abcdef0123\n"), 0o600)
+	// promtool checks that the token file exists: point it at one.
+	yml = regexp.MustCompile(`credentials_file: \S+`).ReplaceAllString(yml, "credentials_file: "+tok)
+	cfg := filepath.Join(dir, "prometheus.yml")
+	os.WriteFile(cfg, []byte(yml), 0o600)
+	metricstest.PromtoolConfig(t, cfg)
 }

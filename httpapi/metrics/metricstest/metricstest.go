@@ -21,19 +21,36 @@ const RequireEnv = "DOORD_REQUIRE_PROMTOOL"
 // DOORD_REQUIRE_PROMTOOL=1 (make test), where that is a failure.
 func Promtool(t testing.TB, body []byte) {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv(RequireEnv) == "1" {
-			t.Fatalf("promtool is not installed and %s=1: apt-get install prometheus (or run .ci/run)", RequireEnv)
-		}
-		t.Skip("promtool is not installed (apt-get install prometheus): the exposition format is not checked")
-	}
-	cmd := exec.Command(path, "check", "metrics")
+	cmd := exec.Command(promtool(t), "check", "metrics")
 	cmd.Stdin = bytes.NewReader(body)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool check metrics: %v\n%s\n--- body ---\n%s", err, out, body)
 	}
+}
+
+// PromtoolConfig runs `promtool check config` on a Prometheus config
+// file, skipping or failing as Promtool does without promtool.
+func PromtoolConfig(t testing.TB, file string) {
+	t.Helper()
+	out, err := exec.Command(promtool(t), "check", "config", file).CombinedOutput()
+	if err != nil {
+		b, _ := os.ReadFile(file)
+		t.Fatalf("promtool check config: %v\n%s\n--- %s ---\n%s", err, out, file, b)
+	}
+}
+
+// promtool is promtool's path; see Promtool for a missing one.
+func promtool(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("promtool is not installed and %s=1: apt-get install prometheus (or run .ci/run)", RequireEnv)
+		}
+		t.Skip("promtool is not installed (apt-get install prometheus): not checked with Prometheus's own tool")
+	}
+	return path
 }
 
 // Value is the value of the sample named exactly series (name and labels
