@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"time"
 
-	"github.com/doord/doord/httpapi/metrics"
 	"github.com/valyala/fasthttp"
 )
 
@@ -61,7 +60,3 @@ func (s *Server) isScrapeToken(ctx *fasthttp.RequestCtx) bool {
 func (s *Server) observe(ctx *fasthttp.RequestCtx, route string, start time.Time) {
 	s.metrics.ObserveRequest(route, methodOf(ctx), ctx.Response.StatusCode(), time.Since(start))
 }
-
-// Metrics is the registry the server reports its requests to and serves
-// at MetricsPath.
-func (s *Server) Metrics() *metrics.Registry { return s.metrics }
