@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: run test test-unit test-arm qemu build build-arm install lint bench clean
+.PHONY: run test test-unit test-arm qemu promtool build build-arm install lint bench clean
 
 ## run: the daemon on the simulated board, data in ./data, on 127.0.0.1:8080
 ## (make run LISTEN=0.0.0.0:9000 listens elsewhere). Built, then run
@@ -16,10 +16,14 @@ run:
 	$(GO) build -o $(BIN)/doord ./cmd/doord
 	$(BIN)/doord serve --config doord.example.toml $(if $(LISTEN),--listen '$(LISTEN)')
 
-## test: qemu check, vet, unit and integration tests with the race detector, then the ARM builds and tests
-test: qemu lint test-unit build-arm test-arm
+## test: tool checks (qemu, promtool), vet, unit and integration tests with the race detector, then the ARM builds and tests
+test: qemu promtool lint test-unit build-arm test-arm
 
-test-unit:
+# The /metrics tests run Prometheus's promtool on the scraped body; under
+# make a missing promtool fails them instead of skipping them.
+export DOORD_REQUIRE_PROMTOOL := 1
+
+test-unit: promtool
 	$(GO) test -race -count=1 $(PKGS)
 
 # Packages whose code or data layout differs by architecture (the GPIO
@@ -34,6 +38,11 @@ ARM_SHORT := ./httpapi/... ./cmd/...
 qemu:
 	@missing=; for q in qemu-arm-static qemu-aarch64-static; do command -v $$q >/dev/null || missing="$$missing $$q"; done; \
 	if [ -n "$$missing" ]; then echo "missing:$$missing: apt-get install qemu-user-static (or run .ci/run)"; exit 1; fi
+
+## promtool: fail at once, before any build, when Prometheus's promtool
+## (the /metrics tests check the exposition format with it) is missing
+promtool:
+	@command -v promtool >/dev/null || { echo "missing: promtool: apt-get install prometheus (Debian's package has it; or run .ci/run)"; exit 1; }
 
 ## test-arm: every package under qemu-user for 32-bit ARM (GOARM 6, 7) and arm64
 test-arm: qemu

@@ -35,6 +35,11 @@
 // plain HTTP to health when asked. A store read that meets a damaged page
 // answers 503 and /health says degraded.
 //
+// Metrics: metricsroute.go serves GET /metrics (Prometheus text format;
+// a viewer's token or the configured scrape token) beside the router, and
+// Handler reports every request's route pattern, status and time to the
+// registry of the metrics sub-package, which owns the collection.
+//
 // fasthttp reuses request buffers after a handler returns, so every slice
 // taken from a request (body, path, headers, args) is copied before it is
 // kept; see DESIGN.md.

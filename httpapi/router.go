@@ -12,9 +12,10 @@ type handlerFunc func(r *request) error
 // routeEntry is what the route table keeps per method: a native handler,
 // or (basip set) a BAS-IP one that the dialect dispatches (basip.go).
 type routeEntry struct {
-	h      handlerFunc
-	action need
-	audit  bool // a successful call is an operator_change event
+	pattern string // as registered, for the request metrics
+	h       handlerFunc
+	action  need
+	audit   bool // a successful call is an operator_change event
 	// basip marks a BAS-IP compatible route (package httpapi/basip): errors
 	// are {"error": "..."} bodies, content negotiation is lenient, and
 	// tokens from the BAS-IP login and HTTP Basic work here.
@@ -31,12 +32,12 @@ type router struct {
 type pathParams = core.PathParams
 
 func (rt *router) handle(method, pattern string, act need, h handlerFunc) {
-	rt.Add(method, pattern, routeEntry{h: h, action: act, audit: core.Audited(method, pattern)})
+	rt.Add(method, pattern, routeEntry{pattern: pattern, h: h, action: act, audit: core.Audited(method, pattern)})
 }
 
 // handleBasip registers a BAS-IP compatible route (see routeEntry.basip).
 func (rt *router) handleBasip(method, pattern string, act need, h core.Handler) {
-	rt.Add(method, pattern, routeEntry{bh: h, action: act, audit: core.Audited(method, pattern), basip: true})
+	rt.Add(method, pattern, routeEntry{pattern: pattern, bh: h, action: act, audit: core.Audited(method, pattern), basip: true})
 }
 
 // match finds the route for method and path (core.Router.Match); when the

@@ -14,6 +14,7 @@ import (
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/httpapi/basip"
+	"github.com/doord/doord/httpapi/metrics"
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
 )
@@ -45,6 +46,9 @@ type Config struct {
 	LoginFailuresPerIP int
 	Lockout            auth.LockoutPolicy
 	Version            string
+	// ScrapeToken, when set, is a bearer token that opens GET /metrics
+	// and nothing else (metricsroute.go); compared in constant time.
+	ScrapeToken string
 	// PlainHealthOnly limits plain-HTTP listeners to GET /api/v1/health
 	// when the API is also served over TLS (tls.go).
 	PlainHealthOnly bool
@@ -116,6 +120,7 @@ type Server struct {
 	events   EventSource
 	throttle *loginThrottle
 	users    *userCache
+	metrics  *metrics.Registry
 	debug    bool // request logging, decided once: it is on every request's path
 	unsub    func()
 
@@ -144,6 +149,9 @@ type Parts struct {
 	Sim    Simulator
 	Doors  Doors
 	Events EventSource
+	// Metrics is served at /metrics and counts the requests; nil: one
+	// with the store's and the requests' metrics only.
+	Metrics *metrics.Registry
 }
 
 // New builds the API over a store and the runtime parts.
@@ -158,6 +166,9 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	s.unknown = auth.NewUnknownNames(0)
 	s.stop = make(chan struct{})
 	s.users = newUserCache(cfg.UserCacheSize)
+	if s.metrics = parts.Metrics; s.metrics == nil {
+		s.metrics = metrics.New(metrics.Sources{Store: st, Version: cfg.Version})
+	}
 	s.debug = log.Enabled(context.Background(), slog.LevelDebug)
 	// The cache follows the feed as a Follower: a feed fault empties it
 	// rather than leaving a stale user behind. Its Sync cannot fail.
@@ -241,19 +252,25 @@ func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 			writeProblem(ctx, 500, "internal error")
 		}
 	}()
+	start := time.Now()
+	route := s.serve(ctx)
+	s.observe(ctx, route, start)
 	if !s.debug {
-		s.serve(ctx)
 		return
 	}
-	start := time.Now()
-	s.serve(ctx)
 	s.log.Debug("http", "method", string(ctx.Method()), "path", string(ctx.Path()),
 		"status", ctx.Response.StatusCode(), "dur", time.Since(start), "remote", ctx.RemoteIP().String())
 }
 
-func (s *Server) serve(ctx *fasthttp.RequestCtx) {
+// serve answers one request and returns the matched route's pattern
+// ("" for none), for the request metrics.
+func (s *Server) serve(ctx *fasthttp.RequestCtx) (route string) {
 	if s.refusePlain(ctx) {
 		return
+	}
+	if string(ctx.Path()) == MetricsPath {
+		s.serveMetrics(ctx)
+		return MetricsPath
 	}
 	method := methodOf(ctx)
 	if method == "HEAD" {
@@ -278,6 +295,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 		}
 		return
 	}
+	route = e.pattern
 	if e.basip {
 		s.basip.Serve(ctx, e.action, e.audit, e.bh, params)
 		return
@@ -314,6 +332,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	if e.audit && r.op != nil {
 		s.audit(store.EventOperatorChange, r.op.username, method+" "+string(ctx.Path()))
 	}
+	return
 }
 
 // audit records an operator's action in the event log (never blocks).

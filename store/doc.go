@@ -75,6 +75,10 @@
 //     fails, the store reports Degraded, the process lives on. Check is
 //     the full check behind `doord check --store`.
 //
+// For the metrics it counts and reports without owning any: FeedStats,
+// SessionCount (the sessions bucket alone) and Options.ObserveCommit,
+// which hears each committed write's duration.
+//
 // Errors are sentinels (ErrNotFound, ErrArchived, ErrDiskFull, …) and
 // typed errors (ConflictError, RefError, InvalidError) for errors.Is and
 // errors.As; the HTTP layer maps them to statuses.

@@ -53,6 +53,10 @@ type Options struct {
 	// KeyFile is the key that seals operators' TOTP secrets (secrets.go);
 	// "" means doord.key beside the database. Made when absent.
 	KeyFile string
+	// ObserveCommit, when set, receives how long each write that
+	// committed took, from its call until it was durable and delivered
+	// to the change feed (the metrics' commit latency). It must be quick.
+	ObserveCommit func(time.Duration)
 }
 
 // DefaultMaxBatchDelay replaces bbolt's 10ms. HTTP clients wait for their
@@ -72,7 +76,8 @@ type Store struct {
 	box      cipher.AEAD // seals TOTP secrets (secrets.go)
 	keyFile  string      // where box's key lives
 	version  int
-	duress   uint8 // Options.DuressOffset mod 10
+	duress   uint8               // Options.DuressOffset mod 10
+	observe  func(time.Duration) // Options.ObserveCommit, or nil
 	log      *slog.Logger
 	feedWait time.Duration
 	feedQ    int
@@ -109,7 +114,7 @@ func Open(path string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, duress: opt.DuressOffset % 10, log: loggerOr(opt.Logger), feedWait: opt.FeedWait, pending: map[uint64][]Change{}}
+	s := &Store{path: path, duress: opt.DuressOffset % 10, observe: opt.ObserveCommit, log: loggerOr(opt.Logger), feedWait: opt.FeedWait, pending: map[uint64][]Change{}}
 	if s.feedWait <= 0 {
 		s.feedWait = DefaultFeedWait
 	}
@@ -386,6 +391,7 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
+	start := time.Now()
 	var appErr error
 	run := func(tx *bolt.Tx) error {
 		// In a batch this runs on bbolt's batch goroutine, where a fault
@@ -423,6 +429,9 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	}
 	if err != nil && err != errNoop {
 		return diskFull(err)
+	}
+	if s.observe != nil && err == nil {
+		s.observe(time.Since(start))
 	}
 	return nil
 }

@@ -51,6 +51,10 @@ var reasonNames = [...]string{
 	ReasonPassQueueFull:       "pass_queue_full",
 }
 
+// NumReasons is how many Reason values there are, ReasonNone included:
+// the length of an array indexed by Reason (Engine.Decisions).
+const NumReasons = len(reasonNames)
+
 func (r Reason) String() string {
 	if int(r) < len(reasonNames) {
 		return reasonNames[r]

@@ -86,6 +86,10 @@
 //     a format matches only frames of that format and bit length; a plain
 //     number matches frames of every format.
 //
+// Counters: Stats (index sizes, totals, lockouts) and Decisions (each
+// reader's grants and denials by Reason, for the metrics), atomics that
+// only the reader's goroutine adds to and a scrape only loads.
+//
 // access imports store types only and never calls the store from the door
 // path: decisions come from memory and never wait on disk; only the pass
 // writer goroutine calls PassStore.UsePass, after the grant.

@@ -2,6 +2,8 @@ package access
 
 import (
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,6 +131,10 @@ type reader struct {
 	granted     atomic.Uint64
 	denied      atomic.Uint64
 	quiet       atomic.Uint64 // unknown cards denied without an event (burst throttle)
+	// deniedBy counts denials by Reason (metrics). Only this reader's
+	// goroutine adds to it, so it costs the door path one uncontended
+	// atomic add; a scrape only loads.
+	deniedBy [NumReasons]atomic.Uint64
 }
 
 // pending is an accepted first factor waiting for the others.
@@ -218,6 +224,9 @@ func (e *Engine) Present(id string, p Presentation, now time.Time) Outcome {
 		r.granted.Add(1)
 	case OutcomeDenied:
 		r.denied.Add(1)
+		if int(o.Reason) < NumReasons {
+			r.deniedBy[o.Reason].Add(1)
+		}
 	}
 	if o.Deadline.IsZero() {
 		o.Deadline = r.deadline()
@@ -238,6 +247,7 @@ func (e *Engine) Expire(id string, now time.Time) Outcome {
 		r.pend = pending{}
 		r.clearPIN()
 		r.denied.Add(1)
+		r.deniedBy[ReasonSecondFactorTimeout].Add(1)
 		return Outcome{Kind: OutcomeDenied, Reason: ReasonSecondFactorTimeout, UserUID: uid}
 	}
 	if r.pinN > 0 || r.pinOver {
@@ -699,6 +709,33 @@ type Stats struct {
 	LockedReaders int
 	LockedPINs    int
 	QuietDenials  uint64 // unknown cards denied without an event after a burst alarm
+}
+
+// ReaderDecisions are one reader's decisions since the engine started, as
+// the engine made them (a grant the door runtime then refused, at a
+// disabled door, counts as granted here).
+type ReaderDecisions struct {
+	Reader   string
+	Granted  uint64
+	Denied   uint64
+	DeniedBy [NumReasons]uint64 // indexed by Reason; sums to Denied
+	Quiet    uint64             // of DeniedBy[ReasonUnknownCredential]: denied without an event
+}
+
+// Decisions reads every reader's counters, sorted by reader id. It only
+// loads atomics: a scrape never holds anything a door waits on.
+func (e *Engine) Decisions() []ReaderDecisions {
+	out := make([]ReaderDecisions, 0, len(e.readers))
+	for id, r := range e.readers {
+		d := ReaderDecisions{Reader: id, Granted: r.granted.Load(), Quiet: r.quiet.Load()}
+		for i := range r.deniedBy {
+			d.DeniedBy[i] = r.deniedBy[i].Load()
+			d.Denied += d.DeniedBy[i]
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b ReaderDecisions) int { return strings.Compare(a.Reader, b.Reader) })
+	return out
 }
 
 // Stats reads counters; it takes no lock the door path waits on for long.

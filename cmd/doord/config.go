@@ -37,6 +37,7 @@ type Config struct {
 	Access    AccessConfig    `toml:"access"`
 	Events    EventsConfig    `toml:"events"`
 	Backup    BackupConfig    `toml:"backup"`
+	Metrics   MetricsConfig   `toml:"metrics"`
 	Doors     []DoorRuntime   `toml:"doors"`
 	Readers   []ReaderRuntime `toml:"readers"`
 
@@ -180,6 +181,7 @@ func (c *Config) validate() error {
 	}
 	errs = append(errs, c.HTTP.validateTLS()...)
 	errs = append(errs, c.validateAccess()...)
+	errs = append(errs, c.Metrics.validate()...)
 	if len(errs) > 0 {
 		if c.src != nil {
 			errs = annotate(c.srcPath, c.src, errs)

@@ -38,6 +38,15 @@ func start(t *testing.T, cfg Config) (*daemon, string) {
 
 func call(t *testing.T, d *daemon, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
+	st, b := callRaw(t, d, method, path, token, body)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return st, m
+}
+
+// callRaw is call with the body as it came.
+func callRaw(t *testing.T, d *daemon, method, path, token, body string) (int, []byte) {
+	t.Helper()
 	req, _ := http.NewRequest(method, "http://"+d.addr()+path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -50,9 +59,11 @@ func call(t *testing.T, d *daemon, method, path, token, body string) (int, map[s
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var m map[string]any
-	json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, b
 }
 
 // nextDecision waits for the next access_granted or access_denied event

@@ -4,7 +4,8 @@
 // events echoed on the console as the event log commits them), the first
 // start (creating the admin operator), opening the store and the board in a
 // safe order, serving the HTTP API, and a graceful stop on SIGINT/SIGTERM
-// that leaves every lock secure; TLS for the API (tls.go).
+// that leaves every lock secure; TLS for the API (tls.go); the metrics'
+// sources, the timed decider and the scrape token (metrics.go).
 //
 // It owns the command line: one table of commands (commands.go; each
 // command registers itself with its synopsis, help and run function) from

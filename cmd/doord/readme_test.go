@@ -23,6 +23,13 @@ var readmeSections = []string{"## A walk through the API", "## The BAS-IP compat
 // heading (up to the next "## "), in order.
 func shellBlocks(t *testing.T, readme, heading string) string {
 	t.Helper()
+	return fencedBlocks(t, readme, heading, "sh")
+}
+
+// fencedBlocks returns the ```lang blocks of the README section under
+// heading, in order.
+func fencedBlocks(t *testing.T, readme, heading, lang string) string {
+	t.Helper()
 	i := strings.Index(readme, "\n"+heading+"\n")
 	if i < 0 {
 		t.Fatalf("README.md has no section %q", heading)
@@ -33,20 +40,21 @@ func shellBlocks(t *testing.T, readme, heading string) string {
 	}
 	var b strings.Builder
 	for {
-		k := strings.Index(sec, "\n```sh\n")
+		fence := "\n```" + lang + "\n"
+		k := strings.Index(sec, fence)
 		if k < 0 {
 			break
 		}
-		sec = sec[k+len("\n```sh\n"):]
+		sec = sec[k+len(fence):]
 		end := strings.Index(sec, "\n```\n")
 		if end < 0 {
-			t.Fatalf("README.md section %q: a ```sh block is not closed", heading)
+			t.Fatalf("README.md section %q: a ```%s block is not closed", heading, lang)
 		}
 		b.WriteString(sec[:end+1])
 		sec = sec[end:]
 	}
 	if b.Len() == 0 {
-		t.Fatalf("README.md section %q has no ```sh block", heading)
+		t.Fatalf("README.md section %q has no ```%s block", heading, lang)
 	}
 	return b.String()
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
+	"github.com/doord/doord/httpapi/metrics"
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/autobackup"
 )
@@ -110,6 +111,9 @@ type daemon struct {
 	bkStop  context.CancelFunc // ends the backup schedule
 	bkDone  chan struct{}
 	admin   string // the generated first-start password, for tests
+
+	// The latency histograms the store and the door path fill (metrics.go).
+	commitLat, decisionLat *metrics.Latency
 }
 
 // startDaemon brings doord up in the order that keeps doors safe: the
@@ -118,7 +122,8 @@ type daemon struct {
 func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	cfg.accessDefaults() // idempotent; configs built in code get the file's defaults too
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	d = &daemon{log: log, done: make(chan error, 2)}
+	d = &daemon{log: log, done: make(chan error, 2),
+		commitLat: metrics.NewLatency(metrics.CommitBuckets...), decisionLat: metrics.NewLatency(metrics.DecisionBuckets...)}
 	// The supervisor first: the board's goroutines start in board.Open.
 	d.sup = newSupervisor(log)
 	defer func() {
@@ -140,7 +145,8 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		return d, fmt.Errorf("data directory: %w", err)
 	}
 	dbPath := filepath.Join(cfg.Data, "doord.db")
-	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg), Logger: log.With("part", "store")})
+	d.st, err = store.Open(dbPath, store.Options{Timeout: time.Second, DuressOffset: duressOffset(cfg), Logger: log.With("part", "store"),
+		ObserveCommit: d.commitLat.Observe})
 	if err != nil {
 		return d, err
 	}
@@ -193,7 +199,10 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	if d.brd != nil && d.brd.Sim() != nil {
 		sim = simAdapter{d.brd.Sim()}
 	}
-	parts := httpapi.Parts{Sim: sim, Events: d.events}
+	if hc.ScrapeToken, err = cfg.Metrics.scrapeToken(); err != nil {
+		return d, err
+	}
+	parts := httpapi.Parts{Sim: sim, Events: d.events, Metrics: d.newMetrics()}
 	if d.doors != nil {
 		parts.Doors = doorsAdapter{d.doors}
 	}
@@ -369,7 +378,7 @@ func (d *daemon) startDoors(cfg Config, log *slog.Logger) error {
 			log.Warn("unlock schedule names no time profile; the door stays locked until one is created", "door", door.ID, "profile", door.UnlockSchedule)
 		}
 	}
-	d.doors, err = device.New(dc, d.brd, d.engine, eventSink{d.events}, d.engine)
+	d.doors, err = device.New(dc, d.brd, timedDecider{d.engine, d.decisionLat}, eventSink{d.events}, d.engine)
 	if err != nil {
 		return fmt.Errorf("doors: %w", err)
 	}
