@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/doord/doord/httpapi/core"
@@ -35,7 +36,10 @@ import (
 // compared in constant time, and emptied of an operator's entries
 // whenever the operator changes (forgetOperator: password, role,
 // enabled, deletion), like its sessions. Only successes are cached, so
-// failures cannot fill it; it holds at most basicMax entries.
+// failures cannot fill it; it holds at most basicMax entries. A hit
+// answers only where a login could: not to an address out of attempts,
+// not for a locked operator (else guesses checked against the cache would
+// escape both the throttle and the lockout).
 
 const (
 	basicTTL = time.Minute
@@ -51,7 +55,8 @@ type basicEntry struct {
 }
 
 type basicCache struct {
-	key [32]byte // read-only after newBasicCache
+	key [32]byte      // read-only after newBasicCache
+	gen atomic.Uint64 // bumped by forget; see put
 	mu  sync.Mutex
 	m   map[[32]byte]*basicEntry
 }
@@ -82,9 +87,16 @@ func (c *basicCache) get(mac [32]byte, now time.Time) (core.Caller, bool) {
 	return e.caller, true
 }
 
-func (c *basicCache) put(mac [32]byte, caller core.Caller, now time.Time) {
+// put remembers a verified credential unless an operator was forgotten
+// since gen was read (before the check that verified it): a check racing
+// a password change, disabling or demotion must not cache what it read
+// before the change for a whole basicTTL after forget ran.
+func (c *basicCache) put(gen uint64, mac [32]byte, caller core.Caller, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
+		return
+	}
 	if len(c.m) >= basicMax {
 		for k, e := range c.m {
 			if !now.Before(e.expires) {
@@ -105,6 +117,7 @@ func (c *basicCache) put(mac [32]byte, caller core.Caller, now time.Time) {
 func (c *basicCache) forget(id uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen.Add(1)
 	for k, e := range c.m {
 		if e.caller.ID == id {
 			delete(c.m, k)
@@ -138,11 +151,20 @@ func (s *Server) authenticateBasic(ctx *fasthttp.RequestCtx, username, password 
 		return nil, errBasicFailed
 	}
 	now := s.now()
+	addr := ctx.RemoteIP().String()
 	mac := s.basic.mac(username, password)
 	if c, ok := s.basic.get(mac, now); ok {
+		// A hit is a password check too: it must not answer where a
+		// login would not, or an address out of attempts (or anyone,
+		// once the operator is locked) could go on guessing, unthrottled
+		// and unhashed, at a credential a panel keeps in the cache.
+		if s.throttle.blocked(addr, now) || s.basicLocked(c.ID, now) {
+			return nil, errBasicFailed
+		}
 		return &c, nil
 	}
-	op, err := s.checkLogin(ctx.RemoteIP().String(), username, loginSecret{password: password}, "", true)
+	gen := s.basic.gen.Load()
+	op, err := s.checkLogin(addr, username, loginSecret{password: password}, "", true)
 	if err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.Status == 403 {
@@ -152,6 +174,12 @@ func (s *Server) authenticateBasic(ctx *fasthttp.RequestCtx, username, password 
 	}
 	c := core.Caller{ID: op.ID, Username: op.Username, Role: op.Role,
 		MustChange: op.ForcePasswordChange || op.CredentialsExpired}
-	s.basic.put(mac, c, now)
+	s.basic.put(gen, mac, c, now)
 	return &c, nil
+}
+
+// basicLocked reports whether operator id is locked out (or gone).
+func (s *Server) basicLocked(id uint64, now time.Time) bool {
+	op, err := s.st.GetOperator(id)
+	return err != nil || s.cfg.Lockout.RetryAfter(&op, now) > 0
 }

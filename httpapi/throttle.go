@@ -75,3 +75,15 @@ func (l *loginThrottle) reserve(addr string, now time.Time) (ok bool, wait time.
 		})
 	}
 }
+
+// blocked reports, without taking an attempt, whether addr has none left
+// in this window (a cached HTTP Basic credential is then refused too).
+func (l *loginThrottle) blocked(addr string, now time.Time) bool {
+	if l.max <= 0 {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.m[addr]
+	return f != nil && now.Sub(f.start) < l.window && f.n >= l.max
+}

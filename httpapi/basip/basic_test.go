@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/httpapi"
 	"github.com/doord/doord/store"
 )
 
@@ -133,4 +134,32 @@ func TestBasipBasicCacheForgetsChangedOperators(t *testing.T) {
 	e.do("GET", "/api/v1/access/users/list", "", "", basicAuth("bob", "a new password by admin")).bwant(200, "")
 	e.advance(time.Minute)
 	e.do("GET", "/api/v1/access/users/list", "", "", basicAuth("bob", "a new password by admin")).bwant(403, "")
+}
+
+// A guess that matches a credential the cache holds (a panel polling with
+// Basic keeps it there) is still a login attempt: once the operator is
+// locked, or the address is out of attempts, the right password answers
+// as a wrong one, cached or not. Otherwise the lockout and the throttle
+// stop nothing: every miss is refused cheaply, every hit answers 200.
+func TestBasipBasicCacheHonoursLockoutAndThrottle(t *testing.T) {
+	e := newEnv(t)
+	e.mkOperator("bob", bobPW, store.RoleOperator)
+	panel := basicAuth("bob", bobPW)
+	e.do("GET", "/api/v1/access/users/list", "", "", panel).bwant(200, "") // cached now
+	for i := 0; i < auth.DefaultLockout.Threshold; i++ {
+		e.do("GET", "/api/v1/access/users/list", "", "", basicAuth("bob", fmt.Sprint("guess ", i))).bwant(401, bodyLogIn)
+	}
+	e.do("GET", "/api/v1/access/users/list", "", "", panel).bwant(401, bodyLogIn)
+	e.advance(auth.DefaultLockout.Duration + time.Second)
+	e.do("GET", "/api/v1/access/users/list", "", "", panel).bwant(200, "")
+
+	t.Run("throttle", func(t *testing.T) {
+		e := newEnv(t, func(c *httpapi.Config) { c.LoginFailuresPerIP = 3 })
+		e.mkOperator("bob", bobPW, store.RoleOperator)
+		e.do("GET", "/api/v1/access/users/list", "", "", panel).bwant(200, "")
+		for i := 0; i < 3; i++ {
+			e.do("GET", "/api/v1/access/users/list", "", "", basicAuth(fmt.Sprint("nobody", i), "x")).bwant(401, bodyLogIn)
+		}
+		e.do("GET", "/api/v1/access/users/list", "", "", panel).bwant(401, bodyLogIn)
+	})
 }
