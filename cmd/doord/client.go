@@ -74,7 +74,13 @@ func (f *apiFlags) client(cmd string) (*apiClient, error) {
 	if token == "" {
 		return nil, usageErrorf("%s: an API token is required: --token, --token-file, DOORD_TOKEN or DOORD_TOKEN_FILE", cmd)
 	}
-	tc, err := clientTLS(orEnv(*f.ca, "DOORD_CA"), orEnv(*f.fingerprint, "DOORD_FINGERPRINT"))
+	ca, pin := orEnv(*f.ca, "DOORD_CA"), orEnv(*f.fingerprint, "DOORD_FINGERPRINT")
+	if (ca != "" || pin != "") && strings.HasPrefix(base, "http://") {
+		// Over plain HTTP there is no certificate to check: the pin the
+		// user asked for would be silently ignored, the token sent in clear.
+		return nil, usageErrorf("%s: --ca and --fingerprint (or DOORD_CA, DOORD_FINGERPRINT) need an https:// --url; %s is plain HTTP", cmd, base)
+	}
+	tc, err := clientTLS(ca, pin)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
