@@ -175,6 +175,7 @@ func framedDecisionLoop(b *testing.B, lat latencies, now time.Time, format uint8
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(100*float64(granted)/float64(b.N), "granted-%")
 	if b.N > 1000 && granted < b.N/2 {
 		b.Fatalf("only %d of %d granted: the benchmark does not exercise the full policy", granted, b.N)
 	}
