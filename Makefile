@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: run test test-unit test-arm qemu promtool build build-arm install lint bench clean
+.PHONY: run test test-unit test-arm qemu promtool build build-arm install lint bench bench-report clean
 
 ## run: the daemon on the simulated board, data in ./data, on 127.0.0.1:8080
 ## (make run LISTEN=0.0.0.0:9000 listens elsewhere). Built, then run
@@ -105,6 +105,12 @@ lint:
 ## bench: the benchmarks quoted in BENCHMARKS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./httpapi/ ./store/ ./board/...
+
+## bench-report: re-run BENCHMARKS.md's headline figures (creates, start
+## to health and decisions at 1M users, doordgen's memory, bytes per
+## event) and print them with the machine and the date; on a quiet machine
+bench-report:
+	sh scripts/bench-report.sh
 
 clean:
 	rm -rf $(BIN)

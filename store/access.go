@@ -91,11 +91,17 @@ func CredentialAccess(c *Credential) AccessCredential {
 
 // AccessVisitor receives ScanAccess's records. Calls never overlap (no
 // locking needed in them) but come in no particular order within a kind:
-// first Sizes, then every time profile, then every user, then every
+// first IDBounds, then every time profile, then every user, then every
 // credential. A callback's error stops the scan. Nil callbacks are
 // skipped. Pointers are valid only during the call.
 type AccessVisitor struct {
-	Sizes      func(users, credentials int) // record counts, before the first record
+	// IDBounds gets the highest user and credential ids ever given out
+	// (bbolt's bucket sequences: ids are never reused, and BulkLoad moves
+	// a sequence past a preset id), before the first record: every id the
+	// scan yields is at most these, so an array by id can be sized once.
+	// (Counting the records instead walked every page of both buckets
+	// before the scan: 0.3 s of a 1M-user start.)
+	IDBounds   func(maxUserID, maxCredentialID uint64)
 	Profile    func(*TimeProfile) error
 	User       func(*AccessUser) error
 	Credential func(*AccessCredential) error
@@ -108,8 +114,8 @@ type AccessVisitor struct {
 func (s *Store) ScanAccess(v AccessVisitor) (seq uint64, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
 		seq, _ = keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
-		if v.Sizes != nil {
-			v.Sizes(tx.Bucket(bUsers).Stats().KeyN, tx.Bucket(bCreds).Stats().KeyN)
+		if v.IDBounds != nil {
+			v.IDBounds(tx.Bucket(bUsers).Sequence(), tx.Bucket(bCreds).Sequence())
 		}
 		if v.Profile != nil {
 			err := tx.Bucket(bTimeProfiles).ForEach(func(k, data []byte) error {

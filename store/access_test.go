@@ -103,9 +103,10 @@ func TestScanAccessMatchesDecode(t *testing.T) {
 	s.ForEachCredential(func(c *store.Credential) error { wantC[c.ID] = store.CredentialAccess(c); return nil })
 	gotU := map[uint64]store.AccessUser{}
 	gotC := map[uint64]store.AccessCredential{}
-	var profiles, sizeU, sizeC int
+	var profiles int
+	var maxU, maxC uint64
 	seq, err := s.ScanAccess(store.AccessVisitor{
-		Sizes:      func(u, c int) { sizeU, sizeC = u, c },
+		IDBounds:   func(u, c uint64) { maxU, maxC = u, c },
 		Profile:    func(*store.TimeProfile) error { profiles++; return nil },
 		User:       func(u *store.AccessUser) error { gotU[u.UID] = *u; return nil },
 		Credential: func(c *store.AccessCredential) error { gotC[c.ID] = *c; return nil },
@@ -116,8 +117,21 @@ func TestScanAccessMatchesDecode(t *testing.T) {
 	if seq != s.Seq() {
 		t.Errorf("seq = %d, want %d", seq, s.Seq())
 	}
-	if profiles != 2 || sizeU != len(users) || sizeC != len(creds) {
-		t.Errorf("profiles, sizes = %d, %d, %d; want 2, %d, %d", profiles, sizeU, sizeC, len(users), len(creds))
+	if profiles != 2 {
+		t.Errorf("%d profiles, want 2", profiles)
+	}
+	for id := range wantU {
+		if id > maxU {
+			t.Errorf("user id %d above IDBounds' %d", id, maxU)
+		}
+	}
+	for id := range wantC {
+		if id > maxC {
+			t.Errorf("credential id %d above IDBounds' %d", id, maxC)
+		}
+	}
+	if maxU < uint64(len(users)) || maxC < uint64(len(creds)) {
+		t.Errorf("IDBounds %d, %d below the %d users and %d credentials", maxU, maxC, len(users), len(creds))
 	}
 	if len(gotU) != len(wantU) || len(gotC) != len(wantC) {
 		t.Fatalf("got %d users %d creds, want %d %d", len(gotU), len(gotC), len(wantU), len(wantC))

@@ -11,33 +11,40 @@ import (
 	"github.com/doord/doord/store/storetest"
 )
 
-// BenchmarkCreateUserParallel creates users from ~64 goroutines, as 64
-// HTTP clients would; db.Batch should coalesce them into few fsyncs.
-// users/s is the number to watch (target ≥ 5,000 on 2 cores). The
-// sub-benchmarks compare batch delays.
+// BenchmarkCreateUserParallel creates users from 1 and ~64 goroutines, as
+// HTTP clients would; group commit (commit.go) should commit a lone
+// writer's create at once and coalesce 64 into few fsyncs. users/s is the
+// number to watch.
 func BenchmarkCreateUserParallel(b *testing.B) {
-	for _, d := range []time.Duration{0, 10 * time.Millisecond, 2 * time.Millisecond, time.Millisecond} {
-		name := "delay=default"
-		if d > 0 {
-			name = "delay=" + d.String()
-		}
-		b.Run(name, func(b *testing.B) {
-			s := storetest.Open(b, store.Options{MaxBatchDelay: d})
-			b.SetParallelism((64 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	for _, writers := range []int{1, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			s := storetest.Open(b)
 			var n atomic.Uint64
+			create := func() error {
+				u := store.User{Name: fmt.Sprint("Bench User ", n.Add(1)), Email: "bench@example.org", Tags: []string{"bench"}}
+				_, err := s.CreateUser(&u, "bench")
+				return err
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					i := n.Add(1)
-					u := store.User{Name: fmt.Sprint("Bench User ", i), Email: "bench@example.org", Tags: []string{"bench"}}
-					if _, err := s.CreateUser(&u, "bench"); err != nil {
-						b.Error(err)
-						return
+			if writers == 1 {
+				for range b.N {
+					if err := create(); err != nil {
+						b.Fatal(err)
 					}
 				}
-			})
+			} else {
+				b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := create(); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "users/s")
 		})
 	}

@@ -52,7 +52,7 @@ func bulkUsersAndCards(n int, tp, apt uint64) ([]store.User, func([]store.User) 
 func TestBulkLoadSameAsCreate(t *testing.T) {
 	dir := t.TempDir()
 	open := func(name string) *store.Store {
-		s, err := store.Open(filepath.Join(dir, name), store.Options{MaxBatchDelay: time.Microsecond})
+		s, err := store.Open(filepath.Join(dir, name), store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

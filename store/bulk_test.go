@@ -88,7 +88,7 @@ func (l *changeLog) add(cs []Change) {
 
 func openBulkTest(t testing.TB, log *changeLog) *Store {
 	t.Helper()
-	opt := Options{MaxBatchDelay: time.Microsecond}
+	var opt Options
 	if log != nil {
 		opt.OnChange = log.add
 	}

@@ -128,7 +128,7 @@ func within(t *testing.T, what string, fn func() error) {
 	}
 }
 
-// A subscriber that panics once, on the batched (db.Batch: the panic
+// A subscriber that panics once, on the batched (group commit: the panic
 // used to run on bbolt's batch goroutine and kill the process) and the
 // unbatched (db.Update: it used to leave the feed "delivering" forever)
 // write paths: the commits go on, the panic is counted, and the follower

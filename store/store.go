@@ -41,8 +41,11 @@ type Options struct {
 	FeedQueue int
 	// Logger receives the change feed's fault reports; nil: slog's default.
 	Logger *slog.Logger
-	// MaxBatchDelay is passed to bbolt's DB.MaxBatchDelay when > 0; 0
-	// means DefaultMaxBatchDelay.
+	// MaxBatchDelay is ignored: writes are group-committed (commit.go),
+	// a lone write at once and concurrent ones while a commit is in flight,
+	// with no window to tune.
+	//
+	// Deprecated: no effect since group commit.
 	MaxBatchDelay time.Duration
 	// DuressOffset is the access engine's (access.EngineConfig.DuressOffset):
 	// with 1–9, a PIN's duress PIN is the PIN with its last digit plus the
@@ -58,15 +61,6 @@ type Options struct {
 	// to the change feed (the metrics' commit latency). It must be quick.
 	ObserveCommit func(time.Duration)
 }
-
-// DefaultMaxBatchDelay replaces bbolt's 10ms. HTTP clients wait for their
-// answer, so the writers of one batch all come back within microseconds of
-// its commit and a short window already gathers them; a long window only
-// adds idle time to every create. Measured with 64 concurrent creators on
-// 2 cores: 10ms ≈ 4,300 users/s, 2ms ≈ 9,700 users/s
-// (BenchmarkCreateUserParallel). A lone client pays the window once per
-// write, so this is also its latency floor.
-const DefaultMaxBatchDelay = 2 * time.Millisecond
 
 // Store is doord's database. All methods are safe for concurrent use.
 type Store struct {
@@ -87,6 +81,7 @@ type Store struct {
 	seq        atomic.Uint64 // last committed sequence number
 	statsWalks atomic.Int64  // Stats calls: see StatsWalks
 	cur        *txChanges    // see collect
+	commits    committer     // group commit (commit.go)
 
 	// Delivery sequencer: commits finish in seq order, but the goroutines
 	// that made them wake in any order; records wait in pending until
@@ -155,10 +150,6 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, diskFull(err))
 	}
 	s.db = db
-	db.MaxBatchDelay = DefaultMaxBatchDelay
-	if opt.MaxBatchDelay > 0 {
-		db.MaxBatchDelay = opt.MaxBatchDelay
-	}
 	if existed {
 		err = s.quickCheck()
 	}
@@ -268,7 +259,8 @@ func (s *Store) Ping() error {
 // mutation goes through it so that it knows whether anything was written:
 // a function that fails before writing (validation, conflict, not found)
 // returns nil to bbolt and its error to its caller, so a db.Batch it shares
-// with other writers is not rolled back and re-run for their sake.
+// with other writers (commit.go) is not rolled back and re-run for their
+// sake.
 type wtx struct {
 	s       *Store
 	tx      *bolt.Tx
@@ -382,8 +374,8 @@ func packAppendOnly(tx *bolt.Tx) {
 // errNoop rolls back a read-only write function's transaction.
 var errNoop = errors.New("nothing written")
 
-// write runs fn in a read-write transaction (coalesced with concurrent
-// writers through db.Batch when batch is set); its change records are
+// write runs fn in a read-write transaction (shared with concurrent
+// writers by group commit when batch is set: commit.go); its change records are
 // published when that transaction commits (see collect). fn may run more
 // than once: it must derive everything from the transaction and its
 // inputs and only report results through variables it sets on every run.
@@ -394,10 +386,10 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	start := time.Now()
 	var appErr error
 	run := func(tx *bolt.Tx) error {
-		// In a batch this runs on bbolt's batch goroutine, where a fault
-		// must become a panic too: bbolt turns a batch function's panic
+		// In a group this runs on the leader's goroutine, where a fault
+		// must become a panic too: the group turns a function's panic
 		// into an error and re-runs the function alone on the caller's
-		// goroutine, where update contains it.
+		// goroutine, where update contains it (commit.go).
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		w := &wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress}
 		appErr = nil
@@ -405,7 +397,7 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 		if err := fn(w); err != nil {
 			appErr = err
 			if w.dirty || !batch {
-				return err // roll back (in a batch, bbolt re-runs the others)
+				return err // roll back (in a group, the others re-run)
 			}
 			return nil
 		}
@@ -420,7 +412,7 @@ func (s *Store) write(batch bool, fn func(w *wtx) error) error {
 	}
 	var err error
 	if batch {
-		err = s.containedWrite(func() error { return s.db.Batch(run) })
+		err = s.groupCommit(run)
 	} else {
 		err = s.update(run)
 	}

@@ -70,7 +70,7 @@ func TestConcurrentCreatesDeliverChangesInOrder(t *testing.T) {
 	// the 64 writers into far fewer commits than creates.
 	t.Logf("%d creates in %d commits", workers*each, r.calls)
 	if r.calls > workers*each/4 {
-		t.Errorf("%d commits for %d concurrent creates: db.Batch is not coalescing", r.calls, workers*each)
+		t.Errorf("%d commits for %d concurrent creates: group commit is not coalescing", r.calls, workers*each)
 	}
 	if err := s.Check(); err != nil {
 		t.Error(err)

@@ -212,7 +212,7 @@ func (s *Store) GetUserByUID(uid uint64) (User, error) {
 
 // UpdateUser edits a user in one transaction: fn gets the stored user and
 // its error is returned as is. fn runs inside the write transaction and
-// may run more than once (db.Batch retries), so it must only edit its
+// may run more than once (a group commit re-runs it), so it must only edit its
 // argument and must not call the Store.
 //
 // The store then restores what is not fn's to change (UID, ID, CreatedAt,

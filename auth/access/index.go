@@ -167,7 +167,7 @@ type index struct {
 	setIDs   map[string]uint32
 	setKey   []byte
 	loading  bool // not yet published: no reader, no locks needed
-	bulk     *[2][nShards][]keyRec
+	bulk     *[2][nShards]recList
 	sp       *spends // the engine's unsaved spends; nil while loading
 }
 
@@ -175,6 +175,30 @@ type index struct {
 type keyRec struct {
 	key uint64
 	rec credRec
+}
+
+// recList is a shard's credentials waiting for finishLoad, in blocks of
+// a fixed size: appending never copies what it holds. (One growing slice
+// per shard copied and cleared ~3× the final 128 MB at 2M credentials,
+// under the load's one emitting goroutine: 0.7 s of CPU at a 1M-user
+// start.)
+type recList [][]keyRec
+
+const recBlock = 512 // 32 KB
+
+func (l *recList) add(kr keyRec) {
+	if n := len(*l); n == 0 || len((*l)[n-1]) == recBlock {
+		*l = append(*l, make([]keyRec, 0, recBlock))
+	}
+	last := &(*l)[len(*l)-1]
+	*last = append(*last, kr)
+}
+
+func (l recList) len() int {
+	if len(l) == 0 {
+		return 0
+	}
+	return (len(l)-1)*recBlock + len(l[len(l)-1])
 }
 
 type schedSet []uint64 // sorted profile ids
@@ -637,14 +661,13 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	if x.loading {
 		// Maps are built per shard, in parallel, in finishLoad.
 		if x.bulk == nil {
-			x.bulk = new([2][nShards][]keyRec)
+			x.bulk = new([2][nShards]recList)
 		}
 		i := 0
 		if pin {
 			i = 1
 		}
-		b := &x.bulk[i][shardOf(key)]
-		*b = append(*b, keyRec{key, rec})
+		x.bulk[i][shardOf(key)].add(keyRec{key, rec})
 		return
 	}
 	// A limited credential's count is the store's less the spends not yet
@@ -702,9 +725,11 @@ func (x *index) finishLoad() {
 				pin, s := i/nShards, i%nShards
 				recs := b[pin][s]
 				var t credTable
-				t.resize(len(recs), loadLoad)
-				for _, kr := range recs {
-					t.set(kr.key, kr.rec)
+				t.resize(recs.len(), loadLoad)
+				for _, block := range recs {
+					for _, kr := range block {
+						t.set(kr.key, kr.rec)
+					}
 				}
 				if pin == 1 {
 					x.pins[s].t = t

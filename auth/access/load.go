@@ -29,10 +29,15 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 	defer x.wmu.Unlock()
 	x.loading = true
 	seq, err = src.ScanAccess(store.AccessVisitor{
-		Sizes: func(users, creds int) {
-			x.users = make([]userW, 0, users)
-			x.uidSlot.d = make([]uint32, 0, users+1)
-			x.loc.d = make([]credLoc, 0, creds+1)
+		IDBounds: func(maxUID, maxCredID uint64) {
+			// The arrays by id grow to the highest id anyway; the users
+			// by slot are as many as there are users, fewer than maxUID
+			// after deletions, so they grow as they come (a churned
+			// store would reserve for every id it ever gave out).
+			if maxUID < 1<<31 && maxCredID < 1<<31 { // dense's own limit
+				x.uidSlot.d = make([]uint32, 0, maxUID+1)
+				x.loc.d = make([]credLoc, 0, maxCredID+1)
+			}
 		},
 		Profile: func(p *store.TimeProfile) error {
 			s, _ := CompileProfile(p)

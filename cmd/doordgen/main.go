@@ -5,10 +5,11 @@
 //
 // It writes DIR/doord.db (the file `doord serve --data DIR` opens) through
 // store.BulkLoadWith, --chunk users (and their credentials) per call so
-// that memory stays bounded, with the next batch made while one loads
-// (peak RSS about 4 GB at the default 250,000 and GOGC=400, the file's
-// pages included; a smaller --chunk or GOGC takes less and a little
-// longer). The data: names, emails,
+// that memory stays bounded, with the next batch made while one loads,
+// and the Go heap held under --mem-limit (a soft limit: the collector
+// runs more often near it). Peak RSS, the file's mapped pages included,
+// was 4.7 GB at 1M users with 250,000-user chunks and GOGC=400; see
+// BENCHMARKS.md for today's. The data: names, emails,
 // tags, a few time profiles (about a fifth of the users have one), some
 // validity windows, some disabled and archived users, some limited-pass
 // cards. Card values are unique 34-bit payloads (facility<<16 | number),
@@ -41,15 +42,14 @@ func main() {
 	users := flag.Int("users", 1000, "users to create")
 	cardsPer := flag.Int("cards-per-user", 1, "cards per user")
 	pinsPer := flag.Int("pins-per-user", 1, "PINs per user (at most 1 keeps PINs 8 digits)")
-	chunk := flag.Int("chunk", 250000, "users per BulkLoad call")
+	chunk := flag.Int("chunk", 50000, "users per BulkLoad call")
+	memLimit := flag.Int64("mem-limit", 512, "soft limit of the Go heap in MiB (GOMEMLIMIT wins when set); 0: none")
 	seed := flag.Uint64("seed", 1, "random seed")
 	sync := flag.Bool("sync", false, "fsync every BulkLoad chunk; by default the file is synced once at the end (a power cut meanwhile may ruin it: it is synthetic)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
-	// The generator allocates fast and keeps little: collect less often
-	// (GOGC still wins when set).
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+	if os.Getenv("GOMEMLIMIT") == "" && *memLimit > 0 {
+		debug.SetMemoryLimit(*memLimit << 20)
 	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
