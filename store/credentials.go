@@ -42,10 +42,17 @@ func valueKey(t CredentialType, value, format string) []byte {
 //     could not be told apart (the real PIN would win and the duress alarm
 //     would never sound, or the other way round).
 func (w *wtx) checkValueConflict(c *Credential) error {
+	return w.valueConflict(c, func(id uint64) bool { return id != c.ID })
+}
+
+// valueConflict is checkValueConflict's rule with "another credential"
+// decided by other (an import also passes over the credentials it is
+// about to delete).
+func (w *wtx) valueConflict(c *Credential, other func(id uint64) bool) error {
 	b := w.b(bCredByValue)
 	heldByOther := func(k []byte) bool {
 		id, ok := index.Lookup(b, k)
-		return ok && id != c.ID
+		return ok && other(id)
 	}
 	if heldByOther(valueKey(c.Type, c.Value, c.Format)) {
 		return &ConflictError{Field: "value"}
@@ -61,7 +68,7 @@ func (w *wtx) checkValueConflict(c *Credential) error {
 		bound := append(valueKey(CredCard, c.Value, ""), 0)
 		cur := b.Cursor()
 		for k, v := cur.Seek(bound); k != nil && bytes.HasPrefix(k, bound); k, v = cur.Next() {
-			if id, _ := keys.ParseU64(v); id != c.ID {
+			if id, _ := keys.ParseU64(v); other(id) {
 				return &ConflictError{Field: "value", Reason: ReasonCardFormatHeld}
 			}
 		}

@@ -63,3 +63,18 @@ func RawOperatorForTest(s *Store, id uint64) (raw []byte, err error) {
 func PutRawOperatorForTest(s *Store, id uint64, raw []byte) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bOperators).Put(keys.U64(id), raw) })
 }
+
+// SetImportChunkForTest sets how many rows an import writes per
+// transaction until restore.
+func SetImportChunkForTest(n int) (restore func()) {
+	saved := importChunk
+	importChunk = n
+	return func() { importChunk = saved }
+}
+
+// SetImportWriteHookForTest makes every row's write call fn first until
+// restore.
+func SetImportWriteHookForTest(fn func() error) (restore func()) {
+	importWriteHook = fn
+	return func() { importWriteHook = nil }
+}

@@ -1,0 +1,777 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
+	"time"
+
+	"github.com/doord/doord/store/internal/index"
+	"github.com/doord/doord/store/internal/keys"
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Import brings a list of users (a CSV or NDJSON file, read by the HTTP
+// layer into ImportRows) into the store: merge upserts by ext_id, replace
+// makes the list the whole set of users. How it is made all-or-nothing
+// on a 512 MB board:
+//
+//   - The whole file is validated first, in one read transaction, before
+//     anything is written: every row's fields, its target user (the
+//     stored user with the row applied, or a new one), its references,
+//     ext_ids and credential values against the file and against the
+//     store as it will be (a card freed by another row or by a removed
+//     user may move). Every bad row is reported with its line and field;
+//     a file with any is not written at all. A dry run stops here.
+//   - An import whose rows and removals fit importChunk is then written in
+//     ONE write transaction (validated again inside it, since the store
+//     may have changed): atomic, the doors see it whole (the feed
+//     delivers its records as one commit), a disk-full or any failure
+//     leaves nothing. Its dirty pages are bounded by importChunk users
+//     with their credentials (a few tens of MB).
+//   - A larger import is written in transactions of importChunk rows:
+//     first every credential the file releases and every user a replace
+//     removes, then the upserts. One bbolt transaction for a million
+//     users would hold about a gigabyte of dirty pages, more than the
+//     board has. Validation already ran over the whole file, so only a
+//     write failure (disk full) or a concurrent edit of the same users
+//     can stop it part way; the chunks before stay committed and running
+//     the same import again finishes it (an import is idempotent: a row
+//     that matches the store writes nothing). The doors follow chunk by
+//     chunk, and a card a replace takes away is gone before any card is
+//     added.
+//
+// Memory: the rows are read from the source (a re-readable file) once
+// per pass; what is kept across passes is the file's ext_ids (line by
+// ext_id), the keys of the credential values it adds and the ids of the
+// credentials it frees: about 150 bytes per row with a card and a PIN,
+// besides the file itself.
+//
+// An absent ext_id (empty column or no ext_id key) adds a new user in
+// merge mode (its ext_id is then its id), and is an error in replace
+// mode: a row that cannot be matched would be added again on every run,
+// and the list could never converge.
+type ImportMode string
+
+const (
+	ImportMerge   ImportMode = "merge"
+	ImportReplace ImportMode = "replace"
+)
+
+// importChunk is how many rows (or removed users) one transaction writes;
+// an import within it is atomic. A variable for tests.
+var importChunk = 10000
+
+// importWriteHook, when set (tests), runs before each row is written; its
+// error fails the write as a disk error would.
+var importWriteHook func() error
+
+// ImportError is one bad row: its line in the file (1 is a CSV header),
+// the field (column or JSON key) and what is wrong, never a PIN.
+type ImportError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e *ImportError) Error() string {
+	return "line " + strconv.Itoa(e.Line) + ": " + e.Field + ": " + e.Message
+}
+
+// ImportRow is one user of the file, as the reader parsed it.
+type ImportRow struct {
+	Line  int
+	ExtID string // "": a new user (merge only)
+	// Errs are problems the reader found; the row is not used.
+	Errs []ImportError
+	// Apply writes the row's fields into u: a copy of the stored user
+	// with this ext_id, or a zero User when isNew. Fields the file does
+	// not have (a CSV column that is absent, an NDJSON key that is
+	// absent) are left as they are. It reports bad fields (Line unset).
+	Apply func(u *User, isNew bool) []ImportError
+	// Cards and PINs are the user's wanted cards (Value, Format) and PINs
+	// (Value) when SetCards / SetPINs: the stored ones of that type that
+	// are not listed are deleted, the listed ones that are missing are
+	// added (owner, both locks); other credential types are untouched.
+	Cards, PINs       []Credential
+	SetCards, SetPINs bool
+}
+
+// ImportSource yields the file's rows in order. Import reads it more than
+// once. An error that is an *ImportError (a bad header, say) is reported
+// as a bad row; any other error fails the import.
+type ImportSource func(yield func(*ImportRow) bool) error
+
+// ImportOptions adjust Import.
+type ImportOptions struct {
+	Mode      ImportMode // default merge
+	DryRun    bool
+	By        string // written as created_by / updated_by
+	MaxErrors int    // errors listed in the summary (all are counted); 0 means 100
+	// Progress, when set, is called now and then with the phase
+	// ("validate", "write") and the rows done of total (0: unknown).
+	Progress func(phase string, done, total int)
+}
+
+// ImportSummary is what an import did, or would do (a dry run, or a file
+// with errors, which writes nothing).
+type ImportSummary struct {
+	Mode       ImportMode    `json:"mode"`
+	DryRun     bool          `json:"dry_run"`
+	Rows       int           `json:"rows"`
+	Added      int           `json:"added"`
+	Changed    int           `json:"changed"`
+	Removed    int           `json:"removed"`
+	Unchanged  int           `json:"unchanged"`
+	ErrorCount int           `json:"error_count"`
+	Errors     []ImportError `json:"errors"`
+	Written    bool          `json:"written"`
+}
+
+// ErrImportInvalid: the file has bad rows (listed in the summary);
+// nothing was written.
+var ErrImportInvalid = errors.New("the import file has errors; nothing was written")
+
+// Import validates the rows src yields and, unless opt.DryRun or a row is
+// bad, writes them (see ImportMode for how). The summary counts users:
+// added, changed (fields or credentials), removed (replace), unchanged.
+// err is ErrImportInvalid (with the summary's Errors) for a bad file.
+func (s *Store) Import(src ImportSource, opt ImportOptions) (ImportSummary, error) {
+	if opt.Mode == "" {
+		opt.Mode = ImportMerge
+	}
+	if opt.Mode != ImportMerge && opt.Mode != ImportReplace {
+		return ImportSummary{}, &InvalidError{Field: "mode", Reason: "must be merge or replace"}
+	}
+	if opt.MaxErrors <= 0 {
+		opt.MaxErrors = 100
+	}
+	var v *importCheck
+	err := s.view(func(tx *bolt.Tx) error {
+		var err error
+		v, err = (&wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress}).importValidate(src, &opt)
+		return err
+	})
+	if err != nil {
+		return ImportSummary{}, err
+	}
+	sum := v.sum
+	sum.Mode, sum.DryRun = opt.Mode, opt.DryRun
+	if sum.ErrorCount > 0 {
+		return sum, ErrImportInvalid
+	}
+	if opt.DryRun || sum.Added+sum.Changed+sum.Removed == 0 {
+		return sum, nil
+	}
+	if sum.Rows+sum.Removed <= importChunk {
+		err = s.importOnce(src, &opt)
+	} else {
+		err = s.importChunked(src, &opt, v)
+	}
+	var bad *importFailed
+	if errors.As(err, &bad) {
+		sum.Errors, sum.ErrorCount = bad.errs, len(bad.errs)
+		return sum, ErrImportInvalid
+	}
+	if err != nil {
+		return sum, err
+	}
+	sum.Written = true
+	return sum, nil
+}
+
+// importFailed carries the bad rows a write transaction found (the store
+// changed since the validation): the transaction is rolled back.
+type importFailed struct{ errs []ImportError }
+
+func (e *importFailed) Error() string { return e.errs[0].Error() }
+
+// importOnce writes a small import in one transaction, validating it
+// again inside: atomic.
+func (s *Store) importOnce(src ImportSource, opt *ImportOptions) error {
+	return s.write(false, func(w *wtx) error {
+		v, err := w.importValidate(src, opt)
+		if err != nil {
+			return err
+		}
+		if v.sum.ErrorCount > 0 {
+			return &importFailed{v.errs}
+		}
+		if err := w.importRelease(src, opt, v, 0, -1); err != nil {
+			return err
+		}
+		for _, uid := range v.removed {
+			if err := w.deleteUser(uid); err != nil {
+				return err
+			}
+		}
+		_, err = w.importUpsert(src, opt, 0, -1)
+		return err
+	})
+}
+
+// importChunked writes a large import in transactions of importChunk
+// rows: releases, removals, then upserts (see ImportMode).
+func (s *Store) importChunked(src ImportSource, opt *ImportOptions, v *importCheck) error {
+	total := 2*v.sum.Rows + len(v.removed)
+	done := 0
+	progress := func(n int) {
+		done += n
+		if opt.Progress != nil {
+			opt.Progress("write", done, total)
+		}
+	}
+	for start := 0; start < v.sum.Rows; start += importChunk {
+		err := s.write(false, func(w *wtx) error { return w.importRelease(src, opt, v, start, importChunk) })
+		if err != nil {
+			return err
+		}
+		progress(min(importChunk, v.sum.Rows-start))
+	}
+	for start := 0; start < len(v.removed); start += importChunk {
+		part := v.removed[start:min(start+importChunk, len(v.removed))]
+		err := s.write(false, func(w *wtx) error {
+			for _, uid := range part {
+				u, err := getJSON[User](w.b(bUsers), keys.U64(uid))
+				if errors.Is(err, ErrNotFound) {
+					continue // deleted meanwhile
+				}
+				if err != nil {
+					return err
+				}
+				if _, inFile := v.ext[u.ExtID]; inFile {
+					continue // its ext_id changed meanwhile to one of the file's
+				}
+				if err := w.deleteUser(uid); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		progress(len(part))
+	}
+	for start := 0; start < v.sum.Rows; start += importChunk {
+		err := s.write(false, func(w *wtx) error {
+			_, err := w.importUpsert(src, opt, start, importChunk)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		progress(min(importChunk, v.sum.Rows-start))
+	}
+	return nil
+}
+
+// importCheck is what the validation pass keeps.
+type importCheck struct {
+	sum     ImportSummary
+	errs    []ImportError // every error (sum.Errors is the first MaxErrors)
+	ext     map[string]int
+	removed []uint64 // users a replace removes
+}
+
+// rowPlan is what one row does to the store as it is now.
+type rowPlan struct {
+	line        int
+	old         *User // the stored user; nil: a new one
+	user        User  // the target
+	userChanged bool
+	add         []Credential // UserUID set for a stored user
+	del         []uint64     // stored credentials to delete
+}
+
+func (p *rowPlan) noop() bool {
+	return p.old != nil && !p.userChanged && len(p.add) == 0 && len(p.del) == 0
+}
+
+// eachRow runs fn for rows [start, start+n) of src (n < 0: to the end).
+func eachRow(src ImportSource, start, n int, fn func(i int, r *ImportRow) error) error {
+	i := 0
+	var ferr error
+	err := src(func(r *ImportRow) bool {
+		defer func() { i++ }()
+		if i < start {
+			return true
+		}
+		if n >= 0 && i >= start+n {
+			return false
+		}
+		ferr = fn(i, r)
+		return ferr == nil
+	})
+	if ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+// importValidate is the validation pass (see ImportMode), in any
+// transaction; it writes nothing.
+func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck, error) {
+	v := &importCheck{ext: map[string]int{}}
+	addErr := func(e ImportError) {
+		v.errs = append(v.errs, e)
+		v.sum.ErrorCount++
+		if len(v.sum.Errors) < opt.MaxErrors {
+			v.sum.Errors = append(v.sum.Errors, e)
+		}
+	}
+	type added struct {
+		line int
+		c    Credential
+		nth  int // position in its list, for the message
+	}
+	var adds []added
+	freed := map[uint64]bool{}
+	err := eachRow(src, 0, -1, func(i int, r *ImportRow) error {
+		v.sum.Rows++
+		if opt.Progress != nil && v.sum.Rows%10000 == 0 {
+			opt.Progress("validate", v.sum.Rows, 0)
+		}
+		if r.ExtID != "" {
+			if l, dup := v.ext[r.ExtID]; dup {
+				addErr(ImportError{Line: r.Line, Field: "ext_id", Message: "is also on line " + strconv.Itoa(l)})
+				return nil
+			}
+			v.ext[r.ExtID] = r.Line
+		}
+		p, errs := w.planRow(r, opt.Mode)
+		for _, e := range errs {
+			addErr(e)
+		}
+		if len(errs) > 0 {
+			return nil
+		}
+		switch {
+		case p.old == nil:
+			v.sum.Added++
+		case p.noop():
+			v.sum.Unchanged++
+		default:
+			v.sum.Changed++
+		}
+		for _, id := range p.del {
+			freed[id] = true
+		}
+		nth := map[CredentialType]int{}
+		for _, c := range p.add {
+			nth[c.Type]++
+			adds = append(adds, added{r.Line, c, nth[c.Type]})
+		}
+		return nil
+	})
+	var ie *ImportError
+	if errors.As(err, &ie) {
+		addErr(*ie)
+		return v, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if opt.Mode == ImportReplace {
+		// Every stored user whose ext_id the file does not name goes, with
+		// its credentials.
+		c := w.b(bUserByExtID).Cursor()
+		for k, val := c.First(); k != nil; k, val = c.Next() {
+			if _, ok := v.ext[string(k)]; ok {
+				continue
+			}
+			uid, _ := keys.ParseU64(val)
+			v.removed = append(v.removed, uid)
+			for _, id := range index.IDs(w.b(bCredByUser), keys.U64(uid)) {
+				freed[id] = true
+			}
+		}
+		v.sum.Removed = len(v.removed)
+	}
+	// The added values against each other and against the credentials
+	// that stay.
+	f := newFileValues(w.duress)
+	stays := func(id uint64) bool { return !freed[id] }
+	for _, a := range adds {
+		field, what := "cards", "card"
+		if a.c.Type == CredPIN {
+			field, what = "pins", "PIN"
+		}
+		where := fmt.Sprintf("%s %d", what, a.nth)
+		if l, reason := f.add(&a.c, a.line); l != 0 {
+			addErr(ImportError{Line: a.line, Field: field, Message: where + " conflicts with line " + strconv.Itoa(l) + reason})
+			continue
+		}
+		if err := w.valueConflict(&a.c, stays); err != nil {
+			msg := where + " is already held by a user the import keeps"
+			var ce *ConflictError
+			if errors.As(err, &ce) && ce.Reason != "" {
+				msg = where + ": " + ce.Reason
+			}
+			addErr(ImportError{Line: a.line, Field: field, Message: msg})
+		}
+	}
+	return v, nil
+}
+
+// fileValues finds credential values of one file that would conflict
+// with each other by checkValueConflict's rules.
+type fileValues struct {
+	exact        map[string]int // valueKey → line
+	plain, bound map[string]int // card number → line
+	pins         map[string]int
+	duress       uint8
+}
+
+func newFileValues(duress uint8) *fileValues {
+	return &fileValues{exact: map[string]int{}, plain: map[string]int{}, bound: map[string]int{}, pins: map[string]int{}, duress: duress}
+}
+
+// add records c (of line) and returns the line of an earlier value it
+// conflicts with (0: none) and why, when it is not the same value.
+func (f *fileValues) add(c *Credential, line int) (int, string) {
+	k := string(valueKey(c.Type, c.Value, c.Format))
+	if l, ok := f.exact[k]; ok {
+		return l, ""
+	}
+	switch c.Type {
+	case CredCard:
+		if c.Format == "" {
+			if l, ok := f.bound[c.Value]; ok {
+				return l, " (" + ReasonCardFormatHeld + ")"
+			}
+			f.plain[c.Value] = line
+		} else {
+			if l, ok := f.plain[c.Value]; ok {
+				return l, " (" + ReasonCardPlainHeld + ")"
+			}
+			if _, ok := f.bound[c.Value]; !ok {
+				f.bound[c.Value] = line
+			}
+		}
+	case CredPIN:
+		if f.duress != 0 {
+			if d, ok := duressPIN(c.Value, f.duress); ok {
+				if l, held := f.pins[d]; held {
+					return l, " (" + ReasonDuressIsOther + ")"
+				}
+			}
+			if o, ok := duressPIN(c.Value, 10-f.duress); ok {
+				if l, held := f.pins[o]; held {
+					return l, " (" + ReasonDuressOfOther + ")"
+				}
+			}
+		}
+		f.pins[c.Value] = line
+	}
+	f.exact[k] = line
+	return 0, ""
+}
+
+// planRow works out what row r does to the store as w sees it.
+func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
+	p := rowPlan{line: r.Line}
+	fail := func(field, msg string) (rowPlan, []ImportError) {
+		return p, []ImportError{{Line: r.Line, Field: field, Message: msg}}
+	}
+	if len(r.Errs) > 0 {
+		errs := make([]ImportError, len(r.Errs))
+		for i, e := range r.Errs {
+			e.Line = r.Line
+			errs[i] = e
+		}
+		return p, errs
+	}
+	if r.ExtID == "" && mode == ImportReplace {
+		return fail("ext_id", "is required in replace mode (it matches the row to its user on the next run)")
+	}
+	var uid uint64
+	if r.ExtID != "" {
+		uid, _ = index.Lookup(w.b(bUserByExtID), []byte(r.ExtID))
+	}
+	var errs []ImportError
+	if uid != 0 {
+		old, err := getJSON[User](w.b(bUsers), keys.U64(uid))
+		if err != nil {
+			return fail("ext_id", "the stored user cannot be read: "+err.Error())
+		}
+		p.old = &old
+		p.user = cloneUser(&old)
+		errs = r.Apply(&p.user, false)
+		p.user.UID, p.user.ID, p.user.ExtID = old.UID, old.ID, old.ExtID
+		p.user.CreatedAt, p.user.CreatedBy = old.CreatedAt, old.CreatedBy
+		if p.user.State == "" {
+			p.user.State = old.State
+		}
+		if p.user.Locks == "" {
+			p.user.Locks = old.Locks
+		}
+	} else {
+		p.user = User{ExtID: r.ExtID}
+		errs = r.Apply(&p.user, true)
+		p.user.ExtID = r.ExtID
+		if p.user.ID == "" {
+			// Time-ordered, so that the id index grows at its right edge
+			// (a million new users do not rewrite pages all over it).
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fail("id", err.Error())
+			}
+			p.user.ID = id.String()
+		} else if id, ok := canonicalID(p.user.ID); !ok {
+			errs = append(errs, ImportError{Field: "id", Message: "must be a UUID"})
+		} else if p.user.ID = id; w.taken(bUserByID, []byte(id)) {
+			errs = append(errs, ImportError{Field: "id", Message: "is another user's id"})
+		}
+		if p.user.ExtID == "" {
+			p.user.ExtID = p.user.ID
+		}
+		if p.user.State == "" {
+			p.user.State = StateActive
+		}
+		if p.user.Locks == "" && len(errs) == 0 {
+			errs = append(errs, ImportError{Field: "locks", Message: `is required for a new user: "both", "1" or "2" (the doors this user may open)`})
+		}
+	}
+	for i := range errs {
+		errs[i].Line = r.Line
+	}
+	if len(errs) > 0 {
+		return p, errs
+	}
+	if err := w.checkUser(&p.user); err != nil {
+		return fail(storeErrField(err, "user"), storeErrMessage(err))
+	}
+	if p.old != nil {
+		p.userChanged = !sameUser(p.old, &p.user)
+		if p.old.State == StateArchived && p.userChanged {
+			return fail("state", "the user is archived, which is final: it cannot be changed")
+		}
+	}
+	if !r.SetCards && !r.SetPINs {
+		return p, nil
+	}
+	var stored []Credential
+	if p.old != nil {
+		for _, id := range index.IDs(w.b(bCredByUser), keys.U64(uid)) {
+			c, err := getJSON[Credential](w.b(bCreds), keys.U64(id))
+			if err != nil {
+				return fail("cards", fmt.Sprintf("stored credential %d cannot be read: %v", id, err))
+			}
+			stored = append(stored, c)
+		}
+	}
+	for _, set := range [...]struct {
+		on    bool
+		t     CredentialType
+		want  []Credential
+		field string
+	}{{r.SetCards, CredCard, r.Cards, "cards"}, {r.SetPINs, CredPIN, r.PINs, "pins"}} {
+		if !set.on {
+			continue
+		}
+		wanted := map[string]int{} // valueKey → position
+		var order []string
+		for i := range set.want {
+			c := Credential{Type: set.t, Value: set.want[i].Value, Format: set.want[i].Format,
+				Owner: OwnerOwner, Locks: LocksBoth, UserUID: uid}
+			if c.Value == "" {
+				return fail(set.field, fmt.Sprintf("entry %d is empty", i+1))
+			}
+			if err := checkLen(set.field, c.Value); err != nil {
+				return fail(set.field, fmt.Sprintf("entry %d is longer than %d bytes", i+1, MaxKeyLen))
+			}
+			if err := checkCardFormat(&c); err != nil {
+				return fail(set.field, fmt.Sprintf("entry %d: %s", i+1, storeErrMessage(err)))
+			}
+			k := string(valueKey(c.Type, c.Value, c.Format))
+			if j, dup := wanted[k]; dup {
+				return fail(set.field, fmt.Sprintf("entries %d and %d are the same", j+1, i+1))
+			}
+			wanted[k] = i
+			order = append(order, k)
+			set.want[i] = c
+		}
+		for _, c := range stored {
+			if c.Type != set.t {
+				continue
+			}
+			k := string(valueKey(c.Type, c.Value, c.Format))
+			if _, keep := wanted[k]; keep {
+				delete(wanted, k)
+				continue
+			}
+			p.del = append(p.del, c.ID)
+		}
+		for _, k := range order {
+			if i, ok := wanted[k]; ok {
+				p.add = append(p.add, set.want[i])
+			}
+		}
+	}
+	if p.old != nil && p.old.State == StateArchived && (len(p.add) > 0 || len(p.del) > 0) {
+		return fail("state", "the user is archived, which is final: its credentials cannot be changed")
+	}
+	return p, nil
+}
+
+// importRelease deletes the credentials that rows [start, start+n) no
+// longer list (n < 0: every row), so that a value that moves to another
+// user is free before it is added.
+func (w *wtx) importRelease(src ImportSource, opt *ImportOptions, v *importCheck, start, n int) error {
+	return eachRow(src, start, n, func(_ int, r *ImportRow) error {
+		p, errs := w.planRow(r, opt.Mode)
+		if len(errs) > 0 {
+			return &importFailed{errs}
+		}
+		for _, id := range p.del {
+			if err := w.deleteCredential(id); err != nil {
+				return rowError(r.Line, "cards", err)
+			}
+		}
+		return nil
+	})
+}
+
+// importUpsert writes rows [start, start+n) (n < 0: every row) as the
+// store now is: new users, changed users, added credentials.
+func (w *wtx) importUpsert(src ImportSource, opt *ImportOptions, start, n int) (int, error) {
+	written := 0
+	err := eachRow(src, start, n, func(_ int, r *ImportRow) error {
+		p, errs := w.planRow(r, opt.Mode)
+		if len(errs) > 0 {
+			return &importFailed{errs}
+		}
+		if p.noop() {
+			return nil
+		}
+		if importWriteHook != nil {
+			if err := importWriteHook(); err != nil {
+				return err
+			}
+		}
+		written++
+		for _, id := range p.del { // released already, unless the store changed
+			if err := w.deleteCredential(id); err != nil {
+				return rowError(r.Line, "cards", err)
+			}
+		}
+		uid := p.user.UID
+		switch {
+		case p.old == nil:
+			u := p.user
+			if _, err := w.createUser(&u, opt.By, false); err != nil {
+				return rowError(r.Line, storeErrField(err, "ext_id"), err)
+			}
+			uid = u.UID
+		case p.userChanged:
+			u := p.user
+			u.UpdatedAt, u.UpdatedBy = w.now, opt.By
+			if err := w.putUser(p.old, &u); err != nil {
+				return rowError(r.Line, storeErrField(err, "ext_id"), err)
+			}
+		}
+		for i := range p.add {
+			c := p.add[i]
+			c.UserUID = uid
+			if err := w.createCredential(&c); err != nil {
+				field := "cards"
+				if c.Type == CredPIN {
+					field = "pins"
+				}
+				return rowError(r.Line, field, err)
+			}
+		}
+		return nil
+	})
+	return written, err
+}
+
+// rowError turns a store error met while writing a row into a bad row,
+// when it is one (the store changed since the validation).
+func rowError(line int, field string, err error) error {
+	var ce *ConflictError
+	var ie *InvalidError
+	var re *RefError
+	if errors.As(err, &ce) || errors.As(err, &ie) || errors.As(err, &re) || errors.Is(err, ErrArchived) {
+		return &importFailed{[]ImportError{{Line: line, Field: storeErrField(err, field), Message: storeErrMessage(err) + " (the store changed during the import; nothing of this transaction was written)"}}}
+	}
+	return err
+}
+
+func storeErrField(err error, def string) string {
+	var ce *ConflictError
+	var ie *InvalidError
+	var re *RefError
+	switch {
+	case errors.As(err, &ie):
+		return ie.Field
+	case errors.As(err, &re):
+		return re.Field
+	case errors.As(err, &ce) && ce.Field != "value":
+		return ce.Field
+	}
+	return def
+}
+
+func storeErrMessage(err error) string {
+	var ce *ConflictError
+	var ie *InvalidError
+	var re *RefError
+	switch {
+	case errors.As(err, &ie):
+		return ie.Reason
+	case errors.As(err, &re):
+		return fmt.Sprintf("%d does not exist", re.ID)
+	case errors.As(err, &ce):
+		if ce.Reason != "" {
+			return ce.Reason
+		}
+		return "is already taken"
+	case errors.Is(err, ErrArchived):
+		return "the user is archived, which is final"
+	}
+	return err.Error()
+}
+
+// sameUser reports whether b is a with nothing but its update stamps
+// changed. Times compare as instants in the same zone offset, so a
+// valid_to read back from the file is the one stored.
+func sameUser(a, b *User) bool {
+	x, y := cloneUser(a), cloneUser(b)
+	if !sameTime(x.ValidFrom, y.ValidFrom) || !sameTime(x.ValidTo, y.ValidTo) {
+		return false
+	}
+	for _, u := range []*User{&x, &y} {
+		u.ValidFrom, u.ValidTo = nil, nil
+		u.UpdatedAt, u.UpdatedBy = time.Time{}, ""
+		if len(u.Tags) == 0 {
+			u.Tags = nil
+		}
+		if len(u.Properties) == 0 {
+			u.Properties = nil
+		}
+		if len(u.TimeProfiles) == 0 {
+			u.TimeProfiles = nil
+		}
+		if len(u.Apartments) == 0 {
+			u.Apartments = nil
+		}
+		if len(u.AuthFactors) == 0 {
+			u.AuthFactors = nil
+		}
+	}
+	x.CreatedAt, y.CreatedAt = x.CreatedAt.UTC(), y.CreatedAt.UTC()
+	return reflect.DeepEqual(x, y)
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	_, oa := a.Zone()
+	_, ob := b.Zone()
+	return a.Equal(*b) && oa == ob
+}
