@@ -21,6 +21,8 @@ type routeEntry struct {
 	// tokens from the BAS-IP login and HTTP Basic work here.
 	basip bool
 	bh    core.Handler
+	// file marks a route whose body is a file, not JSON (import.go).
+	file bool
 }
 
 // router is core's segment matcher over both dialects' routes.

@@ -57,6 +57,7 @@ func (s *Server) routes() {
 
 	h("GET", "/api/v1/backup", accAdmin, s.backup)
 	h("GET", "/api/v1/openapi.json", accRead, s.openapi)
+	s.importRoutes(h) // POST /api/v1/import, GET /api/v1/export
 
 	s.eventRoutes(h)
 

@@ -29,6 +29,9 @@ type Config struct {
 	MaxConnsPerIP int           // 256
 	Concurrency   int           // 1024 concurrent handlers
 	TokenTTL      time.Duration // session lifetime; 8h
+
+	// MaxImportBytes caps POST /api/v1/import's body (import.go); 128 MiB.
+	MaxImportBytes int
 	// MaxSessionsPerOperator is how many live sessions (native and BAS-IP
 	// together) one operator may hold; a new login ends its oldest beyond
 	// that. 16.
@@ -63,6 +66,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxImportBytes <= 0 {
+		c.MaxImportBytes = DefaultMaxImportBytes
 	}
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = 10 * time.Second
@@ -187,6 +193,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 		IdleTimeout:        cfg.IdleTimeout,
 		Concurrency:        cfg.Concurrency,
 		MaxRequestBodySize: cfg.MaxBodyBytes,
+		HeaderReceived:     s.importLimits, // the import's larger body (import.go)
 		CloseOnShutdown:    true,
 		Logger:             fasthttpLogger{log},
 	}
@@ -306,7 +313,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) (route string) {
 		writeProblem(ctx, 406, "this API answers only application/json")
 		return
 	}
-	if hasBody(method) && len(ctx.PostBody()) > 0 && !isJSONType(ctx.Request.Header.ContentType(), method) {
+	if hasBody(method) && !e.file && len(ctx.PostBody()) > 0 && !isJSONType(ctx.Request.Header.ContentType(), method) {
 		writeProblem(ctx, 415, "send the body as application/json")
 		return
 	}

@@ -29,7 +29,11 @@ func (s *Server) now() time.Time { return s.cfg.Now() }
 
 // bearer extracts the token from "Authorization: Bearer <token>".
 func bearer(ctx *fasthttp.RequestCtx) (string, bool) {
-	h := ctx.Request.Header.Peek("Authorization")
+	return bearerOf(ctx.Request.Header.Peek("Authorization"))
+}
+
+// bearerOf is the token of an Authorization header's value.
+func bearerOf(h []byte) (string, bool) {
 	const p = "bearer "
 	if len(h) <= len(p) || !bytes.EqualFold(h[:len(p)], []byte(p)) {
 		return "", false
@@ -45,6 +49,16 @@ func (s *Server) authenticate(ctx *fasthttp.RequestCtx) (*sessionInfo, error) {
 		ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="doord"`)
 		return nil, errUnauthorized
 	}
+	si, ok := s.session(tok)
+	if !ok {
+		ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="doord", error="invalid_token"`)
+		return nil, errUnauthorized
+	}
+	return si, nil
+}
+
+// session is the live session of a well-formed token.
+func (s *Server) session(tok string) (*sessionInfo, bool) {
 	h := auth.HashToken(tok)
 	now := s.now()
 	s.mu.RLock()
@@ -52,20 +66,17 @@ func (s *Server) authenticate(ctx *fasthttp.RequestCtx) (*sessionInfo, error) {
 	s.mu.RUnlock()
 	if si == nil {
 		var err error
-		si, err = s.loadSession(h)
-		if err != nil {
-			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="doord", error="invalid_token"`)
-			return nil, errUnauthorized
+		if si, err = s.loadSession(h); err != nil {
+			return nil, false
 		}
 	}
 	// The map lookup already matched the hash; the constant-time compare
 	// keeps that true even if the cache is ever keyed differently.
 	if subtle.ConstantTimeCompare(si.hash[:], h[:]) != 1 || !now.Before(si.expires) {
 		s.dropSession(h)
-		ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="doord", error="invalid_token"`)
-		return nil, errUnauthorized
+		return nil, false
 	}
-	return si, nil
+	return si, true
 }
 
 // loadSession fills the cache from the store, so sessions survive a restart

@@ -86,7 +86,7 @@ type ImportRow struct {
 	ExtID string // "": a new user (merge only)
 	// Errs are problems the reader found; the row is not used.
 	Errs []ImportError
-	// Apply writes the row's fields into u: a copy of the stored user
+	// Apply (nil: none) writes the row's fields into u: a copy of the stored user
 	// with this ext_id, or a zero User when isNew. Fields the file does
 	// not have (a CSV column that is absent, an NDJSON key that is
 	// absent) are left as they are. It reports bad fields (Line unset).
@@ -476,14 +476,6 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 	fail := func(field, msg string) (rowPlan, []ImportError) {
 		return p, []ImportError{{Line: r.Line, Field: field, Message: msg}}
 	}
-	if len(r.Errs) > 0 {
-		errs := make([]ImportError, len(r.Errs))
-		for i, e := range r.Errs {
-			e.Line = r.Line
-			errs[i] = e
-		}
-		return p, errs
-	}
 	if r.ExtID == "" && mode == ImportReplace {
 		return fail("ext_id", "is required in replace mode (it matches the row to its user on the next run)")
 	}
@@ -491,6 +483,14 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 	if r.ExtID != "" {
 		uid, _ = index.Lookup(w.b(bUserByExtID), []byte(r.ExtID))
 	}
+	if r.Apply == nil { // a row the reader could not read at all
+		errs := append([]ImportError(nil), r.Errs...)
+		for i := range errs {
+			errs[i].Line = r.Line
+		}
+		return p, errs
+	}
+	apply := r.Apply
 	var errs []ImportError
 	if uid != 0 {
 		old, err := getJSON[User](w.b(bUsers), keys.U64(uid))
@@ -499,7 +499,7 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 		}
 		p.old = &old
 		p.user = cloneUser(&old)
-		errs = r.Apply(&p.user, false)
+		errs = apply(&p.user, false)
 		p.user.UID, p.user.ID, p.user.ExtID = old.UID, old.ID, old.ExtID
 		p.user.CreatedAt, p.user.CreatedBy = old.CreatedAt, old.CreatedBy
 		if p.user.State == "" {
@@ -510,7 +510,7 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 		}
 	} else {
 		p.user = User{ExtID: r.ExtID}
-		errs = r.Apply(&p.user, true)
+		errs = apply(&p.user, true)
 		p.user.ExtID = r.ExtID
 		if p.user.ID == "" {
 			// Time-ordered, so that the id index grows at its right edge
@@ -535,6 +535,9 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 			errs = append(errs, ImportError{Field: "locks", Message: `is required for a new user: "both", "1" or "2" (the doors this user may open)`})
 		}
 	}
+	// The reader's errors first, then the fields': every problem of the
+	// row in one run.
+	errs = append(append([]ImportError(nil), r.Errs...), errs...)
 	for i := range errs {
 		errs[i].Line = r.Line
 	}
