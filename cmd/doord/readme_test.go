@@ -16,8 +16,9 @@ import (
 // walk-through first (it changes the generated password, which the BAS-IP
 // login needs done), and the simulator's routes last (with the native
 // walk-through's $API and $AUTH), then the command line's user and card
-// tasks (with its $TOKEN; bin/doord is this test binary, see TestMain).
-var readmeSections = []string{"## A walk through the API", "## The BAS-IP compatible API", "## The simulated board", "## Command line"}
+// tasks (with its $TOKEN; bin/doord is this test binary, see TestMain),
+// then import and export.
+var readmeSections = []string{"## A walk through the API", "## The BAS-IP compatible API", "## The simulated board", "## Command line", "## Import and export"}
 
 // shellBlocks returns the ```sh blocks of the README section under
 // heading (up to the next "## "), in order.
@@ -73,6 +74,14 @@ var (
 // exists (granted at door 1, refused at door 2), and each run cleans up
 // after itself so the next one starts the same way.
 func TestReadmeWalkThrough(t *testing.T) {
+	// The import section's file: added on the first run, unchanged on the
+	// second (an import of the same file writes nothing).
+	importAnswer := func(run int) string {
+		if run == 1 {
+			return `"mode":"merge","dry_run":false,"rows":2,"added":2,"changed":0,"removed":0,"unchanged":0,`
+		}
+		return `"mode":"merge","dry_run":false,"rows":2,"added":0,"changed":0,"removed":0,"unchanged":2,`
+	}
 	if testing.Short() {
 		t.Skip("runs curl against the daemon; not in -short")
 	}
@@ -128,7 +137,8 @@ func TestReadmeWalkThrough(t *testing.T) {
 			t.Fatalf("run %d: an API call failed (%s):\n%s", run, m, o)
 		}
 		for _, want := range []string{`"duplicate_name":false`, `"type":"card","value":"8065495"`, `"has_dublicates":false`,
-			"Grace Hopper", `"state":"disabled"`, "12648430"} {
+			"Grace Hopper", `"state":"disabled"`, "12648430",
+			importAnswer(run), `"mode":"replace","dry_run":true,`, `"added":0,"changed":0,"removed":0,`} {
 			if !strings.Contains(o, want) {
 				t.Errorf("run %d: output lacks %s:\n%s", run, want, o)
 			}
