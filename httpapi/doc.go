@@ -40,6 +40,13 @@
 // Handler reports every request's route pattern, status and time to the
 // registry of the metrics sub-package, which owns the collection.
 //
+// Import and export (import.go, importfile.go, export.go) read and write
+// user lists as CSV or NDJSON: the files' rows are checked by the same
+// applyUser as the API's bodies, the import's body limit is raised only
+// for a session that may import, and an export leaves out what the
+// caller's role may not read (secrets.go's rules), so that it re-imports
+// as no change.
+//
 // fasthttp reuses request buffers after a handler returns, so every slice
 // taken from a request (body, path, headers, args) is copied before it is
 // kept; see DESIGN.md.

@@ -2,7 +2,8 @@
 // credentials, time profiles, apartments, operators, sessions and
 // settings. It owns the schema (buckets and the keys in them), the
 // secondary indexes, schema migrations, the store sequence number and the
-// change feed, the event log, and backup and restore of the whole file.
+// change feed, the event log, backup and restore of the whole file, and
+// import and export of the user list.
 //
 // Why it looks the way it does:
 //
@@ -68,6 +69,23 @@
 //     checks a copy of the backup (length against its header, Open, Check)
 //     before swapping it in, and keeps the old file. The TOTP key file is
 //     not in the store, so not in a backup.
+//   - Import (import.go) brings a list of users in by ext_id (merge or
+//     replace). The whole file is validated first against a read
+//     snapshot, every bad row reported by line and field, and a file with
+//     any writes nothing. Up to importChunk rows (10,000) it is then
+//     written in one transaction, validated again inside it: atomic, one
+//     commit for the feed, nothing left by a failure. A larger one is
+//     written in transactions of importChunk rows (released credentials
+//     and removed users first, then upserts), because one bbolt
+//     transaction holds all its dirty pages in memory: a million users
+//     with their credentials would be about a gigabyte, twice what the
+//     board has. The feed then gets a commit per chunk, never one huge
+//     one. Only a write failure can stop it part way, and an import is
+//     idempotent, so running it again finishes it. Memory: the file, its
+//     ext_ids and the keys of the values it adds, read once per pass from
+//     the caller's source (about 150 bytes a row besides the file).
+//     ExportUsers (export.go) reads users and their credentials a page
+//     per read transaction, none held while the caller writes.
 //   - Door settings made over the API (a door's mode, its unlock
 //     schedule) are settings under "door/<id>" (doormodes.go), each
 //     written in a commit of its own before the API answers, so that a

@@ -16,7 +16,8 @@
 // and line of every problem (check.go, configlines.go), and the store;
 // backing the store up and restoring it (backup.go, restore.go); decoding
 // a reader capture (decode.go). The commands against a running daemon
-// (backup --url, user and card in usercmd.go) share one small API client
+// (backup --url, user and card in usercmd.go, import and export of the
+// user list in import.go and export.go) share one small API client
 // (client.go: URL and token from flags or DOORD_* variables, a CA file or
 // a pinned certificate fingerprint for a self-signed daemon).
 //
@@ -33,6 +34,8 @@
 //	doord check [--config FILE] [--data DIR] [--store]
 //	doord backup --out FILE [--url URL --token TOKEN | --data DIR]
 //	doord restore FILE --data DIR
+//	doord import FILE [--mode merge|replace] [--dry-run] [--url URL --token TOKEN]
+//	doord export [--format csv|ndjson] [--out FILE] [--url URL --token TOKEN]
 //	doord version [--tls [--config FILE] [--data DIR]]
 //	doord user list|show|add|disable|enable|delete …
 //	doord card add|list|show|remove …
