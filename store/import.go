@@ -152,6 +152,7 @@ func (s *Store) Import(src ImportSource, opt ImportOptions) (ImportSummary, erro
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		v, err = (&wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress}).importValidate(src, &opt)
+		v.seq = storeSeq(tx)
 		return err
 	})
 	if err != nil {
@@ -165,8 +166,8 @@ func (s *Store) Import(src ImportSource, opt ImportOptions) (ImportSummary, erro
 	if opt.DryRun || sum.Added+sum.Changed+sum.Removed == 0 {
 		return sum, nil
 	}
-	if sum.Rows+sum.Removed <= importChunk {
-		err = s.importOnce(src, &opt)
+	if v.plans != nil {
+		err = s.importOnce(src, &opt, v)
 	} else {
 		err = s.importChunked(src, &opt, v)
 	}
@@ -188,27 +189,41 @@ type importFailed struct{ errs []ImportError }
 
 func (e *importFailed) Error() string { return e.errs[0].Error() }
 
-// importOnce writes a small import in one transaction, validating it
-// again inside: atomic.
-func (s *Store) importOnce(src ImportSource, opt *ImportOptions) error {
+// importOnce writes a small import in one transaction: atomic. The
+// validation's plans are written as they are when nothing was committed
+// since (the store's seq says so); otherwise the import is validated
+// again inside the transaction.
+func (s *Store) importOnce(src ImportSource, opt *ImportOptions, v *importCheck) error {
 	return s.write(false, func(w *wtx) error {
-		v, err := w.importValidate(src, opt)
-		if err != nil {
-			return err
+		if storeSeq(w.tx) != v.seq {
+			var err error
+			if v, err = w.importValidate(src, opt); err != nil {
+				return err
+			}
+			if v.sum.ErrorCount > 0 {
+				return &importFailed{v.errs}
+			}
 		}
-		if v.sum.ErrorCount > 0 {
-			return &importFailed{v.errs}
-		}
-		if err := w.importRelease(src, opt, v, 0, -1); err != nil {
-			return err
+		for i := range v.plans {
+			for _, id := range v.plans[i].del {
+				if err := w.deleteCredential(id); err != nil {
+					return rowError(v.plans[i].line, "cards", err)
+				}
+			}
 		}
 		for _, uid := range v.removed {
 			if err := w.deleteUser(uid); err != nil {
 				return err
 			}
 		}
-		_, err = w.importUpsert(src, opt, 0, -1)
-		return err
+		for i := range v.plans {
+			p := &v.plans[i]
+			p.del = nil // released above
+			if err := w.applyPlan(p, opt.By); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -270,6 +285,8 @@ func (s *Store) importChunked(src ImportSource, opt *ImportOptions, v *importChe
 
 // importCheck is what the validation pass keeps.
 type importCheck struct {
+	seq     uint64    // the store's seq the validation saw
+	plans   []rowPlan // every row's plan while there are at most importChunk rows and removals; nil beyond
 	sum     ImportSummary
 	errs    []ImportError // every error (sum.Errors is the first MaxErrors)
 	ext     map[string]int
@@ -314,7 +331,7 @@ func eachRow(src ImportSource, start, n int, fn func(i int, r *ImportRow) error)
 // importValidate is the validation pass (see ImportMode), in any
 // transaction; it writes nothing.
 func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck, error) {
-	v := &importCheck{ext: map[string]int{}}
+	v := &importCheck{ext: map[string]int{}, plans: []rowPlan{}}
 	addErr := func(e ImportError) {
 		v.errs = append(v.errs, e)
 		v.sum.ErrorCount++
@@ -347,6 +364,11 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 		}
 		if len(errs) > 0 {
 			return nil
+		}
+		if v.plans != nil && len(v.plans) < importChunk {
+			v.plans = append(v.plans, p)
+		} else {
+			v.plans = nil // too many for one transaction
 		}
 		switch {
 		case p.old == nil:
@@ -389,6 +411,9 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 			}
 		}
 		v.sum.Removed = len(v.removed)
+		if len(v.plans)+len(v.removed) > importChunk {
+			v.plans = nil
+		}
 	}
 	// The added values against each other and against the credentials
 	// that stay.
@@ -650,46 +675,54 @@ func (w *wtx) importUpsert(src ImportSource, opt *ImportOptions, start, n int) (
 		if p.noop() {
 			return nil
 		}
-		if importWriteHook != nil {
-			if err := importWriteHook(); err != nil {
-				return err
-			}
-		}
 		written++
-		for _, id := range p.del { // released already, unless the store changed
-			if err := w.deleteCredential(id); err != nil {
-				return rowError(r.Line, "cards", err)
-			}
-		}
-		uid := p.user.UID
-		switch {
-		case p.old == nil:
-			u := p.user
-			if _, err := w.createUser(&u, opt.By, false); err != nil {
-				return rowError(r.Line, storeErrField(err, "ext_id"), err)
-			}
-			uid = u.UID
-		case p.userChanged:
-			u := p.user
-			u.UpdatedAt, u.UpdatedBy = w.now, opt.By
-			if err := w.putUser(p.old, &u); err != nil {
-				return rowError(r.Line, storeErrField(err, "ext_id"), err)
-			}
-		}
-		for i := range p.add {
-			c := p.add[i]
-			c.UserUID = uid
-			if err := w.createCredential(&c); err != nil {
-				field := "cards"
-				if c.Type == CredPIN {
-					field = "pins"
-				}
-				return rowError(r.Line, field, err)
-			}
-		}
-		return nil
+		return w.applyPlan(&p, opt.By)
 	})
 	return written, err
+}
+
+// applyPlan writes one row's plan.
+func (w *wtx) applyPlan(p *rowPlan, by string) error {
+	if p.noop() {
+		return nil
+	}
+	if importWriteHook != nil {
+		if err := importWriteHook(); err != nil {
+			return err
+		}
+	}
+	for _, id := range p.del { // released already, unless the store changed
+		if err := w.deleteCredential(id); err != nil {
+			return rowError(p.line, "cards", err)
+		}
+	}
+	uid := p.user.UID
+	switch {
+	case p.old == nil:
+		u := p.user
+		if _, err := w.createUser(&u, by, false); err != nil {
+			return rowError(p.line, storeErrField(err, "ext_id"), err)
+		}
+		uid = u.UID
+	case p.userChanged:
+		u := p.user
+		u.UpdatedAt, u.UpdatedBy = w.now, by
+		if err := w.putUser(p.old, &u); err != nil {
+			return rowError(p.line, storeErrField(err, "ext_id"), err)
+		}
+	}
+	for i := range p.add {
+		c := p.add[i]
+		c.UserUID = uid
+		if err := w.createCredential(&c); err != nil {
+			field := "cards"
+			if c.Type == CredPIN {
+				field = "pins"
+			}
+			return rowError(p.line, field, err)
+		}
+	}
+	return nil
 }
 
 // rowError turns a store error met while writing a row into a bad row,

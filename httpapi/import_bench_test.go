@@ -1,0 +1,131 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doord/doord/auth/access"
+	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/storetest"
+)
+
+// benchImportUsers is how many users the import and export benchmarks
+// use: DOORD_BENCH_IMPORT_USERS, default 10,000 (the coordinator runs
+// 1,000,000 on a quiet machine).
+func benchImportUsers(b *testing.B) int {
+	n := 10000
+	if v := os.Getenv("DOORD_BENCH_IMPORT_USERS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("DOORD_BENCH_IMPORT_USERS=%q", v)
+		}
+	}
+	return n
+}
+
+// benchCSV is an import file of n users, each with a card and a PIN.
+func benchCSV(n int) []byte {
+	var buf bytes.Buffer
+	buf.WriteString("ext_id,name,email,locks,tags,cards,pins\n")
+	for i := range n {
+		fmt.Fprintf(&buf, "emp-%07d,Employee %d,e%d@example.com,both,staff,%d,%08d\n", i, i, i, 1000000+i, 10000000+i)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkImportCSV imports a CSV of N users with a card and a PIN each
+// (the parser, the store's validation and writes, the access engine
+// following the feed) into an empty store, while a door decides a
+// presentation every millisecond (a random card of the file: unknown
+// until its chunk is in, granted after). It reports users/s and the
+// decision latency percentiles during the import.
+func BenchmarkImportCSV(b *testing.B) {
+	n := benchImportUsers(b)
+	data := benchCSV(n)
+	b.SetBytes(int64(len(data)))
+	for range b.N {
+		b.StopTimer()
+		st := storetest.Open(b)
+		eng := access.NewEngine(access.EngineConfig{
+			Readers:       []access.ReaderConfig{{ID: "door", Lock: 1, Mode: access.ModeCard}},
+			ReaderLockout: access.LockoutConfig{Off: true},
+		})
+		cancel, err := eng.Follow(st)
+		if err != nil {
+			b.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var lat []time.Duration
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(1, 2))
+			t := time.NewTicker(time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+				card := uint64(1000000 + rng.IntN(n))
+				start := time.Now()
+				eng.Present("door", access.Presentation{Kind: access.PresentCard, Card: card}, start)
+				lat = append(lat, time.Since(start))
+			}
+		})
+		body := bytes.NewReader(data)
+		b.StartTimer()
+		start := time.Now()
+		sum, err := st.Import(csvSource(body, body.Size()), store.ImportOptions{Mode: store.ImportReplace})
+		elapsed := time.Since(start)
+		b.StopTimer()
+		close(stop)
+		wg.Wait()
+		cancel()
+		if err != nil || sum.Added != n {
+			b.Fatalf("import: %v, %+v", err, sum)
+		}
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "users/s")
+		if len(lat) > 0 {
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds()), "decide-p50-ns")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds()), "decide-p99-ns")
+			b.ReportMetric(float64(lat[len(lat)-1].Nanoseconds()), "decide-max-ns")
+			b.ReportMetric(float64(len(lat)), "decisions")
+		}
+	}
+}
+
+// BenchmarkExportCSV streams N users with a card and a PIN each as an
+// admin's CSV export (every column), to a discarding writer.
+func BenchmarkExportCSV(b *testing.B) {
+	n := benchImportUsers(b)
+	st := storetest.Open(b)
+	data := benchCSV(n)
+	body := bytes.NewReader(data)
+	if _, err := st.Import(csvSource(body, body.Size()), store.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		w := bufio.NewWriterSize(io.Discard, 64<<10)
+		start := time.Now()
+		got, err := exportTo(w, nil, 0, "csv", true, true, st)
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil || got != n {
+			b.Fatalf("export: %d users, %v", got, err)
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "users/s")
+	}
+}
