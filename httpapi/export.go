@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"io"
 	"net"
 	"strings"
 	"time"
@@ -23,10 +25,10 @@ import (
 //
 // Users are read a page at a time (store.ExportUsers), none of it inside
 // a read transaction while the client reads. The write deadline is
-// pushed every thousand users, as for the event stream (events.go). An
-// error after the first byte closes the connection without the chunked
-// body's last chunk, so that the client sees a failed download rather
-// than a shorter file that looks whole.
+// pushed as the connection reads, as for a backup (backup.go). An error
+// after the first byte closes the connection without the chunked body's
+// last chunk, so that the client sees a failed download rather than a
+// shorter file that looks whole.
 func (s *Server) exportUsers(r *request) error {
 	format := string(r.ctx.QueryArgs().Peek("format"))
 	switch format {
@@ -51,26 +53,52 @@ func (s *Server) exportUsers(r *request) error {
 	if ctx.IsHead() {
 		return nil
 	}
-	conn, wt, who := ctx.Conn(), s.cfg.WriteTimeout, r.op.username
-	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-		n, err := exportTo(w, conn, wt, format, cards, pins, s.st)
+	// The export is written into a pipe by a goroutine of its own and
+	// read by the connection's goroutine (exportBody), which pushes the
+	// write deadline before each read: a net.Conn's deadlines are set
+	// from the goroutine that writes to it (fasthttputil's in-memory
+	// conn is not safe otherwise).
+	pr, pw := io.Pipe()
+	who := r.op.username
+	go func() {
+		bw := bufio.NewWriterSize(pw, 64<<10)
+		n, err := exportTo(bw, format, cards, pins, s.st)
 		if err == nil {
-			err = w.Flush()
+			err = bw.Flush()
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			s.log.Warn("export ended early", "users", n, "err", err)
-			if conn != nil {
-				conn.Close()
-			}
-			return
 		}
-		s.audit(store.EventOperatorChange, who, "users exported ("+format+")")
-	})
+		if err == nil {
+			s.audit(store.EventOperatorChange, who, "users exported ("+format+")")
+		}
+		// An error reaches the reader, and fasthttp then closes the
+		// connection without the chunked body's last chunk.
+		pw.CloseWithError(err)
+	}()
+	ctx.SetBodyStream(&exportBody{r: pr, conn: ctx.Conn(), wt: s.cfg.WriteTimeout}, -1)
 	return nil
 }
 
+// exportBody is the export's pipe as a response body (see backupBody).
+type exportBody struct {
+	r    *io.PipeReader
+	conn net.Conn
+	wt   time.Duration
+}
+
+func (b *exportBody) Read(p []byte) (int, error) {
+	if b.conn != nil && b.wt > 0 {
+		b.conn.SetWriteDeadline(time.Now().Add(b.wt))
+	}
+	return b.r.Read(p)
+}
+
+// Close ends the writer too (a client that went away).
+func (b *exportBody) Close() error { return b.r.Close() }
+
 // exportTo writes every user to w; it returns how many it wrote.
-func exportTo(w *bufio.Writer, conn net.Conn, wt time.Duration, format string, cards, pins bool, st *store.Store) (int, error) {
+func exportTo(w *bufio.Writer, format string, cards, pins bool, st *store.Store) (int, error) {
 	cols := exportColumns(cards, pins)
 	var cw *csv.Writer
 	if format == "csv" {
@@ -82,9 +110,6 @@ func exportTo(w *bufio.Writer, conn net.Conn, wt time.Duration, format string, c
 	n := 0
 	rec := make([]string, len(cols))
 	err := st.ExportUsers(func(u *store.User, creds []store.Credential) error {
-		if n%1000 == 0 && conn != nil && wt > 0 {
-			conn.SetWriteDeadline(time.Now().Add(wt))
-		}
 		n++
 		cs, ps := exportCreds(creds)
 		if cw == nil {

@@ -132,7 +132,7 @@ func BenchmarkExportCSV(b *testing.B) {
 	for range b.N {
 		w := bufio.NewWriterSize(io.Discard, 64<<10)
 		start, cpu0 := time.Now(), cpuTime()
-		got, err := exportTo(w, nil, 0, "csv", true, true, st)
+		got, err := exportTo(w, "csv", true, true, st)
 		if err == nil {
 			err = w.Flush()
 		}
