@@ -8,10 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/doord/doord/store"
-	"github.com/valyala/fasthttp"
 )
 
 const importCSV = `ext_id,name,locks,tags,cards,pins,valid_to
@@ -20,25 +18,11 @@ emp-2,Bob Roe,1,,0x7B11D8;7B:11:D9,,2027-01-31T18:00:00+01:00
 emp-3,Cy Doe,2,night,34bit:99,0042;9876,
 `
 
-// doBody sends a body of any content type (do sends JSON).
+// doBody sends a body of any content type (do sends JSON; its headers
+// come after).
 func (e *env) doBody(method, path, token, contentType, body string) resp {
 	e.t.Helper()
-	req := fasthttp.AcquireRequest()
-	res := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(res)
-	req.SetRequestURI("http://doord" + path)
-	req.Header.SetMethod(method)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.SetContentType(contentType)
-	req.SetBodyString(body)
-	if err := e.c.DoTimeout(req, res, 30*time.Second); err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return resp{t: e.t, status: res.StatusCode(), body: append([]byte(nil), res.Body()...),
-		hdr: map[string]string{"Content-Type": string(res.Header.ContentType())}, req: method + " " + path}
+	return e.do(method, path, token, body, "Content-Type: "+contentType)
 }
 
 // rawStatus POSTs over a raw connection and returns the status: the
