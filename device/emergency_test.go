@@ -221,9 +221,15 @@ func TestEmergencyResumedAfterRestart(t *testing.T) {
 // about it, and the record is removed.
 func TestEmergencyNotResumedOnDoubt(t *testing.T) {
 	for name, mk := range map[string]func(now time.Time) store.DoorEmergency{
-		"expired":     func(now time.Time) store.DoorEmergency { return store.DoorEmergency{At: now.Add(-2 * time.Hour), Until: now.Add(-time.Hour)} },
-		"ends now":    func(now time.Time) store.DoorEmergency { return store.DoorEmergency{At: now.Add(-time.Hour), Until: now} },
-		"clock early": func(now time.Time) store.DoorEmergency { return store.DoorEmergency{At: now.Add(time.Hour), Until: now.Add(2 * time.Hour)} },
+		"expired": func(now time.Time) store.DoorEmergency {
+			return store.DoorEmergency{At: now.Add(-2 * time.Hour), Until: now.Add(-time.Hour)}
+		},
+		"ends now": func(now time.Time) store.DoorEmergency {
+			return store.DoorEmergency{At: now.Add(-time.Hour), Until: now}
+		},
+		"clock early": func(now time.Time) store.DoorEmergency {
+			return store.DoorEmergency{At: now.Add(time.Hour), Until: now.Add(2 * time.Hour)}
+		},
 		"too long": func(now time.Time) store.DoorEmergency {
 			return store.DoorEmergency{At: now.Add(-time.Hour), Until: now.Add(store.MaxEmergencyOpen)}
 		},
