@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
@@ -70,4 +71,12 @@ func (a doorsAdapter) SetMode(id, mode, by string) error {
 
 func (a doorsAdapter) SetSchedule(id string, profile uint64, firstCard bool, by string) error {
 	return doorErr(a.rt.SetSchedule(id, profile, firstCard, by))
+}
+
+func (a doorsAdapter) EmergencyOpen(id string, d time.Duration, by string) error {
+	return doorErr(a.rt.EmergencyOpen(id, d, by))
+}
+
+func (a doorsAdapter) EmergencyClose(id, by string) error {
+	return doorErr(a.rt.EmergencyClose(id, by))
 }
