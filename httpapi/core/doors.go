@@ -1,6 +1,14 @@
 package core
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrDoorNotPersisted: the store refused a door setting (a mode, a
+// schedule, an emergency open). Either dialect answers it as the store
+// being unavailable.
+var ErrDoorNotPersisted = errors.New("door setting not persisted")
 
 // DoorView is a door's configuration and live state, as the door runtime
 // hands it to either dialect.
