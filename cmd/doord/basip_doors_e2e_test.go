@@ -69,7 +69,7 @@ func TestBasipEmergencyOpenOnTheSimulatedBoard(t *testing.T) {
 		`{"locks":[{"lock_number":1,"unlock_time":600}]}`); st != 200 || body != "{}" {
 		t.Fatalf("emergency open: %d %s", st, body)
 	}
-	if m := door(d, native); m["mode"] != "unlocked" || m["locked"] != false {
+	if m := door(d, native); m["mode"] != "unlocked" || m["set_mode"] != "normal" || m["locked"] != false || m["emergency_until"] == nil {
 		t.Fatalf("door 1 after the emergency open: %v", m)
 	}
 	// The audit: emergency_open naming the operator, in the native log
@@ -107,7 +107,7 @@ func TestBasipEmergencyOpenOnTheSimulatedBoard(t *testing.T) {
 	if st, body := basic(t, d, "POST", "/api/v1/access/general/lock/close/emergency", "admin", pw, `{"locks":[1]}`); st != 200 {
 		t.Fatalf("emergency close: %d %s", st, body)
 	}
-	if m := door(d, native); m["mode"] != "normal" || m["locked"] != true {
+	if m := door(d, native); m["mode"] != "normal" || m["locked"] != true || m["emergency_until"] != nil {
 		t.Fatalf("door 1 after the close: %v", m)
 	}
 }

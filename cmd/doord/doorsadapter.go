@@ -25,6 +25,10 @@ func doorView(d device.DoorState) httpapi.DoorView {
 		at := d.ModeAt
 		v.ModeAt = &at
 	}
+	if !d.EmergencyUntil.IsZero() {
+		until := d.EmergencyUntil.Round(0).UTC()
+		v.EmergencyUntil = &until
+	}
 	if d.UnlockSchedule != 0 {
 		id := d.UnlockSchedule
 		v.UnlockSchedule = &id

@@ -27,11 +27,14 @@ type DoorView struct {
 	// unlocked (null: none); with FirstCardUnlock only after the first
 	// granted credential inside the window. ScheduleOpen: the window is
 	// open now.
-	UnlockSchedule  *uint64   `json:"unlock_schedule"`
-	FirstCardUnlock bool      `json:"first_card_unlock"`
-	ScheduleOpen    bool      `json:"schedule_open"`
-	Locked          bool      `json:"locked"`
-	Open            bool      `json:"open"`
-	Alarms          []string  `json:"alarms"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	UnlockSchedule  *uint64  `json:"unlock_schedule"`
+	FirstCardUnlock bool     `json:"first_card_unlock"`
+	ScheduleOpen    bool     `json:"schedule_open"`
+	Locked          bool     `json:"locked"`
+	Open            bool     `json:"open"`
+	Alarms          []string `json:"alarms"`
+	// EmergencyUntil: an emergency open holds the door unlocked until
+	// then (absent: none).
+	EmergencyUntil *time.Time `json:"emergency_until,omitempty"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
