@@ -3,6 +3,7 @@ package basip
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 
 	"github.com/doord/doord/httpapi/core"
@@ -164,9 +165,9 @@ func (s *Dialect) basipListForwards(r *core.Request) error {
 		}
 		q.page = n
 	}
-	offset := q.limit * (q.page - 1)
-	if q.page-1 > (1<<31)/q.limit {
-		offset = 1 << 31 // past any end
+	offset := math.MaxInt // past any end
+	if q.page-1 <= math.MaxInt/q.limit {
+		offset = q.limit * (q.page - 1)
 	}
 	page, total, err := s.st.ForwardPage(offset, q.limit)
 	if err != nil {
