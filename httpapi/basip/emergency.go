@@ -68,6 +68,30 @@ type emergencyLock struct {
 	secs  int64
 }
 
+// emergencyLocks reads the entries of an emergency body's "locks" (a
+// non-empty array), as both routes take it.
+func (s *Dialect) emergencyLocks(r *core.Request) ([]json.RawMessage, error) {
+	if s.doors == nil {
+		return nil, bErr(503, msgDoorsNotRunning)
+	}
+	b, err := parseBasipBody(r.Ctx.PostBody())
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := b.raw("locks", true)
+	if !ok {
+		return nil, b.error()
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return nil, bWrongType("locks")
+	}
+	if len(items) == 0 {
+		return nil, bErr(400, msgLocksEmpty)
+	}
+	return items, nil
+}
+
 // basipEmergencyOpen is POST /access/general/lock/open/emergency
 // {"locks":[{"lock_number":1,"unlock_time":10}]}: each listed lock's
 // doors are held unlocked for unlock_time seconds through the door runtime
@@ -76,23 +100,9 @@ type emergencyLock struct {
 // refuses (locked_down or disabled) does not stop the others; the answer
 // then names it.
 func (s *Dialect) basipEmergencyOpen(r *core.Request) error {
-	if s.doors == nil {
-		return bErr(503, msgDoorsNotRunning)
-	}
-	b, err := parseBasipBody(r.Ctx.PostBody())
+	items, err := s.emergencyLocks(r)
 	if err != nil {
 		return err
-	}
-	raw, ok := b.raw("locks", true)
-	if !ok {
-		return b.error()
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return bWrongType("locks")
-	}
-	if len(items) == 0 {
-		return bErr(400, msgLocksEmpty)
 	}
 	locks := make([]emergencyLock, 0, len(items))
 	for _, it := range items {
@@ -142,23 +152,9 @@ func (s *Dialect) basipEmergencyOpen(r *core.Request) error {
 // An entry may also be {"lock_number":1}. A lock without an emergency
 // open is left as it is.
 func (s *Dialect) basipEmergencyClose(r *core.Request) error {
-	if s.doors == nil {
-		return bErr(503, msgDoorsNotRunning)
-	}
-	b, err := parseBasipBody(r.Ctx.PostBody())
+	items, err := s.emergencyLocks(r)
 	if err != nil {
 		return err
-	}
-	raw, ok := b.raw("locks", true)
-	if !ok {
-		return b.error()
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return bWrongType("locks")
-	}
-	if len(items) == 0 {
-		return bErr(400, msgLocksEmpty)
 	}
 	var doors []string
 	for _, it := range items {
