@@ -116,6 +116,11 @@ const (
 	EventRelayFault        = "relay_fault"
 	EventRelayFaultCleared = "relay_fault_cleared"
 	EventDoorFault         = "door_fault"
+	// EventEmergencyOpen: an emergency open started (Operator, Detail
+	// with its end), or was resumed at start; EventEmergencyClosed: it
+	// ended (expired, closed early by Operator, or by a lockdown).
+	EventEmergencyOpen   = "emergency_open"
+	EventEmergencyClosed = "emergency_closed"
 )
 
 // Alarm names in DoorState.Alarms, in this order when several are active.
@@ -145,11 +150,14 @@ type DoorState struct {
 	ScheduleOpen    bool // the unlock schedule's window is open now
 	// Locked is the relay as last driven successfully; false while a
 	// lock command is failing (deny on doubt: unknown is not locked).
-	Locked    bool
-	Open      bool     // the door contact says open
-	Alarms    []string // active alarms, Alarm* names
-	LastEvent Event    // zero until the door's first event
-	UpdatedAt time.Time
+	Locked bool
+	Open   bool // the door contact says open
+	// EmergencyUntil: an emergency open holds the door unlocked until
+	// then (zero: none).
+	EmergencyUntil time.Time
+	Alarms         []string // active alarms, Alarm* names
+	LastEvent      Event    // zero until the door's first event
+	UpdatedAt      time.Time
 }
 
 // Errors returned by SetMode and Open.
@@ -159,7 +167,7 @@ var (
 	// ErrFault: the door's goroutine panicked; the door stays locked
 	// until the process restarts.
 	ErrFault = errors.New("device: door out of service after an internal fault")
-	// ErrModeRefuses: a remote open of a door that is locked down or
-	// disabled. Release the mode first.
+	// ErrModeRefuses: a remote or emergency open of a door that is
+	// locked down or disabled. Release the mode first.
 	ErrModeRefuses = errors.New("device: door mode refuses remote open")
 )

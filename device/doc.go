@@ -3,7 +3,7 @@
 //
 //	board.Read ──► dispatch ──► door inbox ──► door goroutine: Decider.Present ──► SetRelay ──► Commit/Refund pass ──► LED/buzzer ──► Emit
 //	board.InputEvent ──► dispatch ─┘  (ordered by event time)   contact / REX / tamper ──► relay, alarms ──► Emit
-//	SetMode, SetSchedule, Open (HTTP) ──► ModeStore (durable) ──► door goroutine (waits until applied)
+//	SetMode, SetSchedule, EmergencyOpen/Close, Open (HTTP) ──► ModeStore (durable) ──► door goroutine (waits until applied)
 //
 // It owns what happens between a decision and the world: how long a
 // relay stays unlocked, whether an opening was authorized, when an open
@@ -60,7 +60,10 @@
 // modes.go: who sets the mode (an operator over the API, persisted
 // through ModeStore before it applies; the config; an unlock schedule
 // with optional first-card unlock), their precedence, and the boot order
-// (nothing unlocks before the whole runtime is up).
+// (nothing unlocks before the whole runtime is up). emergency.go: an
+// emergency open (BAS-IP's), a door held unlocked for a given time that
+// ends by itself, persisted like a mode and resumed after a restart only
+// while it still has time left by a clock that can be trusted.
 //
 //	normal       locked; credentials open it for the unlock time
 //	unlocked     relay held unlocked until the mode changes; no held-open alarm
@@ -111,7 +114,8 @@
 // # Events
 //
 // access_granted, access_denied (Reason: access.Reason names), duress,
-// lockout, unknown_card_burst, rex, remote_open and mode_changed (Operator), door_opened,
+// lockout, unknown_card_burst, rex, remote_open, mode_changed, emergency_open and
+// emergency_closed (Operator), door_opened,
 // door_closed, door_forced(_cleared), door_held_prealarm, door_held(_cleared),
 // tamper(_cleared), relay_fault(_cleared), door_fault. Events carry no
 // credential value: a card is described by its masked value (the last

@@ -22,6 +22,8 @@ const (
 	msgOpen
 	msgSchedule
 	msgPing // liveness probe (alive.go): answered, changes nothing
+	msgEmergency
+	msgEmergencyEnd
 )
 
 // msg is everything that reaches a door goroutine from outside: reads
@@ -39,6 +41,8 @@ type msg struct {
 
 	profile   uint64 // msgSchedule
 	firstCard bool   // msgSchedule
+
+	until time.Time // msgEmergency: when the emergency open ends
 }
 
 // inboxSize is the command channel's buffer (API calls; the caller
@@ -78,6 +82,14 @@ type door struct {
 	firstDone bool      // first-card unlock satisfied in the current window
 	schedAt   time.Time // next schedule edge
 	schedChk  time.Time // next re-read of the schedule (schedRecheck)
+
+	// Emergency open (emergency.go): held unlocked until emergUntil.
+	emergUntil time.Time // zero: none in effect
+	emergBy    string
+	emergChk   time.Time // next wall-clock check of emergUntil
+	// staleEmergency: the end of a stored emergency open not resumed at
+	// start, to be removed from the store once the door runs.
+	staleEmergency time.Time
 
 	// Relay.
 	want       bool      // the level we mean the relay to be at (true: unlocked)
@@ -164,6 +176,7 @@ func (d *door) publish() {
 		ScheduleOpen:    d.schedOpen,
 		Locked:          !d.unlocked && !d.doubt,
 		Open:            d.open,
+		EmergencyUntil:  d.emergUntil,
 		LastEvent:       d.last,
 		UpdatedAt:       d.changed,
 	}
@@ -334,6 +347,10 @@ func (d *door) handle(m msg, now time.Time) error {
 		return d.remoteOpen(m.by, now)
 	case msgSchedule:
 		d.setSchedule(m.profile, m.firstCard, m.by, now)
+	case msgEmergency:
+		return d.emergencyOpen(m.until, m.by, now)
+	case msgEmergencyEnd:
+		d.endEmergency(m.by, "closed early", now)
 	case msgPing:
 	}
 	return nil
@@ -351,6 +368,8 @@ func (d *door) next(now time.Time) time.Time {
 	min(d.retryAt)
 	min(d.schedAt)
 	min(d.schedChk)
+	min(d.emergUntil)
+	min(d.emergChk)
 	if !d.prealarm {
 		min(d.preAt)
 	}
@@ -377,6 +396,9 @@ func (d *door) tick(now time.Time) {
 	}
 	if due(d.relockAt, now) {
 		d.endMomentary(now)
+	}
+	if !d.emergUntil.IsZero() && (due(d.emergUntil, now) || due(d.emergChk, now)) {
+		d.checkEmergency(now)
 	}
 	if due(d.schedAt, now) {
 		d.onScheduleEdge(now)

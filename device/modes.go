@@ -15,13 +15,14 @@ import (
 //
 // A door's mode is the first of:
 //
-//  1. the operator's mode (SetMode over the API, persisted; else the
-//     configured Mode) when it is not normal: unlocked, locked_down and
-//     disabled override any schedule;
-//  2. unlocked, while the door's unlock schedule (a time profile) is open
+//  1. locked_down or disabled, when the operator's mode (SetMode over
+//     the API, persisted; else the configured Mode) is one of them;
+//  2. unlocked, while an emergency open lasts (emergency.go);
+//  3. the operator's mode when it is unlocked: it overrides any schedule;
+//  4. unlocked, while the door's unlock schedule (a time profile) is open
 //     and, with FirstCardUnlock, once a credential was granted inside the
 //     current window (a duress grant does not count);
-//  3. normal.
+//  5. normal.
 //
 // Setting normal over the API therefore hands the door back to its
 // schedule. The schedule's edges are deadlines in the door's timer (the
@@ -75,6 +76,9 @@ func (rt *Runtime) SetMode(id string, mode access.DoorMode, by string) error {
 	}
 	return rt.changeSetting(id, func(s *store.DoorSetting) {
 		s.Mode, s.ModeBy, s.ModeAt = ModeName(mode), by, time.Now().UTC()
+		if mode >= access.DoorLockedDown {
+			s.Emergency = nil // a lockdown or disable ends an emergency open
+		}
 	}, mode >= access.DoorLockedDown, msg{kind: msgMode, mode: mode, by: by})
 }
 
@@ -174,6 +178,9 @@ func (d *door) restore(s store.DoorSetting, ok, bad bool) {
 	if ok && s.Schedule != nil {
 		d.sched, d.firstCard = s.Schedule.ProfileID, s.Schedule.FirstCardUnlock
 	}
+	if ok && !bad {
+		d.restoreEmergency(s.Emergency, time.Now())
+	}
 	// Until the goroutine starts, show a restrictive mode already (it
 	// needs no relay action); an unlocked one waits for start.
 	if d.opMode >= access.DoorLockedDown {
@@ -186,6 +193,12 @@ func (d *door) restore(s store.DoorSetting, ok, bad bool) {
 // the mode takes effect (a door whose mode is unlocked unlocks now).
 func (d *door) start(now time.Time) {
 	d.evalSchedule(now)
+	if !d.staleEmergency.IsZero() {
+		d.rt.forgetEmergency(d, d.staleEmergency)
+	}
+	if d.resumeEmergency(now) {
+		return
+	}
 	note := d.startNote
 	if note == "" {
 		note = "at start"
@@ -196,8 +209,11 @@ func (d *door) start(now time.Time) {
 
 // effective is the mode the door is in, by the precedence above.
 func (d *door) effective() access.DoorMode {
-	if d.opMode != access.DoorNormal {
+	if d.opMode >= access.DoorLockedDown {
 		return d.opMode
+	}
+	if !d.emergUntil.IsZero() || d.opMode == access.DoorUnlocked {
+		return access.DoorUnlocked
 	}
 	if d.schedOpen && (!d.firstCard || d.firstDone) {
 		return access.DoorUnlocked
@@ -210,6 +226,9 @@ func (d *door) setMode(m access.DoorMode, by string, now time.Time) {
 	changed := m != d.opMode
 	d.opMode, d.modeBy, d.modeAt = m, by, now
 	d.applyMode(by, "", now, changed)
+	if m >= access.DoorLockedDown {
+		d.endEmergency(by, "ended by "+ModeName(m), now) // the relay is already locked
+	}
 }
 
 func (d *door) setSchedule(profile uint64, firstCard bool, by string, now time.Time) {
@@ -307,8 +326,12 @@ func (d *door) applyMode(by, note string, now time.Time, force bool) {
 	}
 	d.switchMode(m, now)
 	detail := ModeName(m) + " (was " + ModeName(old) + ")"
-	if m == access.DoorUnlocked && d.opMode == access.DoorNormal && !strings.Contains(note, "schedule") {
-		note = joinDetail(note, "unlock schedule open") // say why a normal door is unlocked
+	switch {
+	case m != access.DoorUnlocked || d.opMode != access.DoorNormal:
+	case !d.emergUntil.IsZero():
+		note = joinDetail(note, "emergency open until "+stamp(d.emergUntil)) // say why a normal door is unlocked
+	case !strings.Contains(note, "schedule"):
+		note = joinDetail(note, "unlock schedule open")
 	}
 	d.emit(Event{Type: EventModeChanged, At: now, Operator: by, Detail: joinDetail(detail, note)})
 }

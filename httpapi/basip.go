@@ -27,6 +27,8 @@ func (s *Server) basipDeps() basip.Deps {
 		Store:    s.st,
 		Log:      s.log,
 		Location: s.cfg.Location,
+		Locks:    s.cfg.BASIPLocks,
+		Info:     s.cfg.BASIPInfo,
 		Events: func() (basip.EventLog, error) {
 			src, err := s.eventSource()
 			if err != nil {
@@ -48,6 +50,7 @@ func (s *Server) basipDeps() basip.Deps {
 		CredentialValue: basipCredentialValue,
 		Audit:           s.audit,
 	}
+	d.Info.Version = s.cfg.Version
 	if s.doors != nil {
 		d.Doors = s.doors
 	}

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"time"
 
+	"github.com/doord/doord/httpapi/core"
 	"github.com/doord/doord/store"
 )
 
@@ -22,6 +24,12 @@ type Doors interface {
 	// SetSchedule gives the door an unlock schedule (time profile id, 0
 	// for none) and the first-card-unlock option, persisted likewise.
 	SetSchedule(id string, profile uint64, firstCard bool, by string) error
+	// EmergencyOpen holds the door unlocked for d, then locks it by
+	// itself (BAS-IP's emergency open); persisted likewise, and refused
+	// (nothing unlocks) when the store refused it. EmergencyClose ends
+	// it now, applied even when the store refused the write.
+	EmergencyOpen(id string, d time.Duration, by string) error
+	EmergencyClose(id, by string) error
 }
 
 // Errors the Doors implementation returns.
@@ -30,7 +38,7 @@ var (
 	ErrNoDoor = errors.New("no such door")
 	// ErrNotPersisted: the store refused the door setting (a lockdown or
 	// disable is applied anyway; the answer is a 503 either way).
-	ErrNotPersisted = errors.New("door setting not persisted")
+	ErrNotPersisted = core.ErrDoorNotPersisted
 )
 
 var doorModes = map[string]bool{"normal": true, "unlocked": true, "locked_down": true, "disabled": true}

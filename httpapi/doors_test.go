@@ -81,6 +81,9 @@ func (f *fakeDoors) SetSchedule(id string, profile uint64, firstCard bool, by st
 	return nil
 }
 
+func (f *fakeDoors) EmergencyOpen(id string, d time.Duration, by string) error { return nil }
+func (f *fakeDoors) EmergencyClose(id, by string) error                        { return nil }
+
 func TestDoorRoutes(t *testing.T) {
 	fd := &fakeDoors{doors: map[string]*DoorView{
 		"1": {ID: "1", Lock: 1, Readers: []string{"1"}, Mode: "normal", SetMode: "normal", Locked: true},

@@ -52,6 +52,11 @@ type Config struct {
 	// ScrapeToken, when set, is a bearer token that opens GET /metrics
 	// and nothing else (metricsroute.go); compared in constant time.
 	ScrapeToken string
+	// BASIPInfo is what the BAS-IP GET /api/info says about this device
+	// (its Version is Config.Version); BASIPLocks maps BAS-IP lock
+	// numbers to door ids, nil for the default (basip.Deps.Locks).
+	BASIPInfo  basip.Info
+	BASIPLocks map[int][]string
 	// PlainHealthOnly limits plain-HTTP listeners to GET /api/v1/health
 	// when the API is also served over TLS (tls.go).
 	PlainHealthOnly bool

@@ -229,6 +229,7 @@ func checkRecords(tx *bolt.Tx, p *problems, entry func(owner string, e index.Ent
 		}
 		return nil
 	})
+	checkForwards(tx, p)
 }
 
 // fullWalkLimit: files up to this size have every page of every bucket

@@ -1,6 +1,6 @@
 // Package store is doord's database: one bbolt file holding users,
-// credentials, time profiles, apartments, operators, sessions and
-// settings. It owns the schema (buckets and the keys in them), the
+// credentials, time profiles, apartments, operators, sessions, call
+// forwarding rules and settings. It owns the schema (buckets and the keys in them), the
 // secondary indexes, schema migrations, the store sequence number and the
 // change feed, the event log, backup and restore of the whole file, and
 // import and export of the user list.
@@ -89,7 +89,11 @@
 //   - Door settings made over the API (a door's mode, its unlock
 //     schedule) are settings under "door/<id>" (doormodes.go), each
 //     written in a commit of its own before the API answers, so that a
-//     lockdown survives a crash.
+//     lockdown survives a crash; an emergency open in effect is part of
+//     that setting (emergency.go).
+//   - Call forwarding rules per flat, kept for BAS-IP provisioning and
+//     never dialled, are records in a bucket of their own keyed by the
+//     flat number (forwards.go), created by the first write.
 //   - Only an absent file makes a new store. A damaged one (empty,
 //     truncated, bad header or freelist, a page failing the quick check)
 //     is refused with a DamagedError, and every transaction turns bbolt's

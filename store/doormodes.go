@@ -24,6 +24,9 @@ type DoorSetting struct {
 	ModeBy   string        `json:"mode_by,omitempty"`
 	ModeAt   time.Time     `json:"mode_at,omitzero"`
 	Schedule *DoorSchedule `json:"schedule,omitempty"`
+	// Emergency, when not nil, is an emergency open that may still be in
+	// effect (emergency.go).
+	Emergency *DoorEmergency `json:"emergency,omitempty"`
 }
 
 // DoorSchedule is a door's scheduled unlocked mode: the door is unlocked

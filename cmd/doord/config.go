@@ -38,6 +38,7 @@ type Config struct {
 	Events    EventsConfig    `toml:"events"`
 	Backup    BackupConfig    `toml:"backup"`
 	Metrics   MetricsConfig   `toml:"metrics"`
+	BASIP     BASIPConfig     `toml:"basip"`
 	Doors     []DoorRuntime   `toml:"doors"`
 	Readers   []ReaderRuntime `toml:"readers"`
 
@@ -182,6 +183,7 @@ func (c *Config) validate() error {
 	errs = append(errs, c.HTTP.validateTLS()...)
 	errs = append(errs, c.validateAccess()...)
 	errs = append(errs, c.Metrics.validate()...)
+	errs = append(errs, c.validateBASIP()...)
 	if len(errs) > 0 {
 		if c.src != nil {
 			errs = annotate(c.srcPath, c.src, errs)

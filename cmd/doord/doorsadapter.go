@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
@@ -23,6 +24,10 @@ func doorView(d device.DoorState) httpapi.DoorView {
 	if !d.ModeAt.IsZero() {
 		at := d.ModeAt
 		v.ModeAt = &at
+	}
+	if !d.EmergencyUntil.IsZero() {
+		until := d.EmergencyUntil.Round(0).UTC()
+		v.EmergencyUntil = &until
 	}
 	if d.UnlockSchedule != 0 {
 		id := d.UnlockSchedule
@@ -70,4 +75,12 @@ func (a doorsAdapter) SetMode(id, mode, by string) error {
 
 func (a doorsAdapter) SetSchedule(id string, profile uint64, firstCard bool, by string) error {
 	return doorErr(a.rt.SetSchedule(id, profile, firstCard, by))
+}
+
+func (a doorsAdapter) EmergencyOpen(id string, d time.Duration, by string) error {
+	return doorErr(a.rt.EmergencyOpen(id, d, by))
+}
+
+func (a doorsAdapter) EmergencyClose(id, by string) error {
+	return doorErr(a.rt.EmergencyClose(id, by))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/httpapi"
+	"github.com/doord/doord/httpapi/basip"
 	"github.com/doord/doord/httpapi/metrics"
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/autobackup"
@@ -183,6 +184,12 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		TokenTTL: cfg.HTTP.TokenTTL.Duration, Version: version,
 	}
 	hc.Lockout = auth.DefaultLockout
+	serial, err := deviceSerial(cfg.BASIP.Serial, cfg.Data)
+	if err != nil {
+		return d, err
+	}
+	hc.BASIPInfo = basip.Info{Commit: buildCommit(), DeviceName: cfg.BASIP.DeviceName, Serial: serial}
+	hc.BASIPLocks = cfg.basipLocks()
 	if cfg.Access.TimeZone != "" { // validated at load; the BAS-IP time profiles read unix times in it
 		if loc, err := time.LoadLocation(cfg.Access.TimeZone); err == nil {
 			hc.Location = loc

@@ -110,7 +110,21 @@ func (s *Dialect) Routes(h func(method, pattern string, n core.Need, fn core.Han
 	h("DELETE", b+"/apartment/item/{apt}/user/{uid}", core.People, s.basipAttachApartment(false))
 
 	h("GET", b+"/access/general/lock/open/remote/accepted/{lock}", core.Doors, s.basipRemoteOpen)
+	h("POST", b+"/access/general/lock/open/emergency", core.Doors, s.basipEmergencyOpen)
+	h("POST", b+"/access/general/lock/close/emergency", core.Doors, s.basipEmergencyClose)
 	h("GET", b+"/log/list", core.Read, s.basipLogs)
+
+	// Device information, before any login (info.go).
+	h("GET", "/api/info", core.Public, s.basipInfo)
+	h("GET", b+"/info", core.Public, s.basipInfo)
+	h("GET", "/api/v0/device/name", core.Public, s.basipDeviceName)
+
+	// Call forwarding, kept and never dialled (forward.go).
+	h("POST", b+"/forward/item/{n}", core.People, s.basipPutForward)
+	h("GET", b+"/forward/item/{n}", core.Read, s.basipGetForward)
+	h("DELETE", b+"/forward/item/{n}", core.People, s.basipDeleteForward)
+	h("GET", b+"/forward/items", core.Read, s.basipListForwards)
+	h("DELETE", b+"/forward/items", core.People, s.basipDeleteForwards)
 }
 
 // basipLogin is GET /api/v1/login?username=…&password=<md5 hex>. It shares

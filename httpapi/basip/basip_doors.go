@@ -12,25 +12,21 @@ import (
 // Remote open and the event log in BAS-IP's terms.
 
 // basipRemoteOpen is GET /api/v1/access/general/lock/open/remote/accepted/{lock}:
-// lock 1 or 2 opens the doors on that lock, 0 every door, through the door
-// runtime (a remote momentary open, logged by the runtime as remote_open
-// naming the operator: BAS-IP's access_granted_by_api_call).
+// the doors lock number 0–8 names (emergency.go: lockDoors) open through
+// the door runtime (a remote momentary open for the door's unlock time,
+// logged by the runtime as remote_open naming the operator: BAS-IP's
+// access_granted_by_api_call).
 func (s *Dialect) basipRemoteOpen(r *core.Request) error {
 	if s.doors == nil {
-		return bErr(503, "No doors: the door runtime is not running")
+		return bErr(503, msgDoorsNotRunning)
 	}
-	n, err := strconv.Atoi(r.Param("lock"))
-	if err != nil || n < 0 || n > 2 {
-		return bErr(400, "Lock number must be 0 (both locks), 1 or 2")
+	n, err := strconv.ParseInt(r.Param("lock"), 10, 64)
+	if err != nil {
+		return bErr(400, msgLockIndexes)
 	}
-	var ids []string
-	for _, d := range s.doors.List() {
-		if n == 0 || d.Lock == n {
-			ids = append(ids, d.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return bErr(404, "Lock not found")
+	ids, err := s.lockNumber(n)
+	if err != nil {
+		return err
 	}
 	opened := 0
 	var refused error

@@ -709,7 +709,10 @@ func TestBasipRemoteOpenAndLogs(t *testing.T) {
 	e.do("GET", "/api/v1/access/general/lock/open/remote/accepted/1", view, "").bwant(403, bodyAdmin)
 	e.do("GET", "/api/v1/access/general/lock/open/remote/accepted/1", tok, "").bwant(200, bodyEmpty)
 	e.do("GET", "/api/v1/access/general/lock/open/remote/accepted/0", tok, "").bwant(200, bodyEmpty)
-	e.do("GET", "/api/v1/access/general/lock/open/remote/accepted/3", tok, "").bwant(400, `{"error":"Lock number must be 0 (both locks), 1 or 2"}`)
+	// Lock numbers go up to 8 (camdroid-panels 1.1.0); one no door has is
+	// not found, one BAS-IP does not have is refused.
+	e.do("GET", "/api/v1/access/general/lock/open/remote/accepted/3", tok, "").bwant(404, `{"error":"Lock not found"}`)
+	e.do("GET", "/api/v1/access/general/lock/open/remote/accepted/9", tok, "").bwant(400, `{"error":"Only 0, 1..8 indexes available for the lock number"}`)
 	if fmt.Sprint(fd.opens) != "[1 by admin 1 by admin 2 by admin]" {
 		t.Fatalf("opens %v", fd.opens)
 	}

@@ -20,6 +20,12 @@ type Doors interface {
 	// Open unlocks the door for its unlock time, as a remote momentary
 	// open by the named operator (audited by the runtime).
 	Open(id, by string) error
+	// EmergencyOpen holds the door unlocked for d (1 s to a week), then
+	// locks it by itself; persisted first (core.ErrDoorNotPersisted
+	// when the store refused it: nothing is unlocked then) and audited
+	// by the runtime. EmergencyClose ends it now.
+	EmergencyOpen(id string, d time.Duration, by string) error
+	EmergencyClose(id, by string) error
 }
 
 // EventLog is what the dialect needs of the event log.
@@ -29,8 +35,13 @@ type EventLog interface {
 
 // Deps is what the server gives the dialect (see the package doc).
 type Deps struct {
-	Store    *store.Store
-	Doors    Doors // nil without a board
+	Store *store.Store
+	Doors Doors // nil without a board
+	// Locks maps BAS-IP lock numbers (0–8) to door ids ([basip] locks);
+	// nil: lock n is the doors whose lock is n, 0 every door.
+	Locks map[int][]string
+	// Info is what GET /api/info says about this device (info.go).
+	Info     Info
 	Events   func() (EventLog, error)
 	Log      *slog.Logger
 	Location *time.Location // the access engine's zone; time.Local when nil
@@ -64,6 +75,8 @@ type Dialect struct {
 	loc   *time.Location
 	deps  Deps
 	bas   state
+
+	info, name []byte // GET /api/info and /api/v0/device/name, encoded once
 }
 
 // New builds the dialect. Store, Authenticate, CheckLogin, NewSession and
@@ -81,7 +94,9 @@ func New(d Deps) *Dialect {
 	if d.Events == nil {
 		d.Events = func() (EventLog, error) { return nil, errors.New("no event log") }
 	}
-	return &Dialect{st: d.Store, doors: d.Doors, log: d.Log, loc: d.Location, deps: d}
+	s := &Dialect{st: d.Store, doors: d.Doors, log: d.Log, loc: d.Location, deps: d}
+	s.info, s.name = encodeInfo(d.Info)
+	return s
 }
 
 // Serve runs a BAS-IP route after the router matched it: authenticate
@@ -145,11 +160,12 @@ var pathFamilies = map[string]bool{
 }
 
 // IsPath reports whether path is one of BAS-IP's: under /api/v1/ in one
-// of its families (access, apartment, log, forward, info, device, login)
-// or /api/info. Errors there are BAS-IP's, whether or not a route
-// exists.
+// of its families (access, apartment, log, forward, info, device, login),
+// /api/info, or anything under /api/v0/ (the multi-apartment panels' base;
+// the native API has no v0). Errors there are BAS-IP's, whether or not a
+// route exists.
 func IsPath(path string) bool {
-	if path == "/api/info" || strings.HasPrefix(path, "/api/info/") {
+	if path == "/api/info" || strings.HasPrefix(path, "/api/info/") || strings.HasPrefix(path, "/api/v0/") {
 		return true
 	}
 	rest, ok := strings.CutPrefix(path, "/api/v1/")

@@ -22,14 +22,19 @@
 // shape, audit), which paths are BAS-IP's (IsPath), its body decoder
 // (bbody), list engine and filter language (basip_filter.go), and the
 // translation of users, identifiers, time profiles, apartments, remote
-// open and logs. The router, the request type, roles and the limits and
+// and emergency open with BAS-IP's lock numbers (emergency.go), call
+// forwarding rules (forward.go), the public device information
+// (info.go: GET /api/info, and the api_version whose major clients
+// read) and logs. The router, the request type, roles and the limits and
 // secrecy rules shared with the native API are package core's.
 //
 // The seam. basip never imports httpapi; the server hands it what it
 // needs as a Deps value when it builds the Dialect:
 //   - Store: the store every route reads and writes;
-//   - Doors: the door runtime's List and Open (remote open; lock numbers
-//     in logs), nil without a board;
+//   - Doors: the door runtime's List, Open and EmergencyOpen/Close
+//     (remote and emergency open; lock numbers in logs), nil without a
+//     board; Locks: BAS-IP lock numbers → door ids ([basip] locks);
+//   - Info: what GET /api/info says (version, commit, name, serial);
 //   - Events: the event log (logs), an error while it is not running;
 //   - Authenticate: the caller of a request, from a bearer token of any
 //     scope or HTTP Basic (the server owns sessions, the Basic cache, the

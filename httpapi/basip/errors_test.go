@@ -21,8 +21,9 @@ func TestBasipUnknownRouteIsABasipError(t *testing.T) {
 	tok := e.basipLogin("admin", adminPW)
 	for _, p := range []string{
 		"/api/v1/access/nothing", "/api/v1/access/users/list/extra", "/api/v1/access/identifier/items/nope",
-		"/api/v1/apartment/nope", "/api/v1/log/nope", "/api/v1/forward/items",
-		"/api/info", "/api/v1/info", "/api/v1/device/info", "/api/v1/login/extra",
+		"/api/v1/apartment/nope", "/api/v1/log/nope", "/api/v1/forward/nope",
+		"/api/info/extra", "/api/v1/info/extra", "/api/v1/device/info", "/api/v1/login/extra",
+		"/api/v0/access/identifiers/items/nope", "/api/v0/device/nope",
 	} {
 		e.do("GET", p, "", "").bwant(404, bodyNotFound)
 		e.do("GET", p, tok, "").bwant(404, bodyNotFound)

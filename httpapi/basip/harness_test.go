@@ -284,6 +284,10 @@ func (f *fakeDoors) SetSchedule(id string, profile uint64, firstCard bool, by st
 	return nil
 }
 
+// Emergency opens are recorded by emergencyDoors (emergency_test.go).
+func (f *fakeDoors) EmergencyOpen(string, time.Duration, string) error { return nil }
+func (f *fakeDoors) EmergencyClose(string, string) error               { return nil }
+
 // newDoorsEventsEnv is a server with two doors (lock 1 and 2) and an
 // event log.
 func newDoorsEventsEnv(t *testing.T) (*env, *fakeDoors, *store.EventLog) {

@@ -1,6 +1,14 @@
 package core
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrDoorNotPersisted: the store refused a door setting (a mode, a
+// schedule, an emergency open). Either dialect answers it as the store
+// being unavailable.
+var ErrDoorNotPersisted = errors.New("door setting not persisted")
 
 // DoorView is a door's configuration and live state, as the door runtime
 // hands it to either dialect.
@@ -19,11 +27,14 @@ type DoorView struct {
 	// unlocked (null: none); with FirstCardUnlock only after the first
 	// granted credential inside the window. ScheduleOpen: the window is
 	// open now.
-	UnlockSchedule  *uint64   `json:"unlock_schedule"`
-	FirstCardUnlock bool      `json:"first_card_unlock"`
-	ScheduleOpen    bool      `json:"schedule_open"`
-	Locked          bool      `json:"locked"`
-	Open            bool      `json:"open"`
-	Alarms          []string  `json:"alarms"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	UnlockSchedule  *uint64  `json:"unlock_schedule"`
+	FirstCardUnlock bool     `json:"first_card_unlock"`
+	ScheduleOpen    bool     `json:"schedule_open"`
+	Locked          bool     `json:"locked"`
+	Open            bool     `json:"open"`
+	Alarms          []string `json:"alarms"`
+	// EmergencyUntil: an emergency open holds the door unlocked until
+	// then (absent: none).
+	EmergencyUntil *time.Time `json:"emergency_until,omitempty"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 }
