@@ -26,7 +26,7 @@ func (o *order) build(slots []int32) {
 	slices.SortFunc(slots, o.cmp)
 	o.blocks = o.blocks[:0]
 	o.n = len(slots)
-	fill := max(1, blockMax*3/4) // room for inserts before a split
+	fill := max(1, blockMax*15/16) // a little room for inserts before a split
 	for len(slots) > 0 {
 		k := min(fill, len(slots))
 		o.blocks = append(o.blocks, slices.Clone(slots[:k]))
