@@ -59,18 +59,16 @@ var schemas = [numTables]Schema{
 	Profiles:    {Texts: []TextCol{{Name: "name", Sorted: true}}},
 }
 
-// LockCode is the small code of a Locks: 0 both, 1 the first, 2 the
-// second (BAS-IP's lock_number), 3 anything else (none).
+// LockCode is the small code of a Locks: 1 the first, 2 the second, 0
+// both or anything else (BAS-IP's lock_number, as the dialect shows it).
 func LockCode(l store.Locks) uint8 {
 	switch l {
-	case store.LocksBoth:
-		return 0
 	case store.LocksFirst:
 		return 1
 	case store.LocksSecond:
 		return 2
 	}
-	return 3
+	return 0
 }
 
 // StateCode is the small code of a user state: 0 active, 1 disabled, 2

@@ -74,6 +74,15 @@ type Contains struct {
 	Sub  string
 }
 
+// OneOf holds when an int or small column (or the id) is one of Nums:
+// for coded columns whose values a filter compares by their names (a
+// credential type, a lock), the caller turns the comparison into the
+// codes that pass.
+type OneOf struct {
+	Col  Col
+	Nums []int64
+}
+
 // And, Or, Not combine predicates.
 type (
 	And struct{ L, R Pred }
@@ -88,6 +97,7 @@ type (
 
 func (Cmp) isPred()      {}
 func (Contains) isPred() {}
+func (OneOf) isPred()    {}
 func (And) isPred()      {}
 func (Or) isPred()       {}
 func (Not) isPred()      {}
@@ -177,6 +187,15 @@ func (t *Table) eval(p Pred) bitmap {
 		return b
 	case Cmp:
 		return t.cmp(p)
+	case OneOf:
+		b := newBitmap(len(t.ids))
+		for _, n := range p.Nums {
+			x := t.cmp(Cmp{Col: p.Col, Op: Eq, Num: n})
+			for i := range b {
+				b[i] |= x[i]
+			}
+		}
+		return b
 	}
 	panic("listing: unknown predicate")
 }

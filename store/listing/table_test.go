@@ -87,6 +87,8 @@ func TestTableMatchesModel(t *testing.T) {
 		{"contains not utf-8", Contains{Cols: []Col{Text(0)}, Sub: "\x80"}, func(_ uint64, r Row) bool { return strings.Contains(low(r.Texts[0]), "\x80") }},
 		{"and/or/not", Or{And{Cmp{Col: Small(0), Op: Eq, Num: 2}, Not{Cmp{Col: Text(0), Op: Eq, Text: "bob"}}}, Cmp{Col: ID, Op: Lt, Num: 10}},
 			func(id uint64, r Row) bool { return r.Smalls[0] == 2 && low(r.Texts[0]) != "bob" || id < 10 }},
+		{"small one of 0, 2", OneOf{Col: Small(0), Nums: []int64{0, 2}}, func(_ uint64, r Row) bool { return r.Smalls[0] != 1 }},
+		{"id one of 5, 77", OneOf{Col: ID, Nums: []int64{5, 77, -3}}, func(id uint64, _ Row) bool { return id == 5 || id == 77 }},
 		{"func", Func(func(v RowView) bool { return v.ID()%3 == 0 }), func(id uint64, _ Row) bool { return id%3 == 0 }},
 	}
 	for round := range 12 {
