@@ -53,10 +53,11 @@ const (
 )
 
 var schemas = [numTables]Schema{
-	Users:       {Texts: []TextCol{{Name: "name", Sorted: true}, {Name: "info", Sorted: true}}, Smalls: 3},
-	Credentials: {Texts: []TextCol{{Name: "value", Sorted: true}, {Name: "owner_name", Sorted: true}}, Ints: 1, Smalls: 3},
-	Apartments:  {Texts: []TextCol{{Name: "name", Sorted: true}}, Ints: 4},
-	Profiles:    {Texts: []TextCol{{Name: "name", Sorted: true}}},
+	Users: {Texts: []TextCol{{Name: "name", Sorted: true}, {Name: "info", Sorted: true}}, Smalls: 3},
+	Credentials: {Texts: []TextCol{{Name: "value", Sorted: true, Common: store.MaskCredential(string(store.CredPIN), "0000")},
+		{Name: "owner_name", Sorted: true}}, Ints: 1, Smalls: 3},
+	Apartments: {Texts: []TextCol{{Name: "name", Sorted: true}}, Ints: 4},
+	Profiles:   {Texts: []TextCol{{Name: "name", Sorted: true}}},
 }
 
 // LockCode is the small code of a Locks: 1 the first, 2 the second, 0

@@ -201,3 +201,46 @@ func TestIndexPagesEveryUser(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexConcurrentWritersSeeTheirWrites: clients that each create users
+// and list right after every create find their user on the page, while
+// others write and list at the same time (run with -race).
+func TestIndexConcurrentWritersSeeTheirWrites(t *testing.T) {
+	s := storetest.Open(t)
+	x := follow(t, s)
+	errs := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			for i := range 25 {
+				u := store.User{Name: fmt.Sprintf("w%d-%02d", w, i), State: store.StateActive}
+				if _, err := s.CreateUser(&u, "t"); err != nil {
+					errs <- err
+					return
+				}
+				if err := x.Fresh(time.Second); err != nil {
+					errs <- err
+					return
+				}
+				p, err := x.Page(listing.Users, listing.Query{Sort: listing.Text(listing.UserName), Limit: 1,
+					Where: listing.Cmp{Col: listing.Text(listing.UserName), Op: listing.Eq, Text: u.Name}})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !slices.Equal(p.IDs, []uint64{u.UID}) {
+					errs <- fmt.Errorf("user %s (%d) just created: page %v", u.Name, u.UID, p)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := page(t, x, listing.Users, listing.Query{Limit: 1}); p.Total != 100 {
+		t.Fatalf("total %d, want 100", p.Total)
+	}
+}

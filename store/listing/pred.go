@@ -212,6 +212,13 @@ func (t *Table) contains(b bitmap, c *textCol, sub string) {
 		}
 		return
 	}
+	if len(c.common) > 0 && strings.Contains(string(c.common), sub) {
+		for s, n := range c.n {
+			if n == shared && t.ids[s] != 0 {
+				b.set(int32(s))
+			}
+		}
+	}
 	buf, needle := c.buf, []byte(sub)
 	for p := 0; p < len(buf); {
 		i := bytes.Index(buf[p:], needle)
@@ -232,7 +239,7 @@ func (t *Table) contains(b bitmap, c *textCol, sub string) {
 		// The text must be s's current one (not a replaced one) and the
 		// hit inside it (not in the slot bytes before it).
 		p = end + frame
-		if int(s) < len(t.ids) && t.ids[s] != 0 && c.n[s] > 0 && int(c.off[s])+int(c.n[s]) == end {
+		if int(s) < len(t.ids) && t.ids[s] != 0 && c.n[s] > 0 && c.n[s] != shared && int(c.off[s])+int(c.n[s]) == end {
 			if hit >= int(c.off[s]) {
 				b.set(s)
 			} else {

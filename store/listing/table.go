@@ -22,6 +22,9 @@ type Schema struct {
 type TextCol struct {
 	Name   string
 	Sorted bool // keep an order on it (4 bytes a row)
+	// Common is a text many rows share (a PIN's mask): rows with it
+	// keep no copy of it.
+	Common string
 }
 
 // Row is one item's column values, as Put takes them: Texts[i] for text
@@ -57,6 +60,7 @@ type Table struct {
 // text is stored as 0xFF (never a byte of UTF-8), in values compared with
 // it too.
 type textCol struct {
+	common  []byte // lowered TextCol.Common; rows with it have n == shared
 	buf     []byte
 	off     []uint32 // slot → offset in buf
 	n       []uint16 // slot → length (texts are clipped to 65,535 bytes)
@@ -65,6 +69,10 @@ type textCol struct {
 }
 
 const frame = 6 // 0 byte + 5 slot bytes
+
+// shared is the length that marks a row whose text is the column's
+// common text; texts are clipped below it.
+const shared = 0xFFFF
 
 // compactMin is the least garbage worth a compaction (a variable for
 // tests).
@@ -78,6 +86,9 @@ func NewTable(s Schema) *Table {
 	t.smalls = make([][]uint8, s.Smalls)
 	t.byID = newOrder(func(a, b int32) int { return cmp.Compare(t.ids[a], t.ids[b]) })
 	for i := range t.texts {
+		if cm := s.Texts[i].Common; cm != "" {
+			t.texts[i].common = []byte(fold(cm))
+		}
 		if s.Texts[i].Sorted {
 			c := &t.texts[i]
 			t.texts[i].ord = newOrder(func(a, b int32) int {
@@ -95,6 +106,9 @@ func NewTable(s Schema) *Table {
 func (t *Table) Len() int { return t.live }
 
 func (c *textCol) bytes(s int32) []byte {
+	if c.n[s] == shared {
+		return c.common
+	}
 	o := c.off[s]
 	return c.buf[o : o+uint32(c.n[s])]
 }
@@ -117,19 +131,19 @@ func fold(s string) string {
 	if strings.IndexByte(s, 0) >= 0 {
 		s = strings.ReplaceAll(s, "\x00", "\xff")
 	}
-	if len(s) > 0xFFFF {
-		s = s[:0xFFFF]
+	if len(s) >= shared {
+		s = s[:shared-1]
 	}
 	return s
 }
 
 func (c *textCol) set(s int32, text string) {
-	c.garbage += int(c.n[s])
-	if c.n[s] > 0 {
-		c.garbage += frame
-	}
+	c.clear(s)
 	if text == "" {
-		c.off[s], c.n[s] = 0, 0
+		return
+	}
+	if len(c.common) > 0 && text == string(c.common) {
+		c.n[s] = shared
 		return
 	}
 	c.off[s], c.n[s] = uint32(len(c.buf)), uint16(len(text))
@@ -139,9 +153,8 @@ func (c *textCol) set(s int32, text string) {
 }
 
 func (c *textCol) clear(s int32) {
-	c.garbage += int(c.n[s])
-	if c.n[s] > 0 {
-		c.garbage += frame
+	if n := c.n[s]; n > 0 && n != shared {
+		c.garbage += int(n) + frame
 	}
 	c.off[s], c.n[s] = 0, 0
 }
@@ -156,7 +169,7 @@ func (c *textCol) compactIfWasteful(ids []uint64) {
 	old := c.buf
 	c.buf = nb
 	for s := range ids {
-		if ids[s] == 0 || c.n[s] == 0 {
+		if ids[s] == 0 || c.n[s] == 0 || c.n[s] == shared {
 			continue
 		}
 		o := c.off[s]

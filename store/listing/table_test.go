@@ -40,7 +40,7 @@ func (m model) page(q Query, sortText int, match func(id uint64, r Row) bool) Pa
 	return out
 }
 
-var testSchema = Schema{Texts: []TextCol{{Name: "name", Sorted: true}, {Name: "info", Sorted: true}, {Name: "free"}}, Ints: 1, Smalls: 1}
+var testSchema = Schema{Texts: []TextCol{{Name: "name", Sorted: true, Common: "Sherlock"}, {Name: "info", Sorted: true}, {Name: "free", Common: "x"}}, Ints: 1, Smalls: 1}
 
 var words = []string{"Anna", "anna", "Bob", "Ölaf", "ölaf", "Zoë", "", "x", "Sherlock Holmes", "sherlock", "a\x00b", "ÉCOLE", "école"}
 
@@ -83,6 +83,8 @@ func TestTableMatchesModel(t *testing.T) {
 			return strings.Contains(low(r.Texts[0]), "lock") || strings.Contains(low(r.Texts[1]), "lock")
 		}},
 		{"contains nul", Contains{Cols: []Col{Text(0)}, Sub: "a\x00"}, func(_ uint64, r Row) bool { return strings.Contains(low(r.Texts[0]), low("a\x00")) }},
+		{"contains erl (common)", Contains{Cols: []Col{Text(0)}, Sub: "ERL"}, func(_ uint64, r Row) bool { return strings.Contains(low(r.Texts[0]), "erl") }},
+		{"free eq x (common)", Cmp{Col: Text(2), Op: Eq, Text: "X"}, func(_ uint64, r Row) bool { return low(r.Texts[2]) == "x" }},
 		{"contains empty", Contains{Cols: []Col{Text(2)}, Sub: ""}, func(uint64, Row) bool { return true }},
 		{"contains not utf-8", Contains{Cols: []Col{Text(0)}, Sub: "\x80"}, func(_ uint64, r Row) bool { return strings.Contains(low(r.Texts[0]), "\x80") }},
 		{"and/or/not", Or{And{Cmp{Col: Small(0), Op: Eq, Num: 2}, Not{Cmp{Col: Text(0), Op: Eq, Text: "bob"}}}, Cmp{Col: ID, Op: Lt, Num: 10}},
