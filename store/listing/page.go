@@ -1,21 +1,23 @@
 package listing
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 )
 
 // Query asks for one page of a table's rows.
 type Query struct {
-	// Sort is ID or a sorted text column; SortFunc, when set, sorts by a
-	// key the table has no order for instead (every match is collected
-	// and sorted: O(m log m) for m matches — the one unindexed path).
-	Sort     Col
-	SortFunc func(a, b RowView) int
-	Desc     bool // largest first; ties also by id descending
-	Offset   int  // rows to skip
-	Limit    int  // rows to return
-	Where    Pred // nil: every row
+	// Sort is ID or a sorted text column; SortKey, when set, sorts by a
+	// key the table has no order for instead: it appends row r's key to
+	// buf and returns it; every match's key is made once and the matches
+	// sorted (O(m log m) for m matches — the one unindexed path).
+	Sort    Col
+	SortKey func(r RowView, buf []byte) []byte
+	Desc    bool // largest first; ties also by id descending
+	Offset  int  // rows to skip
+	Limit   int  // rows to return
+	Where   Pred // nil: every row
 }
 
 // Page is a Query's answer: the ids of the page's rows in order and the
@@ -36,7 +38,7 @@ func (t *Table) Page(q Query) Page {
 		q.Offset = 0
 	}
 	q.Limit = min(q.Limit, t.live) // no overflow in Offset+Limit below
-	if q.SortFunc != nil {
+	if q.SortKey != nil {
 		return t.sortedPage(q)
 	}
 	o := t.byID
@@ -75,38 +77,41 @@ func (t *Table) Page(q Query) Page {
 	return out
 }
 
-// sortedPage is the unindexed sort: collect every match, sort, slice.
+// sortedPage is the unindexed sort: collect every match and its key
+// (all keys in one buffer), sort, slice.
 func (t *Table) sortedPage(q Query) Page {
-	var slots []int32
-	if q.Where == nil {
-		slots = make([]int32, 0, t.live)
-		for s, id := range t.ids {
-			if id != 0 {
-				slots = append(slots, int32(s))
-			}
-		}
-	} else {
-		b := t.eval(q.Where)
-		for s := range t.ids {
-			if b.has(int32(s)) {
-				slots = append(slots, int32(s))
-			}
-		}
+	var b bitmap
+	if q.Where != nil {
+		b = t.eval(q.Where)
 	}
-	slices.SortFunc(slots, func(a, b int32) int {
-		c := q.SortFunc(RowView{t, a}, RowView{t, b})
+	type keyed struct {
+		s      int32
+		off, n uint32
+	}
+	var rows []keyed
+	var buf []byte
+	for s, id := range t.ids {
+		if id == 0 || b != nil && !b.has(int32(s)) {
+			continue
+		}
+		off := len(buf)
+		buf = q.SortKey(RowView{t, int32(s)}, buf)
+		rows = append(rows, keyed{int32(s), uint32(off), uint32(len(buf) - off)})
+	}
+	slices.SortFunc(rows, func(a, b keyed) int {
+		c := bytes.Compare(buf[a.off:a.off+a.n], buf[b.off:b.off+b.n])
 		if c == 0 {
-			c = cmp.Compare(t.ids[a], t.ids[b])
+			c = cmp.Compare(t.ids[a.s], t.ids[b.s])
 		}
 		if q.Desc {
 			return -c
 		}
 		return c
 	})
-	out := Page{Total: len(slots)}
-	if q.Offset < len(slots) {
-		for _, s := range slots[q.Offset:min(len(slots), q.Offset+q.Limit)] {
-			out.IDs = append(out.IDs, t.ids[s])
+	out := Page{Total: len(rows)}
+	if q.Offset < len(rows) {
+		for _, r := range rows[q.Offset:min(len(rows), q.Offset+q.Limit)] {
+			out.IDs = append(out.IDs, t.ids[r.s])
 		}
 	}
 	return out
