@@ -51,7 +51,11 @@ func CredentialList(c *Credential) ListCredential {
 // fields, records within a kind in no particular order; pointers are
 // valid only during the call; a callback's error stops the scan.
 type ListVisitor struct {
-	Sizes      func(users, credentials, apartments, profiles int)
+	// Bounds gets upper bounds of each kind's record count before the
+	// first record: the buckets' sequences (the highest id given out;
+	// ids are never reused). Counting the records instead would walk
+	// every page first.
+	Bounds     func(users, credentials, apartments, profiles int)
 	Profile    func(*TimeProfile) error
 	Apartment  func(*Apartment) error
 	User       func(*ListUser) error
@@ -64,9 +68,9 @@ type ListVisitor struct {
 func (s *Store) ScanLists(v ListVisitor) (seq uint64, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
 		seq, _ = keys.ParseU64(tx.Bucket(bMeta).Get(kSeq))
-		if v.Sizes != nil {
-			v.Sizes(tx.Bucket(bUsers).Stats().KeyN, tx.Bucket(bCreds).Stats().KeyN,
-				tx.Bucket(bApartments).Stats().KeyN, tx.Bucket(bTimeProfiles).Stats().KeyN)
+		if v.Bounds != nil {
+			v.Bounds(int(tx.Bucket(bUsers).Sequence()), int(tx.Bucket(bCreds).Sequence()),
+				int(tx.Bucket(bApartments).Sequence()), int(tx.Bucket(bTimeProfiles).Sequence()))
 		}
 		if v.Profile != nil {
 			if err := forEachDecoded(tx.Bucket(bTimeProfiles), "time profile", v.Profile); err != nil {

@@ -59,7 +59,7 @@ func TestScanListsMatchesDecode(t *testing.T) {
 	gotC := map[uint64]store.ListCredential{}
 	var profiles, apts, sizeU, sizeC, sizeA, sizeP int
 	seq, err := s.ScanLists(store.ListVisitor{
-		Sizes:      func(u, c, a, p int) { sizeU, sizeC, sizeA, sizeP = u, c, a, p },
+		Bounds:     func(u, c, a, p int) { sizeU, sizeC, sizeA, sizeP = u, c, a, p },
 		Profile:    func(*store.TimeProfile) error { profiles++; return nil },
 		Apartment:  func(*store.Apartment) error { apts++; return nil },
 		User:       func(u *store.ListUser) error { gotU[u.UID] = *u; return nil },
@@ -71,8 +71,8 @@ func TestScanListsMatchesDecode(t *testing.T) {
 	if seq != s.Seq() {
 		t.Errorf("seq = %d, want %d", seq, s.Seq())
 	}
-	if profiles != 1 || apts != 1 || sizeU != len(users) || sizeC != len(creds) || sizeA != 1 || sizeP != 1 {
-		t.Errorf("profiles, apartments, sizes = %d, %d, %d %d %d %d", profiles, apts, sizeU, sizeC, sizeA, sizeP)
+	if profiles != 1 || apts != 1 || sizeU < len(users) || sizeC < len(creds) || sizeA < 1 || sizeP < 1 {
+		t.Errorf("profiles, apartments, bounds = %d, %d, %d %d %d %d", profiles, apts, sizeU, sizeC, sizeA, sizeP)
 	}
 	if len(gotU) != len(wantU) || len(gotC) != len(wantC) {
 		t.Fatalf("got %d users %d creds, want %d %d", len(gotU), len(gotC), len(wantU), len(wantC))

@@ -30,15 +30,8 @@ func factorToBasip(f string) string {
 	return f
 }
 
-func locksToNumber(l store.Locks) int {
-	switch l {
-	case store.LocksFirst:
-		return 1
-	case store.LocksSecond:
-		return 2
-	}
-	return 0
-}
+// locksToNumber is BAS-IP's lock_number, as the list index codes it.
+func locksToNumber(l store.Locks) int { return int(listing.LockCode(l)) }
 
 func numberToLocks(n int64) store.Locks {
 	switch n {

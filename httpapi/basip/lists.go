@@ -190,23 +190,13 @@ func substring(filter string, cols ...listing.Col) listing.Pred {
 
 // --- identifiers ---
 
-func lockOfCode(c int64) store.Locks {
-	switch c {
-	case 1:
-		return store.LocksFirst
-	case 2:
-		return store.LocksSecond
-	}
-	return store.LocksBoth
-}
-
 var identIx = map[string]ixField{
 	"identifier_uid":    {col: listing.ID},
 	"identifier_number": {col: listing.Text(listing.CredValue)},
 	"identifier_type": {col: listing.Small(listing.CredType), codes: 8,
 		show: func(c int64) fval { return ftext(credTypeToBasip(listing.TypeOf(uint8(c)))) }},
 	"lock": {col: listing.Small(listing.CredLocks), codes: 3,
-		show: func(c int64) fval { return ftext(locksToBasip(lockOfCode(c))) }},
+		show: func(c int64) fval { return ftext(locksToBasip(numberToLocks(c))) }},
 	"user_uid": {col: listing.Int(listing.CredUser)},
 	"name":     {col: listing.Text(listing.CredOwnerName)},
 }

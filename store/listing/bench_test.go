@@ -42,7 +42,7 @@ func (g genSource) ScanLists(v store.ListVisitor) (uint64, error) {
 	rng := rand.New(rand.NewPCG(7, uint64(g.n)))
 	n := g.n
 	apts := max(1, n/20)
-	v.Sizes(n, 2*n, apts, 200)
+	v.Bounds(n, 2*n, apts, 200)
 	for i := range 200 {
 		p := store.TimeProfile{ID: uint64(i + 1), Name: fmt.Sprintf("Shift %d %s", i, firstNames[i%len(firstNames)])}
 		if err := v.Profile(&p); err != nil {

@@ -178,7 +178,7 @@ func (x *Index) Sync() (uint64, error) {
 		ts[i] = NewTable(schemas[i])
 	}
 	seq, err := x.src.ScanLists(store.ListVisitor{
-		Sizes: func(users, creds, apts, profiles int) {
+		Bounds: func(users, creds, apts, profiles int) {
 			ts[Users].reserve(users)
 			ts[Credentials].reserve(creds)
 			ts[Apartments].reserve(apts)

@@ -39,7 +39,7 @@ type fakeSource struct{ creds []store.ListCredential }
 
 func (f fakeSource) Seq() uint64 { return 1 }
 func (f fakeSource) ScanLists(v store.ListVisitor) (uint64, error) {
-	v.Sizes(0, len(f.creds), 0, 0)
+	v.Bounds(0, len(f.creds), 0, 0)
 	for i := range f.creds {
 		if err := v.Credential(&f.creds[i]); err != nil {
 			return 0, err

@@ -348,8 +348,14 @@ func (t *Table) Bytes() int {
 	return n
 }
 
+// maxReserve caps reserve: its n is a bound (a bucket's sequence), which
+// one far-out preset id can make huge; beyond the cap the columns grow
+// as they fill.
+const maxReserve = 1 << 22
+
 // reserve makes room for n rows before a load.
 func (t *Table) reserve(n int) {
+	n = min(max(n, 0), maxReserve)
 	t.ids = slices.Grow(t.ids, n)
 	for i := range t.texts {
 		t.texts[i].off = slices.Grow(t.texts[i].off, n)
