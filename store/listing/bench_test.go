@@ -113,12 +113,12 @@ func BenchmarkIndexSync(b *testing.B) {
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		x := listing.New(genSource{n})
 		if _, err := x.Sync(); err != nil {
 			b.Fatal(err)
 		}
-		took := time.Since(start)
+		took, cpuTook := time.Since(start), cpuTime()-cpu
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		st := x.Stats()
@@ -126,6 +126,7 @@ func BenchmarkIndexSync(b *testing.B) {
 		b.ReportMetric(float64(st.Bytes[listing.Users])/float64(n), "usersB/user")
 		b.ReportMetric(float64(st.Bytes[listing.Credentials])/float64(2*n), "credsB/cred")
 		b.ReportMetric(took.Seconds(), "sync-s")
+		b.ReportMetric(cpuTook.Seconds(), "sync-cpu-s")
 		runtime.KeepAlive(x)
 	}
 }
