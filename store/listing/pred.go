@@ -127,6 +127,7 @@ type bitmap []uint64
 
 func newBitmap(n int) bitmap      { return make(bitmap, (n+63)/64) }
 func (b bitmap) set(s int32)      { b[s>>6] |= 1 << (uint(s) & 63) }
+func (b bitmap) clear(s int32)    { b[s>>6] &^= 1 << (uint(s) & 63) }
 func (b bitmap) has(s int32) bool { return b[s>>6]&(1<<(uint(s)&63)) != 0 }
 func (b bitmap) count() int {
 	n := 0
@@ -136,13 +137,17 @@ func (b bitmap) count() int {
 	return n
 }
 
-// liveSet is every live slot.
+// liveSet is every live slot (a copy of the table's own set).
 func (t *Table) liveSet() bitmap {
 	b := newBitmap(len(t.ids))
-	for s, id := range t.ids {
-		if id != 0 {
-			b.set(int32(s))
-		}
+	copy(b, t.alive)
+	return b
+}
+
+// onlyLive drops the free slots from b.
+func (t *Table) onlyLive(b bitmap) bitmap {
+	for i := range b {
+		b[i] &= t.alive[i]
 	}
 	return b
 }
@@ -189,6 +194,31 @@ func (t *Table) eval(p Pred) bitmap {
 		return t.cmp(p)
 	case OneOf:
 		b := newBitmap(len(t.ids))
+		switch p.Col.kind {
+		case colSmall:
+			var in [256]bool
+			for _, n := range p.Nums {
+				if n >= 0 && n < 256 {
+					in[n] = true
+				}
+			}
+			for s, v := range t.smalls[p.Col.i] {
+				if in[v] {
+					b.set(int32(s))
+				}
+			}
+			return t.onlyLive(b)
+		case colInt:
+			for s, v := range t.ints[p.Col.i] {
+				for _, n := range p.Nums {
+					if v == n {
+						b.set(int32(s))
+						break
+					}
+				}
+			}
+			return t.onlyLive(b)
+		}
 		for _, n := range p.Nums {
 			x := t.cmp(Cmp{Col: p.Col, Op: Eq, Num: n})
 			for i := range b {
@@ -267,27 +297,25 @@ func (t *Table) cmp(p Cmp) bitmap {
 			t.rangeOf(b, c.ord, p.Op, func(s int32) int { return strings.Compare(c.str(s), v) })
 			break
 		}
-		for s, id := range t.ids {
-			if id != 0 && test(p.Op, strings.Compare(c.str(int32(s)), v)) {
+		for s := range t.ids {
+			if test(p.Op, strings.Compare(c.str(int32(s)), v)) {
 				b.set(int32(s))
 			}
 		}
 	case colInt:
-		col := t.ints[p.Col.i]
-		for s, id := range t.ids {
-			if id != 0 && test(p.Op, cmp.Compare(col[s], p.Num)) {
+		for s, v := range t.ints[p.Col.i] {
+			if test(p.Op, cmp.Compare(v, p.Num)) {
 				b.set(int32(s))
 			}
 		}
 	case colSmall:
-		col := t.smalls[p.Col.i]
-		for s, id := range t.ids {
-			if id != 0 && test(p.Op, cmp.Compare(int64(col[s]), p.Num)) {
+		for s, v := range t.smalls[p.Col.i] {
+			if test(p.Op, cmp.Compare(int64(v), p.Num)) {
 				b.set(int32(s))
 			}
 		}
 	}
-	return b
+	return t.onlyLive(b)
 }
 
 func test(op Op, c int) bool {

@@ -45,6 +45,7 @@ type Row struct {
 type Table struct {
 	schema Schema
 	ids    []uint64 // slot → id; 0: a free slot
+	alive  bitmap   // the slots in use (filters AND with it)
 	free   []int32
 	live   int
 	texts  []textCol
@@ -232,6 +233,7 @@ func (t *Table) Delete(id uint64) {
 		t.texts[i].clear(s)
 	}
 	t.ids[s] = 0
+	t.alive.clear(s)
 	t.free = append(t.free, s)
 	t.live--
 }
@@ -258,10 +260,15 @@ func (t *Table) alloc(id uint64) int32 {
 		s := t.free[n-1]
 		t.free = t.free[:n-1]
 		t.ids[s] = id
+		t.alive.set(s)
 		return s
 	}
 	s := int32(len(t.ids))
 	t.ids = append(t.ids, id)
+	if int(s)/64 >= len(t.alive) {
+		t.alive = append(t.alive, 0)
+	}
+	t.alive.set(s)
 	for i := range t.texts {
 		t.texts[i].off = append(t.texts[i].off, 0)
 		t.texts[i].n = append(t.texts[i].n, 0)
@@ -331,7 +338,7 @@ func (t *Table) rebuildOrders() {
 // Bytes is the table's memory (its slices' capacities), for the docs'
 // per-row figures and the metrics.
 func (t *Table) Bytes() int {
-	n := cap(t.ids)*8 + cap(t.free)*4 + t.byID.bytes()
+	n := cap(t.ids)*8 + cap(t.alive)*8 + cap(t.free)*4 + t.byID.bytes()
 	for i := range t.texts {
 		c := &t.texts[i]
 		n += cap(c.buf) + cap(c.off)*4 + cap(c.n)*2
