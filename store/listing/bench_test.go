@@ -161,6 +161,12 @@ func BenchmarkIndexPage(b *testing.B) {
 				"user_uid_eq":    listing.Cmp{Col: I(listing.CredUser), Op: listing.Eq, Num: int64(n / 3)},
 				"type_eq_card":   listing.Cmp{Col: S(listing.CredType), Op: listing.Eq, Num: int64(listing.TypeCode(store.CredCard))},
 				"owner_name_eq":  listing.Cmp{Col: T(listing.CredOwnerName), Op: listing.Eq, Text: "koch"},
+				// identifier_type eq 'card' and user_uid gt n/2, as the
+				// BAS-IP dialect translates it (no user shows as -1).
+				"type_card_and_user_gt": listing.And{
+					L: listing.OneOf{Col: S(listing.CredType), Nums: []int64{int64(listing.TypeCode(store.CredCard))}},
+					R: listing.And{L: listing.Not{X: listing.OneOf{Col: I(listing.CredUser), Nums: []int64{0, 0}}},
+						R: listing.Cmp{Col: I(listing.CredUser), Op: listing.Gt, Num: int64(n / 2)}}},
 			}},
 		{"apartments", listing.Apartments,
 			map[string]listing.Col{"uid": listing.ID, "apartment_name": T(listing.AptName)},
