@@ -236,6 +236,7 @@ func (s *Server) Shutdown() error {
 	}
 	s.stopOnce.Do(func() { close(s.stop) })
 	s.unsub()
+	s.basip.Close() // its list index leaves the feed
 	return err
 }
 

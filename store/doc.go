@@ -28,7 +28,11 @@
 //     that lists the record's index entries; Check recomputes those lists
 //     and compares them with the buckets both ways.
 //   - Lists page by an opaque cursor (the last key) and filter by walking
-//     an index, so a page costs the page even at a million users.
+//     an index, so a page costs the page even at a million users. Lists
+//     that page by number and sort by a field (BAS-IP's) use the in-memory
+//     list index of the sub-package store/listing, a Follower built from
+//     ScanLists (listscan.go: a snapshot of the fields lists sort and
+//     filter on, read with the access scanner's small JSON reader).
 //   - Every committed write of a user, credential, time profile, apartment,
 //     operator or setting gets the next store sequence number, persisted in
 //     the same transaction, and a Change record. Subscribers (Follow for

@@ -49,3 +49,18 @@ func (s *Store) DeleteSetting(key string) error {
 		return w.emit(Change{Kind: KindSetting, Key: key, Deleted: true})
 	})
 }
+
+// SettingsWithPrefix reads every setting whose key starts with prefix
+// (one cursor seek and a walk of the matches).
+func (s *Store) SettingsWithPrefix(prefix string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bSettings).Cursor()
+		p := []byte(prefix)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			out[string(k)] = bytes.Clone(v)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -416,33 +415,4 @@ func newBasipList[T any](q listQuery, total int, fields []string, items []T) bas
 		},
 		ListItems: items,
 	}
-}
-
-// sortKey is one matching item of a list: its id and, when sorting by a
-// text field, that text. Lists keep only these for every match, then load
-// the page's items.
-type sortKey struct {
-	id  uint64
-	txt string
-}
-
-// pageKeys sorts keys as q says (ties by id) and returns the page's ids.
-func pageKeys(q listQuery, keys []sortKey, byText bool) []uint64 {
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if byText && a.txt != b.txt {
-			return (a.txt < b.txt) == q.asc
-		}
-		return (a.id < b.id) == q.asc
-	})
-	lo, hi := q.window(len(keys))
-	ids := make([]uint64, 0, hi-lo)
-	for _, k := range keys[lo:hi] {
-		ids = append(ids, k.id)
-	}
-	return ids
-}
-
-func containsFold(s, sub string) bool {
-	return sub == "" || strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }

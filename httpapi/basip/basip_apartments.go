@@ -8,6 +8,7 @@ import (
 	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/listing"
 )
 
 // BAS-IP apartments are native apartments: apartment_address is the
@@ -214,41 +215,34 @@ func (s *Dialect) basipListApartments(r *core.Request) error {
 	if err != nil {
 		return err
 	}
-	var all []store.Apartment
-	for cursor := ""; ; {
-		as, next, err := s.st.ListApartments(cursor, core.MaxListLimit)
-		if err != nil {
-			return err
-		}
-		all = append(all, as...)
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
-	match, err := basipAptFilter(q.filter)
+	where, err := aptWhere(q.filter)
 	if err != nil {
 		return err
 	}
-	byID := map[uint64]*store.Apartment{}
-	var keys []sortKey
-	for i := range all {
-		a := &all[i]
-		if match(a) {
-			byID[a.ID] = a
-			keys = append(keys, sortKey{id: a.ID, txt: strings.ToLower(a.Name)})
-		}
+	sort := listing.ID
+	if q.field == "apartment_name" {
+		sort = listing.Text(listing.AptName)
 	}
-	ids := pageKeys(q, keys, q.field == "apartment_name")
+	ids, total, err := s.page(listing.Apartments, q, listing.Query{Sort: sort, Where: where})
+	if err != nil {
+		return err
+	}
 	items := make([]basipApartment, 0, len(ids))
 	for _, id := range ids {
-		v, err := s.basipAptView(byID[id], false)
+		a, err := s.st.GetApartment(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the page was read
+		}
+		if err != nil {
+			return err
+		}
+		v, err := s.basipAptView(&a, false)
 		if err != nil {
 			return err
 		}
 		items = append(items, v)
 	}
-	return basipOK(r, newBasipList(q, len(keys), basipAptSortFields, items))
+	return basipOK(r, newBasipList(q, total, basipAptSortFields, items))
 }
 
 // basipAttachApartment is POST (add) and DELETE (remove)

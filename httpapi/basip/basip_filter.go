@@ -32,8 +32,10 @@ package basip
 // case-insensitive substring (users, identifiers, apartments, profiles) or
 // a comma-separated list of event names (the log).
 //
-// An expression is parsed once per request; evaluation walks the tree
-// with a per-list field accessor and allocates nothing.
+// An expression is parsed once per request. The log evaluates it on each
+// event it reads (a walk of the tree with a field accessor, allocating
+// nothing); the other lists turn it into the list index's predicate
+// (lists.go), which answers it from the index's columns.
 
 import (
 	"cmp"
@@ -45,8 +47,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/doord/doord/httpapi/core"
-
-	"github.com/doord/doord/store"
 )
 
 const (
@@ -79,9 +79,10 @@ func fbool(b bool) fval {
 	return fval{kind: fBool}
 }
 
-// fieldGetter is a list's field accessor for one item. ok false means the
-// value is not known at this point (see identFilter); a field the list
-// does not have never reaches it (the parser refuses it).
+// fieldGetter is a field accessor for one item (the log's items; and a
+// comparison tested on one value, fnode.test). ok false means the value
+// is not known; a field the list does not have never reaches it (the
+// parser refuses it).
 type fieldGetter func(field string) (v fval, ok bool)
 
 type fop uint8
@@ -565,37 +566,6 @@ var basipUserFields = newFilterFields(
 	filterField{name: "is_custom_user_access", kind: fBool},
 )
 
-func basipUserField(u *store.User, f string) (fval, bool) {
-	switch f {
-	case "item_uid":
-		return fnum(int64(u.UID)), true
-	case "name":
-		return ftext(u.Name), true
-	case "info":
-		return ftext(u.Info), true
-	case "lock_number":
-		return fnum(int64(locksToNumber(u.Locks))), true
-	case "is_custom_user_access":
-		return fbool(u.CustomAccess), true
-	}
-	return fval{}, false
-}
-
-// basipUserFilter is the user list's filter: an expression, or a
-// substring of name or info.
-func basipUserFilter(filter string) (func(*store.User) bool, error) {
-	x, err := parseFilter(filter, basipUserFields)
-	if err != nil {
-		return nil, err
-	}
-	if x == nil {
-		return func(u *store.User) bool { return containsFold(u.Name, filter) || containsFold(u.Info, filter) }, nil
-	}
-	return func(u *store.User) bool {
-		return x.match(func(f string) (fval, bool) { return basipUserField(u, f) })
-	}, nil
-}
-
 var basipIdentFields = newFilterFields(
 	filterField{name: "identifier_uid", kind: fNumber},
 	filterField{name: "identifier_number", kind: fText},
@@ -604,100 +574,6 @@ var basipIdentFields = newFilterFields(
 	filterField{name: "user_uid", kind: fNumber},
 	filterField{name: "name", kind: fText, aliases: []string{"owner_name", "identifier_owner.name"}},
 )
-
-// identFilter is the identifier list's filter: an expression, or a
-// substring of the number or the owner's name. identifier_uid needs a
-// settings read per credential (moved identifiers keep their first uid),
-// which must not happen inside the store's walk (a read transaction):
-// there it is unknown, the credentials it leaves undecided are noted, and
-// finish decides them after the walk.
-//
-// Numbers are matched as role sees them (core.ShownValue), so a filter cannot
-// be an oracle for a PIN, or for a card number a viewer may not read.
-type identFilter struct {
-	role    store.Role
-	x       *filterExpr
-	legacy  string
-	hold    uint64
-	uidOf   func(id uint64) uint64
-	inWalk  bool
-	pending []uint64
-}
-
-func (s *Dialect) basipIdentFilter(filter string, role store.Role) (*identFilter, error) {
-	x, err := parseFilter(filter, basipIdentFields)
-	if err != nil {
-		return nil, err
-	}
-	f := &identFilter{role: role, x: x, legacy: filter, uidOf: s.basipIdentifierUID}
-	if x != nil && x.uses("user_uid") {
-		f.hold = s.holdingUID()
-	}
-	return f, nil
-}
-
-func (f *identFilter) field(c *store.Credential, name string) (fval, bool) {
-	switch name {
-	case "identifier_uid":
-		if f.inWalk {
-			return fval{}, false
-		}
-		return fnum(int64(f.uidOf(c.ID))), true
-	case "identifier_number":
-		return ftext(core.ShownValue(c.Type, c.Value, f.role)), true
-	case "identifier_type":
-		return ftext(credTypeToBasip(c.Type)), true
-	case "lock":
-		return ftext(locksToBasip(c.Locks)), true
-	case "user_uid":
-		if f.hold != 0 && c.UserUID == f.hold {
-			return fnum(-1), true
-		}
-		return fnum(int64(c.UserUID)), true
-	case "name":
-		return ftext(c.OwnerName), true
-	}
-	return fval{}, false
-}
-
-// match tests c; in a walk, an undecided c is noted for finish.
-func (f *identFilter) match(c *store.Credential) bool {
-	if f.x == nil {
-		return containsFold(core.ShownValue(c.Type, c.Value, f.role), f.legacy) || containsFold(c.OwnerName, f.legacy)
-	}
-	switch f.x.root.eval(func(name string) (fval, bool) { return f.field(c, name) }) {
-	case tTrue:
-		return true
-	case tUnknown:
-		f.pending = append(f.pending, c.ID)
-	}
-	return false
-}
-
-// walk runs each (a store walk) with collect, then hands collect the
-// credentials the walk left undecided, read again outside it.
-func (f *identFilter) walk(each func(func(*store.Credential) error) error, get func(uint64) (store.Credential, error), collect func(*store.Credential) error) error {
-	f.inWalk = true
-	err := each(collect)
-	f.inWalk = false
-	if err != nil {
-		return err
-	}
-	for _, id := range f.pending {
-		c, err := get(id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue // deleted since the walk
-		}
-		if err != nil {
-			return err
-		}
-		if err := collect(&c); err != nil {
-			return err
-		}
-	}
-	f.pending = nil
-	return nil
-}
 
 var basipAptFields = newFilterFields(
 	filterField{name: "uid", kind: fNumber},
@@ -708,66 +584,10 @@ var basipAptFields = newFilterFields(
 	filterField{name: "room", kind: fNumber, aliases: []string{"apartment_address.room"}},
 )
 
-func basipAptField(a *store.Apartment, f string) (fval, bool) {
-	switch f {
-	case "uid":
-		return fnum(int64(a.ID)), true
-	case "apartment_name":
-		return ftext(a.Name), true
-	case "building":
-		return fnum(int64(a.Address.Building)), true
-	case "unit":
-		return fnum(int64(a.Address.Unit)), true
-	case "floor":
-		return fnum(int64(a.Address.Floor)), true
-	case "room":
-		return fnum(int64(a.Address.Room)), true
-	}
-	return fval{}, false
-}
-
-// basipAptFilter is the apartment list's filter: an expression, or a
-// substring of the name.
-func basipAptFilter(filter string) (func(*store.Apartment) bool, error) {
-	x, err := parseFilter(filter, basipAptFields)
-	if err != nil {
-		return nil, err
-	}
-	if x == nil {
-		return func(a *store.Apartment) bool { return containsFold(a.Name, filter) }, nil
-	}
-	return func(a *store.Apartment) bool {
-		return x.match(func(f string) (fval, bool) { return basipAptField(a, f) })
-	}, nil
-}
-
 var basipProfileFields = newFilterFields(
 	filterField{name: "uid", kind: fNumber},
 	filterField{name: "name", kind: fText},
 )
-
-// basipProfileFilter is the time profile list's filter: an expression,
-// or a substring of the name.
-func basipProfileFilter(filter string) (func(*store.TimeProfile) bool, error) {
-	x, err := parseFilter(filter, basipProfileFields)
-	if err != nil {
-		return nil, err
-	}
-	if x == nil {
-		return func(p *store.TimeProfile) bool { return containsFold(p.Name, filter) }, nil
-	}
-	return func(p *store.TimeProfile) bool {
-		return x.match(func(f string) (fval, bool) {
-			switch f {
-			case "uid":
-				return fnum(int64(p.ID)), true
-			case "name":
-				return ftext(p.Name), true
-			}
-			return fval{}, false
-		})
-	}, nil
-}
 
 // The log's fields: the item's keys, info's by their own names or as
 // info.<key>.

@@ -3,13 +3,13 @@ package basip
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/listing"
 )
 
 // BAS-IP identifiers are native credentials. Two things differ:
@@ -615,56 +615,39 @@ func (s *Dialect) recordMove(first, oldID, newID uint64) error {
 
 var basipIdentSortFields = []string{"identifier_uid", "identifier_number", "owner_name"}
 
-// basipListIdentifiers is GET /api/v1/access/identifiers/list, filtered
-// by basipIdentFilter (basip_filter.go);
-// user_uid (a doord extension) lists one user's identifiers (-1: those
-// without a user). Without user_uid the list walks every credential once
-// to count and sort (it keeps only ids and sort keys, then loads the
-// page). identifier_uid order is the native id order: a moved identifier
-// sorts where its move put it.
+// basipListIdentifiers is GET /api/v1/access/identifiers/list, a page of
+// the list index (lists.go: identWhere, identSort); user_uid (a doord
+// extension) lists one user's identifiers (-1: those without a user).
+// Only the page's credentials are read from the store. identifier_uid
+// order is the native id order: a moved identifier sorts where its move
+// put it.
 func (s *Dialect) basipListIdentifiers(r *core.Request) error {
 	q, err := parseListQuery(r, basipIdentSortFields, "identifier_uid")
 	if err != nil {
 		return err
 	}
-	match, err := s.basipIdentFilter(q.filter, r.Op.Role)
+	hold := s.holdingUID()
+	where, err := s.identWhere(q.filter, r.Op.Role, hold)
 	if err != nil {
 		return err
-	}
-	var keys []sortKey
-	collect := func(c *store.Credential) error {
-		if !match.match(c) {
-			return nil
-		}
-		k := sortKey{id: c.ID}
-		switch q.field {
-		case "identifier_number":
-			k.txt = core.ShownValue(c.Type, c.Value, r.Op.Role) // no order oracle either
-		case "owner_name":
-			k.txt = strings.ToLower(c.OwnerName)
-		}
-		keys = append(keys, k)
-		return nil
 	}
 	if v := string(r.Ctx.QueryArgs().Peek("user_uid")); v != "" {
 		uid, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || uid == 0 || uid < -1 {
 			return bErr(400, "Wrong query parameter `user_uid`")
 		}
+		of := listing.OneOf{Col: listing.Int(listing.CredUser), Nums: []int64{uid}}
 		if uid == -1 {
-			uid = int64(s.holdingUID())
+			of.Nums = []int64{0, int64(hold)}
 		}
-		list, err := s.st.ListCredentials(uint64(uid))
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		for i := range list {
-			collect(&list[i])
-		}
-	} else if err := match.walk(s.st.ForEachCredential, s.st.GetCredential, collect); err != nil {
+		where = and(where, of)
+	}
+	lq := identSort(q.field, r.Op.Role)
+	lq.Where = where
+	ids, total, err := s.page(listing.Credentials, q, lq)
+	if err != nil {
 		return err
 	}
-	ids := pageKeys(q, keys, q.field != "identifier_uid")
 	items := make([]basipIdentifier, 0, len(ids))
 	apts := map[uint64]basipIdentApt{}
 	for _, id := range ids {
@@ -681,5 +664,5 @@ func (s *Dialect) basipListIdentifiers(r *core.Request) error {
 		}
 		items = append(items, s.basipIdentView(&c, apt, r.Op.Role))
 	}
-	return basipOK(r, newBasipList(q, len(keys), basipIdentSortFields, items))
+	return basipOK(r, newBasipList(q, total, basipIdentSortFields, items))
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/listing"
 )
 
 // BAS-IP time profiles are calendar events: time_options gives the first
@@ -904,51 +905,35 @@ func (s *Dialect) basipDeleteProfile(r *core.Request) error {
 
 var basipProfileSortFields = []string{"uid", "name"}
 
-// allTimeProfiles reads every profile (they are few).
-func (s *Dialect) allTimeProfiles() ([]store.TimeProfile, error) {
-	var all []store.TimeProfile
-	cursor := ""
-	for {
-		ps, next, err := s.st.ListTimeProfiles(cursor, core.MaxListLimit)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, ps...)
-		if next == "" {
-			return all, nil
-		}
-		cursor = next
-	}
-}
-
 func (s *Dialect) basipListProfiles(r *core.Request) error {
 	q, err := parseListQuery(r, basipProfileSortFields, "uid")
 	if err != nil {
 		return err
 	}
-	all, err := s.allTimeProfiles()
+	where, err := profileWhere(q.filter)
 	if err != nil {
 		return err
 	}
-	match, err := basipProfileFilter(q.filter)
+	sort := listing.ID
+	if q.field == "name" {
+		sort = listing.Text(listing.ProfileName)
+	}
+	ids, total, err := s.page(listing.Profiles, q, listing.Query{Sort: sort, Where: where})
 	if err != nil {
 		return err
 	}
-	byID := map[uint64]*store.TimeProfile{}
-	var keys []sortKey
-	for i := range all {
-		p := &all[i]
-		if match(p) {
-			byID[p.ID] = p
-			keys = append(keys, sortKey{id: p.ID, txt: strings.ToLower(p.Name)})
-		}
-	}
-	ids := pageKeys(q, keys, q.field == "name")
 	items := make([]basipProfile, 0, len(ids))
 	for _, id := range ids {
-		items = append(items, s.basipProfileView(byID[id]))
+		p, err := s.st.GetTimeProfile(id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the page was read
+		}
+		if err != nil {
+			return err
+		}
+		items = append(items, s.basipProfileView(&p))
 	}
-	return basipOK(r, newBasipList(q, len(keys), basipProfileSortFields, items))
+	return basipOK(r, newBasipList(q, total, basipProfileSortFields, items))
 }
 
 // basipAttachIdentProfile is POST (attach) and DELETE (detach)

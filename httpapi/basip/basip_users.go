@@ -8,6 +8,7 @@ import (
 	"github.com/doord/doord/httpapi/core"
 
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/listing"
 )
 
 // BAS-IP users are native users: item_uid is the native uid,
@@ -29,15 +30,8 @@ func factorToBasip(f string) string {
 	return f
 }
 
-func locksToNumber(l store.Locks) int {
-	switch l {
-	case store.LocksFirst:
-		return 1
-	case store.LocksSecond:
-		return 2
-	}
-	return 0
-}
+// locksToNumber is BAS-IP's lock_number, as the list index codes it.
+func locksToNumber(l store.Locks) int { return int(listing.LockCode(l)) }
 
 func numberToLocks(n int64) store.Locks {
 	switch n {
@@ -240,11 +234,8 @@ func (s *Dialect) basipDeleteUser(r *core.Request) error {
 // item_uid.
 var basipUserSortFields = []string{"item_uid", "name", "info"}
 
-// basipListUsers is GET /api/v1/access/users/list, filtered by
-// basipUserFilter (basip_filter.go). The list reads every user
-// once (a read transaction) to count and sort them; at a million users
-// that takes a second or two on a Pi: page through the native
-// GET /api/v1/users (cursor, index-backed) for bulk reads.
+// basipListUsers is GET /api/v1/access/users/list: a page of the list
+// index (lists.go: userWhere), then the page's users read from the store.
 func (s *Dialect) basipListUsers(r *core.Request) error {
 	if args := r.Ctx.QueryArgs(); string(args.Peek("sort_field")) == "uid" {
 		args.Set("sort_field", "item_uid")
@@ -253,30 +244,17 @@ func (s *Dialect) basipListUsers(r *core.Request) error {
 	if err != nil {
 		return err
 	}
-	match, err := basipUserFilter(q.filter)
+	where, err := userWhere(q.filter)
 	if err != nil {
 		return err
 	}
-	hold := s.holdingUID()
-	var keys []sortKey
-	err = s.st.ForEachUser(func(u *store.User) error {
-		if u.UID == hold || !match(u) {
-			return nil
-		}
-		k := sortKey{id: u.UID}
-		switch q.field {
-		case "name":
-			k.txt = strings.ToLower(u.Name)
-		case "info":
-			k.txt = strings.ToLower(u.Info)
-		}
-		keys = append(keys, k)
-		return nil
-	})
+	if hold := s.holdingUID(); hold != 0 {
+		where = and(where, listing.Not{X: listing.Cmp{Col: listing.ID, Op: listing.Eq, Num: int64(hold)}})
+	}
+	ids, total, err := s.page(listing.Users, q, listing.Query{Sort: userSorts[q.field], Where: where})
 	if err != nil {
 		return err
 	}
-	ids := pageKeys(q, keys, q.field != "item_uid")
 	items := make([]basipUser, 0, len(ids))
 	for _, uid := range ids {
 		u, err := s.st.GetUserByUID(uid)
@@ -292,7 +270,7 @@ func (s *Dialect) basipListUsers(r *core.Request) error {
 		}
 		items = append(items, v)
 	}
-	return basipOK(r, newBasipList(q, len(keys), basipUserSortFields, items))
+	return basipOK(r, newBasipList(q, total, basipUserSortFields, items))
 }
 
 // basipAttachProfile is POST (attach) and DELETE (detach)

@@ -69,12 +69,13 @@ type Deps struct {
 
 // Dialect serves the BAS-IP routes over Deps.
 type Dialect struct {
-	st    *store.Store
-	doors Doors
-	log   *slog.Logger
-	loc   *time.Location
-	deps  Deps
-	bas   state
+	st     *store.Store
+	doors  Doors
+	log    *slog.Logger
+	loc    *time.Location
+	deps   Deps
+	bas    state
+	listIx listIndex // lists.go
 
 	info, name []byte // GET /api/info and /api/v0/device/name, encoded once
 }

@@ -20,7 +20,10 @@
 // It owns today: its routes (Dialect.Routes), their dispatch
 // (Dialect.Serve: authenticate, authorize, run, answer errors in BAS-IP's
 // shape, audit), which paths are BAS-IP's (IsPath), its body decoder
-// (bbody), list engine and filter language (basip_filter.go), and the
+// (bbody), its list parameters and filter language (basip_filter.go),
+// the translation of its lists into pages of the list index
+// (store/listing, lists.go: the dialect builds the index on its first
+// list, follows the store's feed with it, and drops it on Close), and the
 // translation of users, identifiers, time profiles, apartments, remote
 // and emergency open with BAS-IP's lock numbers (emergency.go), call
 // forwarding rules (forward.go), the public device information
