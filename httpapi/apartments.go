@@ -1,10 +1,6 @@
 package httpapi
 
-import (
-	"strconv"
-
-	"github.com/doord/doord/store"
-)
+import "github.com/doord/doord/store"
 
 const aptBasePath = "/api/v1/apartments/"
 
@@ -77,91 +73,9 @@ func (s *Server) aptOut(a store.Apartment) (apartmentOut, error) {
 	return out, nil
 }
 
-func (s *Server) createApartment(r *request) error {
-	o, err := parseObject(r.ctx.PostBody())
-	if err != nil {
-		return err
-	}
-	var a store.Apartment
-	applyApartment(o, &a, true)
-	if err := o.err(); err != nil {
-		return err
-	}
-	if err := s.st.CreateApartment(&a); err != nil {
-		return err
-	}
-	return created(r, aptBasePath+strconv.FormatUint(a.ID, 10), apartmentOut{Apartment: a, Residents: residents{Users: []string{}}})
+// newAptOut is a new apartment's view: no one lives there yet.
+func newAptOut(a store.Apartment) (apartmentOut, error) {
+	return apartmentOut{Apartment: a, Residents: residents{Users: []string{}}}, nil
 }
 
-func (s *Server) getApartment(r *request) error {
-	id, err := uintParam(r, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.st.GetApartment(id)
-	if err != nil {
-		return err
-	}
-	out, err := s.aptOut(a)
-	if err != nil {
-		return err
-	}
-	return writeJSON(r.ctx, 200, out)
-}
-
-func (s *Server) listApartments(r *request) error {
-	limit, err := listLimit(r)
-	if err != nil {
-		return err
-	}
-	as, next, err := s.st.ListApartments(string(r.ctx.QueryArgs().Peek("cursor")), limit)
-	if err != nil {
-		return err
-	}
-	out := make([]apartmentOut, 0, len(as))
-	for _, a := range as {
-		ao, err := s.aptOut(a)
-		if err != nil {
-			return err
-		}
-		out = append(out, ao)
-	}
-	return writeJSON(r.ctx, 200, listOut[apartmentOut]{Items: out, NextCursor: nextCursor(next)})
-}
-
-func (s *Server) updateApartment(replace bool) handlerFunc {
-	return func(r *request) error {
-		id, err := uintParam(r, "id")
-		if err != nil {
-			return err
-		}
-		o, err := parseObject(r.ctx.PostBody())
-		if err != nil {
-			return err
-		}
-		a, err := s.st.UpdateApartment(id, func(a *store.Apartment) error {
-			o.errs = o.errs[:0]
-			applyApartment(o, a, replace)
-			return o.err()
-		})
-		if err != nil {
-			return err
-		}
-		out, err := s.aptOut(a)
-		if err != nil {
-			return err
-		}
-		return writeJSON(r.ctx, 200, out)
-	}
-}
-
-func (s *Server) deleteApartment(r *request) error {
-	id, err := uintParam(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.st.DeleteApartment(id); err != nil {
-		return err
-	}
-	return noContent(r)
-}
+func aptID(a store.Apartment) uint64 { return a.ID }

@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/doord/doord/store"
+
 // routes lists every route with the access it needs. The table is the
 // API's map: read it to see who may do what.
 func (s *Server) routes() {
@@ -29,20 +31,23 @@ func (s *Server) routes() {
 	h("DELETE", "/api/v1/credentials/{id}", accPeople, s.deleteCredential)
 	h("POST", "/api/v1/credentials/{id}/passes/reset", accPeople, s.resetPasses)
 
-	h("POST", "/api/v1/time-profiles", accPeople, s.createTimeProfile)
-	h("GET", "/api/v1/time-profiles", accRead, s.listTimeProfiles)
-	h("GET", "/api/v1/time-profiles/{id}", accRead, s.getTimeProfile)
+	// Time profiles and apartments are plain records: crud.go's shapes
+	// over the store's calls, with each one's apply and view.
+	tpView := itself[store.TimeProfile]
+	h("POST", "/api/v1/time-profiles", accPeople, createRecord(applyTimeProfileRules, s.st.CreateTimeProfile, tpBasePath, tpID, tpView))
+	h("GET", "/api/v1/time-profiles", accRead, listPage(s.st.ListTimeProfiles, tpView))
+	h("GET", "/api/v1/time-profiles/{id}", accRead, getByID(s.st.GetTimeProfile, tpView))
 	h("GET", "/api/v1/time-profiles/{id}/windows", accRead, s.timeProfileWindows)
-	h("PATCH", "/api/v1/time-profiles/{id}", accPeople, s.updateTimeProfile(false))
-	h("PUT", "/api/v1/time-profiles/{id}", accPeople, s.updateTimeProfile(true))
-	h("DELETE", "/api/v1/time-profiles/{id}", accPeople, s.deleteTimeProfile)
+	h("PATCH", "/api/v1/time-profiles/{id}", accPeople, updateByID(s.st.UpdateTimeProfile, applyTimeProfileRules, tpView, false))
+	h("PUT", "/api/v1/time-profiles/{id}", accPeople, updateByID(s.st.UpdateTimeProfile, applyTimeProfileRules, tpView, true))
+	h("DELETE", "/api/v1/time-profiles/{id}", accPeople, deleteByID(s.st.DeleteTimeProfile))
 
-	h("POST", "/api/v1/apartments", accPeople, s.createApartment)
-	h("GET", "/api/v1/apartments", accRead, s.listApartments)
-	h("GET", "/api/v1/apartments/{id}", accRead, s.getApartment)
-	h("PATCH", "/api/v1/apartments/{id}", accPeople, s.updateApartment(false))
-	h("PUT", "/api/v1/apartments/{id}", accPeople, s.updateApartment(true))
-	h("DELETE", "/api/v1/apartments/{id}", accPeople, s.deleteApartment)
+	h("POST", "/api/v1/apartments", accPeople, createRecord(applyApartment, s.st.CreateApartment, aptBasePath, aptID, newAptOut))
+	h("GET", "/api/v1/apartments", accRead, listPage(s.st.ListApartments, s.aptOut))
+	h("GET", "/api/v1/apartments/{id}", accRead, getByID(s.st.GetApartment, s.aptOut))
+	h("PATCH", "/api/v1/apartments/{id}", accPeople, updateByID(s.st.UpdateApartment, applyApartment, s.aptOut, false))
+	h("PUT", "/api/v1/apartments/{id}", accPeople, updateByID(s.st.UpdateApartment, applyApartment, s.aptOut, true))
+	h("DELETE", "/api/v1/apartments/{id}", accPeople, deleteByID(s.st.DeleteApartment))
 
 	h("POST", "/api/v1/operators", accAdmin, s.createOperator)
 	h("GET", "/api/v1/operators", accAdmin, s.listOperators)

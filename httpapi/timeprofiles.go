@@ -204,83 +204,14 @@ func validateRules(o *object, p *store.TimeProfile) {
 	}
 }
 
-func (s *Server) createTimeProfile(r *request) error {
-	o, err := parseObject(r.ctx.PostBody())
-	if err != nil {
-		return err
-	}
-	var p store.TimeProfile
-	applyTimeProfile(o, &p, true)
-	validateRules(o, &p)
-	if err := o.err(); err != nil {
-		return err
-	}
-	if err := s.st.CreateTimeProfile(&p); err != nil {
-		return err
-	}
-	return created(r, tpBasePath+strconv.FormatUint(p.ID, 10), p)
+// applyTimeProfileRules is applyTimeProfile and then, when the fields
+// were well-typed, the calendar rules' check: what a write applies.
+func applyTimeProfileRules(o *object, p *store.TimeProfile, replace bool) {
+	applyTimeProfile(o, p, replace)
+	validateRules(o, p)
 }
 
-func (s *Server) getTimeProfile(r *request) error {
-	id, err := uintParam(r, "id")
-	if err != nil {
-		return err
-	}
-	p, err := s.st.GetTimeProfile(id)
-	if err != nil {
-		return err
-	}
-	return writeJSON(r.ctx, 200, p)
-}
-
-func (s *Server) listTimeProfiles(r *request) error {
-	limit, err := listLimit(r)
-	if err != nil {
-		return err
-	}
-	ps, next, err := s.st.ListTimeProfiles(string(r.ctx.QueryArgs().Peek("cursor")), limit)
-	if err != nil {
-		return err
-	}
-	if ps == nil {
-		ps = []store.TimeProfile{}
-	}
-	return writeJSON(r.ctx, 200, listOut[store.TimeProfile]{Items: ps, NextCursor: nextCursor(next)})
-}
-
-func (s *Server) updateTimeProfile(replace bool) handlerFunc {
-	return func(r *request) error {
-		id, err := uintParam(r, "id")
-		if err != nil {
-			return err
-		}
-		o, err := parseObject(r.ctx.PostBody())
-		if err != nil {
-			return err
-		}
-		p, err := s.st.UpdateTimeProfile(id, func(p *store.TimeProfile) error {
-			o.errs = o.errs[:0]
-			applyTimeProfile(o, p, replace)
-			validateRules(o, p)
-			return o.err()
-		})
-		if err != nil {
-			return err
-		}
-		return writeJSON(r.ctx, 200, p)
-	}
-}
-
-func (s *Server) deleteTimeProfile(r *request) error {
-	id, err := uintParam(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.st.DeleteTimeProfile(id); err != nil {
-		return err
-	}
-	return noContent(r)
-}
+func tpID(p store.TimeProfile) uint64 { return p.ID }
 
 // maxWindowDays bounds GET /time-profiles/{id}/windows: a quarter of a
 // year is 132,480 minutes to evaluate, a few milliseconds.
