@@ -57,7 +57,15 @@ const (
 	stActive
 	stDisabled
 	stArchived
+	// stNoUser: a credential without a user (store UserUID 0). Its user
+	// fields grant everything, so the policy reads the credential's own
+	// (EngineConfig.Userless decides whether it opens at all).
+	stNoUser
 )
+
+// noUser is the user a credential without one decides with: no bounds, no
+// schedule, both locks, no extra factors, no security, no extended open.
+var noUser = userRec{state: stNoUser, to: math.MaxUint32, locks: 3}
 
 // credRec is everything a decision reads about one credential, its
 // user's fields included (copied in by the writer whenever either
@@ -633,10 +641,18 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 			}
 		}
 	}
-	slot := x.slotFor(a.UserUID)
+	// A credential without a user has no user slot and is in no user's
+	// list: nothing propagates into it, and removing it unlinks nothing.
+	hasUser := a.UserUID != 0
+	var slot uint32
+	if hasUser {
+		slot = x.slotFor(a.UserUID)
+	}
 	if !had {
 		l := locOf(key, pin)
-		x.link(slot, a.ID, &l)
+		if hasUser {
+			x.link(slot, a.ID, &l)
+		}
 		x.loc.put(a.ID, l)
 		if pin {
 			x.nPINs.Add(1)
@@ -657,7 +673,11 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	if rec.max == 0 {
 		rec.left = 0
 	}
-	setUser(&rec, &x.users[slot].u)
+	if hasUser {
+		setUser(&rec, &x.users[slot].u)
+	} else {
+		setUser(&rec, &noUser)
+	}
 	if x.loading {
 		// Maps are built per shard, in parallel, in finishLoad.
 		if x.bulk == nil {
