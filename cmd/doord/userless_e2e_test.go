@@ -44,3 +44,25 @@ func TestUserlessCardOpensDoorOnTheSimulatedBoard(t *testing.T) {
 		t.Fatalf("userless card on lock 1 at door 2: %+v", ev)
 	}
 }
+
+// With [access] userless_credentials = "deny" the same card is refused
+// with its own reason (BAS-IP's identifiers_without_linkage_to_user_access_denied),
+// while a user's card still opens.
+func TestUserlessCardDeniedWhenConfigured(t *testing.T) {
+	cfg := simConfig(t)
+	cfg.Access.Userless = "deny"
+	d, _ := start(t, cfg)
+	defer d.stop()
+	tok := login(t, d, "door modes password")
+	if st, m := call(t, d, "POST", "/api/v1/credentials", tok, `{"type":"card","value":{"facility":123,"card":4567},"owner_name":"Flat 12"}`); st != 201 {
+		t.Fatalf("create: %d %v", st, m)
+	}
+	evs, cancel := d.events.Subscribe()
+	defer cancel()
+	if st, m := call(t, d, "POST", "/api/v1/sim/readers/1/card", tok, `{"facility":123,"card":4567}`); st != 200 {
+		t.Fatalf("swipe: %d %v", st, m)
+	}
+	if ev := nextDecision(t, evs, "door 1"); ev.Type != store.EventAccessDenied || ev.Reason != "no_user" {
+		t.Fatalf("userless card with userless_credentials = deny: %+v", ev)
+	}
+}
