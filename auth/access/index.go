@@ -615,12 +615,23 @@ func credKey(t store.CredentialType, v, format string) (key uint64, pin, ok bool
 func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	key, pin, ok := credKey(a.Type, a.Value, a.Format)
 	old, had := x.loc.get(a.ID)
+	moved := false
 	if had {
 		sh := x.shard(old.pin(), old.key())
 		prev, found := sh.t.get(old.key()) // the writer's own read: no lock needed
-		if !ok || old != locOf(key, pin) || !found || prev.userUID != a.UserUID {
+		switch {
+		case !ok || old.kp != locOf(key, pin).kp || !found:
+			// A new value (or none a reader presents): out of the old
+			// place first. (The key alone decides: old.next is the user's
+			// list, which an edit of the same value must not disturb.)
 			x.removeCred(a.ID)
 			had = false
+		case prev.userUID != a.UserUID:
+			// Moved to another user (or to none, or from none): it leaves
+			// its old user's list but stays in its shard until the new
+			// record replaces it below, so no decision finds it missing.
+			x.unlink(prev.userUID, a.ID)
+			moved = true
 		}
 	}
 	if !ok {
@@ -648,12 +659,14 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	if hasUser {
 		slot = x.slotFor(a.UserUID)
 	}
-	if !had {
+	if !had || moved {
 		l := locOf(key, pin)
 		if hasUser {
 			x.link(slot, a.ID, &l)
 		}
 		x.loc.put(a.ID, l)
+	}
+	if !had {
 		if pin {
 			x.nPINs.Add(1)
 		} else {

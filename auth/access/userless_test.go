@@ -184,3 +184,63 @@ func TestUserlessZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// A move is one record and the index applies it in one step: a card
+// presented while it moves between a user and no user, back and forth,
+// is always found (granted, by one owner or the other), never unknown.
+func TestMoveNeverShowsCredentialMissing(t *testing.T) {
+	e, _ := newUserlessEngine(t, EngineConfig{ReaderLockout: LockoutConfig{Off: true}, CardBurst: LockoutConfig{Off: true}})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c := card(uAlice, "1001")
+		c.ID, c.Locks = 1, store.LocksBoth
+		for i := range 3000 {
+			c.UserUID = uint64(i%2) * uAlice // alice, none, alice, …
+			cc := c
+			e.Apply([]store.Change{{Kind: store.KindCredential, ID: c.ID, Credential: &cc}})
+		}
+	}()
+	for n := 0; ; n++ {
+		select {
+		case <-done:
+			if n == 0 {
+				t.Skip("the mover finished before the first presentation")
+			}
+			return
+		default:
+		}
+		if o := e.Present("any", cardP(1001), wed10); o.Kind != OutcomeGranted {
+			t.Fatalf("presentation %d during moves: %+v", n, o)
+		}
+	}
+}
+
+// An edit of a credential that keeps its value (a PATCH of its locks, its
+// name…) replaces its record in place: presented meanwhile, it is always
+// found. Alice's PIN is second in her list, the case that was once
+// removed and re-added on every edit.
+func TestEditNeverShowsCredentialMissing(t *testing.T) {
+	e, _ := newUserlessEngine(t, EngineConfig{ReaderLockout: LockoutConfig{Off: true}})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c := pin(uAlice, "1234")
+		c.ID = 2
+		for i := range 3000 {
+			c.Locks = [2]store.Locks{store.LocksBoth, store.LocksFirst}[i%2]
+			cc := c
+			e.Apply([]store.Change{{Kind: store.KindCredential, ID: c.ID, Credential: &cc}})
+		}
+	}()
+	for n := 0; ; n++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if o := typeKeys(e, "pin", "1234#", wed10); o.Kind != OutcomeGranted || o.UserUID != uAlice {
+			t.Fatalf("PIN %d during edits: %+v", n, o)
+		}
+	}
+}
