@@ -39,6 +39,9 @@
 //     same user refuses one (ReasonReaderMode). A move between users (one
 //     credential record with a new UserUID) re-links it as that record is
 //     applied; its unsaved pass spends stay, keyed by credential id.
+//     An edit or a move that keeps the value replaces the record in its
+//     shard in one locked write (only a new value is removed and added),
+//     so a presentation meanwhile never finds the credential missing.
 //     A door in DoorUnlocked mode is open anyway: presentations there
 //     still decide normally, so events stay truthful.
 //     Validity is exact: the index keeps whole seconds, valid_from rounded
