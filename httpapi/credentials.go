@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -256,20 +257,24 @@ func applyCredential(o *object, c *store.Credential, create bool) {
 	if len(c.TimeProfiles) > maxRefs {
 		o.failf("time_profiles", "must have at most %d items", maxRefs)
 	}
+	o.uint("apartment", &c.Apartment, 1<<53) // null: no apartment
 }
 
 // credentialOut shows a credential with the uuid of its user, which is how
-// the native API names users.
+// the native API names users; null for a credential without a user.
 // Its value is as role may see it (core.ShownValue); has_value says whether
 // there is one behind the mask.
 type credentialOut struct {
 	store.Credential
-	UserID   string `json:"user_id"`
-	HasValue bool   `json:"has_value"`
+	UserID   *string `json:"user_id"`
+	HasValue bool    `json:"has_value"`
 }
 
 func newCredentialOut(c store.Credential, userID string, role store.Role) credentialOut {
-	out := credentialOut{Credential: c, UserID: userID, HasValue: c.Value != ""}
+	out := credentialOut{Credential: c, HasValue: c.Value != ""}
+	if userID != "" {
+		out.UserID = &userID
+	}
 	out.Value = shownValue(c.Type, c.Value, role)
 	return out
 }
@@ -342,18 +347,31 @@ func (s *Server) patchCredential(r *request) error {
 	if err != nil {
 		return err
 	}
-	if u, err := s.st.GetUserByUID(c.UserUID); err == nil && u.State == store.StateArchived {
-		return store.ErrArchived
+	if c.UserUID != 0 {
+		if u, err := s.st.GetUserByUID(c.UserUID); err == nil && u.State == store.StateArchived {
+			return store.ErrArchived
+		}
 	}
 	o, err := parseObject(r.ctx.PostBody())
 	if err != nil {
 		return err
 	}
-	c, err = s.st.UpdateCredential(id, func(c *store.Credential) error {
-		o.errs = o.errs[:0]
+	// user_id moves the credential (null: to no user) in the same commit
+	// as the other fields: its id and passes stay (credentials_free.go).
+	// A bad user_id is a field error of the edit, which then aborts the
+	// move's transaction as a whole.
+	to, move := s.credentialUser(o)
+	userErrs := slices.Clone(o.errs)
+	edit := func(c *store.Credential) error {
+		o.errs = append(o.errs[:0], userErrs...)
 		applyCredential(o, c, false)
 		return o.err()
-	})
+	}
+	if move {
+		c, err = s.st.MoveCredential(id, to, edit)
+	} else {
+		c, err = s.st.UpdateCredential(id, edit)
+	}
 	if err != nil {
 		return err
 	}

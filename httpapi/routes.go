@@ -26,6 +26,8 @@ func (s *Server) routes() {
 
 	h("POST", "/api/v1/users/{id}/credentials", accPeople, s.createCredential)
 	h("GET", "/api/v1/users/{id}/credentials", accRead, s.listUserCredentials)
+	h("POST", "/api/v1/credentials", accPeople, s.createFreeCredential)
+	h("GET", "/api/v1/credentials", accRead, s.listCredentials)
 	h("GET", "/api/v1/credentials/{id}", accRead, s.getCredential)
 	h("PATCH", "/api/v1/credentials/{id}", accPeople, s.patchCredential)
 	h("DELETE", "/api/v1/credentials/{id}", accPeople, s.deleteCredential)

@@ -44,6 +44,8 @@ type AccessUser struct {
 }
 
 // AccessCredential is the part of a credential the access decision reads.
+// UserUID 0 is a credential without a user: the engine decides it on
+// these fields alone (its apartment and owner do not enter the decision).
 type AccessCredential struct {
 	ID           uint64
 	UserUID      uint64

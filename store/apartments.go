@@ -92,7 +92,9 @@ func (s *Store) UpdateApartment(id uint64, fn func(*Apartment) error) (Apartment
 }
 
 // DeleteApartment deletes an apartment and removes it from its residents'
-// Apartments lists in the same transaction.
+// Apartments lists and from the credentials bound to it (their Apartment
+// becomes 0) in the same transaction; each edited user and credential
+// gets its own change record.
 func (s *Store) DeleteApartment(id uint64) error {
 	return s.write(false, func(w *wtx) error {
 		k := keys.U64(id)
@@ -102,6 +104,18 @@ func (s *Store) DeleteApartment(id uint64) error {
 		}
 		for _, uid := range index.IDs(w.b(bUserByApt), k) {
 			if err := w.detachUser(uid, func(u *User) { u.Apartments = without(u.Apartments, id) }); err != nil {
+				return err
+			}
+		}
+		for _, cid := range index.IDs(w.b(bCredByApt), k) {
+			old, err := getJSON[Credential](w.b(bCreds), keys.U64(cid))
+			if err != nil {
+				return err
+			}
+			n := cloneCredential(&old)
+			n.Apartment = 0
+			n.UpdatedAt = w.now
+			if err := w.putCredential(&old, &n); err != nil {
 				return err
 			}
 		}

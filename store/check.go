@@ -16,7 +16,7 @@ import (
 // indexBuckets are the buckets derived from records.
 var indexBuckets = [][]byte{
 	bUserByID, bUserByExtID, bUserByName, bUserByState, bUserByTag, bUserByApt, bUserByTP,
-	bCredByValue, bCredByUser, bCredByTP, bAptByAddr, bOpByUsername, bSessByOp,
+	bCredByValue, bCredByUser, bCredByTP, bCredByApt, bAptByAddr, bOpByUsername, bSessByOp,
 }
 
 // problems collects what Check finds, keeping the first few verbatim.
@@ -162,8 +162,11 @@ func checkRecords(tx *bolt.Tx, p *problems, entry func(owner string, e index.Ent
 		if c.ID != id {
 			p.add("%s: record says id %d", owner, c.ID)
 		}
-		if !exists(bUsers, c.UserUID) {
+		if c.UserUID != 0 && !exists(bUsers, c.UserUID) {
 			p.add("%s: user %d does not exist", owner, c.UserUID)
+		}
+		if c.Apartment != 0 && !exists(bApartments, c.Apartment) {
+			p.add("%s: apartment %d does not exist", owner, c.Apartment)
 		}
 		for _, t := range c.TimeProfiles {
 			if !exists(bTimeProfiles, t) {

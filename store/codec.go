@@ -70,6 +70,7 @@ type credRec struct {
 	MaxPasses    uint32         `json:"m,omitempty"`
 	PassesLeft   uint32         `json:"pl,omitempty"`
 	TimeProfiles []uint64       `json:"tp,omitempty"`
+	Apartment    uint64         `json:"ap,omitempty"`
 	CreatedAt    int64          `json:"ca,omitempty"`
 	UpdatedAt    int64          `json:"ua,omitempty"`
 }
@@ -150,7 +151,7 @@ func encodeCredential(c *Credential) ([]byte, error) {
 		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Owner: omitDefault(c.Owner, OwnerOwner),
 		OwnerName: c.OwnerName, Locks: c.Locks, ValidFrom: c.ValidFrom,
 		ValidTo: c.ValidTo, MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft, TimeProfiles: c.TimeProfiles,
-		CreatedAt: nanos(c.CreatedAt), UpdatedAt: updated(c.CreatedAt, c.UpdatedAt),
+		Apartment: c.Apartment, CreatedAt: nanos(c.CreatedAt), UpdatedAt: updated(c.CreatedAt, c.UpdatedAt),
 	})
 }
 
@@ -164,7 +165,7 @@ func decodeCredential(id uint64, data []byte) (Credential, error) {
 		ID: id, UserUID: r.UserUID, Type: r.Type, Value: r.Value, Format: r.Format, Owner: orDefault(r.Owner, OwnerOwner),
 		OwnerName: r.OwnerName, Locks: r.Locks, ValidFrom: r.ValidFrom,
 		ValidTo: r.ValidTo, MaxPasses: r.MaxPasses, PassesLeft: r.PassesLeft, TimeProfiles: r.TimeProfiles,
-		CreatedAt: created, UpdatedAt: orDefault(fromNanos(r.UpdatedAt), created),
+		Apartment: r.Apartment, CreatedAt: created, UpdatedAt: orDefault(fromNanos(r.UpdatedAt), created),
 	}, nil
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/doord/doord/store/internal/index"
@@ -98,11 +99,16 @@ func duressPIN(pin string, offset uint8) (string, bool) {
 
 func credEntries(c *Credential) []index.Entry {
 	id := keys.U64(c.ID)
-	es := make([]index.Entry, 0, 2+len(c.TimeProfiles))
+	es := make([]index.Entry, 0, 3+len(c.TimeProfiles))
+	// A credential without a user is posted under user 0: the list of
+	// credentials without a user is a walk of that prefix.
 	es = append(es,
 		index.Entry{Bucket: bCredByValue, Key: valueKey(c.Type, c.Value, c.Format), Val: id},
 		index.Entry{Bucket: bCredByUser, Key: keys.Posting(keys.U64(c.UserUID), c.ID)},
 	)
+	if c.Apartment != 0 {
+		es = append(es, index.Entry{Bucket: bCredByApt, Key: keys.Posting(keys.U64(c.Apartment), c.ID)})
+	}
 	for _, p := range c.TimeProfiles {
 		es = append(es, index.Entry{Bucket: bCredByTP, Key: keys.Posting(keys.U64(p), c.ID)})
 	}
@@ -133,15 +139,18 @@ func (w *wtx) checkCredential(c *Credential) error {
 	} else if c.PassesLeft > c.MaxPasses {
 		c.PassesLeft = c.MaxPasses
 	}
-	if w.b(bUsers).Get(keys.U64(c.UserUID)) == nil {
+	if c.UserUID != 0 && w.b(bUsers).Get(keys.U64(c.UserUID)) == nil {
 		return &RefError{Field: "user_uid", ID: c.UserUID}
+	}
+	if c.Apartment != 0 && w.b(bApartments).Get(keys.U64(c.Apartment)) == nil {
+		return &RefError{Field: "apartment", ID: c.Apartment}
 	}
 	c.TimeProfiles = dedupe(c.TimeProfiles)
 	return w.checkRefs(c.TimeProfiles, nil)
 }
 
-// CreateCredential stores a new credential for an existing user and
-// fills in ID, Owner (owner), Locks (both), PassesLeft (= MaxPasses) and
+// CreateCredential stores a new credential for an existing user, or
+// without a user (UserUID 0), and fills in ID, Owner (owner), Locks (both), PassesLeft (= MaxPasses) and
 // the stamps. Its (Type, Value) must be unused: ConflictError{"value"}.
 func (s *Store) CreateCredential(c *Credential) error {
 	var out Credential
@@ -229,11 +238,12 @@ func (s *Store) LookupCredential(t CredentialType, value string) (Credential, er
 }
 
 // ListCredentials returns a user's credentials in id order; ErrNotFound
-// if the user does not exist.
+// if the user does not exist. userUID 0 lists the credentials without a
+// user (all of them: ListCredentialPage pages).
 func (s *Store) ListCredentials(userUID uint64) ([]Credential, error) {
 	var out []Credential
 	err := s.view(func(tx *bolt.Tx) error {
-		if tx.Bucket(bUsers).Get(keys.U64(userUID)) == nil {
+		if userUID != 0 && tx.Bucket(bUsers).Get(keys.U64(userUID)) == nil {
 			return ErrNotFound
 		}
 		for _, id := range index.IDs(tx.Bucket(bCredByUser), keys.U64(userUID)) {
@@ -249,14 +259,40 @@ func (s *Store) ListCredentials(userUID uint64) ([]Credential, error) {
 }
 
 // UpdateCredential edits a credential in one transaction (fn: as in
-// UpdateUser). ID, UserUID and CreatedAt are restored; an emptied Owner or
-// Locks keeps the stored value; a changed (Type, Value) must be unused.
-// Changing MaxPasses without touching PassesLeft starts a fresh budget.
+// UpdateUser). ID, UserUID and CreatedAt are restored (MoveCredential
+// changes the user); an emptied Owner or Locks keeps the stored value; a
+// changed (Type, Value) must be unused. Changing MaxPasses without
+// touching PassesLeft starts a fresh budget.
 func (s *Store) UpdateCredential(id uint64, fn func(*Credential) error) (Credential, error) {
 	return s.updateCredential(id, func(c *Credential, _ *wtx) error { return fn(c) })
 }
 
+// MoveCredential gives credential id to user userUID (0: to no user) and
+// applies fn (nil: no other edit; as in UpdateCredential) in the same
+// transaction: one commit and one change record, the credential keeping
+// its id, its value and its passes left. The target user must exist
+// (RefError "user_uid") and not be archived (ErrArchived); moving to the
+// user it has is an edit like UpdateCredential's.
+//
+// The change record carries the credential with its new UserUID: the door
+// engine re-links it from its old user to its new one (or to none) as it
+// applies that one record, so no decision sees it under both or neither.
+func (s *Store) MoveCredential(id, userUID uint64, fn func(*Credential) error) (Credential, error) {
+	return s.updateCredentialTo(id, &userUID, func(c *Credential, _ *wtx) error {
+		if fn == nil {
+			return nil
+		}
+		return fn(c)
+	})
+}
+
 func (s *Store) updateCredential(id uint64, fn func(*Credential, *wtx) error) (Credential, error) {
+	return s.updateCredentialTo(id, nil, fn)
+}
+
+// updateCredentialTo is updateCredential moving the credential to user
+// *to when to is not nil.
+func (s *Store) updateCredentialTo(id uint64, to *uint64, fn func(*Credential, *wtx) error) (Credential, error) {
 	var out Credential
 	err := s.write(true, func(w *wtx) error {
 		old, err := getJSON[Credential](w.b(bCreds), keys.U64(id))
@@ -268,6 +304,21 @@ func (s *Store) updateCredential(id uint64, fn func(*Credential, *wtx) error) (C
 			return err
 		}
 		n.ID, n.UserUID, n.CreatedAt = old.ID, old.UserUID, old.CreatedAt
+		if to != nil && *to != old.UserUID {
+			if *to != 0 {
+				u, err := getJSON[User](w.b(bUsers), keys.U64(*to))
+				if errors.Is(err, ErrNotFound) {
+					return &RefError{Field: "user_uid", ID: *to}
+				}
+				if err != nil {
+					return err
+				}
+				if u.State == StateArchived {
+					return ErrArchived
+				}
+			}
+			n.UserUID = *to
+		}
 		if n.Owner == "" {
 			n.Owner = old.Owner
 		}

@@ -64,6 +64,18 @@
 //   - The schema version lives in the file; Open runs pending migrations in
 //     one transaction and refuses files from a newer doord. Schema 2
 //     (migrate_explicit.go) wrote schema 1's implicit access defaults in.
+//     Schema 3 (migrate_userless.go) added credentials without a user and
+//     the credentials_by_apt index, and turned the BAS-IP dialect's holding
+//     user and alias settings into native credentials without a user (a
+//     moved identifier back under its first id).
+//   - A credential may have no user (UserUID 0, posted under user 0 in
+//     credentials_by_user, so "without a user" is an index walk) and may
+//     belong to an apartment (which must exist; DeleteApartment clears it
+//     in the same commit, as it clears users' lists). MoveCredential gives
+//     one to another user, or to none, in one commit and one change
+//     record that keeps its id and passes; UpdateCredential never changes
+//     the user. ListCredentialPage pages all credentials by cursor,
+//     filtered through the user or apartment index.
 //   - Open never waits forever for the file lock: a second doord on the
 //     same file fails fast with ErrLocked.
 //   - Backups are bbolt's tx.WriteTo of one read transaction (backup.go):

@@ -26,6 +26,7 @@ var (
 	bCredByValue = []byte("credentials_by_value") // Str(type) value → id
 	bCredByUser  = []byte("credentials_by_user")  // uid id → ""
 	bCredByTP    = []byte("credentials_by_tp")    // tp id → ""
+	bCredByApt   = []byte("credentials_by_apt")   // apt id → "" (schema 3)
 
 	bTimeProfiles = []byte("time_profiles")      // id → TimeProfile JSON
 	bApartments   = []byte("apartments")         // id → Apartment JSON
@@ -88,6 +89,7 @@ var migrations = []migration{
 		return nil
 	}},
 	{to: 2, fn: migrateExplicitAccess, pre: preMigrateExplicitAccess},
+	{to: 3, fn: migrateUserless},
 }
 
 // currentVersion is the schema version this binary writes.

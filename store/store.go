@@ -361,7 +361,7 @@ func (w *wtx) saveSeq() error {
 // and the left half of an append-only range never receives another key;
 // packing those pages 90% full keeps the file (and the 32-bit ARM map)
 // small. Random-key indexes (uuids, names) keep bbolt's default.
-var appendOnly = [][]byte{bUsers, bCreds, bUserByState, bUserByTag, bUserByApt, bUserByTP, bCredByTP}
+var appendOnly = [][]byte{bUsers, bCreds, bUserByState, bUserByTag, bUserByApt, bUserByTP, bCredByTP, bCredByApt}
 
 // FillPercent lives on the transaction's bucket handle, so this is set per
 // write transaction.

@@ -74,7 +74,12 @@ const (
 	OwnerGuest Owner = "guest"
 )
 
-// Credential is something that opens a door for its user. Value is the
+// Credential is something that opens a door for its user, or on its own:
+// UserUID 0 is a credential without a user (a BAS-IP identifier that
+// intercom provisioning binds to an apartment), which the door engine
+// decides on its own fields (owner, apartment, locks, validity, passes,
+// time profiles). Apartment, when not 0, is the apartment it belongs to
+// (it must exist; deleting the apartment clears it). Value is the
 // canonical form: for a card the decimal string of the Wiegand payload
 // without parity bits (see access.ParseCardNumber), for a PIN its digits.
 // Format, for a card only, binds it to one card format (a CardFormat name):
@@ -95,6 +100,7 @@ type Credential struct {
 	MaxPasses    uint32         `json:"max_passes,omitempty"` // 0 = unlimited
 	PassesLeft   uint32         `json:"passes_left,omitempty"`
 	TimeProfiles []uint64       `json:"time_profiles,omitempty"`
+	Apartment    uint64         `json:"apartment,omitempty"`
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 }

@@ -32,6 +32,11 @@ const (
 	// queued for the disk (thousands of spends already wait for it): the
 	// door denies rather than grant a pass it cannot record.
 	ReasonPassQueueFull
+	// ReasonNoUser: a credential without a user, at an engine that
+	// refuses them (EngineConfig.Userless; BAS-IP's global access mode
+	// without identifiers_without_linkage_to_user_support, whose log
+	// calls it identifiers_without_linkage_to_user_access_denied).
+	ReasonNoUser
 )
 
 var reasonNames = [...]string{
@@ -49,6 +54,7 @@ var reasonNames = [...]string{
 	ReasonBadRead:             "bad_read",
 	ReasonReaderMode:          "reader_mode",
 	ReasonPassQueueFull:       "pass_queue_full",
+	ReasonNoUser:              "no_user",
 }
 
 // NumReasons is how many Reason values there are, ReasonNone included:

@@ -29,6 +29,19 @@
 //     credential's Locks; outside the user's or the credential's schedule
 //     (an empty list is no restriction; with profiles any open one
 //     suffices; an unknown profile id grants nothing); passes used up.
+//     A credential without a user (store UserUID 0) is in no user's list
+//     and carries a fixed "no user" (stNoUser: no bounds, no schedule, both
+//     locks, no factors, no Security), so the same rules read its own
+//     fields; the policy looks at stNoUser only after the active-user test
+//     has failed, so a user's credential pays nothing for it.
+//     EngineConfig.Userless allows them (default) or denies them
+//     (ReasonNoUser); a reader or factor that wants a later factor of the
+//     same user refuses one (ReasonReaderMode). A move between users (one
+//     credential record with a new UserUID) re-links it as that record is
+//     applied; its unsaved pass spends stay, keyed by credential id.
+//     An edit or a move that keeps the value replaces the record in its
+//     shard in one locked write (only a new value is removed and added),
+//     so a presentation meanwhile never finds the credential missing.
 //     A door in DoorUnlocked mode is open anyway: presentations there
 //     still decide normally, so events stay truthful.
 //     Validity is exact: the index keeps whole seconds, valid_from rounded

@@ -73,6 +73,11 @@ type EngineConfig struct {
 	// digit plus DuressOffset (mod 10) opens the door and sets
 	// Outcome.Duress. 0 disables duress PINs.
 	DuressOffset uint8
+	// Userless says whether a credential without a user opens doors on its
+	// own fields (UserlessAllow, the default, as a BAS-IP panel in its
+	// normal access mode grants a valid identifier that no user holds) or
+	// is refused with ReasonNoUser (UserlessDeny).
+	Userless UserlessPolicy
 	// Passes persists the passes limited credentials spend
 	// (*store.Store); nil keeps them in memory only.
 	Passes PassStore
@@ -87,6 +92,14 @@ type EngineConfig struct {
 	// secures the doors like any other. nil means a plain go statement.
 	Go func(name string, fn func())
 }
+
+// UserlessPolicy is EngineConfig.Userless.
+type UserlessPolicy uint8
+
+const (
+	UserlessAllow UserlessPolicy = iota // the zero value
+	UserlessDeny
+)
 
 // Engine decides. It holds the credential index (loaded with Load or
 // LoadRecords, kept current with Apply) and each reader's session state:
@@ -106,6 +119,7 @@ type Engine struct {
 	plock    LockoutConfig
 	burst    LockoutConfig
 	duress   uint8
+	userless UserlessPolicy
 	pinLocks pinLocks
 	seq      atomic.Uint64
 	sp       spends
@@ -153,12 +167,13 @@ type pending struct {
 // NewEngine returns an engine with an empty index.
 func NewEngine(cfg EngineConfig) *Engine {
 	e := &Engine{
-		loc:     cfg.Location,
-		readers: make(map[string]*reader, len(cfg.Readers)),
-		rlock:   cfg.ReaderLockout.norm(),
-		plock:   cfg.PINLockout.norm(),
-		burst:   cfg.CardBurst.norm(),
-		duress:  cfg.DuressOffset % 10,
+		loc:      cfg.Location,
+		readers:  make(map[string]*reader, len(cfg.Readers)),
+		rlock:    cfg.ReaderLockout.norm(),
+		plock:    cfg.PINLockout.norm(),
+		burst:    cfg.CardBurst.norm(),
+		duress:   cfg.DuressOffset % 10,
+		userless: cfg.Userless,
 	}
 	if e.loc == nil {
 		e.loc = time.UTC
@@ -451,7 +466,14 @@ func (e *Engine) duressOrigin(key uint64) (uint64, bool) {
 // a fixed order (the first failing rule names the reason).
 func (e *Engine) policy(r *reader, x *index, c *credRec, u *userRec, mode DoorMode, now time.Time, passes bool) Reason {
 	if u.state != stActive {
-		return ReasonUserDisabled
+		// Only here, off the path of an active user's credential: a
+		// credential without a user goes on to its own fields.
+		if u.state != stNoUser {
+			return ReasonUserDisabled
+		}
+		if e.userless != UserlessAllow {
+			return ReasonNoUser
+		}
 	}
 	n := nowSecs(now)
 	if n < u.from || n > u.to || n < c.cFrom || n > c.cTo {
@@ -493,6 +515,13 @@ func (e *Engine) first(r *reader, x *index, c *credRec, u *userRec, kind uint8, 
 	}
 	need := (r.need | u.factors) &^ kind
 	if need != 0 {
+		// A later factor must be the same user's: a credential without
+		// a user has none to give, so a reader that wants two factors
+		// refuses it rather than wait for one that cannot come.
+		if u.state == stNoUser {
+			o.Kind, o.Reason = OutcomeDenied, ReasonReaderMode
+			return o
+		}
 		if need&fPIN != 0 && e.pinLocks.locked(u.uid, now) {
 			o.Kind, o.Reason = OutcomeDenied, ReasonLockedOut
 			return o

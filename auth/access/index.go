@@ -57,7 +57,15 @@ const (
 	stActive
 	stDisabled
 	stArchived
+	// stNoUser: a credential without a user (store UserUID 0). Its user
+	// fields grant everything, so the policy reads the credential's own
+	// (EngineConfig.Userless decides whether it opens at all).
+	stNoUser
 )
+
+// noUser is the user a credential without one decides with: no bounds, no
+// schedule, both locks, no extra factors, no security, no extended open.
+var noUser = userRec{state: stNoUser, to: math.MaxUint32, locks: 3}
 
 // credRec is everything a decision reads about one credential, its
 // user's fields included (copied in by the writer whenever either
@@ -607,12 +615,23 @@ func credKey(t store.CredentialType, v, format string) (key uint64, pin, ok bool
 func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	key, pin, ok := credKey(a.Type, a.Value, a.Format)
 	old, had := x.loc.get(a.ID)
+	moved := false
 	if had {
 		sh := x.shard(old.pin(), old.key())
 		prev, found := sh.t.get(old.key()) // the writer's own read: no lock needed
-		if !ok || old != locOf(key, pin) || !found || prev.userUID != a.UserUID {
+		switch {
+		case !ok || old.kp != locOf(key, pin).kp || !found:
+			// A new value (or none a reader presents): out of the old
+			// place first. (The key alone decides: old.next is the user's
+			// list, which an edit of the same value must not disturb.)
 			x.removeCred(a.ID)
 			had = false
+		case prev.userUID != a.UserUID:
+			// Moved to another user (or to none, or from none): it leaves
+			// its old user's list but stays in its shard until the new
+			// record replaces it below, so no decision finds it missing.
+			x.unlink(prev.userUID, a.ID)
+			moved = true
 		}
 	}
 	if !ok {
@@ -633,11 +652,21 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 			}
 		}
 	}
-	slot := x.slotFor(a.UserUID)
-	if !had {
+	// A credential without a user has no user slot and is in no user's
+	// list: nothing propagates into it, and removing it unlinks nothing.
+	hasUser := a.UserUID != 0
+	var slot uint32
+	if hasUser {
+		slot = x.slotFor(a.UserUID)
+	}
+	if !had || moved {
 		l := locOf(key, pin)
-		x.link(slot, a.ID, &l)
+		if hasUser {
+			x.link(slot, a.ID, &l)
+		}
 		x.loc.put(a.ID, l)
+	}
+	if !had {
 		if pin {
 			x.nPINs.Add(1)
 		} else {
@@ -657,7 +686,11 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	if rec.max == 0 {
 		rec.left = 0
 	}
-	setUser(&rec, &x.users[slot].u)
+	if hasUser {
+		setUser(&rec, &x.users[slot].u)
+	} else {
+		setUser(&rec, &noUser)
+	}
 	if x.loading {
 		// Maps are built per shard, in parallel, in finishLoad.
 		if x.bulk == nil {

@@ -17,6 +17,12 @@ type AccessConfig struct {
 	LockoutThreshold *int     `toml:"lockout_threshold"` // wrong PINs before a reader (or a user's PIN) locks, unknown cards before an unknown_card_burst alarm; 5, 0 = no lockout
 	LockoutDuration  duration `toml:"lockout_duration"`  // 60s
 	Duress           string   `toml:"duress"`            // "" off, "last_digit_plus_one"
+	// Userless: whether a credential without a user (a card intercom
+	// provisioning adds with an owner and an apartment) opens on its own
+	// fields: "allow" (the default, a BAS-IP panel's normal access mode)
+	// or "deny" (BAS-IP's global access mode without
+	// identifiers_without_linkage_to_user_support: denied no_user).
+	Userless string `toml:"userless_credentials"`
 }
 
 // DoorRuntime is one door's behaviour; the pins are in [[board.doors]].
@@ -166,6 +172,11 @@ func (c *Config) validateAccess() []string {
 	case "", "last_digit_plus_one":
 	default:
 		errs = append(errs, `access.duress: must be "" (off) or "last_digit_plus_one"`)
+	}
+	switch c.Access.Userless {
+	case "", "allow", "deny":
+	default:
+		errs = append(errs, `access.userless_credentials: must be "allow" (credentials without a user open on their own fields) or "deny"`)
 	}
 	if t := c.Access.LockoutThreshold; t != nil && *t < 0 {
 		errs = append(errs, "access.lockout_threshold: must be 0 (off) or more")

@@ -324,9 +324,10 @@ func TestAccessConfigDefaultsAndValidation(t *testing.T) {
 	bad.Readers = []ReaderRuntime{{ID: "1", Mode: "face"}, {ID: "7", Mode: "card"}}
 	bad.Access.TimeZone = "Mars/Olympus"
 	bad.Access.Duress = "sometimes"
+	bad.Access.Userless = "maybe"
 	err := bad.validate()
 	for _, want := range []string{`doors[id="1"].lock`, `doors[id="1"].mode`, `reader "1" is already at door "1"`,
-		`id "9"`, `readers[id="1"].mode`, `readers[id="7"]: no [[board.readers]]`, "access.timezone", "access.duress"} {
+		`id "9"`, `readers[id="1"].mode`, `readers[id="7"]: no [[board.readers]]`, "access.timezone", "access.duress", "access.userless_credentials"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("validate: %v\nlacks %s", err, want)
 		}

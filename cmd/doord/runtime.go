@@ -32,6 +32,9 @@ func engineConfig(cfg Config) (access.EngineConfig, error) {
 		ec.CardBurst = ec.ReaderLockout
 	}
 	ec.DuressOffset = duressOffset(cfg)
+	if cfg.Access.Userless == "deny" {
+		ec.Userless = access.UserlessDeny
+	}
 	lockOf := map[string]uint8{}
 	for _, d := range cfg.Doors {
 		for _, r := range d.Readers {

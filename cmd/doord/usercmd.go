@@ -468,6 +468,9 @@ func cardShow(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 		printJSON(stdout, raw)
 		return nil
 	}
+	if cr.UserID == "" {
+		cr.UserID = "none (opens on its own fields)" // user_id null: a credential without a user
+	}
 	fmt.Fprintf(stdout, "user %s\n", cr.UserID)
 	printCreds(stdout, []apiCred{cr})
 	return nil
