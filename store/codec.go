@@ -62,6 +62,7 @@ type credRec struct {
 	Type         CredentialType `json:"t"`
 	Value        string         `json:"v"`
 	Format       string         `json:"f,omitempty"` // absent in records written before formats: plain
+	Spelling     string         `json:"sp,omitempty"`
 	Owner        Owner          `json:"o,omitempty"`
 	OwnerName    string         `json:"on,omitempty"`
 	Locks        Locks          `json:"l,omitempty"`
@@ -148,7 +149,7 @@ func decodeUser(uid uint64, data []byte) (User, error) {
 
 func encodeCredential(c *Credential) ([]byte, error) {
 	return json.Marshal(credRec{
-		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Owner: omitDefault(c.Owner, OwnerOwner),
+		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Spelling: c.Spelling, Owner: omitDefault(c.Owner, OwnerOwner),
 		OwnerName: c.OwnerName, Locks: c.Locks, ValidFrom: c.ValidFrom,
 		ValidTo: c.ValidTo, MaxPasses: c.MaxPasses, PassesLeft: c.PassesLeft, TimeProfiles: c.TimeProfiles,
 		Apartment: c.Apartment, CreatedAt: nanos(c.CreatedAt), UpdatedAt: updated(c.CreatedAt, c.UpdatedAt),
@@ -162,7 +163,7 @@ func decodeCredential(id uint64, data []byte) (Credential, error) {
 	}
 	created := fromNanos(r.CreatedAt)
 	return Credential{
-		ID: id, UserUID: r.UserUID, Type: r.Type, Value: r.Value, Format: r.Format, Owner: orDefault(r.Owner, OwnerOwner),
+		ID: id, UserUID: r.UserUID, Type: r.Type, Value: r.Value, Format: r.Format, Spelling: r.Spelling, Owner: orDefault(r.Owner, OwnerOwner),
 		OwnerName: r.OwnerName, Locks: r.Locks, ValidFrom: r.ValidFrom,
 		ValidTo: r.ValidTo, MaxPasses: r.MaxPasses, PassesLeft: r.PassesLeft, TimeProfiles: r.TimeProfiles,
 		Apartment: r.Apartment, CreatedAt: created, UpdatedAt: orDefault(fromNanos(r.UpdatedAt), created),

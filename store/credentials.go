@@ -128,6 +128,9 @@ func (w *wtx) checkCredential(c *Credential) error {
 	if err := checkCardFormat(c); err != nil {
 		return err
 	}
+	if err := checkSpelling(c); err != nil {
+		return err
+	}
 	if c.Owner != OwnerOwner && c.Owner != OwnerGuest {
 		return &InvalidError{Field: "owner", Reason: fmt.Sprintf("unknown owner %q", c.Owner)}
 	}
@@ -330,6 +333,9 @@ func (s *Store) updateCredentialTo(id uint64, to *uint64, fn func(*Credential, *
 		}
 		if err := w.checkCredential(&n); err != nil {
 			return err
+		}
+		if (n.Type != old.Type || n.Value != old.Value) && n.Spelling == old.Spelling {
+			n.Spelling = "" // it spelled the old value
 		}
 		if n.Type != old.Type || n.Value != old.Value || n.Format != old.Format {
 			if err := w.checkValueConflict(&n); err != nil {

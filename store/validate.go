@@ -104,3 +104,20 @@ func cloneOperator(o *Operator) Operator {
 	c.LastFailure = cloneTime(o.LastFailure)
 	return c
 }
+
+// checkSpelling: a PIN has no spelling (its digits are its only form, and
+// a secret kept out of every other field); a spelling is as long as a
+// value may be.
+func checkSpelling(c *Credential) error {
+	if c.Spelling == "" {
+		return nil
+	}
+	if c.Type == CredPIN {
+		return &InvalidError{Field: "spelling", Reason: "a PIN has no spelling"}
+	}
+	if c.Spelling == c.Value {
+		c.Spelling = ""
+		return nil
+	}
+	return checkLen("spelling", c.Spelling)
+}
