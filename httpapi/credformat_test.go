@@ -82,12 +82,12 @@ func TestCredentialCardFormat(t *testing.T) {
 func TestBasipIdentifierCardFormat(t *testing.T) {
 	e := newEnv(t)
 	tok := e.basipLogin("admin", adminPW)
-	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"458829"}`).bwant(200, "").num("item_uid")
+	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"458829"}`).bwant(200, "").num("uid")
 	if c, err := e.st.GetCredential(id); err != nil || c.Format != "" {
 		t.Errorf("BAS-IP card = %+v, %v; want a plain number", c, err)
 	}
 	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":{"facility":7,"card":77,"format":"h10301"}}`).bwant(400, bodyDupIdent)
-	id2 := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":{"facility":8,"card":77,"format":"34bit"}}`).bwant(200, "").num("item_uid")
+	id2 := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":{"facility":8,"card":77,"format":"34bit"}}`).bwant(200, "").num("uid")
 	if c, err := e.st.GetCredential(id2); err != nil || c.Format != "34bit" || c.Value != "524365" {
 		t.Errorf("BAS-IP card with a format = %+v, %v; want 34bit 524365", c, err)
 	}
@@ -138,7 +138,7 @@ func TestDuressPINConflict(t *testing.T) {
 	if r.status != 409 || !strings.Contains(string(r.body), store.ReasonDuressOfOther) || strings.Contains(string(r.body), "1234") {
 		t.Errorf("BAS-IP create: %d %s, want 409 naming the duress conflict", r.status, r.body)
 	}
-	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"5000"}`).bwant(200, "").num("item_uid")
+	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"5000"}`).bwant(200, "").num("uid")
 	r = e.do("PATCH", "/api/v1/access/identifiers/item/"+itoa(id), tok, `{"identifier_number":"1233"}`)
 	if r.status != 409 || !strings.Contains(string(r.body), store.ReasonDuressIsOther) {
 		t.Errorf("BAS-IP update: %d %s, want 409 naming the duress conflict", r.status, r.body)

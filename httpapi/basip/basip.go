@@ -52,9 +52,18 @@ func basipOK(r *core.Request, v any) error { return core.WriteJSON(r.Ctx, 200, v
 // basipEmpty is the body of answers that carry nothing: {}.
 var basipEmpty = struct{}{}
 
-// itemUID is a create answer. BAS-IP: "UID for entities references".
+// itemUID is the user create answer. BAS-IP: "UID for entities references".
 type itemUID struct {
 	ItemUID uint64 `json:"item_uid"`
+}
+
+// createdUID is the create answer of identifiers, time profiles and
+// apartments: {"uid": N} in every doc version (android-panels 2.12.0
+// create-identifier-entity, 2.5.0 time profiles, camdroid-panels 1.0.4
+// post-apartment), and what clients read (SmartYard `$uid['uid']`,
+// artonit `GetProperty("uid")`).
+type createdUID struct {
+	UID uint64 `json:"uid"`
 }
 
 // Routes registers the BAS-IP routes (base /api/v1, BAS-IP's paths) with
@@ -99,6 +108,8 @@ func (s *Dialect) Routes(h func(method, pattern string, n core.Need, fn core.Han
 		h("POST", b+ids+"/item/{id}/timeProfile/{tp}", core.People, s.basipAttachIdentProfile(true))
 		h("DELETE", b+ids+"/item/{id}/timeProfile/{tp}", core.People, s.basipAttachIdentProfile(false))
 	}
+
+	s.identifierRoutes(h)
 
 	h("POST", b+"/apartment", core.People, s.basipCreateApartment)
 	h("GET", b+"/apartment/list", core.Read, s.basipListApartments)
@@ -314,6 +325,7 @@ type listQuery struct {
 	field       string
 	asc         bool
 	filter      string
+	filterObj   *filterObject // the object form, echoed as sent (filter_object.go)
 }
 
 const (
@@ -323,22 +335,38 @@ const (
 
 func parseListQuery(r *core.Request, fields []string, def string) (listQuery, error) {
 	args := r.Ctx.QueryArgs()
-	q := listQuery{limit: basipDefaultLimit, page: 1, field: def, asc: true, filter: string(args.Peek("filter"))}
-	if v := args.Peek("limit"); len(v) > 0 {
-		n, err := strconv.Atoi(string(v))
-		if err != nil || n < 1 || n > basipMaxLimit {
-			return q, bErr(400, "Wrong query parameter `limit`: an integer from 1 to "+strconv.Itoa(basipMaxLimit))
+	q := listQuery{limit: basipDefaultLimit, page: 1, field: def, asc: true}
+	// camdroid-panels 0.5.0/0.6.0 spell the parameters in camelCase.
+	arg := func(name, alias string) []byte {
+		if v := args.Peek(name); len(v) > 0 {
+			return v
 		}
-		q.limit = n
+		return args.Peek(alias)
 	}
-	if v := args.Peek("page_number"); len(v) > 0 {
+	if err := q.readFilter(args); err != nil {
+		return q, err
+	}
+	if v := args.Peek("limit"); len(v) > 0 {
+		// Clients send limits beyond the documented {10,20,30,50}
+		// (SmartYard: 50 and 100): any limit from 1 is taken, capped;
+		// list_option echoes the limit applied.
+		n, err := strconv.Atoi(string(v))
+		if errors.Is(err, strconv.ErrRange) && n > 0 {
+			n, err = basipMaxLimit, nil
+		}
+		if err != nil || n < 1 {
+			return q, bErr(400, "Wrong query parameter `limit`: an integer from 1")
+		}
+		q.limit = min(n, basipMaxLimit)
+	}
+	if v := arg("page_number", "pageNumber"); len(v) > 0 {
 		n, err := strconv.Atoi(string(v))
 		if err != nil || n < 1 {
 			return q, bErr(400, "Wrong query parameter `page_number`: an integer from 1")
 		}
 		q.page = n
 	}
-	field, order, param := string(args.Peek("sort_field")), strings.ToLower(string(args.Peek("sort_type"))), "sort_field"
+	field, order, param := string(arg("sort_field", "sortField")), strings.ToLower(string(arg("sort_type", "sortType"))), "sort_field"
 	if ob := strings.TrimSpace(string(args.Peek("order_by"))); ob != "" && field == "" && order == "" {
 		// camdroid firmwares: order_by=<field>[, <field>…] [asc|desc].
 		// doord sorts by the first field (ties by uid).
@@ -393,7 +421,7 @@ type basipSort struct {
 
 type basipListOption struct {
 	Pagination basipPagination `json:"pagination"`
-	Filter     string          `json:"filter"`
+	Filter     any             `json:"filter"` // the filter as sent: a string, or the object form's object
 	Sort       basipSort       `json:"sort"`
 }
 
@@ -410,7 +438,7 @@ func newBasipList[T any](q listQuery, total int, fields []string, items []T) bas
 		ListOption: basipListOption{
 			Pagination: basipPagination{TotalItems: total, ItemsLimit: q.limit,
 				TotalPages: (total + q.limit - 1) / q.limit, CurrentPage: q.page},
-			Filter: q.filter,
+			Filter: q.filterEcho(),
 			Sort:   basipSort{Field: q.field, Asc: q.asc, AvailableFields: fields},
 		},
 		ListItems: items,

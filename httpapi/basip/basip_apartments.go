@@ -145,7 +145,7 @@ func (s *Dialect) basipCreateApartment(r *core.Request) error {
 	if err := s.st.CreateApartment(&a); err != nil {
 		return apartmentConflict(err)
 	}
-	return basipOK(r, itemUID{a.ID})
+	return basipOK(r, createdUID{a.ID})
 }
 
 func (s *Dialect) apartmentParam(r *core.Request) (store.Apartment, error) {

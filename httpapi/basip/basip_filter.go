@@ -191,6 +191,9 @@ func filterError(msg string, pos int) *basipError {
 // parseFilter parses filter for a list with fields. It answers nil, nil
 // when filter is not an expression (isFilterExpr).
 func parseFilter(filter string, fields *filterFields) (*filterExpr, error) {
+	if isFilterObject(filter) {
+		return parseFilterObject(filter, fields)
+	}
 	if !isFilterExpr(filter) {
 		return nil, nil
 	}

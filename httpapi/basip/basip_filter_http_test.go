@@ -87,7 +87,7 @@ func TestBasipFilterIdentifiers(t *testing.T) {
 	e.do("POST", "/api/v1/access/user", tok, userAda).bwant(200, `{"item_uid":1,"has_dublicates":false}`)
 	mk := func(body string) uint64 {
 		t.Helper()
-		return e.do("POST", "/api/v1/access/identifier", tok, body).bwant(200, "").num("item_uid")
+		return e.do("POST", "/api/v1/access/identifier", tok, body).bwant(200, "").num("uid")
 	}
 	card := mk(`{"identifier_owner":{"name":"Ada"},"identifier_type":"card","identifier_number":"8065495","lock":"first","user_uid":1}`)
 	pin := mk(`{"identifier_owner":{"name":"Bob","type":"guest"},"identifier_type":"inputCode","identifier_number":"1234"}`)

@@ -129,6 +129,11 @@ func (s *Dialect) identifierParam(r *core.Request) (store.Credential, error) {
 	if err != nil {
 		return store.Credential{}, err
 	}
+	return s.identifierByUID(uid)
+}
+
+// identifierByUID is the credential BAS-IP clients know by uid.
+func (s *Dialect) identifierByUID(uid uint64) (store.Credential, error) {
 	id := uid
 	if v, err := s.st.GetSetting(identFwdPrefix + strconv.FormatUint(uid, 10)); err == nil {
 		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
@@ -212,6 +217,7 @@ type basipIdentifier struct {
 	LinkID           *string         `json:"link_id"`
 	Additional       basipAdditional `json:"additional"`
 	UserUID          int64           `json:"user_uid"`
+	Base             *basipIdentBase `json:"base,omitempty"` // /api/v0 only (identifier_v0.go)
 }
 
 // basipUserApt is the apartment a user's identifiers show: the user's
@@ -261,13 +267,14 @@ func (s *Dialect) basipIdentView(c *store.Credential, apt basipIdentApt, role st
 		IdentifierUID:    s.basipIdentifierUID(c.ID),
 		IdentifierOwner:  basipOwner{Name: c.OwnerName, Type: string(c.Owner)},
 		IdentifierType:   credTypeToBasip(c.Type),
-		IdentifierNumber: core.ShownValue(c.Type, c.Value, role),
+		IdentifierNumber: shownNumber(c, role),
 		Lock:             locksToBasip(c.Locks),
 		Apartment:        apt,
 		TimeProfiles:     newBasipRefs(c.TimeProfiles),
 		Additional:       basipAdditional{PassesLeft: -1},
 		UserUID:          int64(c.UserUID),
 	}
+	out.LinkID = s.linkOf(out.IdentifierUID)
 	if s.isHoldingUser(c.UserUID) {
 		out.UserUID = -1
 	}
@@ -291,7 +298,9 @@ func (s *Dialect) basipIdentAnswer(r *core.Request, c *store.Credential) error {
 	if err != nil {
 		return err
 	}
-	return basipOK(r, s.basipIdentView(c, apt, r.Op.Role))
+	v := s.basipIdentView(c, apt, r.Op.Role)
+	withBase(r, &v)
+	return basipOK(r, v)
 }
 
 // applyBasipIdentifier reads an identifier body into c. On create
@@ -323,6 +332,7 @@ func (s *Dialect) applyBasipIdentifier(b *bbody, c *store.Credential, create boo
 				c.Format = format
 			}
 			c.Value = v
+			c.Spelling = spellingOf(c.Type, r, v)
 		} else {
 			b.failf("identifier_number: %s", problem)
 		}
@@ -356,6 +366,8 @@ func (s *Dialect) applyBasipIdentifier(b *bbody, c *store.Credential, create boo
 	if v, ok := b.obj("valid", false); ok {
 		applyBasipValid(v, c)
 		b.merge(v)
+	} else {
+		applyBasipValid(b, c) // camdroid-panels 0.5.0/0.6.0: time and passes at the top
 	}
 	if c.Owner == "" {
 		c.Owner = store.OwnerOwner
@@ -366,7 +378,17 @@ func (s *Dialect) applyBasipIdentifier(b *bbody, c *store.Credential, create boo
 }
 
 func applyBasipValid(v *bbody, c *store.Credential) {
-	if t, ok := v.obj("time", false); ok {
+	t, ok := v.obj("time", false)
+	if !ok {
+		// SmartYard-Server's Android models nest time inside passes
+		// (Basip.php: "valid":{"passes":{…,"time":{…}}}); the documented
+		// shape has it beside passes.
+		if p, has := v.obj("passes", false); has {
+			t, ok = p.obj("time", false)
+			v.merge(p)
+		}
+	}
+	if ok {
 		var perm bool
 		var from, to int64
 		t.boolean("is_permanent", &perm, false)
@@ -431,41 +453,50 @@ func (s *Dialect) basipCreateIdentifier(r *core.Request) error {
 	if err != nil {
 		return err
 	}
+	c, err := s.createIdentifier(b)
+	if err != nil {
+		return err
+	}
+	return basipOK(r, createdUID{c.ID})
+}
+
+// createIdentifier creates the identifier body b describes.
+func (s *Dialect) createIdentifier(b *bbody) (store.Credential, error) {
 	var c store.Credential
 	s.applyBasipIdentifier(b, &c, true)
 	var userUID int64
 	hasUser := b.integer("user_uid", &userUID, false) && userUID > 0
 	if err := b.error(); err != nil {
-		return err
+		return c, err
 	}
 	if hasUser {
 		u, err := s.st.GetUserByUID(uint64(userUID))
 		if errors.Is(err, store.ErrNotFound) || s.isHoldingUser(uint64(userUID)) {
-			return bErr(404, basipNoUser)
+			return c, bErr(404, basipNoUser)
 		}
 		if err != nil {
-			return err
+			return c, err
 		}
 		if u.State == store.StateArchived {
-			return store.ErrArchived
+			return c, store.ErrArchived
 		}
 		c.UserUID = u.UID
 		if err := s.st.CreateCredential(&c); err != nil {
-			return identifierConflict(err)
+			return c, identifierConflict(err)
 		}
-		return basipOK(r, itemUID{c.ID})
+		return c, nil
 	}
 	s.bas.mu.Lock()
 	defer s.bas.mu.Unlock()
 	hold, err := s.holdingUser()
 	if err != nil {
-		return err
+		return c, err
 	}
 	c.UserUID = hold
 	if err := s.st.CreateCredential(&c); err != nil {
-		return identifierConflict(err)
+		return c, identifierConflict(err)
 	}
-	return basipOK(r, itemUID{c.ID})
+	return c, nil
 }
 
 func (s *Dialect) basipGetIdentifier(r *core.Request) error {
@@ -501,10 +532,9 @@ func (s *Dialect) basipDeleteIdentifier(r *core.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.st.DeleteCredential(c.ID); err != nil {
+	if err := s.deleteIdentifier(c); err != nil {
 		return err
 	}
-	s.forgetMove(c.ID)
 	return basipOK(r, basipEmpty)
 }
 
@@ -663,6 +693,7 @@ func (s *Dialect) basipListIdentifiers(r *core.Request) error {
 			return err
 		}
 		items = append(items, s.basipIdentView(&c, apt, r.Op.Role))
+		withBase(r, &items[len(items)-1])
 	}
 	return basipOK(r, newBasipList(q, total, basipIdentSortFields, items))
 }

@@ -730,7 +730,7 @@ func (s *Dialect) basipCreateProfile(r *core.Request) error {
 	if err := s.st.CreateTimeProfile(&p); err != nil {
 		return err
 	}
-	return basipOK(r, itemUID{p.ID})
+	return basipOK(r, createdUID{p.ID})
 }
 
 // basipFaithful reports whether GET shows p exactly: its BAS-IP view,

@@ -75,7 +75,7 @@ func TestBasipTimeProfileRepeats(t *testing.T) {
 			[]time.Time{day(2026, 7, 24), day(2026, 3, 27), day(2027, 1, 22)}},
 	} {
 		body := fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":false,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,%s,"repeat_end":{"format":"never"}}}`, mon8, mon18, tc.repeat)
-		id := e.do("POST", "/api/v1/access/timeprofile", tok, body).bwant(200, "").num("item_uid")
+		id := e.do("POST", "/api/v1/access/timeprofile", tok, body).bwant(200, "").num("uid")
 		ids := strconv.FormatUint(id, 10)
 		var native struct {
 			Intervals json.RawMessage `json:"intervals"`
@@ -195,7 +195,7 @@ func TestBasipTimeProfileOccurrences(t *testing.T) {
 	e := newEnv(t, func(c *httpapi.Config) { c.Location = berlin })
 	tok := e.basipLogin("admin", adminPW)
 	post := func(from, to time.Time, allDay bool) uint64 {
-		return e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":%v,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":false}}`, allDay, from.Unix(), to.Unix())).bwant(200, "").num("item_uid")
+		return e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"x","time_options":{"is_all_day":%v,"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":false}}`, allDay, from.Unix(), to.Unix())).bwant(200, "").num("uid")
 	}
 	at := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, berlin) }
 	open := func(id uint64, t0 time.Time) bool {
@@ -296,9 +296,9 @@ func TestBasipIdentifierTimeProfile(t *testing.T) {
 	tok := e.basipLogin("admin", adminPW)
 	mon8 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC).Unix()
 	mon18 := time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC).Unix()
-	tp := e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"Mondays","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"week"}}}`, mon8, mon18)).bwant(200, "").num("item_uid")
+	tp := e.do("POST", "/api/v1/access/timeprofile", tok, fmt.Sprintf(`{"name":"Mondays","time_options":{"date_from":%d,"date_to":%d},"repeat_options":{"repeat_enable":true,"repeat_format":{"repeat_type":"week"}}}`, mon8, mon18)).bwant(200, "").num("uid")
 	tps := strconv.FormatUint(tp, 10)
-	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"8065495"}`).bwant(200, "").num("item_uid")
+	id := e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"8065495"}`).bwant(200, "").num("uid")
 	ids := strconv.FormatUint(id, 10)
 	e.do("POST", "/api/v1/access/identifier/item/"+ids+"/timeProfile/"+tps, tok, "").bwant(200, bodyEmpty)
 	if got := e.do("GET", "/api/v1/access/identifier/item/"+ids, tok, "").bwant(200, "").json()["time_profiles"]; fmt.Sprint(got) != "map[count:1 uid_items:["+tps+"]]" {

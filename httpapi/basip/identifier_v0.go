@@ -1,0 +1,32 @@
+package basip
+
+// The multi-apartment panels' API 1.x (/api/v0, firmware up to 3.7.0)
+// shows an identifier's fields again under `base`, the shape of its
+// create body: artonit-com (C# COMLibrBAS) reads list_items[0].base.lock
+// and base.identifier_number from GET /api/v0/access/identifiers/items/list.
+
+import (
+	"bytes"
+
+	"github.com/doord/doord/httpapi/core"
+)
+
+const v0Prefix = "/api/v0/"
+
+// basipIdentBase is an identifier's `base` on /api/v0.
+type basipIdentBase struct {
+	IdentifierOwner  basipOwner `json:"identifier_owner"`
+	IdentifierType   string     `json:"identifier_type"`
+	IdentifierNumber string     `json:"identifier_number"`
+	Lock             string     `json:"lock"`
+	Valid            basipValid `json:"valid"`
+}
+
+// withBase adds base to v on an /api/v0 request.
+func withBase(r *core.Request, v *basipIdentifier) {
+	if !bytes.HasPrefix(r.Ctx.Path(), []byte(v0Prefix)) {
+		return
+	}
+	v.Base = &basipIdentBase{IdentifierOwner: v.IdentifierOwner, IdentifierType: v.IdentifierType,
+		IdentifierNumber: v.IdentifierNumber, Lock: v.Lock, Valid: v.Valid}
+}
