@@ -90,14 +90,15 @@ const (
 // Spelling is the value as a client wrote it when that differs from Value
 // ("00-00-00-1A-2B-3C-4D" for 439041101): BAS-IP clients compare
 // identifier_number byte for byte with what they sent. Never for a PIN; a
-// new Value written without a new Spelling forgets it.
+// new Value written without a new Spelling forgets it. It is no field of
+// the native API's JSON (which shows Value, masked as the role requires).
 type Credential struct {
 	ID           uint64         `json:"id"`
 	UserUID      uint64         `json:"user_uid"`
 	Type         CredentialType `json:"type"`
 	Value        string         `json:"value"`
 	Format       string         `json:"format,omitempty"`
-	Spelling     string         `json:"spelling,omitempty"` // Value as a client wrote it, if not so (see below)
+	Spelling     string         `json:"-"` // Value as a client wrote it, if not so (see below)
 	Owner        Owner          `json:"owner"`
 	OwnerName    string         `json:"owner_name,omitempty"`
 	Locks        Locks          `json:"locks"`

@@ -81,8 +81,8 @@ func TestBasipIdentifierEcho(t *testing.T) {
 		t.Fatalf("after PATCH %q", got)
 	}
 	creds := e.do("GET", "/api/v1/credentials/1", e.admin, "").want(200).json()
-	if creds["value"] != "439041102" {
-		t.Fatalf("native value %v", creds["value"])
+	if _, shown := creds["spelling"]; creds["value"] != "439041102" || shown {
+		t.Fatalf("native view %v: want the canonical value and no spelling", creds)
 	}
 	// A native edit of the value forgets the spelling: BAS-IP shows the
 	// value the card now has.
