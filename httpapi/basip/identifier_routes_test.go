@@ -270,6 +270,16 @@ func TestBasipIdentifiersByTypeAndNumber(t *testing.T) {
 	if got := numbersOf(items); got != "8065495,00-00-00-1A-2B-3C-4D" {
 		t.Fatalf("cards: %s", got)
 	}
+	// A PIN is found by its value: a viewer may not probe for one.
+	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"2468"}`).bwant(200, `{"uid":4}`)
+	e.mkOperator("view", "viewer password 1", "viewer")
+	viewer := basicAuth("view", "viewer password 1")
+	e.do("GET", "/api/v1/access/identifiers?type=inputCode&number=2468", "", "", viewer).bwant(403, `{"error":"Administrator rights required"}`)
+	e.do("GET", "/api/v1/access/identifiers?type=inputCode&number=1357", "", "", viewer).bwant(403, `{"error":"Administrator rights required"}`)
+	if got := e.do("GET", "/api/v1/access/identifiers?type=inputCode&number=2468", tok, "").bwant(200, "").str("identifier_number"); got != "••••" {
+		t.Fatalf("a PIN by number shows %q", got)
+	}
+	e.do("DELETE", "/api/v1/access/identifiers?type=inputCode&number=2468", tok, "").bwant(200, bodyEmpty)
 	e.do("DELETE", "/api/v1/access/identifiers?type=ukey&number=42", tok, "").bwant(200, bodyEmpty)
 	e.do("DELETE", "/api/v1/access/identifiers?type=ukey&number=42", tok, "").bwant(404, `{"error":"Identifier not found"}`)
 	e.do("DELETE", "/api/v1/access/identifiers?type=card", tok, `{"list_items":[{"identifier_number":"00-00-00-1A-2B-3C-4D"},{"identifier_number":"31337"}]}`).bwant(200,
