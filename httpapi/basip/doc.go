@@ -28,7 +28,12 @@
 // and emergency open with BAS-IP's lock numbers (emergency.go), call
 // forwarding rules (forward.go), the public device information
 // (info.go: GET /api/info, and the api_version whose major clients
-// read) and logs. The router, the request type, roles and the limits and
+// read) and logs. Identifiers are served at every spelling the doc
+// versions and the clients in the field use, under /api/v1 and the
+// multi-apartment panels' /api/v0 (identifier_routes.go), with their
+// numbers echoed as written (identifier_numbers.go), bulk and by-number
+// deletes (identifier_bulk.go) and link_id create-or-update
+// (identifier_links.go, kept in basip.link.* settings). The router, the request type, roles and the limits and
 // secrecy rules shared with the native API are package core's.
 //
 // The seam. basip never imports httpapi; the server hands it what it
