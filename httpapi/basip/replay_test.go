@@ -192,7 +192,7 @@ func TestReplayArtonit(t *testing.T) {
 		}
 	}
 	// api_version major 1: the expression; else the flat parameters.
-	remove("page_number=1&limit=20&filter="+url.QueryEscape("identifier_number eq '8065495'"))
+	remove("page_number=1&limit=20&filter=" + url.QueryEscape("identifier_number eq '8065495'"))
 	remove("filter_field=identifier_number&filter_type=equal&filter_format=string&filter_value=1234567")
 	items, _ := listOf(t, e.do("GET", "/api/v1/access/identifier/items", tok, "").bwant(200, ""))
 	if got := numbersOf(items); got != "7654321,80654950" {
