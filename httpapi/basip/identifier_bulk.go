@@ -25,6 +25,26 @@ import (
 // maxBulkUIDs bounds one bulk delete (the body limit bounds it too).
 const maxBulkUIDs = 10000
 
+// bodyList reads the body's array field (required) of at most most items.
+func bodyList[T any](r *core.Request, field string, most int) ([]T, error) {
+	b, err := parseBasipBody(r.Ctx.PostBody())
+	if err != nil {
+		return nil, err
+	}
+	raw, _ := b.raw(field, true)
+	if err := b.error(); err != nil {
+		return nil, err
+	}
+	var items []T
+	if json.Unmarshal(raw, &items) != nil {
+		return nil, bWrongType(field)
+	}
+	if len(items) > most {
+		return nil, bErr(400, field+": at most "+strconv.Itoa(most)+" items")
+	}
+	return items, nil
+}
+
 // deleteIdentifier deletes c and what the dialect keeps about it.
 func (s *Dialect) deleteIdentifier(c store.Credential) error {
 	uid := s.basipIdentifierUID(c.ID)
@@ -39,20 +59,9 @@ func (s *Dialect) deleteIdentifier(c store.Credential) error {
 // basipDeleteIdentifiers deletes the identifiers of uid_items (count, when
 // sent, is the v0 body's length of uid_items and is not needed).
 func (s *Dialect) basipDeleteIdentifiers(r *core.Request) error {
-	b, err := parseBasipBody(r.Ctx.PostBody())
+	uids, err := bodyList[int64](r, "uid_items", maxBulkUIDs)
 	if err != nil {
 		return err
-	}
-	raw, _ := b.raw("uid_items", true)
-	if err := b.error(); err != nil {
-		return err
-	}
-	var uids []int64
-	if json.Unmarshal(raw, &uids) != nil {
-		return bWrongType("uid_items")
-	}
-	if len(uids) > maxBulkUIDs {
-		return bErr(400, "uid_items: at most "+strconv.Itoa(maxBulkUIDs)+" items")
 	}
 	for _, uid := range uids {
 		if uid < 1 {
@@ -142,22 +151,11 @@ func (s *Dialect) basipDeleteIdentifiersByType(r *core.Request) error {
 		}
 		return basipOK(r, basipEmpty)
 	}
-	b, err := parseBasipBody(r.Ctx.PostBody())
+	items, err := bodyList[struct {
+		Number json.RawMessage `json:"identifier_number"`
+	}](r, "list_items", maxBulkUIDs)
 	if err != nil {
 		return err
-	}
-	raw, _ := b.raw("list_items", true)
-	if err := b.error(); err != nil {
-		return err
-	}
-	var items []struct {
-		Number json.RawMessage `json:"identifier_number"`
-	}
-	if json.Unmarshal(raw, &items) != nil {
-		return bWrongType("list_items")
-	}
-	if len(items) > maxBulkUIDs {
-		return bErr(400, "list_items: at most "+strconv.Itoa(maxBulkUIDs)+" items")
 	}
 	type result struct {
 		IdentifierType   string `json:"identifier_type"`

@@ -138,20 +138,9 @@ func linkFailure(err error) (string, bool) {
 // link_id. Items are checked for a link_id first; nothing is written if
 // one lacks it.
 func (s *Dialect) basipLinkIdentifiers(r *core.Request) error {
-	b, err := parseBasipBody(r.Ctx.PostBody())
+	items, err := bodyList[json.RawMessage](r, "list_items", maxLinkItems)
 	if err != nil {
 		return err
-	}
-	raw, _ := b.raw("list_items", true)
-	if err := b.error(); err != nil {
-		return err
-	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		return bWrongType("list_items")
-	}
-	if len(items) > maxLinkItems {
-		return bErr(400, "list_items: at most "+strconv.Itoa(maxLinkItems)+" items")
 	}
 	bodies := make([]*bbody, len(items))
 	links := make([]string, len(items))
@@ -204,16 +193,9 @@ func (s *Dialect) basipLinkIdentifiers(r *core.Request) error {
 // identifiers the links name; an unknown link is entity_not_found
 // (android-panels 2.9.0).
 func (s *Dialect) basipUnlinkIdentifiers(r *core.Request) error {
-	b, err := parseBasipBody(r.Ctx.PostBody())
+	links, err := bodyList[string](r, "link_ids", maxLinkItems)
 	if err != nil {
 		return err
-	}
-	var links []string
-	if b.strs("link_ids", &links, true); b.err != nil {
-		return b.err
-	}
-	if len(links) > maxLinkItems {
-		return bErr(400, "link_ids: at most "+strconv.Itoa(maxLinkItems)+" items")
 	}
 	s.bas.linkMu.Lock()
 	defer s.bas.linkMu.Unlock()
