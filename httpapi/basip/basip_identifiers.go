@@ -516,6 +516,7 @@ func (s *Dialect) basipPatchIdentifier(r *core.Request) error {
 	if err != nil {
 		return err
 	}
+	b.liftBase()
 	c, err = s.st.UpdateCredential(c.ID, func(c *store.Credential) error {
 		b.err = nil
 		s.applyBasipIdentifier(b, c, false)

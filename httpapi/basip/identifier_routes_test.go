@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/store"
 )
 
 // Contract tests of the identifier routes and shapes the BAS-IP client
@@ -211,6 +212,14 @@ func TestBasipIdentifierCreateSpellings(t *testing.T) {
 	e.do("GET", "/api/v0/access/identifiers/item/1", v0, "").bwant(200,
 		`{"identifier_uid":1,"identifier_owner":{"name":"Flat 0","type":"owner"},"identifier_type":"inputCode","identifier_number":"••••","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":true,"max_passes":0,"passes_left":0}},"apartment":{"uid":-1,"link_id":null},"time_profiles":{"count":0,"uid_items":[]},"link_id":null,"additional":{"passes_left":-1},"user_uid":-1,"base":{"identifier_owner":{"name":"Flat 0","type":"owner"},"identifier_type":"inputCode","identifier_number":"••••","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":true,"max_passes":0,"passes_left":0}}}}`)
 	e.do("PATCH", "/api/v0/access/identifier/item/2", v0, `{"lock":"second"}`).bwant(200, "")
+	// pin-rotator's first PATCH shape: the fields under base.
+	e.do("PATCH", "/api/v1/access/identifiers/item/3", tok, `{"base":{"identifier_owner":{"name":"Flat 2b","type":"owner"},"identifier_type":"inputCode","identifier_number":"9999","lock":"second"}}`).bwant(200, "")
+	if got := e.do("GET", "/api/v1/access/identifier/item/3", tok, "").bwant(200, "").json(); got["lock"] != "second" || got["identifier_owner"].(map[string]any)["name"] != "Flat 2b" {
+		t.Fatalf("after a PATCH with base: %v", got)
+	}
+	if c, err := e.st.LookupCredential(store.CredPIN, "9999"); err != nil || c.ID != 3 {
+		t.Fatalf("the new PIN: %+v, %v", c, err)
+	}
 	e.do("DELETE", "/api/v0/access/identifiers/item/2", v0, "").bwant(200, bodyEmpty)
 	e.do("GET", "/api/v0/access/identifier/item/2", v0, "").bwant(404, `{"error":"Identifier not found"}`)
 	// The other create answers: time profile (android-panels 2.5.0) and

@@ -7,6 +7,7 @@ package basip
 
 import (
 	"bytes"
+	"encoding/json"
 
 	"github.com/doord/doord/httpapi/core"
 )
@@ -29,4 +30,24 @@ func withBase(r *core.Request, v *basipIdentifier) {
 	}
 	v.Base = &basipIdentBase{IdentifierOwner: v.IdentifierOwner, IdentifierType: v.IdentifierType,
 		IdentifierNumber: v.IdentifierNumber, Lock: v.Lock, Valid: v.Valid}
+}
+
+// liftBase takes the fields of a `base` object into the body itself (a
+// field given at the top wins): a PATCH in the v0 shape, as pin-rotator
+// (Jokemachine/Change-pin-BasIpAERO basip/client.py) sends it first,
+// {"base":{identifier_owner, identifier_type, identifier_number, lock}}.
+func (b *bbody) liftBase() {
+	raw, ok := b.f["base"]
+	if !ok {
+		return
+	}
+	var base map[string]json.RawMessage
+	if json.Unmarshal(raw, &base) != nil || base == nil {
+		return // not an object: an unknown field, ignored
+	}
+	for k, v := range base {
+		if _, top := b.f[k]; !top {
+			b.f[k] = v
+		}
+	}
 }
