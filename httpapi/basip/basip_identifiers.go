@@ -356,12 +356,20 @@ func (s *Dialect) applyBasipIdentifier(b *bbody, c *store.Credential, create boo
 		b.merge(ow)
 	}
 	var lock string
+	var lockN int64
 	if b.str("lock", &lock, false) {
 		l, ok := basipToLocks[lock]
 		if !ok {
 			b.failf("lock must be first, second or all")
 		}
 		c.Locks = l
+	} else if b.integer("lock_number", &lockN, false) {
+		// The users' and emergency bodies' field, sent for identifiers
+		// by pin-rotator's flat fallback bodies (issue 12 item 5).
+		if lockN < 0 || lockN > 2 {
+			b.failf("lock_number must be 0 (both locks), 1 or 2")
+		}
+		c.Locks = numberToLocks(lockN)
 	}
 	if v, ok := b.obj("valid", false); ok {
 		applyBasipValid(v, c)

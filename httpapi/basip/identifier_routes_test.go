@@ -207,6 +207,12 @@ func TestBasipIdentifierCreateSpellings(t *testing.T) {
 		e.do("POST", p, tok, fmt.Sprintf(`{"identifier_owner":{"name":"Flat %d","type":"owner"},"identifier_type":"inputCode","identifier_number":"%d","lock":"first"}`, i, 5550+i)).
 			bwant(200, fmt.Sprintf(`{"uid":%d}`, i+1))
 	}
+	// lock_number (0 both, 1, 2) is taken for lock (pin-rotator's flat bodies).
+	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"6000","lock_number":2}`).bwant(200, `{"uid":6}`)
+	if got := e.do("GET", "/api/v1/access/identifier/item/6", tok, "").bwant(200, "").str("lock"); got != "second" {
+		t.Fatalf("lock_number 2 is lock %q", got)
+	}
+	e.do("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"inputCode","identifier_number":"6001","lock_number":3}`).bwant(400, `{"error":"lock_number must be 0 (both locks), 1 or 2"}`)
 	// v0 login (multi-apartment API 1.x; the wrapper's /login, MD5 upper).
 	v0 := e.do("GET", "/api/v0/login?username=admin&password="+strings.ToUpper(auth.MD5Hex(adminPW)), "", "").bwant(200, "").str("token")
 	e.do("GET", "/api/v0/access/identifiers/item/1", v0, "").bwant(200,
