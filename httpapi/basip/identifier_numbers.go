@@ -8,8 +8,8 @@ package basip
 // in another form is a card it re-adds on every run and never deletes.
 // So the credential keeps the spelling it was given (store
 // Credential.Spelling) beside the canonical value the reader matches,
-// answers show the spelling, and a filter on identifier_number matches
-// either form.
+// answers show the spelling, and a filter on identifier_number compares
+// the canonical value of what it was given.
 
 import (
 	"bytes"
@@ -47,41 +47,29 @@ func shownNumber(c *store.Credential, role store.Role) string {
 	return c.Spelling
 }
 
-// canonicalField is the filter field of an identifier's canonical value
-// as role sees it; only numberForms' rewrite names it.
-const canonicalField = "\x00identifier_number"
-
-// numberForms rewrites each `identifier_number eq|nq V` of x so that V
-// matches the number as spelled or as its canonical value, and so does
-// the canonical form of V as a card number (filter "439041101" and
-// "00-00-00-1A-2B-3C-4D" find the same card). canon gives V's canonical
-// card value, "" when V is none.
+// numberForms rewrites each `identifier_number eq|nq V` of x to compare
+// V's canonical value as a card number when it is one (the list index
+// holds canonical values): "439041101", "00-00-00-1A-2B-3C-4D" and
+// "1A:2B:3C:4D" find the same card. canon gives V's canonical card value,
+// "" when V is none.
 func numberForms(x *filterExpr, canon func(string) string) {
-	var walk func(n *fnode) *fnode
-	walk = func(n *fnode) *fnode {
+	var walk func(n *fnode)
+	walk = func(n *fnode) {
 		if n == nil {
-			return nil
+			return
 		}
 		if n.kind != nCmp {
-			n.l, n.r = walk(n.l), walk(n.r)
-			return n
+			walk(n.l)
+			walk(n.r)
+			return
 		}
-		if n.field != "identifier_number" || n.val.kind != fText || n.op != opEq && n.op != opNq {
-			return n
+		if n.field == "identifier_number" && n.val.kind == fText && (n.op == opEq || n.op == opNq) {
+			if c := canon(n.val.s); c != "" {
+				n.val = ftext(c)
+			}
 		}
-		eq := func(field, v string) *fnode {
-			return &fnode{kind: nCmp, field: field, op: opEq, val: ftext(v)}
-		}
-		either := &fnode{kind: nOr, l: eq("identifier_number", n.val.s), r: eq(canonicalField, n.val.s)}
-		if c := canon(n.val.s); c != "" && c != n.val.s {
-			either = &fnode{kind: nOr, l: either, r: eq(canonicalField, c)}
-		}
-		if n.op == opNq {
-			return &fnode{kind: nNot, l: either}
-		}
-		return either
 	}
-	x.root = walk(x.root)
+	walk(x.root)
 }
 
 // canonicalCard is v's canonical value as a card number, "" if it is not

@@ -235,6 +235,7 @@ func (s *Dialect) identWhere(filter string, role store.Role, noUser uint64) (lis
 			return strings.Contains(strings.ToLower(maskedNumber(r)), sub)
 		})}, nil
 	}
+	numberForms(x, s.canonicalCard)
 	var moved map[uint64]uint64
 	if x.uses("identifier_uid") {
 		if moved, err = s.movedIdentifiers(); err != nil {
