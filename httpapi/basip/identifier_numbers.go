@@ -75,6 +75,9 @@ func numberForms(x *filterExpr, canon func(string) string) {
 // canonicalCard is v's canonical value as a card number, "" if it is not
 // one.
 func (s *Dialect) canonicalCard(v string) string {
+	if s.deps.CredentialValue == nil {
+		return "" // a dialect built for a list test only
+	}
 	raw, _ := json.Marshal(v)
 	c, _, _, problem := s.deps.CredentialValue(store.CredCard, raw)
 	if problem != "" {
