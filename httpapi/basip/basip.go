@@ -98,6 +98,17 @@ func (s *Dialect) Routes(h func(method, pattern string, n core.Need, fn core.Han
 	// /access/timeprofile/item/…, /access/identifier/item/…) or plural
 	// (camdroid); both are served.
 	h("POST", b+"/access/timeprofile", core.People, s.basipCreateProfile)
+	// Lists at …/items (android-panels get-time-profiles-list,
+	// camdroid-panels get-apartment-items) and …/items/list (the
+	// multi-apartment panels' v0 API) beside doord's first guess, /list.
+	for _, p := range []string{b + "/access/timeprofile/items", b + "/access/timeprofile/items/list",
+		b + "/access/timeprofiles/items", b + "/access/timeprofiles/items/list",
+		"/api/v0/access/timeprofile/items/list", "/api/v0/access/timeprofiles/items/list"} {
+		h("GET", p, core.Read, s.basipListProfiles)
+	}
+	for _, p := range []string{b + "/apartment/items", b + "/apartment/items/list", "/api/v0/apartment/items/list"} {
+		h("GET", p, core.Read, s.basipListApartments)
+	}
 	for _, tps := range []string{"/access/timeprofiles", "/access/timeprofile"} {
 		h("GET", b+tps+"/list", core.Read, s.basipListProfiles)
 		h("GET", b+tps+"/item/{tp}", core.Read, s.basipGetProfile)
@@ -123,6 +134,7 @@ func (s *Dialect) Routes(h func(method, pattern string, n core.Need, fn core.Han
 	h("POST", b+"/access/general/lock/open/emergency", core.Doors, s.basipEmergencyOpen)
 	h("POST", b+"/access/general/lock/close/emergency", core.Doors, s.basipEmergencyClose)
 	h("GET", b+"/log/list", core.Read, s.basipLogs)
+	h("GET", "/api/v0/log/list", core.Read, s.basipLogs)
 
 	// Device information, before any login (info.go).
 	h("GET", "/api/info", core.Public, s.basipInfo)

@@ -138,9 +138,9 @@ func (s *Dialect) basipLogs(r *core.Request) error {
 		if v := args.Peek(p.name); len(v) > 0 {
 			n, err := strconv.ParseInt(string(v), 10, 64)
 			if err != nil || n < 0 {
-				return bErr(400, "Wrong query parameter `"+p.name+"`: unix seconds")
+				return bErr(400, "Wrong query parameter `"+p.name+"`: unix time in seconds or milliseconds")
 			}
-			*p.dst = time.Unix(n, 0)
+			*p.dst = unixSecondsOrMillis(n)
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
@@ -186,4 +186,18 @@ func (s *Dialect) basipLogs(r *core.Request) error {
 	}
 	lo, hi := q.window(len(items))
 	return basipOK(r, newBasipList(q, len(items), []string{"timestamp"}, items[lo:hi]))
+}
+
+// msThreshold separates unix seconds from milliseconds in a log's from
+// and to: the v0 API's examples are 13-digit milliseconds
+// (1549286120038), the newer docs' unix seconds (1540819272). 10^11
+// seconds is the year 5138 and 10^11 milliseconds March 1973, so no real
+// time of either kind falls on the wrong side.
+const msThreshold = 100_000_000_000
+
+func unixSecondsOrMillis(n int64) time.Time {
+	if n >= msThreshold {
+		return time.UnixMilli(n)
+	}
+	return time.Unix(n, 0)
 }

@@ -759,9 +759,19 @@ func TestBasipRemoteOpenAndLogs(t *testing.T) {
 		r["list_option"].(map[string]any)["pagination"].(map[string]any)["total_items"] != 7.0 {
 		t.Fatalf("window %v", r)
 	}
+	// The same window in milliseconds (the v0 API's 13-digit examples,
+	// multi-apartment panels 1.x log_list) answers the same page, also at
+	// the v0 path.
+	for _, path := range []string{"/api/v1/log/list", "/api/v0/log/list"} {
+		qms := fmt.Sprintf("%s?from=%d&to=%d&limit=2&page_number=2&sort_type=asc", path, t0.Add(time.Minute).UnixMilli(), t0.Add(8*time.Minute).UnixMilli())
+		rms := e.do("GET", qms, view, "").bwant(200, "").json()
+		if fmt.Sprint(rms["list_items"]) != fmt.Sprint(r["list_items"]) || fmt.Sprint(rms["list_option"]) != fmt.Sprint(r["list_option"]) {
+			t.Fatalf("%s: from/to in milliseconds answered\n  %v\nwant the seconds answer\n  %v", qms, rms, r)
+		}
+	}
 	r = e.do("GET", "/api/v1/log/list?filter=access_denied_unknown_identifier,tamper_event", view, "").bwant(200, "").json()
 	if it := r["list_items"].([]any); len(it) != 2 || it[0].(map[string]any)["event"] != "tamper_event" {
 		t.Fatalf("filtered %v", r)
 	}
-	e.do("GET", "/api/v1/log/list?from=x", view, "").bwant(400, "{\"error\":\"Wrong query parameter `from`: unix seconds\"}")
+	e.do("GET", "/api/v1/log/list?from=x", view, "").bwant(400, "{\"error\":\"Wrong query parameter `from`: unix time in seconds or milliseconds\"}")
 }
