@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/doord/doord/httpapi/basip"
 	"github.com/doord/doord/store"
 	"github.com/google/uuid"
 )
@@ -316,15 +315,9 @@ func (s *Server) updateUser(mode userMode) handlerFunc {
 		if err != nil {
 			return err
 		}
-		hold := cur.UID != 0 && cur.UID == basip.HoldingUID(s.st)
 		u, err := s.st.UpdateUser(cur.ID, r.op.username, func(u *store.User) error {
 			o.errs = o.errs[:0]
 			applyUser(o, u, mode)
-			if hold && u.State != store.StateDisabled {
-				// Deny on doubt: enabled, this user would open doors
-				// with every identifier nobody was given.
-				o.fail("state", "this user holds the BAS-IP identifiers that have no user yet (tag "+basip.HoldingTag+"); it stays disabled, or every one of them would open doors: attach them to their users instead")
-			}
 			return o.err()
 		})
 		if err != nil {

@@ -101,18 +101,35 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 		t.Fatalf("after reset: %+v", ev)
 	}
 
-	// An identifier nobody was given is refused, named as BAS-IP does.
-	must("POST", "/api/v1/access/identifier", tok, `{"identifier_type":"card","identifier_number":"1234567"}`, 200)
+	// An identifier added as intercom provisioning adds it, an owner (the
+	// flat) and no user, opens door 1 on its own lock and validity, and
+	// keeps its uid and passes when attached to a user later.
+	free := uint64(must("POST", "/api/v1/access/identifier", tok, `{"identifier_owner":{"name":"23","type":"owner"},
+		"identifier_type":"card","identifier_number":"12-D6-87","lock":"first",
+		"valid":{"time":{"is_permanent":true},"passes":{"is_permanent":false,"max_passes":5}}}`, 200)["item_uid"].(float64))
 	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"1234567"}`, 200)
-	if ev := decision("unattached"); ev.Type != "access_denied" || ev.Reason != "user_disabled" {
-		t.Fatalf("unattached identifier: %+v", ev)
+	if ev := decision("without a user, door 1"); ev.Type != "access_granted" || ev.Door != "1" || ev.UserUID != 0 {
+		t.Fatalf("identifier without a user at door 1: %+v", ev)
+	}
+	must("POST", "/api/v1/sim/readers/2/card", native, `{"number":"1234567"}`, 200)
+	if ev := decision("without a user, door 2"); ev.Type != "access_denied" || ev.Reason != "door_not_permitted" {
+		t.Fatalf("identifier without a user (lock first) at door 2: %+v", ev)
+	}
+	must("POST", fmt.Sprintf("/api/v1/access/user/%d/identifier/%d", uid, free), tok, "", 200)
+	fi := must("GET", fmt.Sprintf("/api/v1/access/identifiers/item/%d", free), tok, "", 200)
+	if fi["user_uid"] != float64(uid) || fmt.Sprint(fi["additional"]) != "map[passes_left:4]" {
+		t.Fatalf("attached identifier %v: want user %d, 4 passes left, its uid", fi, uid)
+	}
+	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"1234567"}`, 200)
+	if ev := decision("attached"); ev.Type != "access_granted" || ev.UserUID != uid {
+		t.Fatalf("identifier attached to %d: %+v", uid, ev)
 	}
 
 	// Remote open of lock 2 through the runtime, in the BAS-IP log.
 	must("GET", "/api/v1/access/general/lock/open/remote/accepted/2", tok, "", 200)
 	want := map[string]bool{"access_granted_by_api_call": false, "access_granted_by_valid_identifier": false,
-		"access_denied_by_not_valid_identifier": false, "identifiers_without_linkage_to_user_access_denied": false,
-		"successful_login_api_call": false}
+		"access_denied_by_not_valid_identifier": false,
+		"successful_login_api_call":             false}
 	// Subscribers get an event after it is committed: once remote_open
 	// arrives, the log holds everything before it.
 	timeout := time.After(10 * time.Second)

@@ -63,12 +63,25 @@ func (s *Dialect) basipAptView(a *store.Apartment, detail bool) (basipApartment,
 	if !detail {
 		return out, nil
 	}
+	// The residents' identifiers and those bound to the apartment itself
+	// (with or without a user), each once.
 	var phys, codes []uint64
-	hold := s.holdingUID()
-	for _, uid := range uids {
-		if uid == hold {
-			continue // its identifiers have no user
+	seen := map[uint64]bool{}
+	add := func(cs []store.Credential) {
+		for _, c := range cs {
+			if seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
+			switch c.Type {
+			case store.CredCard, store.CredUKey, store.CredFaceID:
+				phys = append(phys, c.ID)
+			case store.CredPIN:
+				codes = append(codes, c.ID)
+			}
 		}
+	}
+	for _, uid := range uids {
 		cs, err := s.st.ListCredentials(uid)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // deleted since the residents were read
@@ -76,14 +89,18 @@ func (s *Dialect) basipAptView(a *store.Apartment, detail bool) (basipApartment,
 		if err != nil {
 			return out, err
 		}
-		for _, c := range cs {
-			switch c.Type {
-			case store.CredCard, store.CredUKey, store.CredFaceID:
-				phys = append(phys, s.basipIdentifierUID(c.ID))
-			case store.CredPIN:
-				codes = append(codes, s.basipIdentifierUID(c.ID))
-			}
+		add(cs)
+	}
+	for cursor := ""; ; {
+		cs, next, err := s.st.ListCredentialPage(store.CredentialFilter{Apartment: a.ID, Cursor: cursor, Limit: 1000})
+		if err != nil {
+			return out, err
 		}
+		add(cs)
+		if next == "" {
+			break
+		}
+		cursor = next
 	}
 	out.Identifiers = &basipAptIdents{Physicals: newBasipRefs(phys), InputNumbers: newBasipRefs(codes)}
 	return out, nil

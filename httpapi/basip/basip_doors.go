@@ -58,12 +58,12 @@ var basipEventNames = map[string]string{
 	"operator_login_failed":  "incorrect_login_api_call",
 }
 
-func (s *Dialect) basipEventName(ev *store.Event, hold uint64) string {
+func (s *Dialect) basipEventName(ev *store.Event) string {
 	if ev.Type == store.EventAccessDenied {
-		switch {
-		case ev.Reason == "unknown_credential":
+		switch ev.Reason {
+		case "unknown_credential":
 			return "access_denied_unknown_identifier"
-		case hold != 0 && ev.UserUID == hold:
+		case "no_user": // access.ReasonNoUser
 			return "identifiers_without_linkage_to_user_access_denied"
 		}
 		return "access_denied_by_not_valid_identifier"
@@ -155,7 +155,6 @@ func (s *Dialect) basipLogs(r *core.Request) error {
 	if err != nil {
 		return err
 	}
-	hold := s.holdingUID()
 	locks := map[string]int{}
 	if s.doors != nil {
 		for _, d := range s.doors.List() {
@@ -165,10 +164,10 @@ func (s *Dialect) basipLogs(r *core.Request) error {
 	var items []basipLog
 	for i := len(evs) - 1; i >= 0; i-- { // newest first
 		ev := &evs[i]
-		name := s.basipEventName(ev, hold)
+		name := s.basipEventName(ev)
 		uid := int64(ev.UserUID)
-		if hold != 0 && ev.UserUID == hold {
-			uid = -1
+		if uid == 0 && (ev.Type == store.EventAccessGranted || ev.Type == store.EventAccessDenied) && ev.Reason != "unknown_credential" {
+			uid = -1 // an identifier without a user
 		}
 		items = append(items, basipLog{UID: ev.Seq, Timestamp: ev.At.Unix(), Event: name, Info: basipLogInfo{
 			LockNumber: locks[ev.Door], Door: ev.Door, Reader: ev.Reader, UserUID: uid,

@@ -92,8 +92,8 @@ func TestBasipFilterIdentifiers(t *testing.T) {
 	card := mk(`{"identifier_owner":{"name":"Ada"},"identifier_type":"card","identifier_number":"8065495","lock":"first","user_uid":1}`)
 	pin := mk(`{"identifier_owner":{"name":"Bob","type":"guest"},"identifier_type":"inputCode","identifier_number":"1234"}`)
 	held := mk(`{"identifier_owner":{"name":"Cleo"},"identifier_type":"inputCode","identifier_number":"5678","lock":"second"}`)
-	// Attaching moves the credential (a new native id); BAS-IP keeps
-	// showing its first uid, and the filter sees that one.
+	// Attaching moves the credential, which keeps its id (the uid BAS-IP
+	// shows and the filter sees).
 	e.do("POST", fmt.Sprintf("/api/v1/access/user/1/identifier/%d", held), tok, "").bwant(200, bodyEmpty)
 	get := func(q string) (string, int) {
 		t.Helper()
@@ -113,7 +113,6 @@ func TestBasipFilterIdentifiers(t *testing.T) {
 		fmt.Sprintf("identifier_uid eq %d or identifier_uid eq %d", card, pin): "8065495,••••",
 		fmt.Sprintf("identifier_uid le %d and user_uid eq 1", held):            "8065495,••••",
 		fmt.Sprintf("identifier_uid gt %d", held):                              "",
-		// identifier_uid decided without the settings read.
 		fmt.Sprintf("identifier_number eq '1234' or identifier_uid eq %d", held): "••••",
 	} {
 		if got, n := get(filterQ(f)); got != want || n != strings.Count(want, ",")+min(1, len(want)) {

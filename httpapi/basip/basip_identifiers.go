@@ -15,34 +15,20 @@ import (
 // BAS-IP identifiers are native credentials. Two things differ:
 //
 //   - Types: BAS-IP's inputCode (input_code) is the native "pin".
-//   - Ownership: a BAS-IP identifier may exist without a user and is
-//     attached later (POST /access/user/{uid}/identifier/{id}); a native
-//     credential always belongs to a user. An identifier created without
-//     a user (or detached) belongs to a holding user: one disabled user,
-//     created on first need and tagged basip-unattached, that BAS-IP lists
-//     never show. It is refused at every door (its user is disabled; the
-//     BAS-IP log says identifiers_without_linkage_to_user_access_denied),
-//     as a BAS-IP panel refuses an identifier without a user. A create may
-//     name its user at once with "user_uid" (a doord extension).
+//   - Ownership: a BAS-IP identifier may exist without a user, as a
+//     native credential may (UserUID 0; user_uid -1 here): intercom
+//     provisioning adds keys with an owner's name and no user, and they
+//     open doors on their own fields, as on a panel in its normal access
+//     mode (the engine's access.userless_credentials can refuse them,
+//     which the log shows as identifiers_without_linkage_to_user_access_denied).
+//     Attaching (POST /access/user/{uid}/identifier/{id}) and detaching
+//     (DELETE) move it with store.MoveCredential: one commit that keeps
+//     its uid, value and passes. A create may name its user at once with
+//     "user_uid" (a doord extension).
 //
-// Attaching moves the credential to its user. The store keeps a
-// credential's user fixed for life (UpdateCredential restores it), so a
-// move deletes the credential and creates it again under the new user,
-// which gives it a new native id. BAS-IP clients keep the uid they were
-// given: the dialect records the new id under the old uid in two
-// settings (basip.ident.<uid> → id, basip.ident_uid.<id> → uid) and shows
-// and resolves the identifier by its first uid ever after. The native API
-// shows the new id.
+// An identifier's uid is its native credential id.
 
-const (
-	basipNoIdent   = "Identifier not found"
-	holdingSetting = "basip.holding_user"
-	identFwdPrefix = "basip.ident."     // BAS-IP uid → native id, for moved identifiers
-	identRevPrefix = "basip.ident_uid." // native id → BAS-IP uid
-	// HoldingTag tags the holding user; the native API refuses to
-	// enable it (see HoldingUID).
-	HoldingTag = "basip-unattached"
-)
+const basipNoIdent = "Identifier not found"
 
 var basipToCredType = map[string]store.CredentialType{
 	"card": store.CredCard, "ukey": store.CredUKey, "inputCode": store.CredPIN, "input_code": store.CredPIN,
@@ -68,82 +54,19 @@ func locksToBasip(l store.Locks) string {
 
 var basipToLocks = map[string]store.Locks{"first": store.LocksFirst, "second": store.LocksSecond, "all": store.LocksBoth}
 
-// holdingUID is the holding user's uid, 0 when there is none yet.
-func (s *Dialect) holdingUID() uint64 { return HoldingUID(s.st) }
-
-// HoldingUID is the uid of the disabled user that holds the identifiers
-// created through BAS-IP without a user (0: none yet). The native API
-// keeps it disabled: enabled, it would open doors with every one of them.
-func HoldingUID(st *store.Store) uint64 {
-	v, err := st.GetSetting(holdingSetting)
-	if err != nil {
-		return 0
-	}
-	n, _ := strconv.ParseUint(string(v), 10, 64)
-	return n
-}
-
-func (s *Dialect) isHoldingUser(uid uint64) bool {
-	h := s.holdingUID()
-	return h != 0 && h == uid
-}
-
-// holdingUser returns the holding user's uid, creating it on first need
-// (or again if someone deleted it). Callers hold s.bas.mu.
-func (s *Dialect) holdingUser() (uint64, error) {
-	if uid := s.holdingUID(); uid != 0 {
-		if _, err := s.st.GetUserByUID(uid); err == nil {
-			return uid, nil
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return 0, err
-		}
-	}
-	u := store.User{
-		Name:  "BAS-IP identifiers without a user",
-		Info:  "Holds identifiers created through the BAS-IP API without a user. They are refused at every door until attached to a user. Keep this user disabled.",
-		State: store.StateDisabled, Tags: []string{HoldingTag},
-	}
-	if _, err := s.st.CreateUser(&u, "basip"); err != nil {
-		return 0, err
-	}
-	if err := s.st.PutSetting(holdingSetting, []byte(strconv.FormatUint(u.UID, 10))); err != nil {
-		return 0, err
-	}
-	return u.UID, nil
-}
-
-// basipIdentifierUID is the uid BAS-IP clients know credential id by.
-func (s *Dialect) basipIdentifierUID(id uint64) uint64 {
-	if v, err := s.st.GetSetting(identRevPrefix + strconv.FormatUint(id, 10)); err == nil {
-		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
-			return n
-		}
-	}
-	return id
-}
-
 // identifierParam resolves {id}, a BAS-IP identifier uid, to its
-// credential, following a move.
+// credential.
 func (s *Dialect) identifierParam(r *core.Request) (store.Credential, error) {
-	uid, err := basipID(r, "id", basipNoIdent)
+	id, err := basipID(r, "id", basipNoIdent)
 	if err != nil {
 		return store.Credential{}, err
 	}
-	return s.identifierByUID(uid)
+	return s.identifierByUID(id)
 }
 
-// identifierByUID is the credential BAS-IP clients know by uid.
-func (s *Dialect) identifierByUID(uid uint64) (store.Credential, error) {
-	id := uid
-	if v, err := s.st.GetSetting(identFwdPrefix + strconv.FormatUint(uid, 10)); err == nil {
-		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
-			id = n
-		}
-	} else if s.basipIdentifierUID(uid) != uid {
-		// uid is the native id of a moved identifier, which BAS-IP
-		// clients know by its first uid; that one names it here.
-		return store.Credential{}, bErr(404, basipNoIdent)
-	}
+// identifierByUID is the credential BAS-IP clients know by uid: the
+// credential id.
+func (s *Dialect) identifierByUID(id uint64) (store.Credential, error) {
 	c, err := s.st.GetCredential(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return c, bErr(404, basipNoIdent)
@@ -237,14 +160,26 @@ func (s *Dialect) basipUserApt(u *store.User) (basipIdentApt, error) {
 	return basipIdentApt{UID: int64(a.ID), LogicalAddress: &addr}, nil
 }
 
-// basipCredApt is the apartment credential c shows. seen caches it by
-// user for a list page (nil: no cache).
+// basipCredApt is the apartment credential c shows: its own, else its
+// user's first. seen caches the user's by user for a list page (nil: no
+// cache).
 func (s *Dialect) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt) (basipIdentApt, error) {
+	if c.Apartment != 0 {
+		a, err := s.st.GetApartment(c.Apartment)
+		if errors.Is(err, store.ErrNotFound) {
+			return basipNoApt, nil // deleted since the credential was read
+		}
+		if err != nil {
+			return basipNoApt, err
+		}
+		addr := basipAddress(a.Address)
+		return basipIdentApt{UID: int64(a.ID), LogicalAddress: &addr}, nil
+	}
+	if c.UserUID == 0 {
+		return basipNoApt, nil
+	}
 	if a, ok := seen[c.UserUID]; ok {
 		return a, nil
-	}
-	if s.isHoldingUser(c.UserUID) {
-		return basipNoApt, nil
 	}
 	u, err := s.st.GetUserByUID(c.UserUID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -264,7 +199,7 @@ func (s *Dialect) basipCredApt(c *store.Credential, seen map[uint64]basipIdentAp
 // its number as role may see it (core.ShownValue).
 func (s *Dialect) basipIdentView(c *store.Credential, apt basipIdentApt, role store.Role) basipIdentifier {
 	out := basipIdentifier{
-		IdentifierUID:    s.basipIdentifierUID(c.ID),
+		IdentifierUID:    c.ID,
 		IdentifierOwner:  basipOwner{Name: c.OwnerName, Type: string(c.Owner)},
 		IdentifierType:   credTypeToBasip(c.Type),
 		IdentifierNumber: shownNumber(c, role),
@@ -275,7 +210,7 @@ func (s *Dialect) basipIdentView(c *store.Credential, apt basipIdentApt, role st
 		UserUID:          int64(c.UserUID),
 	}
 	out.LinkID = s.linkOf(out.IdentifierUID)
-	if s.isHoldingUser(c.UserUID) {
+	if c.UserUID == 0 {
 		out.UserUID = -1
 	}
 	out.Valid.Time.IsPermanent = c.ValidFrom == nil && c.ValidTo == nil
@@ -479,7 +414,7 @@ func (s *Dialect) createIdentifier(b *bbody) (store.Credential, error) {
 	}
 	if hasUser {
 		u, err := s.st.GetUserByUID(uint64(userUID))
-		if errors.Is(err, store.ErrNotFound) || s.isHoldingUser(uint64(userUID)) {
+		if errors.Is(err, store.ErrNotFound) {
 			return c, bErr(404, basipNoUser)
 		}
 		if err != nil {
@@ -489,18 +424,7 @@ func (s *Dialect) createIdentifier(b *bbody) (store.Credential, error) {
 			return c, store.ErrArchived
 		}
 		c.UserUID = u.UID
-		if err := s.st.CreateCredential(&c); err != nil {
-			return c, identifierConflict(err)
-		}
-		return c, nil
 	}
-	s.bas.mu.Lock()
-	defer s.bas.mu.Unlock()
-	hold, err := s.holdingUser()
-	if err != nil {
-		return c, err
-	}
-	c.UserUID = hold
 	if err := s.st.CreateCredential(&c); err != nil {
 		return c, identifierConflict(err)
 	}
@@ -559,19 +483,9 @@ func (s *Dialect) basipResetPasses(r *core.Request) error {
 	return s.basipIdentAnswer(r, &c)
 }
 
-// forgetMove drops the alias settings of a deleted credential.
-func (s *Dialect) forgetMove(id uint64) {
-	key := identRevPrefix + strconv.FormatUint(id, 10)
-	v, err := s.st.GetSetting(key)
-	if err != nil {
-		return
-	}
-	_ = s.st.DeleteSetting(key)
-	_ = s.st.DeleteSetting(identFwdPrefix + string(v))
-}
-
-// basipAttachIdentifier is POST (attach) and DELETE (detach: back to the
-// holding user) /api/v1/access/user/{uid}/identifier/{id}.
+// basipAttachIdentifier is POST (attach) and DELETE (detach: to no user)
+// /api/v1/access/user/{uid}/identifier/{id}: one store commit that keeps
+// the identifier's uid, value and passes.
 func (s *Dialect) basipAttachIdentifier(attach bool) core.Handler {
 	return func(r *core.Request) error {
 		u, err := s.basipUserParam(r)
@@ -581,8 +495,6 @@ func (s *Dialect) basipAttachIdentifier(attach bool) core.Handler {
 		if u.State == store.StateArchived {
 			return store.ErrArchived
 		}
-		s.bas.mu.Lock()
-		defer s.bas.mu.Unlock()
 		c, err := s.identifierParam(r)
 		if err != nil {
 			return err
@@ -592,64 +504,19 @@ func (s *Dialect) basipAttachIdentifier(attach bool) core.Handler {
 			if c.UserUID != u.UID {
 				return bErr(404, "Identifier is not attached to this user")
 			}
-			if to, err = s.holdingUser(); err != nil {
-				return err
-			}
+			to = 0
 		}
 		if c.UserUID == to {
 			return basipOK(r, basipEmpty)
 		}
-		if err := s.moveCredential(c, to); err != nil {
+		if _, err := s.st.MoveCredential(c.ID, to, nil); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return bErr(404, basipNoIdent) // deleted meanwhile
+			}
 			return err
 		}
 		return basipOK(r, basipEmpty)
 	}
-}
-
-// moveCredential gives credential c to user uid (see the top of the
-// file). Callers hold s.bas.mu.
-func (s *Dialect) moveCredential(c store.Credential, uid uint64) error {
-	first := s.basipIdentifierUID(c.ID)
-	n := c
-	n.ID, n.UserUID = 0, uid
-	if err := s.st.DeleteCredential(c.ID); err != nil {
-		return err
-	}
-	if err := s.st.CreateCredential(&n); err != nil {
-		// Put it back where it was; it gets a new id there too.
-		back := c
-		back.ID = 0
-		if err2 := s.st.CreateCredential(&back); err2 == nil {
-			s.recordMove(first, c.ID, back.ID)
-			if back.PassesLeft != c.PassesLeft {
-				_, _ = s.st.UpdateCredential(back.ID, func(x *store.Credential) error { x.PassesLeft = c.PassesLeft; return nil })
-			}
-		} else {
-			s.log.Error("BAS-IP identifier move failed and could not be undone; the identifier is deleted",
-				"identifier", first, "err", err, "undo", err2)
-		}
-		return err
-	}
-	if n.PassesLeft != c.PassesLeft { // a new credential starts with a full budget
-		if _, err := s.st.UpdateCredential(n.ID, func(x *store.Credential) error { x.PassesLeft = c.PassesLeft; return nil }); err != nil {
-			return err
-		}
-	}
-	return s.recordMove(first, c.ID, n.ID)
-}
-
-func (s *Dialect) recordMove(first, oldID, newID uint64) error {
-	f := strconv.FormatUint(first, 10)
-	if err := s.st.PutSetting(identFwdPrefix+f, []byte(strconv.FormatUint(newID, 10))); err != nil {
-		return err
-	}
-	if err := s.st.PutSetting(identRevPrefix+strconv.FormatUint(newID, 10), []byte(f)); err != nil {
-		return err
-	}
-	if oldID != first {
-		_ = s.st.DeleteSetting(identRevPrefix + strconv.FormatUint(oldID, 10))
-	}
-	return nil
 }
 
 var basipIdentSortFields = []string{"identifier_uid", "identifier_number", "owner_name"}
@@ -658,15 +525,13 @@ var basipIdentSortFields = []string{"identifier_uid", "identifier_number", "owne
 // the list index (lists.go: identWhere, identSort); user_uid (a doord
 // extension) lists one user's identifiers (-1: those without a user).
 // Only the page's credentials are read from the store. identifier_uid
-// order is the native id order: a moved identifier sorts where its move
-// put it.
+// is the credential id, kept when an identifier moves.
 func (s *Dialect) basipListIdentifiers(r *core.Request) error {
 	q, err := parseListQuery(r, basipIdentSortFields, "identifier_uid")
 	if err != nil {
 		return err
 	}
-	hold := s.holdingUID()
-	where, err := s.identWhere(q.filter, r.Op.Role, hold)
+	where, err := s.identWhere(q.filter, r.Op.Role)
 	if err != nil {
 		return err
 	}
@@ -675,11 +540,10 @@ func (s *Dialect) basipListIdentifiers(r *core.Request) error {
 		if err != nil || uid == 0 || uid < -1 {
 			return bErr(400, "Wrong query parameter `user_uid`")
 		}
-		of := listing.OneOf{Col: listing.Int(listing.CredUser), Nums: []int64{uid}}
 		if uid == -1 {
-			of.Nums = []int64{0, int64(hold)}
+			uid = 0 // no user
 		}
-		where = and(where, of)
+		where = and(where, listing.Cmp{Col: listing.Int(listing.CredUser), Op: listing.Eq, Num: uid})
 	}
 	lq := identSort(q.field, r.Op.Role)
 	lq.Where = where

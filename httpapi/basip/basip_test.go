@@ -303,31 +303,20 @@ func TestBasipIdentifiers(t *testing.T) {
 	tok := e.basipLogin("admin", adminPW)
 	e.do("POST", "/api/v1/access/user", tok, userAda).bwant(200, `{"item_uid":1,"has_dublicates":false}`)
 
-	// Created without a user: held, shown with user_uid -1.
+	// Created without a user: shown with user_uid -1.
 	card := `{"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"7B:11:D7","lock":"first",
 		"valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2}}}`
 	id := e.do("POST", "/api/v1/access/identifier", tok, card).bwant(200, "").num("uid")
 	ids := strconv.FormatUint(id, 10)
 	e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200,
 		`{"identifier_uid":`+ids+`,"identifier_owner":{"name":"Ada","type":"owner"},"identifier_type":"card","identifier_number":"7B:11:D7","lock":"first","valid":{"time":{"is_permanent":true,"from":0,"to":0},"passes":{"is_permanent":false,"max_passes":2,"passes_left":2}},"apartment":{"uid":-1,"link_id":null},"time_profiles":{"count":0,"uid_items":[]},"link_id":null,"additional":{"passes_left":2},"user_uid":-1}`)
-	// The holding user is no BAS-IP user.
-	hold := basip.HoldingUID(e.st)
-	if hold == 0 {
-		t.Fatal("no holding user")
-	}
-	e.do("GET", "/api/v1/access/users/item/"+strconv.FormatUint(hold, 10), tok, "").bwant(404, `{"error":"User not found"}`)
+	// No user is made to hold it: Ada is the one BAS-IP user, and the
+	// native credential has no user.
 	if n := e.do("GET", "/api/v1/access/users/list", tok, "").bwant(200, "").json()["list_option"].(map[string]any)["pagination"].(map[string]any)["total_items"]; n != 1.0 {
-		t.Fatalf("users listed: %v, want 1 (the holding user is hidden)", n)
+		t.Fatalf("users listed: %v, want 1", n)
 	}
-	// The native API may rename it, but not enable it: it would let every
-	// unattached identifier in.
-	holdPath := "/api/v1/users/" + strconv.FormatUint(hold, 10)
-	if f := e.do("PATCH", holdPath, e.admin, `{"state":"active"}`).want(422).fields(); len(f) != 1 || f[0] != "state" {
-		t.Fatalf("enabling the holding user: errors on %v, want state", f)
-	}
-	e.do("PUT", holdPath, e.admin, `{"name":"Unattached","state":"active"}`).want(422)
-	if u := e.do("PATCH", holdPath, e.admin, `{"info":"keep disabled"}`).want(200).json(); u["state"] != "disabled" {
-		t.Fatalf("holding user after a PATCH: %v", u)
+	if c, err := e.st.GetCredential(id); err != nil || c.UserUID != 0 {
+		t.Fatalf("native credential %+v %v, want no user", c, err)
 	}
 
 	// Duplicates: the same card in decimal is the same card.
@@ -442,11 +431,15 @@ func TestBasipIdentifiers(t *testing.T) {
 		t.Fatalf("%d identifiers of user 1, want 2", n)
 	}
 
-	// Detach: back to the holding user, same uid.
-	e.do("DELETE", "/api/v1/access/user/1/identifier/"+ids, tok, "").bwant(200, bodyEmpty)
-	if got := e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200, "").json()["user_uid"]; got != -1.0 {
-		t.Fatalf("after detach user_uid %v", got)
+	// Detach: to no user, same uid, passes kept.
+	if _, err := e.st.UsePass(id); err != nil {
+		t.Fatal(err)
 	}
+	e.do("DELETE", "/api/v1/access/user/1/identifier/"+ids, tok, "").bwant(200, bodyEmpty)
+	if got := e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200, "").json(); got["user_uid"] != -1.0 || fmt.Sprint(got["additional"]) != "map[passes_left:1]" {
+		t.Fatalf("after detach: %v, want user_uid -1 and 1 pass left", got)
+	}
+	e.do("DELETE", "/api/v1/access/user/1/identifier/"+ids, tok, "").bwant(404, `{"error":"Identifier is not attached to this user"}`)
 	e.do("DELETE", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(200, bodyEmpty)
 	e.do("GET", "/api/v1/access/identifiers/item/"+ids, tok, "").bwant(404, `{"error":"Identifier not found"}`)
 	// The card number is free again.
@@ -670,12 +663,12 @@ func TestBasipApartmentIdentifiers(t *testing.T) {
 		t.Helper()
 		return strconv.FormatUint(e.do("POST", "/api/v1/access/identifier", tok, body).bwant(200, "").num("uid"), 10)
 	}
-	// A card created unattached and then attached keeps its first uid.
+	// A card created unattached and then attached keeps its uid.
 	card := mk(`{"identifier_type":"card","identifier_number":"8065495"}`)
 	e.do("POST", "/api/v1/access/user/1/identifier/"+card, tok, "").bwant(200, bodyEmpty)
 	cardID, _ := strconv.ParseUint(card, 10, 64)
-	if _, err := e.st.GetCredential(cardID); err == nil {
-		t.Fatal("the attached card kept its native id; this test needs a moved one")
+	if c, err := e.st.GetCredential(cardID); err != nil || c.UserUID != 1 {
+		t.Fatalf("the attached card: %+v %v, want its own id under user 1", c, err)
 	}
 	pin := mk(`{"identifier_type":"inputCode","identifier_number":"0042","user_uid":1}`)
 	ukey := mk(`{"identifier_type":"ukey","identifier_number":"99","user_uid":2}`)

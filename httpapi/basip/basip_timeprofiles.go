@@ -848,7 +848,7 @@ func (s *Dialect) basipProfileItem(p *store.TimeProfile) (basipProfile, error) {
 	}
 	uids := make([]uint64, 0, len(creds))
 	for _, id := range creds {
-		uids = append(uids, s.basipIdentifierUID(id))
+		uids = append(uids, id)
 	}
 	slices.Sort(uids)
 	v.Identifiers = newBasipRefs(uids)
@@ -945,10 +945,6 @@ func (s *Dialect) basipAttachIdentProfile(add bool) core.Handler {
 		if err != nil {
 			return err
 		}
-		// Under the identifier lock: attaching an identifier to a user
-		// re-creates it under a new native id.
-		s.bas.mu.Lock()
-		defer s.bas.mu.Unlock()
 		c, err := s.identifierParam(r)
 		if err != nil {
 			return err

@@ -162,15 +162,11 @@ func (s *Dialect) basipCreateUser(r *core.Request) error {
 
 const basipNoUser = "User not found"
 
-// basipUserParam resolves {uid}. The holding user of unattached
-// identifiers is not a BAS-IP user.
+// basipUserParam resolves {uid}.
 func (s *Dialect) basipUserParam(r *core.Request) (store.User, error) {
 	uid, err := basipID(r, "uid", basipNoUser)
 	if err != nil {
 		return store.User{}, err
-	}
-	if s.isHoldingUser(uid) {
-		return store.User{}, bErr(404, basipNoUser)
 	}
 	u, err := s.st.GetUserByUID(uid)
 	if err != nil {
@@ -247,9 +243,6 @@ func (s *Dialect) basipListUsers(r *core.Request) error {
 	where, err := userWhere(q.filter)
 	if err != nil {
 		return err
-	}
-	if hold := s.holdingUID(); hold != 0 {
-		where = and(where, listing.Not{X: listing.Cmp{Col: listing.ID, Op: listing.Eq, Num: int64(hold)}})
 	}
 	ids, total, err := s.page(listing.Users, q, listing.Query{Sort: userSorts[q.field], Where: where})
 	if err != nil {

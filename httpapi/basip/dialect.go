@@ -231,6 +231,5 @@ func (s *Dialect) writeError(ctx *fasthttp.RequestCtx, err error) {
 
 // state is what the dialect remembers beyond the native model.
 type state struct {
-	mu     sync.Mutex // serializes holding-user creation and identifier moves
 	linkMu sync.Mutex // serializes link_id create-or-update (identifier_links.go)
 }

@@ -47,12 +47,10 @@ func bodyList[T any](r *core.Request, field string, most int) ([]T, error) {
 
 // deleteIdentifier deletes c and what the dialect keeps about it.
 func (s *Dialect) deleteIdentifier(c store.Credential) error {
-	uid := s.basipIdentifierUID(c.ID)
 	if err := s.st.DeleteCredential(c.ID); err != nil {
 		return err
 	}
-	s.forgetMove(c.ID)
-	s.forgetLink(uid)
+	s.forgetLink(c.ID)
 	return nil
 }
 

@@ -173,7 +173,7 @@ func (s *Dialect) basipLinkIdentifiers(r *core.Request) error {
 			err = identifierConflict(err)
 		} else if err == nil {
 			if c, err = s.createIdentifier(ib); err == nil {
-				err = s.setLink(s.basipIdentifierUID(c.ID), links[i])
+				err = s.setLink(c.ID, links[i])
 			}
 		}
 		if err != nil {

@@ -14,7 +14,6 @@ package basip
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -215,8 +214,9 @@ func seesNumbers(role store.Role) bool {
 
 // identWhere is the identifier list's filter for role: an expression,
 // or a substring of the number (as role sees it) or the owner's name.
-// noUser is the user uid BAS-IP shows as -1 (no user).
-func (s *Dialect) identWhere(filter string, role store.Role, noUser uint64) (listing.Pred, error) {
+// identifier_uid is the credential id (an identifier keeps its id when
+// it moves between users); user_uid -1 is no user (UserUID 0).
+func (s *Dialect) identWhere(filter string, role store.Role) (listing.Pred, error) {
 	x, err := parseFilter(filter, basipIdentFields)
 	if err != nil {
 		return nil, err
@@ -236,58 +236,22 @@ func (s *Dialect) identWhere(filter string, role store.Role, noUser uint64) (lis
 		})}, nil
 	}
 	numberForms(x, s.canonicalCard)
-	var moved map[uint64]uint64
-	if x.uses("identifier_uid") {
-		if moved, err = s.movedIdentifiers(); err != nil {
-			return nil, err
-		}
-	}
 	return ixPred(x.root, identIx, func(n *fnode) (listing.Pred, bool) {
 		switch {
 		case n.field == "identifier_number" && !numbers:
 			return listing.Func(func(r listing.RowView) bool { return n.test(ftext(maskedNumber(r))) }), true
 		case n.field == "user_uid":
-			// BAS-IP shows no user as -1.
+			// BAS-IP shows no user (UserUID 0) as -1.
 			col := listing.Int(listing.CredUser)
-			none := listing.OneOf{Col: col, Nums: []int64{0, int64(noUser)}}
+			none := listing.Cmp{Col: col, Op: listing.Eq, Num: 0}
 			users := listing.And{L: listing.Not{X: none}, R: listing.Cmp{Col: col, Op: ops[n.op], Num: n.val.n}}
 			if n.test(fnum(-1)) {
 				return listing.Or{L: users, R: none}, true
 			}
 			return users, true
-		case n.field == "identifier_uid" && len(moved) > 0:
-			// A moved identifier is known by its first uid.
-			var ids, pass []int64
-			for id, uid := range moved {
-				ids = append(ids, int64(id))
-				if n.test(fnum(int64(uid))) {
-					pass = append(pass, int64(id))
-				}
-			}
-			rest := listing.And{L: listing.Not{X: listing.OneOf{Col: listing.ID, Nums: ids}},
-				R: listing.Cmp{Col: listing.ID, Op: ops[n.op], Num: n.val.n}}
-			return listing.Or{L: rest, R: listing.OneOf{Col: listing.ID, Nums: pass}}, true
 		}
 		return nil, false
 	}), nil
-}
-
-// movedIdentifiers is native id → BAS-IP uid of every identifier that
-// moved (basipIdentifierUID's table, read at once).
-func (s *Dialect) movedIdentifiers() (map[uint64]uint64, error) {
-	m, err := s.st.SettingsWithPrefix(identRevPrefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[uint64]uint64, len(m))
-	for k, v := range m {
-		id, err1 := strconv.ParseUint(strings.TrimPrefix(k, identRevPrefix), 10, 64)
-		uid, err2 := strconv.ParseUint(string(v), 10, 64)
-		if err1 == nil && err2 == nil {
-			out[id] = uid
-		}
-	}
-	return out, nil
 }
 
 // identSort is the identifier list's order for role.
