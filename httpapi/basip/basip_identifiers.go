@@ -107,8 +107,8 @@ func newBasipRefs(ids []uint64) basipRefs {
 	return basipRefs{Count: len(ids), UIDItems: append([]uint64{}, ids...)}
 }
 
-// basipIdentApt is an identifier's apartment: its user's first apartment,
-// or uid -1 (BAS-IP's "no entity reference") without one. link_id is
+// basipIdentApt is an identifier's apartment: the credential's own
+// (its Apartment field), else its user's first apartment, or uid -1 (BAS-IP's "no entity reference") without one. link_id is
 // BAS-IP's link to a remote management system; doord has none (null).
 type basipIdentApt struct {
 	UID            int64         `json:"uid"`
@@ -149,9 +149,15 @@ func (s *Dialect) basipUserApt(u *store.User) (basipIdentApt, error) {
 	if len(u.Apartments) == 0 {
 		return basipNoApt, nil
 	}
-	a, err := s.st.GetApartment(u.Apartments[0])
+	return s.basipAptRef(u.Apartments[0])
+}
+
+// basipAptRef is apartment id as an identifier shows it; basipNoApt when
+// it was deleted since its referrer was read.
+func (s *Dialect) basipAptRef(id uint64) (basipIdentApt, error) {
+	a, err := s.st.GetApartment(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return basipNoApt, nil // deleted since the user was read
+		return basipNoApt, nil
 	}
 	if err != nil {
 		return basipNoApt, err
@@ -165,15 +171,7 @@ func (s *Dialect) basipUserApt(u *store.User) (basipIdentApt, error) {
 // cache).
 func (s *Dialect) basipCredApt(c *store.Credential, seen map[uint64]basipIdentApt) (basipIdentApt, error) {
 	if c.Apartment != 0 {
-		a, err := s.st.GetApartment(c.Apartment)
-		if errors.Is(err, store.ErrNotFound) {
-			return basipNoApt, nil // deleted since the credential was read
-		}
-		if err != nil {
-			return basipNoApt, err
-		}
-		addr := basipAddress(a.Address)
-		return basipIdentApt{UID: int64(a.ID), LogicalAddress: &addr}, nil
+		return s.basipAptRef(c.Apartment)
 	}
 	if c.UserUID == 0 {
 		return basipNoApt, nil
