@@ -106,7 +106,7 @@ func TestBasipAPIOnTheSimulatedBoard(t *testing.T) {
 	// keeps its uid and passes when attached to a user later.
 	free := uint64(must("POST", "/api/v1/access/identifier", tok, `{"identifier_owner":{"name":"23","type":"owner"},
 		"identifier_type":"card","identifier_number":"12-D6-87","lock":"first",
-		"valid":{"time":{"is_permanent":true},"passes":{"is_permanent":false,"max_passes":5}}}`, 200)["item_uid"].(float64))
+		"valid":{"time":{"is_permanent":true},"passes":{"is_permanent":false,"max_passes":5}}}`, 200)["uid"].(float64))
 	must("POST", "/api/v1/sim/readers/1/card", native, `{"number":"1234567"}`, 200)
 	if ev := decision("without a user, door 1"); ev.Type != "access_granted" || ev.Door != "1" || ev.UserUID != 0 {
 		t.Fatalf("identifier without a user at door 1: %+v", ev)

@@ -44,13 +44,9 @@ func TestBasipProvisionedCardOpensDoor1(t *testing.T) {
 	// 00-00-00-00-7B-11-D7 is H10301 facility 123, card 4567.
 	uid := basic("POST", "/api/v1/access/identifier",
 		`{"identifier_number":"00-00-00-00-7B-11-D7","identifier_owner":{"name":"000000007B11D7","type":"owner"},"identifier_type":"card","lock":"first","valid":{"passes":{"is_permanent":true,"max_passes":null,"time":{"from":null,"is_permanent":true,"to":null}}}}`, 200)["uid"]
-	// Needs credentials without a user (branch credless): until the
-	// dialect stops keeping identifiers without a user under its
-	// disabled holding user, such a card is refused at every door, and
-	// this test has nothing to prove. It runs as soon as the card is
-	// stored without a user.
+	// Stored as a credential without a user (no holding user).
 	if st, c := call(t, d, "GET", "/api/v1/credentials/"+fmt.Sprint(uid), native, ""); st != 200 || c["user_id"] != nil {
-		t.Skipf("needs credentials without a user (credless): the card is held by user %v", c["user_id"])
+		t.Fatalf("the provisioned card as a native credential: %d %v, want one without a user", st, c)
 	}
 	items := basic("GET", "/api/v1/access/identifier/items?limit=50&page_number=1", "", 200)["list_items"].([]any)
 	if len(items) != 1 || items[0].(map[string]any)["identifier_number"] != "00-00-00-00-7B-11-D7" || items[0].(map[string]any)["identifier_uid"] != uid {
