@@ -102,17 +102,17 @@ func TestBasipFilterIdentifiers(t *testing.T) {
 	for f, want := range map[string]string{
 		"identifier_number eq '8065495'": "8065495",
 		// PINs show as •••• and are not found by their number (no oracle).
-		"identifier_number eq '1234' or identifier_number eq '5678'":           "",
-		"identifier_type eq 'inputcode'":                                       "••••,••••",
-		"lock eq 'all'":                                                        "••••",
-		"name eq 'ada'":                                                        "8065495",
-		"owner_name eq 'Cleo' or identifier_owner.name eq 'Bob'":               "••••,••••",
-		"user_uid eq -1":                                                       "••••",
-		"user_uid eq 1 and not identifier_type eq 'card'":                      "••••",
-		fmt.Sprintf("identifier_uid eq %d", held):                              "••••",
-		fmt.Sprintf("identifier_uid eq %d or identifier_uid eq %d", card, pin): "8065495,••••",
-		fmt.Sprintf("identifier_uid le %d and user_uid eq 1", held):            "8065495,••••",
-		fmt.Sprintf("identifier_uid gt %d", held):                              "",
+		"identifier_number eq '1234' or identifier_number eq '5678'":             "",
+		"identifier_type eq 'inputcode'":                                         "••••,••••",
+		"lock eq 'all'":                                                          "••••",
+		"name eq 'ada'":                                                          "8065495",
+		"owner_name eq 'Cleo' or identifier_owner.name eq 'Bob'":                 "••••,••••",
+		"user_uid eq -1":                                                         "••••",
+		"user_uid eq 1 and not identifier_type eq 'card'":                        "••••",
+		fmt.Sprintf("identifier_uid eq %d", held):                                "••••",
+		fmt.Sprintf("identifier_uid eq %d or identifier_uid eq %d", card, pin):   "8065495,••••",
+		fmt.Sprintf("identifier_uid le %d and user_uid eq 1", held):              "8065495,••••",
+		fmt.Sprintf("identifier_uid gt %d", held):                                "",
 		fmt.Sprintf("identifier_number eq '1234' or identifier_uid eq %d", held): "••••",
 	} {
 		if got, n := get(filterQ(f)); got != want || n != strings.Count(want, ",")+min(1, len(want)) {

@@ -18,7 +18,7 @@ func TestBasipUserlessIdentifierApartment(t *testing.T) {
 	e := newEnv(t)
 	tok := e.basipLogin("admin", adminPW)
 	e.do("POST", "/api/v1/access/user", tok, userAda).bwant(200, `{"item_uid":1,"has_dublicates":false}`)
-	e.do("POST", "/api/v1/apartment", tok, `{"apartment_address":{"building":1,"room":7},"apartment_name":"7"}`).bwant(200, `{"item_uid":1}`)
+	e.do("POST", "/api/v1/apartment", tok, `{"apartment_address":{"building":1,"room":7},"apartment_name":"7"}`).bwant(200, `{"uid":1}`)
 	e.do("POST", "/api/v1/apartment/item/1/user/1", tok, "").bwant(200, bodyEmpty)
 	c := store.Credential{Type: store.CredCard, Value: "4567", OwnerName: "Flat 7", Apartment: 1}
 	if err := e.st.CreateCredential(&c); err != nil {
