@@ -129,6 +129,8 @@ func (s *Dialect) Routes(h func(method, pattern string, n core.Need, fn core.Han
 	h("DELETE", b+"/apartment/item/{apt}", core.People, s.basipDeleteApartment)
 	h("POST", b+"/apartment/item/{apt}/user/{uid}", core.People, s.basipAttachApartment(true))
 	h("DELETE", b+"/apartment/item/{apt}/user/{uid}", core.People, s.basipAttachApartment(false))
+	h("POST", b+"/apartment/item/{apt}/identifier/{id}", core.People, s.basipBindApartment(true))
+	h("POST", b+"/apartment/item/unbind/identifier/{id}", core.People, s.basipBindApartment(false))
 
 	h("GET", b+"/access/general/lock/open/remote/accepted/{lock}", core.Doors, s.basipRemoteOpen)
 	h("POST", b+"/access/general/lock/open/emergency", core.Doors, s.basipEmergencyOpen)

@@ -74,3 +74,44 @@ func TestBasipLogUserlessDecisions(t *testing.T) {
 		t.Fatalf("log\n  %s\nwant\n  %s", strings.Join(got, ","), want)
 	}
 }
+
+// Binding an identifier to an apartment and unbinding it (android-panels
+// 2.12.0 create-identifier-entity follow-ups; camdroid-panels
+// post-apartment): the identifier and the apartment show the binding; an
+// unknown apartment or identifier is a 404; the card opens the same doors
+// bound or not (no doc says a binding changes access).
+func TestBasipBindIdentifierToApartment(t *testing.T) {
+	e := newEnv(t)
+	tok := e.basipLogin("admin", adminPW)
+	e.do("POST", "/api/v1/apartment", tok, `{"apartment_address":{"building":1,"room":7},"apartment_name":"7"}`).bwant(200, `{"uid":1}`)
+	id := strconv.FormatInt(int64(e.do("POST", "/api/v1/access/identifier", tok,
+		`{"identifier_owner":{"name":"7","type":"owner"},"identifier_type":"card","identifier_number":"00-7B-11-D7","lock":"first"}`).bwant(200, "").num("uid")), 10)
+	e.do("POST", "/api/v1/apartment/item/1/identifier/"+id, tok, "").bwant(200, bodyEmpty)
+	got := e.do("GET", "/api/v1/access/identifier/item/"+id, tok, "").bwant(200, "").json()
+	if fmt.Sprint(got["apartment"]) != "map[link_id:<nil> logical_address:map[building:1 floor:0 room:7 unit:0] uid:1]" || got["user_uid"] != -1.0 {
+		t.Fatalf("bound identifier %v", got)
+	}
+	want := `"identifiers":{"physicals":{"count":1,"uid_items":[` + id + `]},"input_numbers":{"count":0,"uid_items":[]}}}`
+	if r := e.do("GET", "/api/v1/apartment/item/1", tok, "").bwant(200, ""); !strings.HasSuffix(string(r.body), want) {
+		t.Fatalf("apartment %s\nwant the suffix %s", r.body, want)
+	}
+	e.do("POST", "/api/v1/apartment/item/9/identifier/"+id, tok, "").bwant(404, `{"error":"Apartment not found"}`)
+	e.do("POST", "/api/v1/apartment/item/1/identifier/999", tok, "").bwant(404, `{"error":"Identifier not found"}`)
+	e.do("POST", "/api/v1/apartment/item/unbind/identifier/"+id, tok, "").bwant(200, bodyEmpty)
+	got = e.do("GET", "/api/v1/access/identifier/item/"+id, tok, "").bwant(200, "").json()
+	if fmt.Sprint(got["apartment"].(map[string]any)["uid"]) != "-1" {
+		t.Fatalf("unbound identifier still shows apartment %v", got["apartment"])
+	}
+	if c, err := e.st.GetCredential(mustUint(t, id)); err != nil || c.Apartment != 0 {
+		t.Fatalf("stored credential after unbind: %+v %v", c, err)
+	}
+}
+
+func mustUint(t *testing.T, s string) uint64 {
+	t.Helper()
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
