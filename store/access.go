@@ -120,51 +120,63 @@ func (s *Store) ScanAccess(v AccessVisitor) (seq uint64, err error) {
 			v.IDBounds(tx.Bucket(bUsers).Sequence(), tx.Bucket(bCreds).Sequence())
 		}
 		if v.Profile != nil {
-			err := tx.Bucket(bTimeProfiles).ForEach(func(k, data []byte) error {
-				p, err := decode[TimeProfile](k, data)
-				if err != nil {
-					return fmt.Errorf("time profile: %w", err)
-				}
-				return v.Profile(&p)
-			})
-			if err != nil {
+			if err := forEachDecoded(tx.Bucket(bTimeProfiles), "time profile", v.Profile); err != nil {
 				return err
 			}
 		}
 		if v.User != nil {
-			err := scanParallel(tx.Bucket(bUsers), func(id uint64, data []byte, u *AccessUser) error {
-				if scanUser(data, u) {
-					u.UID = id
-					return nil
-				}
-				full, err := decodeUser(id, data)
-				if err != nil {
-					return fmt.Errorf("user: corrupt record %d: %w", id, err)
-				}
-				*u = UserAccess(&full)
-				return nil
-			}, v.User)
+			err := scanUsers(tx, v.User, func(data []byte, u *AccessUser, uid uint64) bool {
+				ok := scanUser(data, u)
+				u.UID = uid
+				return ok
+			}, UserAccess)
 			if err != nil {
 				return err
 			}
 		}
 		if v.Credential != nil {
-			return scanParallel(tx.Bucket(bCreds), func(id uint64, data []byte, c *AccessCredential) error {
-				if scanCredential(data, c) {
-					c.ID = id
-					return nil
-				}
-				full, err := decodeCredential(id, data)
-				if err != nil {
-					return fmt.Errorf("credential: corrupt record %d: %w", id, err)
-				}
-				*c = CredentialAccess(&full)
-				return nil
-			}, v.Credential)
+			return scanCredentials(tx, v.Credential, func(data []byte, c *AccessCredential, id uint64) bool {
+				ok := scanCredential(data, c)
+				c.ID = id
+				return ok
+			}, CredentialAccess)
 		}
 		return nil
 	})
 	return seq, err
+}
+
+// scanUsers and scanCredentials read every user or credential into the
+// reader's own compact shape T on scanParallel: fast parses the common
+// record shape (false: it cannot), any other record is decoded in full
+// and converted by full, and a record neither can read is a corrupt
+// record error naming its id. ScanAccess and ScanLists share them.
+func scanUsers[T any](tx *bolt.Tx, emit func(*T) error, fast func(data []byte, out *T, uid uint64) bool, full func(*User) T) error {
+	return scanParallel(tx.Bucket(bUsers), func(id uint64, data []byte, out *T) error {
+		if fast(data, out, id) {
+			return nil
+		}
+		u, err := decodeUser(id, data)
+		if err != nil {
+			return fmt.Errorf("user: corrupt record %d: %w", id, err)
+		}
+		*out = full(&u)
+		return nil
+	}, emit)
+}
+
+func scanCredentials[T any](tx *bolt.Tx, emit func(*T) error, fast func(data []byte, out *T, id uint64) bool, full func(*Credential) T) error {
+	return scanParallel(tx.Bucket(bCreds), func(id uint64, data []byte, out *T) error {
+		if fast(data, out, id) {
+			return nil
+		}
+		c, err := decodeCredential(id, data)
+		if err != nil {
+			return fmt.Errorf("credential: corrupt record %d: %w", id, err)
+		}
+		*out = full(&c)
+		return nil
+	}, emit)
 }
 
 type rawRec struct {

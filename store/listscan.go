@@ -83,35 +83,21 @@ func (s *Store) ScanLists(v ListVisitor) (seq uint64, err error) {
 			}
 		}
 		if v.User != nil {
-			err := scanParallel(tx.Bucket(bUsers), func(id uint64, data []byte, u *ListUser) error {
-				if scanListUser(data, u) {
-					u.UID = id
-					return nil
-				}
-				full, err := decodeUser(id, data)
-				if err != nil {
-					return fmt.Errorf("user: corrupt record %d: %w", id, err)
-				}
-				*u = UserList(&full)
-				return nil
-			}, v.User)
+			err := scanUsers(tx, v.User, func(data []byte, u *ListUser, uid uint64) bool {
+				ok := scanListUser(data, u)
+				u.UID = uid
+				return ok
+			}, UserList)
 			if err != nil {
 				return err
 			}
 		}
 		if v.Credential != nil {
-			return scanParallel(tx.Bucket(bCreds), func(id uint64, data []byte, c *ListCredential) error {
-				if scanListCredential(data, c) {
-					c.ID = id
-					return nil
-				}
-				full, err := decodeCredential(id, data)
-				if err != nil {
-					return fmt.Errorf("credential: corrupt record %d: %w", id, err)
-				}
-				*c = CredentialList(&full)
-				return nil
-			}, v.Credential)
+			return scanCredentials(tx, v.Credential, func(data []byte, c *ListCredential, id uint64) bool {
+				ok := scanListCredential(data, c)
+				c.ID = id
+				return ok
+			}, CredentialList)
 		}
 		return nil
 	})
