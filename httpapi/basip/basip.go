@@ -243,18 +243,16 @@ func (b *bbody) raw(name string, required bool) (json.RawMessage, bool) {
 }
 
 func (b *bbody) str(name string, dst *string, required bool) bool {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return false
-	}
-	if json.Unmarshal(r, dst) != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	return true
+	return decodeField(b, name, dst, required)
 }
 
 func (b *bbody) boolean(name string, dst *bool, required bool) bool {
+	return decodeField(b, name, dst, required)
+}
+
+// decodeField reads field name into dst; a value of another JSON type is
+// BAS-IP's "wrong type".
+func decodeField[T any](b *bbody, name string, dst *T, required bool) bool {
 	r, ok := b.raw(name, required)
 	if !ok {
 		return false
@@ -287,15 +285,7 @@ func (b *bbody) integer(name string, dst *int64, required bool) bool {
 }
 
 func (b *bbody) strs(name string, dst *[]string, required bool) bool {
-	r, ok := b.raw(name, required)
-	if !ok {
-		return false
-	}
-	if json.Unmarshal(r, dst) != nil {
-		b.fail(bWrongType(name))
-		return false
-	}
-	return true
+	return decodeField(b, name, dst, required)
 }
 
 // obj reads a nested object; its errors are this body's.
