@@ -41,7 +41,10 @@ var (
 // user with UID 0 gets the next UID, written back into users[i]; a
 // credential names its user by UserUID, which must exist by then (in the
 // store or earlier in users). Change records are emitted for every
-// record, chunk by chunk.
+// record, chunk by chunk. Preset keys ahead of the sequences are held for
+// the load from its start (bulkhold.go): other writers meanwhile are
+// given keys around them, so a load's outcome does not depend on their
+// timing.
 //
 // It is not atomic as a whole: on error, the chunks before the failing one
 // stay committed, and the error names the failing record; it is the error
@@ -83,6 +86,11 @@ type BulkOptions struct {
 
 // BulkLoadWith is BulkLoad with options.
 func (s *Store) BulkLoadWith(users []User, creds []Credential, opt BulkOptions) (err error) {
+	own, release, err := s.hold(users, creds)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if opt.NoSync {
 		defer func() {
 			// db.NoSync is read by commits under the writer lock: set it
@@ -97,14 +105,14 @@ func (s *Store) BulkLoadWith(users []User, creds []Credential, opt BulkOptions) 
 			}
 		}()
 	}
-	err = s.bulkPipeline(len(users), bulkChunk, bUsers, opt,
+	err = s.bulkPipeline(len(users), bulkChunk, bUsers, own, opt,
 		func(w *wtx, start, end int, seq uint64) *bulkPrep { return w.prepUsers(users, start, end, seq) },
 		func(w *wtx, p *bulkPrep) error { return w.writeUsers(p, users) },
 		func(p *bulkPrep) { copy(users[p.start:p.end], p.users) })
 	if err != nil {
 		return err
 	}
-	return s.bulkPipeline(len(creds), bulkCredChunk(), bCreds, opt,
+	return s.bulkPipeline(len(creds), bulkCredChunk(), bCreds, own, opt,
 		func(w *wtx, start, end int, seq uint64) *bulkPrep { return w.prepCreds(creds, start, end, seq) },
 		func(w *wtx, p *bulkPrep) error { return w.writeCreds(p, creds) },
 		func(p *bulkPrep) { copy(creds[p.start:p.end], p.creds) })
@@ -118,6 +126,7 @@ func (s *Store) BulkLoadWith(users []User, creds []Credential, opt BulkOptions) 
 type bulkPrep struct {
 	start, end int
 	snap       uint64 // the store seq of the snapshot the records were checked against
+	holds      *holds // the other loads' holds its new keys skipped (bulkhold.go)
 	seq0, seq  uint64 // the record bucket's sequence before and after the chunk's keys
 	n          int    // records that passed (all, unless fail)
 	fail       bulkFail
@@ -150,7 +159,7 @@ func (p *bulkPrep) discard() {
 // prep found a problem, the write transaction prepares the chunk again
 // itself, so errors and results are exactly those of checking each
 // record in the transaction that writes it.
-func (s *Store) bulkPipeline(n, chunk int, bucket []byte, opt BulkOptions,
+func (s *Store) bulkPipeline(n, chunk int, bucket []byte, own *heldKeys, opt BulkOptions,
 	prep func(w *wtx, start, end int, seq uint64) *bulkPrep,
 	write func(w *wtx, p *bulkPrep) error,
 	done func(p *bulkPrep),
@@ -173,7 +182,7 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, opt BulkOptions,
 				if start == 0 {
 					seq = tx.Bucket(bucket).Sequence()
 				}
-				p = (&wtx{tx: tx, now: time.Now().UTC(), duress: s.duress}).prep(prep, start, bulkEnd(start, n, chunk), seq)
+				p = (&wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress, own: own}).prep(prep, start, bulkEnd(start, n, chunk), seq)
 				return nil
 			})
 			if err != nil {
@@ -210,6 +219,7 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, opt BulkOptions,
 		p := <-ch // nil once the preparer gave up: prepare in the transaction
 		var after uint64
 		err := s.write(false, func(w *wtx) error {
+			w.own = own
 			if opt.NoSync {
 				// Under the writer lock; see BulkOptions. Growing the file
 				// would fsync it too.
@@ -221,7 +231,7 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, opt BulkOptions,
 				ours[now] = true
 			}
 			seq := w.b(bucket).Sequence()
-			if p == nil || p.start != start || p.fail.err != nil || p.seq0 != seq || !ours[p.snap] {
+			if p == nil || p.start != start || p.fail.err != nil || p.seq0 != seq || !ours[p.snap] || p.holds != w.holds() {
 				p.discard()
 				p = w.prep(prep, start, end, seq)
 			}
@@ -294,6 +304,7 @@ const (
 func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
 	n := end - start
 	p := &bulkPrep{start: start, end: end, seq0: seq, n: n, users: make([]User, n), fromID: make([]bool, n), keys: make([]bulkKey, 0, n)}
+	p.holds = w.holds()
 	for i := range n {
 		src := &in[start+i]
 		u := cloneUser(src)
@@ -330,7 +341,7 @@ func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
 		}
 		// assignID, replayed on a copy of the sequence.
 		if u.UID == 0 {
-			seq++
+			seq = p.holds.nextFree(w.own, bUsers, seq)
 			u.UID = seq
 		} else if seq < u.UID {
 			seq = u.UID
@@ -439,6 +450,7 @@ func (w *wtx) writeUsers(p *bulkPrep, in []User) error {
 func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 	n := end - start
 	p := &bulkPrep{start: start, end: end, seq0: seq, n: n, creds: make([]Credential, n), keys: make([]bulkKey, 0, n), duress: w.duress}
+	p.holds = w.holds()
 	for i := range n {
 		c := cloneCredential(&in[start+i])
 		if c.Owner == "" {
@@ -454,7 +466,7 @@ func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 			break
 		}
 		if c.ID == 0 {
-			seq++
+			seq = p.holds.nextFree(w.own, bCreds, seq)
 			c.ID = seq
 		} else if seq < c.ID {
 			seq = c.ID

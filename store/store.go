@@ -83,6 +83,11 @@ type Store struct {
 	cur        *txChanges    // see collect
 	commits    committer     // group commit (commit.go)
 
+	// Keys held for bulk loads under way (bulkhold.go): replaced whole
+	// under holdMu, read without a lock by whatever allocates a key.
+	held   atomic.Pointer[holds]
+	holdMu sync.Mutex
+
 	// Delivery sequencer: commits finish in seq order, but the goroutines
 	// that made them wake in any order; records wait in pending until
 	// every lower seq was queued for the subscribers (feed.go).
@@ -267,8 +272,9 @@ type wtx struct {
 	now     time.Time
 	dirty   bool
 	changes []Change
-	seq     uint64 // last seq assigned; 0 until emit reads meta
-	duress  uint8  // Store.duress
+	seq     uint64    // last seq assigned; 0 until emit reads meta
+	duress  uint8     // Store.duress
+	own     *heldKeys // a bulk load's own hold, which its keys need not skip
 }
 
 // taken reports whether a unique index already holds key.
@@ -299,7 +305,22 @@ func (w *wtx) del(bucket, k []byte) error {
 
 func (w *wtx) nextID(bucket []byte) (uint64, error) {
 	w.dirty = true
-	return w.tx.Bucket(bucket).NextSequence()
+	b := w.tx.Bucket(bucket)
+	hs := w.holds()
+	if hs == nil {
+		return b.NextSequence()
+	}
+	id := hs.nextFree(w.own, bucket, b.Sequence())
+	return id, b.SetSequence(id)
+}
+
+// holds are the bulk loads' holds in force (nil: none), which new keys
+// skip (bulkhold.go).
+func (w *wtx) holds() *holds {
+	if w.s == nil {
+		return nil
+	}
+	return w.s.held.Load()
 }
 
 // assignID gives *id the bucket's next sequence when it is 0; a preset
