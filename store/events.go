@@ -196,13 +196,34 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// DefaultEventCapacity is the ring's default size: 1,000,000 events
+// (≈ 240 MB of the file), and 200,000 (≈ 48 MB) where pointers are 32
+// bits. bbolt maps the whole file in one range, which a 32-bit process
+// can make at most 2 GB, and only at 1 GB steps above 1 GB: a store of a
+// million users and two million credentials is ≈ 0.94 GB, and with a
+// million events it would need the 2 GB map, out of a 3 GB address space
+// that also holds the heap. 200,000 events (as much as the hardware
+// controllers doord is compared with keep) leave that store in the 1 GB
+// map. The oldest events go first, counted (EventStats.Evicted,
+// doord_events_evicted_total), never silently.
+var DefaultEventCapacity = eventCapacityFor(strconv.IntSize)
+
+// eventCapacityFor is the default ring size for a build whose int (and
+// pointer) has bits bits.
+func eventCapacityFor(bits int) int {
+	if bits < 64 {
+		return 200_000
+	}
+	return 1_000_000
+}
+
 // EventOptions configure OpenEventLog. Zero values take the defaults.
 type EventOptions struct {
-	// Capacity is how many events the ring keeps; 1,000,000. An access
-	// event with a user takes about 290 bytes of pages with its postings
-	// (EVENTS_BENCHMARKS.part.md), so a full default ring is about 290 MB
-	// of the file: on 32-bit ARM (2 GB map) next to a million users,
-	// consider a smaller ring.
+	// Capacity is how many events the ring keeps; DefaultEventCapacity
+	// (1,000,000, or 200,000 on 32-bit boards). An access event with a
+	// user takes about 240 bytes of pages with its postings (BENCHMARKS.md,
+	// "Event log"), and a full ring's pages are reused, so the ring adds at
+	// most about Capacity × 240 bytes to the file.
 	Capacity int
 	// QueueSize bounds the events waiting for the writer; 4096. When it
 	// is full, Append drops the oldest queued event.
@@ -237,7 +258,7 @@ func (o *EventOptions) defaults() {
 			*v = d
 		}
 	}
-	def(&o.Capacity, 1_000_000)
+	def(&o.Capacity, DefaultEventCapacity)
 	def(&o.QueueSize, 4096)
 	def(&o.MaxBatch, 1024)
 	def(&o.SubscriberBuffer, 1024)

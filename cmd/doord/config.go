@@ -67,7 +67,7 @@ type HTTPConfig struct {
 
 // EventsConfig sizes the event log ring.
 type EventsConfig struct {
-	Capacity int `toml:"capacity"` // events kept; the oldest are dropped beyond it; 1,000,000
+	Capacity int `toml:"capacity"` // events kept; the oldest are dropped beyond it; 0 = store.DefaultEventCapacity
 }
 
 // BackupConfig schedules local backups (store/autobackup). Off while Dir
@@ -167,7 +167,7 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.Events.Capacity < 0 {
-		errs = append(errs, "events.capacity: must be 0 (default 1,000,000) or more")
+		errs = append(errs, "events.capacity: must be 0 (the default: 1,000,000, or 200,000 on a 32-bit board) or more")
 	}
 	if t := c.Login.LockoutThreshold; t != nil && *t < 0 {
 		errs = append(errs, "login.lockout_threshold: must be 0 (off) or more")
