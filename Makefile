@@ -22,6 +22,9 @@ test: qemu promtool lint test-unit build-arm test-arm
 # The /metrics tests run Prometheus's promtool on the scraped body; under
 # make a missing promtool fails them instead of skipping them.
 export DOORD_REQUIRE_PROMTOOL := 1
+# The completion tests load the scripts in real bash, zsh and fish; under
+# make a missing shell fails them instead of skipping them.
+export DOORD_REQUIRE_SHELLS := 1
 
 test-unit: promtool
 	$(GO) test -race -count=1 $(PKGS)

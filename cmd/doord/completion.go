@@ -26,8 +26,7 @@ func completionCmd(fs *flag.FlagSet, args []string, stdout, _ io.Writer) error {
 	case "bash":
 		fmt.Fprint(stdout, bashCompletion())
 	case "zsh":
-		// zsh runs bash completion functions through bashcompinit.
-		fmt.Fprint(stdout, "#compdef doord\nautoload -U +X bashcompinit && bashcompinit\n"+bashCompletion())
+		fmt.Fprint(stdout, zshCompletion())
 	case "fish":
 		fmt.Fprint(stdout, fishCompletion())
 	default:
@@ -77,6 +76,61 @@ func bashCompletion() string {
 	b.WriteString("\tif [ \"$COMP_CWORD\" -gt 1 ] && [ \"${cur#-}\" = \"$cur\" ] && [ \"${COMP_WORDS[1]}\" != help ] && [ \"${COMP_WORDS[1]}\" != completion ] && [ \"${words#--}\" != \"$words\" ]; then\n\t\twords=\n\tfi\n")
 	b.WriteString("\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -o default -F _doord doord\n")
 	return b.String()
+}
+
+// zshCompletion is a native zsh completion function. It works both ways
+// zsh users install one: autoloaded from a file _doord in $fpath (compinit
+// then makes the file's body the function _doord, which must complete on
+// its very first call) and sourced (it then registers itself with
+// compdef). bash's script through bashcompinit did only the second: from
+// $fpath, the first TAB merely defined the functions and completed
+// nothing. As in bash, flags complete from a "-", anything else is a file
+// name, help and completion complete their own words.
+func zshCompletion() string {
+	var b strings.Builder
+	b.WriteString("#compdef doord\n# doord completion for zsh (doord completion zsh)\n")
+	b.WriteString("_doord_args() {\n\tif [[ $PREFIX == -* ]]; then\n\t\tcompadd -- \"$@\"\n\telse\n\t\t_files\n\tfi\n}\n\n")
+	b.WriteString("_doord() {\n\tlocal -a cmds\n\tif (( CURRENT == 2 )); then\n")
+	zshDescribe(&b, "\t\t", "doord command", commands)
+	b.WriteString("\t\treturn\n\tfi\n\tcase $words[2] in\n")
+	for _, c := range commands {
+		switch {
+		case c.name == "help":
+			fmt.Fprintf(&b, "\thelp) compadd -- %s ;;\n", commandNames(commands))
+		case c.name == "completion":
+			b.WriteString("\tcompletion) compadd -- bash zsh fish ;;\n")
+		case c.subs != nil:
+			fmt.Fprintf(&b, "\t%s)\n\t\tif (( CURRENT == 3 )); then\n", c.name)
+			zshDescribe(&b, "\t\t\t", "doord "+c.name+" command", c.subs)
+			b.WriteString("\t\t\treturn\n\t\tfi\n\t\tcase $words[3] in\n")
+			for _, s := range c.subs {
+				fmt.Fprintf(&b, "\t\t%s) _doord_args %s ;;\n", s.name, flagNames(s))
+			}
+			b.WriteString("\t\tesac ;;\n")
+		default:
+			fmt.Fprintf(&b, "\t%s) _doord_args %s ;;\n", c.name, flagNames(c))
+		}
+	}
+	b.WriteString("\tesac\n}\n\n")
+	b.WriteString("if [[ $funcstack[1] == _doord ]]; then\n\t_doord \"$@\" # autoloaded: complete now\nelse\n\tcompdef _doord doord # sourced\nfi\n")
+	return b.String()
+}
+
+// zshDescribe offers list's names with their summaries.
+func zshDescribe(b *strings.Builder, indent, what string, list []*command) {
+	b.WriteString(indent + "cmds=(")
+	for i, c := range list {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(zshQuote(c.name + ":" + c.summary))
+	}
+	fmt.Fprintf(b, ")\n%s_describe -t commands %s cmds\n", indent, zshQuote(what))
+}
+
+// zshQuote single-quotes s for zsh.
+func zshQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func fishCompletion() string {
