@@ -16,11 +16,7 @@ import (
 // commands, a command's flags, subcommands and their flags, help's
 // command names, and nothing but files where a file is wanted.
 func TestBashCompletion(t *testing.T) {
-	bash := needShell(t, "bash")
-	code, script, se := runCmd("completion", "bash")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, se)
-	}
+	bash, script := shellScript(t, "bash")
 	f := filepath.Join(t.TempDir(), "doord.bash")
 	if err := os.WriteFile(f, []byte(script), 0o600); err != nil {
 		t.Fatal(err)
@@ -100,6 +96,18 @@ func needShell(t *testing.T, name string) string {
 		t.Skipf("%s is not installed (apt-get install %[1]s): its completion script is not tried", name)
 	}
 	return path
+}
+
+// shellScript is the path of shell name (see needShell) and the script
+// `doord completion name` prints for it.
+func shellScript(t *testing.T, name string) (path, script string) {
+	t.Helper()
+	path = needShell(t, name)
+	code, script, se := runCmd("completion", name)
+	if code != 0 {
+		t.Fatalf("completion %s: exit %d: %s", name, code, se)
+	}
+	return path, script
 }
 
 // completionCases are what TAB offers after each line, in zsh and fish,
@@ -189,11 +197,7 @@ comppostfuncs=(__done)
 // nothing), and sourced.
 func TestZshCompletion(t *testing.T) {
 	skipShort(t)
-	zsh := needShell(t, "zsh")
-	code, script, se := runCmd("completion", "zsh")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, se)
-	}
+	zsh, script := shellScript(t, "zsh")
 	dir, fn := completionDir(t), t.TempDir()
 	if err := os.WriteFile(filepath.Join(fn, "_doord"), []byte(script), 0o600); err != nil {
 		t.Fatal(err)
@@ -237,11 +241,7 @@ func TestZshCompletion(t *testing.T) {
 // puts it (fish autoloads it from its completions directory) and sourced.
 func TestFishCompletion(t *testing.T) {
 	skipShort(t)
-	fish := needShell(t, "fish")
-	code, script, se := runCmd("completion", "fish")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, se)
-	}
+	fish, script := shellScript(t, "fish")
 	dir, home := completionDir(t), t.TempDir()
 	comps := filepath.Join(home, "config", "fish", "completions")
 	bin := filepath.Join(home, "bin")
