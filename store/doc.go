@@ -55,6 +55,11 @@
 //     Options.DuressOffset, no PIN is another PIN's duress PIN. Records
 //     written before cards had formats read as plain numbers, with no
 //     migration.
+//   - Keys (uids, credential ids) are allocated from the record bucket's
+//     sequence inside the transaction that stores them. A bulk load's
+//     preset keys ahead of the sequence are held for it from its start
+//     (bulkhold.go): every other allocation skips them, so a load never
+//     fails on a key a concurrent create was handed.
 //   - UsePass commits one Change marked PassSpent for every existing
 //     credential it is called for (spent, refused or unlimited): the door
 //     engine counts a pass as unsaved until that record reaches it.
