@@ -315,6 +315,11 @@ type EventLog struct {
 	subs       map[*eventSub]struct{}
 	subsClosed bool
 
+	// committed is closed after the next committed batch (Committed);
+	// nil until someone asks. Guarded by cmu.
+	cmu       sync.Mutex
+	committed chan struct{}
+
 	isClosed atomic.Bool
 	lastSeq  atomic.Uint64
 	written  atomic.Uint64
@@ -465,6 +470,7 @@ func (l *EventLog) Close() error {
 	l.mu.Unlock()
 	<-l.done
 	l.isClosed.Store(true)
+	l.wakeCommitted()
 	l.smu.Lock()
 	defer l.smu.Unlock()
 	if !l.subsClosed {
@@ -643,6 +649,7 @@ func (l *EventLog) write(batch []Event, lost uint64) {
 	l.written.Add(uint64(len(batch)))
 	l.evicted.Add(evicted)
 	l.notify(batch)
+	l.wakeCommitted()
 }
 
 // commit writes batch (assigning seqs) and evicts the oldest events past
