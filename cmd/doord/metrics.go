@@ -88,6 +88,9 @@ func (d *daemon) newMetrics() *metrics.Registry {
 		src.AlarmNames = []string{device.AlarmForced, device.AlarmPrealarm, device.AlarmHeld,
 			device.AlarmTamper, device.AlarmRelayFault, device.AlarmFault}
 	}
+	if fe := d.fleetEvents; fe != nil {
+		src.FleetEvents = fe.metrics
+	}
 	return metrics.New(src)
 }
 

@@ -112,6 +112,8 @@ type daemon struct {
 	bkStop  context.CancelFunc // ends the backup schedule
 	bkDone  chan struct{}
 	admin   string // the generated first-start password, for tests
+	// fleetEvents: the fleet's events and commands (fleetevents.go).
+	fleetEvents *fleetEvents
 
 	// The latency histograms the store and the door path fill (metrics.go).
 	commitLat, decisionLat *metrics.Latency
@@ -412,6 +414,7 @@ func (d *daemon) closeAll() error {
 	}
 	d.notify.close()
 	d.notify = nil
+	errs = append(errs, d.stopFleetEvents()) // it drives the doors and reads the log
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil

@@ -26,6 +26,10 @@ const (
 	famStoreSeq         = "doord_store_sequence"
 	famCommitSeconds    = "doord_store_commit_duration_seconds"
 	famSessions         = "doord_sessions"
+	famFleetPublished   = "doord_fleet_events_published_total"
+	famFleetPending     = "doord_fleet_events_pending"
+	famFleetDropped     = "doord_fleet_events_dropped_total"
+	famFleetAckAge      = "doord_fleet_events_last_ack_age_seconds"
 	famHTTPRequests     = "doord_http_requests_total"
 	famHTTPSeconds      = "doord_http_request_duration_seconds"
 	famGoroutines       = "go_goroutines"
@@ -47,6 +51,9 @@ func hasDecisions(s Sources) bool { return s.Decisions != nil }
 func hasDoors(s Sources) bool     { return s.Doors != nil }
 func hasEvents(s Sources) bool    { return s.Events != nil }
 func hasStore(s Sources) bool     { return s.Store != nil }
+func hasFleetEvents(s Sources) bool {
+	return s.FleetEvents != nil
+}
 
 var families = []familyDef{
 	{famBuildInfo, "gauge", "Always 1; the version label is the running binary's.", nil},
@@ -72,6 +79,10 @@ var families = []familyDef{
 	{famStoreSeq, "gauge", "Sequence number of the store's last committed write.", hasStore},
 	{famCommitSeconds, "histogram", "Time a store write took from its call until it was durable (fsync) and delivered to the change feed.", func(s Sources) bool { return s.CommitLatency != nil }},
 	{famSessions, "gauge", "Operator sessions in the store (native and BAS-IP; expired ones until the next purge).", hasStore},
+	{famFleetPublished, "counter", "Events the fleet's event stream acknowledged since start (duplicates it recognized included).", hasFleetEvents},
+	{famFleetPending, "gauge", "Events in the log the fleet's event stream has not acknowledged yet.", hasFleetEvents},
+	{famFleetDropped, "counter", "Events the ring evicted before they were published to the fleet, since start.", hasFleetEvents},
+	{famFleetAckAge, "gauge", "Seconds since the fleet's event stream last acknowledged an event; -1 before the first since start.", hasFleetEvents},
 	{famHTTPRequests, "counter", "API requests by route pattern, method and status.", nil},
 	{famHTTPSeconds, "histogram", "API request handling time by route pattern and method.", nil},
 	{famGoroutines, "gauge", "Goroutines that exist now.", nil},

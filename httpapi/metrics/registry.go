@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
 
@@ -48,6 +49,16 @@ type Sources struct {
 	CommitLatency *Latency
 	// Version is the binary's version, for doord_build_info.
 	Version string
+	// FleetEvents reads the fleet event publisher's counters (fleet
+	// mode only).
+	FleetEvents func() FleetEvents
+}
+
+// FleetEvents are the fleet event publisher's counters
+// (store/fleet/eventpub.Stats).
+type FleetEvents struct {
+	Published, Pending, Dropped uint64
+	LastAck                     time.Time // zero: none since start
 }
 
 // Registry is doord's metrics: what Sources hold, read at scrape time,
@@ -174,6 +185,17 @@ func (r *Registry) collect() {
 		if n, err := st.SessionCount(); err == nil {
 			r.gauge(famSessions, float64(n))
 		}
+	}
+	if s.FleetEvents != nil {
+		f := s.FleetEvents()
+		r.counter(famFleetPublished, f.Published)
+		r.gauge(famFleetPending, float64(f.Pending))
+		r.counter(famFleetDropped, f.Dropped)
+		age := -1.0
+		if !f.LastAck.IsZero() {
+			age = time.Since(f.LastAck).Seconds()
+		}
+		r.gauge(famFleetAckAge, age)
 	}
 	r.collectProcess()
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/doord/doord/device/fleetcmd"
+	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/fleet/eventpub"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Through the daemon: a remote open commanded over NATS opens the
+// simulated door, is written to the event log as a remote_open by the
+// by field, and that event reaches the site's stream; the fleet metrics
+// show it.
+func TestFleetCommandIsAuditedAndPublishedThroughTheDaemon(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
+		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+
+	// The site's stream exists already, as an administrator made it,
+	// with the default 2 minute duplicate window.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	js, _ := jetstream.New(nc)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "DOORD_EVENTS_campus",
+		Subjects: []string{"doord.campus.events.>"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	d, _ := startSim(t)
+	if err := d.startFleetEvents(nc, "campus", "c1", []string{"lobby"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := nc.Request(fleetcmd.GroupSubject("campus", "lobby", "open"), []byte(`{"by":"alice"}`), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r fleetcmd.Reply
+	if err := json.Unmarshal(m.Data, &r); err != nil || !r.OK || len(r.Results) != 2 {
+		t.Fatalf("reply %s (%v)", m.Data, err)
+	}
+
+	// The stream gets the log's remote_open events, by nats:alice.
+	c, err := js.OrderedConsumer(ctx, eventpub.StreamName("campus"), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{eventpub.Subject("campus", "c1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := map[string]bool{}
+	for len(opened) < 2 {
+		msg, err := c.Next(jetstream.FetchMaxWait(10 * time.Second))
+		if err != nil {
+			t.Fatalf("stream: %v (remote opens seen: %v)", err, opened)
+		}
+		var ev store.Event
+		if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == store.EventRemoteOpen {
+			if ev.Operator != "nats:alice" {
+				t.Fatalf("remote_open by %q, want nats:alice", ev.Operator)
+			}
+			opened[ev.Door] = true
+		}
+	}
+
+	// The publisher widened the duplicate window it relies on.
+	st, err := js.Stream(ctx, "DOORD_EVENTS_campus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := st.CachedInfo().Config.Duplicates; w != 10*time.Minute {
+		t.Errorf("duplicate window %v, want 10m", w)
+	}
+
+	// The daemon builds its metrics after startFleetEvents when fleet
+	// mode is on.
+	var out strings.Builder
+	if _, err := d.newMetrics().WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"doord_fleet_events_pending ", "doord_fleet_events_dropped_total 0", "doord_fleet_events_last_ack_age_seconds "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(out.String(), "doord_fleet_events_published_total 0\n") {
+		t.Error("published_total is 0 after the stream acknowledged events")
+	}
+}
