@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +110,96 @@ func TestFleetCommandIsAuditedAndPublishedThroughTheDaemon(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "doord_fleet_events_published_total 0\n") {
 		t.Error("published_total is 0 after the stream acknowledged events")
+	}
+}
+
+// The README's nats-server permissions work as it says: the controller
+// publishes its events (creating the stream) and answers its groups'
+// commands; the lobby manager commands the lobby group and is refused
+// any other.
+func TestReadmeNATSPermissionsAllowOneGroupOnly(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(t.TempDir(), "nats-server.conf")
+	if err := os.WriteFile(conf, []byte(fencedBlocks(t, string(raw), "## Fleet events and commands", "conf")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BLDG1_EAST_PASSWORD", "controller-example-password")
+	t.Setenv("LOBBY_MANAGER_PASSWORD", "manager-example-password")
+	opts, err := server.ProcessConfigFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Host, opts.Port, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", -1, t.TempDir(), true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	ctl, err := nats.Connect(srv.ClientURL(), nats.UserInfo("bldg1-east", "controller-example-password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ctl.Close)
+	denied := make(chan error, 10)
+	mgr, err := nats.Connect(srv.ClientURL(), nats.UserInfo("lobby-manager", "manager-example-password"),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mgr.Close)
+
+	d, _ := startSim(t)
+	if err := d.startFleetEvents(ctl, "campus", "bldg1-east", []string{"bldg1", "lobby"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := mgr.Request(fleetcmd.GroupSubject("campus", "lobby", "open"), []byte(`{"by":"alice"}`), 10*time.Second)
+	if err != nil {
+		t.Fatalf("lobby open: %v", err)
+	}
+	var r fleetcmd.Reply
+	if json.Unmarshal(m.Data, &r) != nil || !r.OK {
+		t.Fatalf("lobby open: %s", m.Data)
+	}
+
+	// bldg1 is not the manager's: the server refuses the publish.
+	if err := mgr.PublishRequest(fleetcmd.GroupSubject("campus", "bldg1", "mode"), nats.NewInbox(), []byte(`{"mode":"unlocked"}`)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-denied:
+		if !strings.Contains(err.Error(), "Permissions Violation for Publish") || !strings.Contains(err.Error(), "group.bldg1") {
+			t.Fatalf("error %v, want a publish permissions violation", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the manager's bldg1 command was not refused")
+	}
+	for _, door := range d.doors.Doors() {
+		if door.Mode != "normal" {
+			t.Fatalf("door %s is %s after a refused command", door.ID, door.Mode)
+		}
+	}
+
+	// The controller's events reach the stream it created.
+	pub := d.fleetEvents.pub
+	for {
+		ch := pub.Acked()
+		if s := pub.Stats(); s.Published > 0 && s.Pending == 0 {
+			break
+		}
+		select {
+		case <-ch:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("events not acknowledged: %+v", pub.Stats())
+		}
 	}
 }

@@ -94,7 +94,7 @@ func waitCursor(t *testing.T, p *Publisher, seq uint64) {
 	deadline := time.NewTimer(20 * time.Second)
 	defer deadline.Stop()
 	for {
-		ch := p.acks()
+		ch := p.Acked()
 		if p.Stats().Cursor >= seq {
 			return
 		}

@@ -363,9 +363,9 @@ func (p *Publisher) acked(seq uint64, n int) {
 	p.ackMu.Unlock()
 }
 
-// acks returns a channel closed at the next acknowledgement, so that a
+// Acked returns a channel closed at the next acknowledgement, so that a
 // caller waits for the cursor to move without polling.
-func (p *Publisher) acks() <-chan struct{} {
+func (p *Publisher) Acked() <-chan struct{} {
 	p.ackMu.Lock()
 	defer p.ackMu.Unlock()
 	return p.ackCh
