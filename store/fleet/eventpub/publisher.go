@@ -2,6 +2,7 @@ package eventpub
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -196,6 +197,18 @@ func start(s sink, opt Options) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
+	if fresh {
+		// The first start in fleet mode publishes the whole ring; what
+		// it evicted before is no loss of the fleet's. Store where that
+		// is at once, so that events the ring evicts from now on count
+		// as dropped even if none is published before the next start.
+		if cur, err = firstCursor(opt.Log); err == nil {
+			err = opt.Store.PutSetting(CursorKey, binary.BigEndian.AppendUint64(nil, cur))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("eventpub: first cursor: %w", err)
+		}
+	}
 	if last := opt.Log.LastSeq(); cur > last {
 		// The log is behind the cursor: the store was replaced under it
 		// (a restore of an older backup). Going on from the cursor would
@@ -208,7 +221,7 @@ func start(s sink, opt Options) (*Publisher, error) {
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(2)
 	fault.Go("fleet.events.persist", func() { defer p.wg.Done(); p.persistLoop() })
-	fault.Go("fleet.events.publish", func() { defer p.wg.Done(); p.run(fresh) })
+	fault.Go("fleet.events.publish", func() { defer p.wg.Done(); p.run() })
 	return p, nil
 }
 
@@ -258,7 +271,7 @@ const (
 )
 
 // run is the publishing loop.
-func (p *Publisher) run(fresh bool) {
+func (p *Publisher) run() {
 	backoff := minBackoff
 	ensured := false
 	changes := p.sink.changed()
@@ -312,9 +325,8 @@ func (p *Publisher) run(fresh bool) {
 			continue
 		}
 		if first := evs[0].Seq; first > cur+1 {
-			p.gap(cur, first, fresh)
+			p.gap(cur, first)
 		}
-		fresh = false
 		for len(evs) > 0 && p.ctx.Err() == nil {
 			chunk := evs[:min(len(evs), p.opt.Window)]
 			n, err := p.sink.publish(p.ctx, chunk)
@@ -326,6 +338,7 @@ func (p *Publisher) run(fresh bool) {
 				if p.ctx.Err() != nil {
 					return
 				}
+				ensured = false // the stream may have been deleted or changed
 				if !fail("publishing", err) {
 					return
 				}
@@ -337,19 +350,27 @@ func (p *Publisher) run(fresh bool) {
 }
 
 // gap accounts for the events between cur and first that the ring
-// evicted before they were published. On the very first start (no
-// cursor was ever stored) what the ring lost before the fleet was
-// enabled is not a loss of the fleet's.
-func (p *Publisher) gap(cur, first uint64, fresh bool) {
+// evicted before they were published.
+func (p *Publisher) gap(cur, first uint64) {
 	p.cursor.Store(first - 1)
-	if fresh {
-		return
-	}
 	n := first - 1 - cur
 	p.dropped.Add(n)
 	detail := fmt.Sprintf("%d events (seq %d-%d) left the event log's ring before they were published to the fleet", n, cur+1, first-1)
 	p.log.Warn("fleet events: "+detail, "dropped", n)
 	p.opt.Log.Append(store.Event{Type: EventUnpublished, Detail: detail})
+}
+
+// firstCursor is the cursor of a first start: just before the oldest
+// event in the ring.
+func firstCursor(l Log) (uint64, error) {
+	evs, _, err := l.Query(store.EventFilter{Limit: 1})
+	if err != nil {
+		return 0, err
+	}
+	if len(evs) == 0 {
+		return l.LastSeq(), nil
+	}
+	return evs[0].Seq - 1, nil
 }
 
 func (p *Publisher) acked(seq uint64, n int) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -23,6 +24,7 @@ type fakeSink struct {
 	failNext int  // fail this many publish calls, after acknowledging ackFirst events of each
 	ackFirst int  //
 	hang     bool // publish blocks until the publisher closes
+	down     atomic.Bool
 	status   chan nats.Status
 }
 
@@ -30,7 +32,7 @@ func newFakeSink() *fakeSink {
 	return &fakeSink{seen: map[uint64]bool{}, status: make(chan nats.Status, 10)}
 }
 
-func (f *fakeSink) up() bool                         { return true }
+func (f *fakeSink) up() bool                         { return !f.down.Load() }
 func (f *fakeSink) changed() <-chan nats.Status      { return f.status }
 func (f *fakeSink) ensure(ctx context.Context) error { return nil }
 func (f *fakeSink) close()                           {}
@@ -221,6 +223,39 @@ func TestCursorBeyondTheLogRestartsAtTheLogsEnd(t *testing.T) {
 		synctest.Wait()
 		if stored, _ := f.snapshot(); !slices.Equal(stored, []uint64{4, 5}) {
 			t.Fatalf("stored %v, want the new events 4, 5", stored)
+		}
+	})
+}
+
+// The first start stores its cursor at once: what the ring evicts while
+// the connection was never up counts as dropped.
+func TestEvictionsBeforeTheFirstAcknowledgementAreCounted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st, l := openLog(t, storePath(t), store.EventOptions{Capacity: 10})
+		appendN(l, 4, "front")
+		f := newFakeSink()
+		f.down.Store(true)
+		p := startFake(t, f, st, l, Options{})
+		if cur, fresh, _ := loadCursor(st); fresh || cur != 0 {
+			t.Fatalf("stored cursor %d (fresh %v) at the first start, want 0", cur, fresh)
+		}
+		appendN(l, 26, "front") // seqs 5..30; the ring keeps 21..30
+		p.Close()
+		if stored, calls := f.snapshot(); len(stored) > 0 {
+			t.Fatalf("published while down: %v at %v", stored, calls)
+		}
+
+		p = startFake(t, f, st, l, Options{})
+		defer p.Close()
+		f.down.Store(false)
+		f.status <- nats.CONNECTED
+		synctest.Wait()
+		stored, _ := f.snapshot()
+		if want := append(span(21, 30), 31); !slices.Equal(stored, want) {
+			t.Fatalf("stored %v, want %v (the ring, then events_unpublished)", stored, want)
+		}
+		if s := p.Stats(); s.Dropped != 20 {
+			t.Fatalf("dropped %d, want 20", s.Dropped)
 		}
 	})
 }
