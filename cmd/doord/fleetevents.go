@@ -40,18 +40,18 @@ func (d *daemon) startFleetEvents(nc *nats.Conn, site, controller string, groups
 			return err
 		}
 	}
-	d.fleetEvents = fe
+	d.fevents = fe
 	return nil
 }
 
 // stopFleetEvents stops answering commands (before the doors stop) and
 // publishing (writing the cursor before the store closes).
 func (d *daemon) stopFleetEvents() error {
-	fe := d.fleetEvents
+	fe := d.fevents
 	if fe == nil {
 		return nil
 	}
-	d.fleetEvents = nil
+	d.fevents = nil
 	if fe.cmds != nil {
 		fe.cmds.Close()
 	}

@@ -190,7 +190,7 @@ func TestReadmeNATSPermissionsAllowOneGroupOnly(t *testing.T) {
 	}
 
 	// The controller's events reach the stream it created.
-	pub := d.fleetEvents.pub
+	pub := d.fevents.pub
 	for {
 		ch := pub.Acked()
 		if s := pub.Stats(); s.Published > 0 && s.Pending == 0 {

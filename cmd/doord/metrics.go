@@ -82,14 +82,14 @@ func (d *daemon) newMetrics() *metrics.Registry {
 		src.Decisions = d.engine.Decisions
 		src.DecisionLatency = d.decisionLat
 	}
+	if fe := d.fevents; fe != nil {
+		src.FleetEvents = fe.metrics
+	}
 	if rt := d.doors; rt != nil {
 		src.Doors = func() []metrics.Door { return metricsDoors(rt.Doors()) }
 		src.ModeNames = []string{"normal", "unlocked", "locked_down", "disabled"}
 		src.AlarmNames = []string{device.AlarmForced, device.AlarmPrealarm, device.AlarmHeld,
 			device.AlarmTamper, device.AlarmRelayFault, device.AlarmFault}
-	}
-	if fe := d.fleetEvents; fe != nil {
-		src.FleetEvents = fe.metrics
 	}
 	return metrics.New(src)
 }

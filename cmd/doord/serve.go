@@ -108,12 +108,11 @@ type daemon struct {
 	serving int // Serve calls that report on done
 	done    chan error
 	console *consoleEvents // the door events on the log
+	fevents *fleetEvents   // the fleet's events and commands (fleetevents.go)
 	backups *autobackup.Scheduler
 	bkStop  context.CancelFunc // ends the backup schedule
 	bkDone  chan struct{}
 	admin   string // the generated first-start password, for tests
-	// fleetEvents: the fleet's events and commands (fleetevents.go).
-	fleetEvents *fleetEvents
 
 	// The latency histograms the store and the door path fill (metrics.go).
 	commitLat, decisionLat *metrics.Latency
@@ -412,9 +411,9 @@ func (d *daemon) closeAll() error {
 		<-d.hbDone
 		d.hbStop = nil
 	}
+	errs = append(errs, d.stopFleetEvents()) // it drives the doors and reads the log
 	d.notify.close()
 	d.notify = nil
-	errs = append(errs, d.stopFleetEvents()) // it drives the doors and reads the log
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil

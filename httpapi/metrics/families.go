@@ -17,6 +17,10 @@ const (
 	famEventsEvicted    = "doord_events_evicted_total"
 	famEventsQueued     = "doord_events_queued"
 	famEventSubsDropped = "doord_event_subscribers_dropped_total"
+	famFleetPublished   = "doord_fleet_events_published_total"
+	famFleetPending     = "doord_fleet_events_pending"
+	famFleetDropped     = "doord_fleet_events_dropped_total"
+	famFleetAckAge      = "doord_fleet_events_last_ack_age_seconds"
 	famFeedResyncs      = "doord_feed_resyncs_total"
 	famFeedResyncErrors = "doord_feed_resync_errors_total"
 	famFeedOverflows    = "doord_feed_overflows_total"
@@ -26,10 +30,6 @@ const (
 	famStoreSeq         = "doord_store_sequence"
 	famCommitSeconds    = "doord_store_commit_duration_seconds"
 	famSessions         = "doord_sessions"
-	famFleetPublished   = "doord_fleet_events_published_total"
-	famFleetPending     = "doord_fleet_events_pending"
-	famFleetDropped     = "doord_fleet_events_dropped_total"
-	famFleetAckAge      = "doord_fleet_events_last_ack_age_seconds"
 	famHTTPRequests     = "doord_http_requests_total"
 	famHTTPSeconds      = "doord_http_request_duration_seconds"
 	famGoroutines       = "go_goroutines"
@@ -70,6 +70,10 @@ var families = []familyDef{
 	{famEventsEvicted, "counter", "Old events deleted from the ring to keep its capacity, since start.", hasEvents},
 	{famEventsQueued, "gauge", "Events waiting to be written to the event log (its queue depth).", hasEvents},
 	{famEventSubsDropped, "counter", "Live event subscribers (streams) dropped for not keeping up, since start.", hasEvents},
+	{famFleetPublished, "counter", "Events the fleet's event stream acknowledged since start (duplicates it recognized included).", hasFleetEvents},
+	{famFleetPending, "gauge", "Events in the log the fleet's event stream has not acknowledged yet.", hasFleetEvents},
+	{famFleetDropped, "counter", "Events the ring evicted before they were published to the fleet, since start.", hasFleetEvents},
+	{famFleetAckAge, "gauge", "Seconds since the fleet's event stream last acknowledged an event; -1 before the first since start.", hasFleetEvents},
 	{famFeedResyncs, "counter", "Change-feed followers (engine index, caches, fleet sync) resynced after a panic or an overflowed queue, since start.", hasStore},
 	{famFeedResyncErrors, "counter", "Change-feed resyncs that failed and are retried, since start.", hasStore},
 	{famFeedOverflows, "counter", "Change-feed queues dropped for a slow follower, since start.", hasStore},
@@ -79,10 +83,6 @@ var families = []familyDef{
 	{famStoreSeq, "gauge", "Sequence number of the store's last committed write.", hasStore},
 	{famCommitSeconds, "histogram", "Time a store write took from its call until it was durable (fsync) and delivered to the change feed.", func(s Sources) bool { return s.CommitLatency != nil }},
 	{famSessions, "gauge", "Operator sessions in the store (native and BAS-IP; expired ones until the next purge).", hasStore},
-	{famFleetPublished, "counter", "Events the fleet's event stream acknowledged since start (duplicates it recognized included).", hasFleetEvents},
-	{famFleetPending, "gauge", "Events in the log the fleet's event stream has not acknowledged yet.", hasFleetEvents},
-	{famFleetDropped, "counter", "Events the ring evicted before they were published to the fleet, since start.", hasFleetEvents},
-	{famFleetAckAge, "gauge", "Seconds since the fleet's event stream last acknowledged an event; -1 before the first since start.", hasFleetEvents},
 	{famHTTPRequests, "counter", "API requests by route pattern, method and status.", nil},
 	{famHTTPSeconds, "histogram", "API request handling time by route pattern and method.", nil},
 	{famGoroutines, "gauge", "Goroutines that exist now.", nil},

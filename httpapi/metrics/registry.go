@@ -24,6 +24,13 @@ type Door struct {
 	Alarms []string // active alarms
 }
 
+// FleetEvents are the fleet event publisher's counters
+// (store/fleet/eventpub.Stats).
+type FleetEvents struct {
+	Published, Pending, Dropped uint64
+	LastAck                     time.Time // zero: none since start
+}
+
 // Sources are what a scrape reads. Every field may be nil: a daemon
 // without a board has no decisions and no doors, and their families are
 // then absent.
@@ -42,6 +49,9 @@ type Sources struct {
 	ModeNames, AlarmNames []string
 	// Events reads the event log's counters.
 	Events func() store.EventStats
+	// FleetEvents reads the fleet event publisher's counters (fleet
+	// mode only).
+	FleetEvents func() FleetEvents
 	// Store is read for the change feed's counters, the file size and the
 	// number of stored sessions.
 	Store *store.Store
@@ -49,16 +59,6 @@ type Sources struct {
 	CommitLatency *Latency
 	// Version is the binary's version, for doord_build_info.
 	Version string
-	// FleetEvents reads the fleet event publisher's counters (fleet
-	// mode only).
-	FleetEvents func() FleetEvents
-}
-
-// FleetEvents are the fleet event publisher's counters
-// (store/fleet/eventpub.Stats).
-type FleetEvents struct {
-	Published, Pending, Dropped uint64
-	LastAck                     time.Time // zero: none since start
 }
 
 // Registry is doord's metrics: what Sources hold, read at scrape time,
@@ -171,6 +171,17 @@ func (r *Registry) collect() {
 		r.counter(famEventSubsDropped, e.SlowSubscribers)
 		r.gauge(famEventsQueued, float64(e.Queued))
 	}
+	if s.FleetEvents != nil {
+		f := s.FleetEvents()
+		r.counter(famFleetPublished, f.Published)
+		r.gauge(famFleetPending, float64(f.Pending))
+		r.counter(famFleetDropped, f.Dropped)
+		age := -1.0
+		if !f.LastAck.IsZero() {
+			age = time.Since(f.LastAck).Seconds()
+		}
+		r.gauge(famFleetAckAge, age)
+	}
 	if st := s.Store; st != nil {
 		f := st.FeedStats()
 		r.counter(famFeedResyncs, f.Resyncs)
@@ -185,17 +196,6 @@ func (r *Registry) collect() {
 		if n, err := st.SessionCount(); err == nil {
 			r.gauge(famSessions, float64(n))
 		}
-	}
-	if s.FleetEvents != nil {
-		f := s.FleetEvents()
-		r.counter(famFleetPublished, f.Published)
-		r.gauge(famFleetPending, float64(f.Pending))
-		r.counter(famFleetDropped, f.Dropped)
-		age := -1.0
-		if !f.LastAck.IsZero() {
-			age = time.Since(f.LastAck).Seconds()
-		}
-		r.gauge(famFleetAckAge, age)
 	}
 	r.collectProcess()
 }
