@@ -12,6 +12,7 @@ import (
 	"github.com/doord/doord/device/fleetcmd"
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/fleet/eventpub"
+	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,16 +23,7 @@ import (
 // by field, and that event reaches the site's stream; the fleet metrics
 // show it.
 func TestFleetCommandIsAuditedAndPublishedThroughTheDaemon(t *testing.T) {
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
+	srv := natstest.Run(t, &server.Options{JetStream: true, StoreDir: t.TempDir()})
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -132,16 +124,8 @@ func TestReadmeNATSPermissionsAllowOneGroupOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Host, opts.Port, opts.StoreDir, opts.NoLog, opts.NoSigs = "127.0.0.1", -1, t.TempDir(), true, true
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
+	opts.StoreDir = t.TempDir()
+	srv := natstest.Run(t, opts)
 	ctl, err := nats.Connect(srv.ClientURL(), nats.UserInfo("bldg1-east", "controller-example-password"))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
@@ -120,19 +121,7 @@ func newController(t *testing.T, url, id string, groups []string, doors ...strin
 	return &controller{id, nc, rt, b, ev, st}
 }
 
-func natsServer(t *testing.T) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s
-}
+func natsServer(t *testing.T) *server.Server { return natstest.Run(t, nil) }
 
 func client(t *testing.T, url string) *nats.Conn {
 	t.Helper()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,19 +24,7 @@ const (
 // dir; port 0 picks a free port (pass the old one to restart on it).
 func natsServer(t *testing.T, dir string, port int) *server.Server {
 	t.Helper()
-	if port == 0 {
-		port = -1
-	}
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s
+	return natstest.Run(t, &server.Options{Port: port, JetStream: true, StoreDir: dir})
 }
 
 func serverPort(s *server.Server) int { return s.Addr().(*net.TCPAddr).Port }
