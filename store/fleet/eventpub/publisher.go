@@ -284,7 +284,10 @@ func (p *Publisher) run() {
 			return false
 		case <-t.C:
 		case <-ch:
-		case <-changes:
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil // never spin on a closed feed; pollDown still looks
+			}
 		}
 		return true
 	}
