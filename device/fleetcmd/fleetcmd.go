@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -73,7 +74,10 @@ func Start(nc *nats.Conn, opt Options) (*Commands, error) {
 	c := &Commands{opt: opt, log: opt.Logger.With("component", "fleet commands")}
 	subjects := []string{ControllerSubject(opt.Site, opt.Controller, "*")}
 	for _, g := range opt.Groups {
-		subjects = append(subjects, GroupSubject(opt.Site, g, "*"))
+		// A group listed twice is one subscription: a command acts once.
+		if s := GroupSubject(opt.Site, g, "*"); !slices.Contains(subjects, s) {
+			subjects = append(subjects, s)
+		}
 	}
 	for _, s := range subjects {
 		sub, err := nc.Subscribe(s, c.handle)

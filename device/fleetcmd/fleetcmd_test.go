@@ -208,11 +208,14 @@ func TestModeChangePersistedAndLockdownRefusesOpen(t *testing.T) {
 // nothing.
 func TestGroupCommandAnsweredByEveryMemberForItsDoors(t *testing.T) {
 	srv := natsServer(t)
-	a := newController(t, srv.ClientURL(), "bldg1-east", []string{"lobby", "bldg1"}, "front", "back")
+	a := newController(t, srv.ClientURL(), "bldg1-east", []string{"lobby", "bldg1", "lobby"}, "front", "back") // lobby twice: still one answer
 	b := newController(t, srv.ClientURL(), "bldg2", []string{"lobby"}, "side")
 	mgr := client(t, srv.ClientURL())
 
 	replies := collect(t, mgr, GroupSubject(site, "lobby", "mode"), `{"mode":"unlocked","by":"carol"}`, 2)
+	if ch := a.ev.of("mode_changed"); len(ch) != 2 {
+		t.Fatalf("bldg1-east: %d mode_changed events, want one per door", len(ch))
+	}
 	slices.SortFunc(replies, func(x, y Reply) int { return strings.Compare(x.Controller, y.Controller) })
 	doors := func(r Reply) (ids []string) {
 		for _, d := range r.Results {
