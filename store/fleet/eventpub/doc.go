@@ -13,6 +13,9 @@
 //     queue bound. Events the ring evicts before they were published are
 //     counted (Stats.Dropped) and reported once, in the log itself, by an
 //     events_unpublished event that is then published like any other.
+//     The first start (no cursor stored yet) publishes the whole ring and
+//     stores its cursor at once, so what the ring lost before the fleet
+//     was enabled is not counted, and what it loses after always is.
 //   - The cursor is persisted in the store (setting fleet/events/cursor)
 //     after acknowledgements, by a goroutine of its own, at most once per
 //     PersistEvery: a crash may forget the last acknowledgements, and the
@@ -37,4 +40,8 @@
 //   - While the connection is down it waits for the connection's status to
 //     change rather than publishing into the client's reconnect buffer;
 //     failures back off (100 ms doubling to 30 s) and reset on success.
+//   - The stream: created when missing (file storage, the site's event
+//     subjects, DuplicateWindow, MaxAge), otherwise only widened where the
+//     publisher depends on it (its subject, the duplicate window), and
+//     left as it is when this controller may not change streams.
 package eventpub
