@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/doord/doord/httpapi/console"
 	"github.com/doord/doord/store/storetest"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
@@ -116,6 +117,19 @@ func TestOpenAPICoversTheRouterBothWays(t *testing.T) {
 	for _, r := range nativeRoutes(s) {
 		if !slices.Contains(documented, r) {
 			t.Errorf("route %s is not in openapi.json", r)
+		}
+	}
+	// The web console (/ and /console/*) is served beside the router and is
+	// not part of the API: no route and no documented path is under it.
+	for _, r := range append(nativeRoutes(s), documented...) {
+		_, p, _ := strings.Cut(r, " ")
+		if console.Owns(p) {
+			t.Errorf("%s is the console's, not the API's", r)
+		}
+	}
+	for _, p := range []string{"/", "/console/app.js"} {
+		if _, _, _, _, found := s.rt.Match("GET", p); found {
+			t.Errorf("the router has a route for the console's %s", p)
 		}
 	}
 	for _, o := range ops {

@@ -14,6 +14,7 @@ import (
 	"github.com/doord/doord/auth"
 	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/httpapi/basip"
+	"github.com/doord/doord/httpapi/console"
 	"github.com/doord/doord/httpapi/metrics"
 	"github.com/doord/doord/store"
 	"github.com/valyala/fasthttp"
@@ -141,6 +142,10 @@ type Server struct {
 	basip *basip.Dialect // the BAS-IP dialect, over basipDeps (basip.go)
 	basic *basicCache    // verified HTTP Basic credentials (basicauth.go)
 
+	// console serves the embedded web console at / and /console/*: static
+	// files only, the same for every caller; its data comes from /api/v1.
+	console *console.Handler
+
 	// Operator security (logincheck.go, sessionpurge.go).
 	unknown   *auth.UnknownNames // failed logins of names that are not operators
 	nameLocks nameLocks          // one password check per username at a time
@@ -188,6 +193,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	}
 	s.basic = newBasicCache()
 	s.basip = basip.New(s.basipDeps())
+	s.console = console.New()
 	s.routes()
 	s.fs = &fasthttp.Server{
 		Handler:            s.Handler,
@@ -284,6 +290,10 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) (route string) {
 	if string(ctx.Path()) == MetricsPath {
 		s.serveMetrics(ctx)
 		return MetricsPath
+	}
+	if console.Owns(string(ctx.Path())) {
+		s.console.Serve(ctx)
+		return "/console/*"
 	}
 	method := methodOf(ctx)
 	if method == "HEAD" {

@@ -114,7 +114,8 @@ doord: first start. Created the operator "admin" with the password:
     %s
 
 It is also in %s (mode 0600); until it is changed,
-every start shows this again. It must be changed at first login: log in,
+every start shows this again. Sign in at the web console, http://%s/
+(it asks for your own password at once), or over the API: log in,
 then set your own password with the token you get (the answer carries a
 new token; the old one ends):
 
@@ -128,5 +129,5 @@ new token; the old one ends):
 
 Then delete that file.
 
-`, pw, filepath.Join(dataDir, adminPasswordFile), addr, pw, addr, pw)
+`, pw, filepath.Join(dataDir, adminPasswordFile), addr, addr, pw, addr, pw)
 }

@@ -101,6 +101,9 @@ func TestFirstStartPrintsAPasswordOnceAndDataSurvivesARestart(t *testing.T) {
 	if pw == "" || !strings.Contains(out, pw) || !strings.Contains(out, "admin-password") {
 		t.Fatalf("first start printed no password hint:\n%s", out)
 	}
+	if !strings.Contains(out, "web console, http://"+d.addr()+"/") {
+		t.Fatalf("the first-login hint does not name the console's URL:\n%s", out)
+	}
 	fi, err := os.Stat(filepath.Join(dir, "admin-password"))
 	if err != nil {
 		t.Fatal(err)
