@@ -45,7 +45,7 @@ function importSection() {
       } catch (ex) {
         if (ex.status === 401) return;
         const p = ex.problem || {};
-        say(msg, (ex.message || 'Import refused') + (p.error_count ? ` — ${p.error_count} bad ${p.error_count === 1 ? 'row' : 'rows'}; nothing was written.` : ''), 'bad');
+        say(msg, ex.message || 'Import refused', 'bad');
         if (p.errors?.length) {
           report.append(table('Import report', ['Line', 'Field', 'Message'], p.errors.map(x =>
             h('tr', {}, h('td', {}, x.line), h('td', { class: 'mono' }, x.field), h('td', {}, x.message)))));
@@ -99,7 +99,7 @@ async function operatorsSection() {
         h('button', { type: 'button', class: 'link', 'aria-label': 'Delete ' + o.username, onclick: async e => {
           if (!await confirmDialog('Delete the operator ' + o.username + '?', 'Their sessions end at once.', 'Delete operator')) return;
           try { await api('DELETE', '/operators/' + o.id); say(msg, 'Deleted ' + o.username + '.'); await refresh(); } catch (ex) { say(msg, ex.message, 'bad'); }
-        } }, 'Delete')])))));
+        } }, 'Delete')]))), {}, true));
   }
   const form = h('form', { novalidate: true, 'data-draft': 'operator' },
     h('h3', {}, 'New operator'),
@@ -134,7 +134,7 @@ async function metricsSection() {
       api('GET', '/metrics', undefined, { raw: true }).then(r => r.text()).catch(() => ''),
     ]);
     const x = parseMetrics(text);
-    const dec = x.byLabel('doord_decisions_total');
+    const dec = x.byLabel('doord_decisions_total', 'result');
     box.append(
       m('Status', st.status + (st.reason ? ' — ' + st.reason : '')),
       m('Version', st.version),
@@ -143,7 +143,8 @@ async function metricsSection() {
       m('Credentials', fmtN(st.store.credentials)),
       m('Store file', bytes(st.store.file_size)),
       m('Decisions', fmtN(x.sum('doord_decisions_total'))),
-      ...Object.entries(dec).slice(0, 4).map(([k, v]) => m('Decisions: ' + k, fmtN(v))),
+      m('Granted', fmtN(dec.granted)),
+      m('Denied', fmtN(dec.denied)),
       m('Doors in alarm', fmtN(x.sum('doord_door_alarm'))),
       m('API requests', fmtN(x.sum('doord_http_requests_total'))),
       m('Events written', fmtN(x.sum('doord_events_written_total'))),
@@ -154,8 +155,8 @@ async function metricsSection() {
   return sec;
 }
 
-// parseMetrics reads the Prometheus text format: sums by name, and by the
-// first label's value.
+// parseMetrics reads the Prometheus text format: sums by name, and by one
+// label's value.
 export function parseMetrics(text) {
   const rows = [];
   for (const line of text.split('\n')) {
@@ -164,10 +165,10 @@ export function parseMetrics(text) {
   }
   return {
     sum: name => rows.filter(r => r.name === name).reduce((a, r) => a + (isFinite(r.value) ? r.value : 0), 0),
-    byLabel: name => {
+    byLabel: (name, label) => {
       const out = {};
       for (const r of rows.filter(r => r.name === name)) {
-        const l = /^\w+="([^"]*)"/.exec(r.labels);
+        const l = new RegExp('(?:^|,)' + label + '="([^"]*)"').exec(r.labels);
         if (l) out[l[1]] = (out[l[1]] || 0) + r.value;
       }
       return out;

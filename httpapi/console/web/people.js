@@ -56,7 +56,7 @@ export async function render(main) {
         h('td', { class: 'mono' }, u.ext_id),
         h('td', {}, u.email || ''),
         h('td', {}, stateBadge(u.state)),
-        h('td', {}, u.valid_to ? new Date(u.valid_to).toLocaleDateString() : '')))));
+        h('td', {}, u.valid_to ? new Date(u.valid_to).toLocaleDateString() : ''))), {}, true));
   }
 
   const search = debounce(() => { cursors = ['']; page = 0; load(); }, 150);

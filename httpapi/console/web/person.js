@@ -156,7 +156,7 @@ async function credentials(main, user) {
             await busy(e.target, async () => {
               try { await api('DELETE', `/credentials/${c.id}`); say(msg, 'Removed.'); await refresh(); } catch (ex) { say(msg, ex.message, 'bad'); }
             });
-          } }, 'Remove'))))) : h('p', { class: 'muted' }, 'No cards or PINs yet.'));
+          } }, 'Remove')))), {}, true) : h('p', { class: 'muted' }, 'No cards or PINs yet.'));
   }
   await refresh();
   if (ro) { sec.append(msg); return stop; }
@@ -250,7 +250,7 @@ async function history(main, user) {
         h('td', {}, badge(ev.type.replace(/_/g, ' '), ev.type === 'access_granted' ? 'ok' : ev.type === 'access_denied' ? 'bad' : ''),
           ev.reason ? ' ' + ev.reason.replace(/_/g, ' ') : ''),
         h('td', {}, ev.door || ''),
-        h('td', { class: 'mono' }, ev.credential || '')))) : h('p', { class: 'muted' }, 'No events for this person yet.'));
+        h('td', { class: 'mono' }, ev.credential || ''))), {}, true) : h('p', { class: 'muted' }, 'No events for this person yet.'));
   } catch (ex) {
     sec.append(h('p', { class: 'muted' }, 'History unavailable: ' + ex.message));
   }

@@ -116,9 +116,11 @@ export function toLocalInput(iso) {
 }
 export function fromLocalInput(v) { return v ? new Date(v).toISOString() : null; }
 
-export function table(caption, heads, rows, attrs = {}) {
+// table is a data table named by its caption; quiet hides the caption
+// from sight (a heading above says the same) but not from assistive tech.
+export function table(caption, heads, rows, attrs = {}, quiet = false) {
   return h('div', { class: 'table-wrap' }, h('table', attrs,
-    h('caption', {}, caption),
+    h('caption', { class: quiet ? 'visually-hidden' : null }, caption),
     h('thead', {}, h('tr', {}, heads.map(x => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, rows)));
 }
