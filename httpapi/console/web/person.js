@@ -178,7 +178,7 @@ async function credentials(main, user) {
       h('div', { class: 'grow' }, field('Card number', card, 'Decimal, 0x hex, or facility/card as the reader sent it.')),
       h('div', {}, field('Passes (0: unlimited)', passes)),
       h('button', { type: 'submit' }, 'Add card')));
-  const pin = h('input', { name: 'pin', class: 'secret', inputmode: 'numeric', autocomplete: 'off', 'data-secret': '', maxlength: '12' });
+  const pin = h('input', { name: 'pin', type: 'password', inputmode: 'numeric', autocomplete: 'new-password', 'data-secret': '', maxlength: '12' });
   const pinForm = h('form', { novalidate: true },
     h('h3', {}, 'Add a PIN'),
     h('div', { class: 'row' }, h('div', {}, field('PIN', pin, '4 to 12 digits. It is never shown again.')), h('button', { type: 'submit' }, 'Add PIN')));
