@@ -47,6 +47,11 @@
 // caller's role may not read (secrets.go's rules), so that it re-imports
 // as no change.
 //
+// The web console (package httpapi/console: embedded HTML, CSS and ES
+// modules) is served beside the router at / and /console/*, before any
+// route is matched: static files, the same for every caller, that read
+// all their data from /api/v1 with the operator's bearer token.
+//
 // fasthttp reuses request buffers after a handler returns, so every slice
 // taken from a request (body, path, headers, args) is copied before it is
 // kept; see DESIGN.md.
