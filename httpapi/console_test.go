@@ -4,31 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/doord/doord/httpapi/console"
-	"github.com/valyala/fasthttp"
 )
-
-// consoleGet fetches a console path through the whole server (its
-// listener, Handler and dispatch), with a token when one is given.
-func (e *env) consoleGet(method, path, token string) (int, *fasthttp.ResponseHeader, []byte) {
-	e.t.Helper()
-	req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(res)
-	req.SetRequestURI("http://doord" + path)
-	req.Header.SetMethod(method)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if err := e.c.DoTimeout(req, res, 10*time.Second); err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	var hdr fasthttp.ResponseHeader
-	res.Header.CopyTo(&hdr)
-	return res.StatusCode(), &hdr, append([]byte(nil), res.Body()...)
-}
 
 // The server serves the embedded console at / and /console/* with its
 // types and strict headers, beside the API; unknown console paths are
@@ -42,28 +20,27 @@ func TestConsoleServedBesideTheAPI(t *testing.T) {
 		"/console/app.css":   "text/css; charset=utf-8",
 		"/console/person.js": "text/javascript; charset=utf-8",
 	} {
-		st, hdr, body := e.consoleGet("GET", path, "")
-		if st != 200 || string(hdr.ContentType()) != ctype || len(body) == 0 {
-			t.Errorf("GET %s: %d %q (%d bytes), want 200 %q", path, st, hdr.ContentType(), len(body), ctype)
+		r := e.do("GET", path, "", "")
+		if r.status != 200 || r.hdr["Content-Type"] != ctype || len(r.body) == 0 {
+			t.Errorf("GET %s: %d %q (%d bytes), want 200 %q", path, r.status, r.hdr["Content-Type"], len(r.body), ctype)
 		}
-		if got := string(hdr.Peek("Content-Security-Policy")); got != console.CSP {
+		if got := r.hdr["Content-Security-Policy"]; got != console.CSP {
 			t.Errorf("GET %s: CSP %q", path, got)
 		}
-		if string(hdr.Peek("X-Content-Type-Options")) != "nosniff" || string(hdr.Peek("Referrer-Policy")) != "no-referrer" {
+		if r.hdr["X-Content-Type-Options"] != "nosniff" || r.hdr["Referrer-Policy"] != "no-referrer" {
 			t.Errorf("GET %s: nosniff/no-referrer missing", path)
 		}
 	}
 	for _, path := range []string{"/console/missing.js", "/console/", "/console/index.html"} {
-		st, hdr, _ := e.consoleGet("GET", path, "")
-		if st != 404 || !strings.HasPrefix(string(hdr.ContentType()), "text/plain") {
-			t.Errorf("GET %s: %d %q, want a plain 404", path, st, hdr.ContentType())
+		if r := e.do("GET", path, "", ""); r.status != 404 || !strings.HasPrefix(r.hdr["Content-Type"], "text/plain") {
+			t.Errorf("GET %s: %d %q, want a plain 404", path, r.status, r.hdr["Content-Type"])
 		}
 	}
-	if st, hdr, _ := e.consoleGet("GET", "/consoles", ""); st != 404 || string(hdr.ContentType()) != "application/problem+json" {
-		t.Errorf("GET /consoles: %d %q, want the API's 404", st, hdr.ContentType())
+	if r := e.do("GET", "/consoles", "", ""); r.status != 404 || r.hdr["Content-Type"] != "application/problem+json" {
+		t.Errorf("GET /consoles: %d %q, want the API's 404", r.status, r.hdr["Content-Type"])
 	}
-	if st, hdr, _ := e.consoleGet("DELETE", "/", e.admin); st != 405 || string(hdr.Peek("Allow")) != "GET, HEAD" {
-		t.Errorf("DELETE /: %d Allow %q", st, hdr.Peek("Allow"))
+	if r := e.do("DELETE", "/", e.admin, ""); r.status != 405 || r.hdr["Allow"] != "GET, HEAD" {
+		t.Errorf("DELETE /: %d Allow %q", r.status, r.hdr["Allow"])
 	}
 }
 
@@ -74,10 +51,10 @@ func TestConsoleServesNoDataWithoutAToken(t *testing.T) {
 	e := newEnv(t)
 	e.do("POST", "/api/v1/users", e.admin, `{"name":"Zebedee Quartermaine","email":"zq@example.org","locks":"both"}`).want(201)
 	for _, path := range []string{"/", "/console/app.js", "/console/api.js", "/console/people.js", "/console/app.css"} {
-		st, _, anon := e.consoleGet("GET", path, "")
-		_, _, authed := e.consoleGet("GET", path, e.admin)
-		if st != 200 || !bytes.Equal(anon, authed) {
-			t.Errorf("GET %s: %d; the same bytes with and without a token: %v", path, st, bytes.Equal(anon, authed))
+		r := e.do("GET", path, "", "")
+		anon, authed := r.body, e.do("GET", path, e.admin, "").body
+		if r.status != 200 || !bytes.Equal(anon, authed) {
+			t.Errorf("GET %s: %d; the same bytes with and without a token: %v", path, r.status, bytes.Equal(anon, authed))
 		}
 		for _, secret := range []string{"Zebedee", "zq@example.org", e.admin, adminPW} {
 			if bytes.Contains(anon, []byte(secret)) {
@@ -86,8 +63,8 @@ func TestConsoleServesNoDataWithoutAToken(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/api/v1/users", "/api/v1/operators", "/api/v1/events", "/api/v1/status", "/metrics"} {
-		if st, _, body := e.consoleGet("GET", path, ""); st != 401 || bytes.Contains(body, []byte("Zebedee")) {
-			t.Errorf("GET %s without a token: %d, want 401", path, st)
+		if r := e.do("GET", path, "", ""); r.status != 401 || bytes.Contains(r.body, []byte("Zebedee")) {
+			t.Errorf("GET %s without a token: %d, want 401", path, r.status)
 		}
 	}
 }
@@ -98,7 +75,7 @@ func TestConsoleRefusedOnPlainHTTPWhenTLSIsOn(t *testing.T) {
 	e := newEnv(t)
 	e.cfg.PlainHealthOnly = true
 	e.serve()
-	if st, _, _ := e.consoleGet("GET", "/", ""); st != 403 {
-		t.Errorf("GET / over plain HTTP with PlainHealthOnly: %d, want 403", st)
+	if r := e.do("GET", "/", "", ""); r.status != 403 {
+		t.Errorf("GET / over plain HTTP with PlainHealthOnly: %d, want 403", r.status)
 	}
 }

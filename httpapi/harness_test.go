@@ -173,7 +173,8 @@ func (e *env) do(method, path, token, body string, headers ...string) resp {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	r := resp{t: e.t, status: res.StatusCode(), body: append([]byte(nil), res.Body()...), hdr: map[string]string{}, req: method + " " + path}
-	for _, k := range []string{"Content-Type", "Location", "Allow", "Retry-After", "WWW-Authenticate"} {
+	for _, k := range []string{"Content-Type", "Location", "Allow", "Retry-After", "WWW-Authenticate",
+		"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
 		r.hdr[k] = string(res.Header.Peek(k))
 	}
 	e.checkContract(method, path, httpHeader(&req.Header), req.Body(), r.status, httpHeader(&res.Header), r.body)
