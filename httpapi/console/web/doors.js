@@ -52,6 +52,7 @@ function doorCard(d, profiles) {
     const mode = select({ name: 'mode', id: id + '-mode' }, MODES, d.set_mode || d.mode);
     const sched = select({ name: 'unlock_schedule', id: id + '-sched' },
       [['', 'No scheduled unlock'], ...profiles.map(p => [p.id, p.name || 'Profile ' + p.id])], d.unlock_schedule ?? '');
+    const first = h('input', { type: 'checkbox', name: 'first_card_unlock', checked: d.first_card_unlock });
     el.append(
       h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: e => busy(e.target, async () => {
@@ -66,10 +67,11 @@ function doorCard(d, profiles) {
         h('div', { class: 'grow' }, h('label', { for: id + '-sched' }, 'Scheduled unlock'), sched),
         h('button', { type: 'button', class: 'secondary', onclick: e => busy(e.target, async () => {
           try {
-            update(await api('PATCH', `/doors/${encodeURIComponent(d.id)}`, { unlock_schedule: sched.value ? Number(sched.value) : null }));
-            say(msg, sched.value ? 'Unlocks on ' + sched.selectedOptions[0].text + '.' : 'No scheduled unlock.');
+            update(await api('PATCH', `/doors/${encodeURIComponent(d.id)}`, { unlock_schedule: sched.value ? Number(sched.value) : null, first_card_unlock: first.checked }));
+            say(msg, sched.value ? 'Unlocks on ' + sched.selectedOptions[0].text + (first.checked ? ' once the first card is granted.' : '.') : 'No scheduled unlock.');
           } catch (ex) { say(msg, ex.message, 'bad'); }
-        }) }, 'Apply schedule')));
+        }) }, 'Apply schedule')),
+      h('label', { class: 'inline' }, first, ' Scheduled unlock waits for the first granted card'));
   }
   el.append(msg);
 
@@ -85,7 +87,7 @@ function doorCard(d, profiles) {
     details.replaceChildren(
       ...row('Mode', (MODES.find(m => m[0] === x.mode) || [, x.mode])[1] + (x.set_mode && x.set_mode !== x.mode ? ` (set: ${x.set_mode})` : '')),
       ...row('Readers', x.readers.join(', ') || '—'),
-      ...row('Scheduled unlock', x.unlock_schedule ? (prof?.name || 'profile ' + x.unlock_schedule) + (x.schedule_open ? ' — open now' : '') : 'none'),
+      ...row('Scheduled unlock', x.unlock_schedule ? (prof?.name || 'profile ' + x.unlock_schedule) + (x.first_card_unlock ? ', after the first card' : '') + (x.schedule_open ? ' — open now' : '') : 'none'),
       ...(x.mode_by ? row('Mode set by', x.mode_by + (x.mode_at ? ', ' + when(x.mode_at) : '')) : []),
       ...(x.emergency_until ? row('Emergency open until', when(x.emergency_until)) : []));
   }

@@ -61,9 +61,19 @@ async function editor(main, which) {
   grid.addEventListener('pointerdown', e => { if (e.target.type === 'checkbox' && !ro) paint = !e.target.checked; });
   grid.addEventListener('pointerover', e => { if (paint !== null && e.target.type === 'checkbox' && e.buttons) e.target.checked = paint; });
   grid.addEventListener('pointerup', () => { paint = null; });
+  // Arrow keys move between hours and days, as in a spreadsheet.
+  grid.addEventListener('keydown', e => {
+    const mv = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[e.key];
+    const m = /^g(\d)-(\d+)$/.exec(e.target.name || '');
+    if (!mv || !m) return;
+    const row = DAYS.findIndex(([d]) => d === Number(m[1])) + mv[0], x = Number(m[2]) + mv[1];
+    if (row < 0 || row > 6 || x < 0 || x > 23) return;
+    e.preventDefault();
+    form.elements.namedItem(`g${DAYS[row][0]}-${x}`).focus();
+  });
   grid.addEventListener('pointerleave', () => { paint = null; });
   form.append(h('section', { class: 'panel', 'aria-labelledby': 'wk-h' }, h('h2', { id: 'wk-h' }, 'Week'),
-    h('p', { class: 'hint' }, 'Tick the hours the profile opens. Drag to paint several; Space toggles the focused hour.'),
+    h('p', { class: 'hint' }, 'Tick the hours the profile opens. Drag to paint several; arrow keys move, Space toggles the focused hour.'),
     h('div', { class: 'table-wrap' }, grid),
     ro ? null : h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', onclick: () => setRange(1, 5, 8, 18) }, 'Weekdays 08–18'),
