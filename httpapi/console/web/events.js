@@ -11,14 +11,16 @@ export async function render(main) {
   const door = select({ name: 'door', id: 'ev-door' }, [['', 'Any door'], ...doors.map(d => d.id)]);
   const result = select({ name: 'result', id: 'ev-result' }, [['', 'Any'], ['access_granted', 'Granted'], ['access_denied', 'Denied']]);
   const live = h('span', { class: 'badge' }, 'connecting…');
-  const log = h('ol', { class: 'log', role: 'log', 'aria-label': 'Live events', 'aria-live': 'polite' });
+  // The log region holds a real list, so each event stays a list item.
+  const log = h('ol');
+  const region = h('div', { class: 'log', role: 'log', 'aria-label': 'Live events', tabindex: '0' }, log);
   const users = new Map(); // uuid → name, for the log's lines
   main.append(
     h('div', { class: 'toolbar' }, h('h1', { class: 'grow' }, 'Events'), live),
     h('div', { class: 'toolbar' },
       h('div', {}, h('label', { for: 'ev-door' }, 'Door'), door),
       h('div', {}, h('label', { for: 'ev-result' }, 'Result'), result)),
-    log);
+    region);
 
   let stop = () => {};
   async function start() {

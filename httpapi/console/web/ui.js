@@ -118,10 +118,12 @@ export function fromLocalInput(v) { return v ? new Date(v).toISOString() : null;
 
 // table is a data table named by its caption; quiet hides the caption
 // from sight (a heading above says the same) but not from assistive tech.
+// Its wrapper scrolls sideways on a narrow screen, so it takes focus for
+// the keyboard to scroll it.
 export function table(caption, heads, rows, attrs = {}, quiet = false) {
-  return h('div', { class: 'table-wrap' }, h('table', attrs,
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption + ' (table)' }, h('table', attrs,
     h('caption', { class: quiet ? 'visually-hidden' : null }, caption),
-    h('thead', {}, h('tr', {}, heads.map(x => h('th', { scope: 'col' }, x)))),
+    h('thead', {}, h('tr', {}, heads.map(x => h('th', { scope: 'col' }, x || h('span', { class: 'visually-hidden' }, 'Actions'))))),
     h('tbody', {}, rows)));
 }
 
