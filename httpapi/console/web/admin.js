@@ -1,10 +1,11 @@
 // Administration: import (with a dry run reported row by row), export,
-// backup, operators (admins), a few numbers at a glance, and your own
-// account (account.js). Each section shows only what the caller's role
-// may do.
+// backup, apartments (apartments.js), operators (admins), a few numbers
+// at a glance, and your own account (account.js). Each section shows only
+// what the caller's role may do.
 import { h, field, select, status, say, showErrors, busy, confirmDialog, table, badge, when } from './ui.js';
 import { api, session, download } from './api.js';
 import { accountSection } from './account.js';
+import { apartmentsSection } from './apartments.js';
 
 export async function render(main) {
   main.append(h('h1', {}, 'Administration'));
@@ -12,6 +13,7 @@ export async function render(main) {
   main.append(cols);
   if (session.canPeople) cols.append(importSection());
   cols.append(exportSection());
+  main.append(await apartmentsSection());
   if (session.isAdmin) main.append(await operatorsSection());
   main.append(await metricsSection());
   main.append(await accountSection());

@@ -14,6 +14,9 @@ export async function render(main) {
   const count = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
   const saved = JSON.parse(sessionStorage.getItem('doord.people') || '{}');
   q.value = saved.q || '';
+  // An apartment's residents (from Administration), until "Show everyone".
+  let apartment = saved.apartment || '';
+  const aptNote = h('p', { class: 'muted' }, apartment ? h('span', {}, 'Residents of apartment ' + apartment + ' ', h('button', { type: 'button', class: 'link', onclick: () => { apartment = ''; aptNote.replaceChildren(); search(); } }, 'Show everyone')) : '');
   state.value = saved.state || '';
 
   main.append(
@@ -21,18 +24,19 @@ export async function render(main) {
       h('h1', { class: 'grow' }, 'People'),
       session.canPeople ? h('a', { class: 'button', href: '#/people/new', role: 'button' }, 'New person') : null),
     h('div', { class: 'toolbar', role: 'search' }, h('div', { class: 'grow' }, q), state),
-    count, result, h('div', { class: 'pager' }, prev, next));
+    aptNote, count, result, h('div', { class: 'pager' }, prev, next));
 
   // cursors[i] is the cursor of page i; the first page has none.
   let cursors = [''], page = 0, ctl = null;
 
   async function load() {
-    sessionStorage.setItem('doord.people', JSON.stringify({ q: q.value, state: state.value }));
+    sessionStorage.setItem('doord.people', JSON.stringify({ q: q.value, state: state.value, apartment }));
     if (ctl) ctl.abort();
     ctl = new AbortController();
     const p = new URLSearchParams({ limit: PAGE });
     if (q.value.trim()) p.set('q', q.value.trim());
     if (state.value) p.set('state', state.value);
+    if (apartment) p.set('apartment', apartment);
     if (cursors[page]) p.set('cursor', cursors[page]);
     let r;
     const t0 = performance.now();
