@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,7 +127,7 @@ func (s *Store) ScanAccess(v AccessVisitor) (seq uint64, err error) {
 			}
 		}
 		if v.User != nil {
-			err := scanUsers(tx, v.User, func(data []byte, u *AccessUser, uid uint64) bool {
+			err := scanUsers(s, tx, v.User, func(data []byte, u *AccessUser, uid uint64) bool {
 				ok := scanUser(data, u)
 				u.UID = uid
 				return ok
@@ -135,7 +137,7 @@ func (s *Store) ScanAccess(v AccessVisitor) (seq uint64, err error) {
 			}
 		}
 		if v.Credential != nil {
-			return scanCredentials(tx, v.Credential, func(data []byte, c *AccessCredential, id uint64) bool {
+			return scanCredentials(s, tx, v.Credential, func(data []byte, c *AccessCredential, id uint64) bool {
 				ok := scanCredential(data, c)
 				c.ID = id
 				return ok
@@ -151,8 +153,8 @@ func (s *Store) ScanAccess(v AccessVisitor) (seq uint64, err error) {
 // record shape (false: it cannot), any other record is decoded in full
 // and converted by full, and a record neither can read is a corrupt
 // record error naming its id. ScanAccess and ScanLists share them.
-func scanUsers[T any](tx *bolt.Tx, emit func(*T) error, fast func(data []byte, out *T, uid uint64) bool, full func(*User) T) error {
-	return scanParallel(tx.Bucket(bUsers), func(id uint64, data []byte, out *T) error {
+func scanUsers[T any](s *Store, tx *bolt.Tx, emit func(*T) error, fast func(data []byte, out *T, uid uint64) bool, full func(*User) T) error {
+	return scanParallel(s, tx.Bucket(bUsers), func(id uint64, data []byte, out *T) error {
 		if fast(data, out, id) {
 			return nil
 		}
@@ -165,8 +167,8 @@ func scanUsers[T any](tx *bolt.Tx, emit func(*T) error, fast func(data []byte, o
 	}, emit)
 }
 
-func scanCredentials[T any](tx *bolt.Tx, emit func(*T) error, fast func(data []byte, out *T, id uint64) bool, full func(*Credential) T) error {
-	return scanParallel(tx.Bucket(bCreds), func(id uint64, data []byte, out *T) error {
+func scanCredentials[T any](s *Store, tx *bolt.Tx, emit func(*T) error, fast func(data []byte, out *T, id uint64) bool, full func(*Credential) T) error {
+	return scanParallel(s, tx.Bucket(bCreds), func(id uint64, data []byte, out *T) error {
 		if fast(data, out, id) {
 			return nil
 		}
@@ -179,22 +181,53 @@ func scanCredentials[T any](tx *bolt.Tx, emit func(*T) error, fast func(data []b
 	}, emit)
 }
 
-type rawRec struct {
-	id   uint64
-	data []byte // bbolt's memory: valid while the transaction is open
-}
+// scanStage is where a scanParallel worker is, for its panics.
+type scanStage uint8
 
-// scanParallel walks b with one cursor and parses batches of its records
-// on every core; emit is called under a lock. The raw slices point into
-// the read transaction's map, which stays valid until it returns.
-func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out *T) error, emit func(*T) error) error {
-	const batch = 2048
-	workers := runtime.GOMAXPROCS(0)
-	in := make(chan []rawRec, 2*workers)
+const (
+	stageWalk  scanStage = iota // in bbolt's cursor
+	stageParse                  // reading a record
+	stageEmit                   // in the caller's emit
+)
+
+// Spans and batches of scanParallel: a worker walks the ids of one span
+// with its own cursor and emits what it parsed a batch at a time.
+const (
+	scanSpan  = 8192
+	scanBatch = 1024
+)
+
+// scanParallel reads bucket b (keys: big-endian uint64 ids, all at most
+// the bucket's sequence) on every core. The ids are cut into spans that
+// the workers take in turn; each walks its span with a cursor of its own
+// and parses the records it finds; emit is called under a lock. The first
+// span starts at the bucket's first key and the last one runs to its end,
+// so a key outside 1..sequence is still met (and refused if it is not 8
+// bytes).
+//
+// Walking on every core matters at a million users: the one cursor that
+// fed the parsers before (touching every page of the bucket, most of
+// them for the first time since the file was mapped) was a third of the
+// scan's CPU time and ran alone. bbolt's transactions are documented as
+// not safe for concurrent use; a read-only one is, for cursors: its
+// buckets keep no node cache (that is only for writes), a page read is a
+// read of the map, and its statistics are atomic. Every worker has its
+// own cursor. The transaction stays open until every worker is done.
+//
+// Each worker runs contained as the transaction's own goroutine is
+// (Store.contained): a memory fault, or a panic in bbolt's cursor (its
+// page assertions), marks the store damaged and fails the scan instead of
+// ending the process; any other panic in parse or emit (emit is the
+// caller's code: the access engine's index during a change feed resync)
+// fails the scan with its description.
+func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []byte, out *T) error, emit func(*T) error) error {
+	spans := b.Sequence()/scanSpan + 1
+	workers := min(uint64(runtime.GOMAXPROCS(0)), spans)
 	var (
 		mu     sync.Mutex
 		failed atomic.Bool
 		first  error
+		next   atomic.Uint64
 		wg     sync.WaitGroup
 	)
 	fail := func(err error) {
@@ -205,27 +238,13 @@ func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out 
 		mu.Unlock()
 		failed.Store(true)
 	}
-	// work parses and emits one batch. A panic in it (emit is the
-	// caller's code: the access engine's index) becomes the scan's error
-	// rather than ending the process from a worker goroutine nobody can
-	// recover: a change feed resync (store.Follower.Sync) runs through here.
-	work := func(recs []rawRec, out []T) (err error) {
-		defer func() {
-			if v := recover(); v != nil {
-				err = fmt.Errorf("scan panicked: %s", fault.Describe(v))
-			}
-		}()
-		out = out[:len(recs)]
-		var zero T
-		for i, r := range recs {
-			out[i] = zero
-			if err := parse(r.id, r.data, &out[i]); err != nil {
-				return err
-			}
-		}
+	// flush emits one parsed batch.
+	flush := func(out []T, stage *scanStage) error {
 		if failed.Load() {
 			return nil
 		}
+		*stage = stageEmit
+		defer func() { *stage = stageWalk }()
 		mu.Lock()
 		defer mu.Unlock()
 		for i := range out {
@@ -235,37 +254,69 @@ func scanParallel[T any](b *bolt.Bucket, parse func(id uint64, data []byte, out 
 		}
 		return nil
 	}
+	// walk parses and emits the records of span i.
+	walk := func(i uint64, out []T, stage *scanStage) error {
+		c := b.Cursor()
+		var k, data []byte
+		if i == 0 {
+			k, data = c.First()
+		} else {
+			k, data = c.Seek(keys.U64(i * scanSpan))
+		}
+		var hi []byte
+		if i < spans-1 {
+			hi = keys.U64((i + 1) * scanSpan)
+		}
+		n := 0
+		var zero T
+		for ; k != nil && (hi == nil || bytes.Compare(k, hi) < 0); k, data = c.Next() {
+			id, ok := keys.ParseU64(k)
+			if !ok {
+				return fmt.Errorf("key %x is not 8 bytes", k)
+			}
+			out[n] = zero
+			*stage = stageParse
+			if err := parse(id, data, &out[n]); err != nil {
+				return err
+			}
+			*stage = stageWalk
+			if n++; n == len(out) {
+				if err := flush(out, stage); err != nil {
+					return err
+				}
+				n = 0
+			}
+			if failed.Load() {
+				return nil
+			}
+		}
+		return flush(out[:n], stage)
+	}
 	for range workers {
 		wg.Go(func() {
-			out := make([]T, batch)
-			for recs := range in {
-				if failed.Load() {
-					continue
+			stage := stageWalk
+			defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+			defer func() {
+				if v := recover(); v != nil {
+					if _, memory := v.(interface{ Addr() uintptr }); memory || stage == stageWalk {
+						fail(s.damaged(v))
+					} else {
+						fail(fmt.Errorf("scan panicked: %s", fault.Describe(v)))
+					}
 				}
-				if err := work(recs, out); err != nil {
+			}()
+			out := make([]T, scanBatch)
+			for !failed.Load() {
+				i := next.Add(1) - 1
+				if i >= spans {
+					return
+				}
+				if err := walk(i, out, &stage); err != nil {
 					fail(err)
 				}
 			}
 		})
 	}
-	c := b.Cursor()
-	recs := make([]rawRec, 0, batch)
-	for k, data := c.First(); k != nil && !failed.Load(); k, data = c.Next() {
-		id, ok := keys.ParseU64(k)
-		if !ok {
-			fail(fmt.Errorf("key %x is not 8 bytes", k))
-			break
-		}
-		recs = append(recs, rawRec{id, data})
-		if len(recs) == batch {
-			in <- recs
-			recs = make([]rawRec, 0, batch)
-		}
-	}
-	if len(recs) > 0 {
-		in <- recs
-	}
-	close(in)
 	wg.Wait()
 	return first
 }

@@ -83,7 +83,7 @@ func (s *Store) ScanLists(v ListVisitor) (seq uint64, err error) {
 			}
 		}
 		if v.User != nil {
-			err := scanUsers(tx, v.User, func(data []byte, u *ListUser, uid uint64) bool {
+			err := scanUsers(s, tx, v.User, func(data []byte, u *ListUser, uid uint64) bool {
 				ok := scanListUser(data, u)
 				u.UID = uid
 				return ok
@@ -93,7 +93,7 @@ func (s *Store) ScanLists(v ListVisitor) (seq uint64, err error) {
 			}
 		}
 		if v.Credential != nil {
-			return scanCredentials(tx, v.Credential, func(data []byte, c *ListCredential, id uint64) bool {
+			return scanCredentials(s, tx, v.Credential, func(data []byte, c *ListCredential, id uint64) bool {
 				ok := scanListCredential(data, c)
 				c.ID = id
 				return ok
