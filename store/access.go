@@ -243,8 +243,9 @@ func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []
 		if failed.Load() {
 			return nil
 		}
+		// Not reset by a defer: that would run before the worker's
+		// recover and hide where a panic came from.
 		*stage = stageEmit
-		defer func() { *stage = stageWalk }()
 		mu.Lock()
 		defer mu.Unlock()
 		for i := range out {
@@ -252,10 +253,12 @@ func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []
 				return err
 			}
 		}
+		*stage = stageWalk
 		return nil
 	}
 	// walk parses and emits the records of span i.
 	walk := func(i uint64, out []T, stage *scanStage) error {
+		*stage = stageWalk
 		c := b.Cursor()
 		var k, data []byte
 		if i == 0 {

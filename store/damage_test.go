@@ -188,3 +188,37 @@ func TestDamageAtRunTimeIsContained(t *testing.T) {
 		})
 	}
 }
+
+// ScanAccess walks and parses on worker goroutines of its own
+// (scanParallel): a bad page or a page past the end of the file met there
+// must fail the scan with ErrDamaged and mark the store degraded, as on
+// the transaction's goroutine, never end the process.
+func TestScanAccessContainsDamage(t *testing.T) {
+	for name, damage := range map[string]func(t *testing.T, path string, page uint64, pageSize int){
+		"page overwritten": overwritePage,
+		// Cut at the users bucket's root page, so that the fault comes
+		// from the walk, not from finding the bucket.
+		"file truncated at the users bucket": func(t *testing.T, path string, page uint64, pageSize int) {
+			if err := os.Truncate(path, int64(page)*int64(pageSize)); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path, page, pageSize := damagedFile(t, 300)
+			s, err := store.Open(path, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			damage(t, path, page, pageSize)
+			_, err = s.ScanAccess(store.AccessVisitor{User: func(*store.AccessUser) error { return nil }})
+			if !errors.Is(err, store.ErrDamaged) {
+				t.Fatalf("ScanAccess on a damaged page: %v, want ErrDamaged", err)
+			}
+			if _, bad := s.Degraded(); !bad {
+				t.Error("not degraded after ScanAccess met the damage")
+			}
+		})
+	}
+}
