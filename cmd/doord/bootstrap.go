@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/auth"
+	"github.com/doord/doord/board/fault"
 	"github.com/doord/doord/store"
 )
 
@@ -64,6 +65,34 @@ func bootstrapAdmin(st *store.Store, dataDir, fromEnv string) (string, error) {
 		return "", nil
 	}
 	return pw, nil
+}
+
+// adminBootstrap is bootstrapAdmin running on a goroutine of its own.
+type adminBootstrap struct {
+	done chan struct{}
+	pw   string
+	err  error
+}
+
+// startBootstrapAdmin runs bootstrapAdmin beside the rest of the start;
+// wait returns its result (a panic in it is an error, not a crash).
+func startBootstrapAdmin(st *store.Store, dataDir, fromEnv string) *adminBootstrap {
+	b := &adminBootstrap{done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		defer func() {
+			if v := recover(); v != nil {
+				b.err = fmt.Errorf("creating the first admin: panic: %s", fault.Describe(v))
+			}
+		}()
+		b.pw, b.err = bootstrapAdmin(st, dataDir, fromEnv)
+	}()
+	return b
+}
+
+func (b *adminBootstrap) wait() (string, error) {
+	<-b.done
+	return b.pw, b.err
 }
 
 // pendingAdminPassword is the generated first password from the data
