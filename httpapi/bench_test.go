@@ -40,16 +40,15 @@ func BenchmarkCreateUser(b *testing.B) {
 					req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 					defer fasthttp.ReleaseRequest(req)
 					defer fasthttp.ReleaseResponse(res)
+					req.SetRequestURI("http://doord/api/v1/users")
+					req.Header.SetMethod("POST")
+					req.Header.Set("Authorization", "Bearer "+e.admin)
+					req.Header.SetContentType("application/json")
 					for {
 						i := n.Add(1)
 						if i > int64(b.N) {
 							return
 						}
-						req.Reset()
-						req.SetRequestURI("http://doord/api/v1/users")
-						req.Header.SetMethod("POST")
-						req.Header.Set("Authorization", "Bearer "+e.admin)
-						req.Header.SetContentType("application/json")
 						req.SetBodyRaw(body(i))
 						if err := e.c.DoTimeout(req, res, 30*time.Second); err != nil {
 							b.Error(err)
