@@ -82,6 +82,9 @@ type BulkOptions struct {
 	// returns. (A crash of the process alone loses nothing committed: the
 	// kernel still has the pages.)
 	NoSync bool
+	// fleet: the records are a fleet's (store/fleet's cold load): they
+	// are committed here even in fleet mode, with their stamps and passes.
+	fleet bool
 }
 
 // BulkLoadWith is BulkLoad with options.
@@ -182,7 +185,7 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, own *heldKeys, opt Bul
 				if start == 0 {
 					seq = tx.Bucket(bucket).Sequence()
 				}
-				p = (&wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress, own: own}).prep(prep, start, bulkEnd(start, n, chunk), seq)
+				p = (&wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress, own: own, fleetLoad: opt.fleet}).prep(prep, start, bulkEnd(start, n, chunk), seq)
 				return nil
 			})
 			if err != nil {
@@ -218,8 +221,13 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, own *heldKeys, opt Bul
 		end := bulkEnd(start, n, chunk)
 		p := <-ch // nil once the preparer gave up: prepare in the transaction
 		var after uint64
-		err := s.write(false, func(w *wtx) error {
+		write1 := s.write
+		if opt.fleet {
+			write1 = s.writeLocal
+		}
+		err := write1(false, func(w *wtx) error {
 			w.own = own
+			w.fleetLoad = opt.fleet
 			if opt.NoSync {
 				// Under the writer lock; see BulkOptions. Growing the file
 				// would fsync it too.
@@ -346,8 +354,10 @@ func (w *wtx) prepUsers(in []User, start, end int, seq uint64) *bulkPrep {
 		} else if seq < u.UID {
 			seq = u.UID
 		}
-		u.CreatedAt, u.UpdatedAt = w.now, w.now
-		u.CreatedBy, u.UpdatedBy = src.CreatedBy, src.CreatedBy
+		if !w.fleetLoad {
+			u.CreatedAt, u.UpdatedAt = w.now, w.now
+			u.CreatedBy, u.UpdatedBy = src.CreatedBy, src.CreatedBy
+		}
 		p.users[i] = u
 		p.keys = append(p.keys, bulkKey{k: keys.U64(u.UID), rec: int32(i)})
 		for _, e := range userEntries(&u) {
@@ -459,7 +469,9 @@ func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 		if c.Locks == "" {
 			c.Locks = LocksBoth
 		}
-		c.PassesLeft = c.MaxPasses
+		if !w.fleetLoad {
+			c.PassesLeft = c.MaxPasses
+		}
 		if err := w.checkCredential(&c); err != nil {
 			p.fail.set(i, stepCredCheck, err)
 			p.n = i
@@ -471,7 +483,9 @@ func (w *wtx) prepCreds(in []Credential, start, end int, seq uint64) *bulkPrep {
 		} else if seq < c.ID {
 			seq = c.ID
 		}
-		c.CreatedAt, c.UpdatedAt = w.now, w.now
+		if !w.fleetLoad {
+			c.CreatedAt, c.UpdatedAt = w.now, w.now
+		}
 		p.creds[i] = c
 		p.keys = append(p.keys, bulkKey{k: keys.U64(c.ID), rec: int32(i)})
 		for _, e := range credEntries(&c) {

@@ -116,7 +116,12 @@ func checkRecords(tx *bolt.Tx, p *problems, entry func(owner string, e index.Ent
 				p.add("%s: key %x is not 8 bytes", bucket, k)
 				return nil
 			}
-			max = id
+			// Ids are allocated in ranges of 1<<32 (a fleet gives each
+			// controller its own: fleet.go); only the sequence's own
+			// range can collide with it.
+			if id>>32 == b.Sequence()>>32 {
+				max = id
+			}
 			if err := each(id, v); err != nil {
 				p.add("%s[%d]: %v", bucket, id, err)
 			}

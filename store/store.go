@@ -78,10 +78,12 @@ type Store struct {
 	feed     feedCounters
 	feedWG   sync.WaitGroup // subscriber goroutines
 
-	seq        atomic.Uint64 // last committed sequence number
-	statsWalks atomic.Int64  // Stats calls: see StatsWalks
-	cur        *txChanges    // see collect
-	commits    committer     // group commit (commit.go)
+	seq        atomic.Uint64             // last committed sequence number
+	statsWalks atomic.Int64              // Stats calls: see StatsWalks
+	cur        *txChanges                // see collect
+	commits    committer                 // group commit (commit.go)
+	gate       atomic.Pointer[fleetGate] // fleet mode (fleet.go); nil: standalone
+	fleetIDs   fleetIDs                  // ids gated writes allocated (fleet.go)
 
 	// Keys held for bulk loads under way (bulkhold.go): replaced whole
 	// under holdMu, read without a lock by whatever allocates a key.
@@ -275,6 +277,9 @@ type wtx struct {
 	seq     uint64    // last seq assigned; 0 until emit reads meta
 	duress  uint8     // Store.duress
 	own     *heldKeys // a bulk load's own hold, which its keys need not skip
+	// fleetLoad: a bulk load of fleet records keeps their stamps and
+	// passes as the fleet has them (BulkOptions.fleet).
+	fleetLoad bool
 }
 
 // taken reports whether a unique index already holds key.
@@ -401,6 +406,18 @@ var errNoop = errors.New("nothing written")
 // than once: it must derive everything from the transaction and its
 // inputs and only report results through variables it sets on every run.
 func (s *Store) write(batch bool, fn func(w *wtx) error) error {
+	if g := s.gateOf(); g != nil {
+		if err := s.writable(); err != nil {
+			return err
+		}
+		return s.gatedWrite(g, fn) // fleet.go
+	}
+	return s.writeLocal(batch, fn)
+}
+
+// writeLocal is write committing here whatever the mode (the fleet's
+// own applies, a fleet cold load).
+func (s *Store) writeLocal(batch bool, fn func(w *wtx) error) error {
 	if err := s.writable(); err != nil {
 		return err
 	}

@@ -1,0 +1,134 @@
+package fleet
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/storetest"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// natsServer is an embedded nats-server with JetStream on a free port,
+// restartable on the same port and store directory.
+type natsServer struct {
+	t    testing.TB
+	opts *server.Options
+	srv  *server.Server
+}
+
+func startNATS(t testing.TB) *natsServer {
+	t.Helper()
+	n := &natsServer{t: t, opts: &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
+		StoreDir: t.TempDir(), NoLog: true, NoSigs: true}}
+	n.start()
+	n.opts.Port = n.srv.Addr().(*net.TCPAddr).Port // a restart comes back on the same port
+	t.Cleanup(n.stop)
+	return n
+}
+
+func (n *natsServer) start() {
+	n.t.Helper()
+	srv, err := server.NewServer(n.opts)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		n.t.Fatal("nats-server did not start")
+	}
+	n.srv = srv
+}
+
+func (n *natsServer) stop() {
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv.WaitForShutdown()
+		n.srv = nil
+	}
+}
+
+func (n *natsServer) url() string { return "nats://" + n.srv.Addr().String() }
+
+// member is one controller: a store and its fleet membership.
+type member struct {
+	t  testing.TB
+	st *store.Store
+	f  *Fleet
+	nc *nats.Conn
+	cfg Config
+
+	restricted chan bool
+}
+
+func testConfig(url, name string) Config {
+	return Config{URL: url, Site: "test", Controller: name, MaxOffline: "1h", OfflinePolicy: PolicyDenyNonSecurity}
+}
+
+// join starts a controller on a fresh store.
+func join(t testing.TB, n *natsServer, name string) *member {
+	return joinStore(t, n, name, storetest.Open(t))
+}
+
+func joinStore(t testing.TB, n *natsServer, name string, st *store.Store) *member {
+	t.Helper()
+	cfg := testConfig("nats://"+n.srv.Addr().String(), name)
+	nc, err := Dial(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &member{t: t, st: st, nc: nc, cfg: cfg, restricted: make(chan bool, 8)}
+	m.f, err = New(cfg, nc, st, Options{OpTimeout: 5 * time.Second, Restrict: func(b bool) { m.restricted <- b }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.f.Start()
+	t.Cleanup(m.leave)
+	m.waitLive()
+	return m
+}
+
+// leave stops the membership (the store stays open).
+func (m *member) leave() {
+	if m.f != nil {
+		m.f.Close()
+		m.nc.Close()
+		m.f = nil
+	}
+}
+
+// waitFor waits for cond, re-checking whenever the fleet applied more or
+// its state changed (every 10 ms at most: cond may depend on the
+// connection's state, which has no channel).
+func (m *member) waitFor(what string, cond func() bool) {
+	m.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			m.t.Fatalf("%s: timed out waiting for %s", m.cfg.Controller, what)
+		}
+		m.f.mu.Lock()
+		ch := m.f.progress
+		m.f.mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(100 * time.Millisecond): // the connection's state has no channel
+		}
+	}
+}
+
+func (m *member) waitLive() { m.waitFor("the watch to be live", func() bool { return m.f.live() != nil }) }
+
+func (m *member) waitRev(rev uint64) {
+	m.waitFor("revision", func() bool { return m.f.rev() >= rev })
+}
+
+func (m *member) hasUser(id string) bool {
+	_, err := m.st.GetUser(id)
+	return err == nil
+}
+
+func isOffline(err error) bool { return errors.Is(err, store.ErrFleetOffline) }

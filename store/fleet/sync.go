@@ -1,0 +1,529 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/doord/doord/board/fault"
+	"github.com/doord/doord/store"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Options tune a Fleet; the zero value is usable.
+type Options struct {
+	Logger *slog.Logger
+	// Restrict is told true when the offline policy deny_non_security
+	// takes effect (max_offline passed without the fleet) and false when
+	// it ends (the watch is live again). The door engine's SetRestricted.
+	Restrict func(bool)
+	// OnStale is told when max_offline passed (true) and when the fleet
+	// came back after that (false), for the event log.
+	OnStale func(stale bool, offline time.Duration)
+	// OpTimeout bounds each bucket operation of a write and the wait for
+	// the watch to apply it; 0 means 10s.
+	OpTimeout time.Duration
+}
+
+// Fleet is one controller's membership of its site's fleet: the watch
+// that keeps the store a copy of the bucket, the gate that sends the
+// store's record writes to the bucket (store.FleetGate), and the offline
+// rules. New makes it; Start runs it; Close stops it.
+type Fleet struct {
+	cfg        Config
+	nc         *nats.Conn
+	st         *store.Store
+	log        *slog.Logger
+	opt        Options
+	maxOffline time.Duration
+	statusCh   chan nats.Status
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	sess     *session        // nil unless the watch is live (caught up once)
+	applied  uint64          // last revision applied
+	progress chan struct{}   // closed and replaced when applied moves
+	refused  map[uint64]error // recent revisions the store left out
+
+	offlineSince atomic.Int64 // unix ns since the watch is not live; 0: live
+	stale        atomic.Bool  // max_offline passed
+	stats        counters
+}
+
+type session struct {
+	js     jetstream.JetStream
+	kv     jetstream.KeyValue
+	stream jetstream.Stream
+}
+
+type counters struct {
+	applied, refused, conflicts, offlineRefusals, staleEpisodes, sessions atomic.Uint64
+	coldLoadMillis                                                       atomic.Int64
+}
+
+// Stats are the fleet's figures for /metrics.
+type Stats struct {
+	Live             bool    `json:"live"`
+	Revision         uint64  `json:"revision"`
+	OfflineSeconds   float64 `json:"offline_seconds"`
+	Stale            bool    `json:"stale"`
+	Applied          uint64  `json:"applied"`
+	Refused          uint64  `json:"refused"`
+	Conflicts        uint64  `json:"conflicts"`
+	OfflineRefusals  uint64  `json:"offline_refusals"`
+	StaleEpisodes    uint64  `json:"stale_episodes"`
+	Sessions         uint64  `json:"sessions"`
+	ColdLoadSeconds  float64 `json:"cold_load_seconds"`
+	ControllerNumber uint32  `json:"controller_number"`
+}
+
+// New prepares cfg's fleet membership on nc (from Dial) for st.
+func New(cfg Config, nc *nats.Conn, st *store.Store, opt Options) (*Fleet, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.OpTimeout <= 0 {
+		opt.OpTimeout = 10 * time.Second
+	}
+	maxOff, _ := cfg.Offline()
+	rev, err := st.FleetRev()
+	if err != nil {
+		return nil, err
+	}
+	f := &Fleet{cfg: cfg, nc: nc, st: st, log: opt.Logger, opt: opt, maxOffline: maxOff,
+		applied: rev, progress: make(chan struct{}), refused: map[uint64]error{}}
+	f.statusCh = nc.StatusChanged(nats.CONNECTED, nats.DISCONNECTED, nats.RECONNECTING, nats.CLOSED)
+	f.ctx, f.cancel = context.WithCancel(context.Background())
+	f.offlineSince.Store(time.Now().UnixNano())
+	return f, nil
+}
+
+// Start puts the store in fleet mode and starts the watch and the
+// offline clock. It returns at once: the doors decide from the local
+// store while the watch connects.
+func (f *Fleet) Start() {
+	f.st.SetFleetGate(f)
+	f.wg.Add(2)
+	fault.Go("fleet.sync", func() { defer f.wg.Done(); f.run() })
+	fault.Go("fleet.offline", func() { defer f.wg.Done(); f.clock() })
+}
+
+// Close stops the watch; the store goes back to refusing nothing and
+// writing locally only once the caller drops it (it is closing too).
+func (f *Fleet) Close() {
+	f.cancel()
+	f.wg.Wait()
+	f.st.SetFleetGate(nil)
+}
+
+// Stats reads the fleet's figures.
+func (f *Fleet) Stats() Stats {
+	f.mu.Lock()
+	live, rev := f.sess != nil, f.applied
+	f.mu.Unlock()
+	s := Stats{Live: live, Revision: rev, Stale: f.stale.Load(),
+		Applied: f.stats.applied.Load(), Refused: f.stats.refused.Load(), Conflicts: f.stats.conflicts.Load(),
+		OfflineRefusals: f.stats.offlineRefusals.Load(), StaleEpisodes: f.stats.staleEpisodes.Load(),
+		Sessions: f.stats.sessions.Load(), ColdLoadSeconds: float64(f.stats.coldLoadMillis.Load()) / 1000}
+	if since := f.offlineSince.Load(); since != 0 {
+		s.OfflineSeconds = time.Since(time.Unix(0, since)).Seconds()
+	}
+	return s
+}
+
+// run keeps a watch session going while NATS is reachable.
+func (f *Fleet) run() {
+	for {
+		if f.nc.IsConnected() {
+			err := f.session()
+			f.goOffline()
+			if f.ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				f.log.Warn("fleet: sync interrupted; the doors decide from the local store", "err", err)
+			}
+		}
+		t := time.NewTimer(time.Second)
+		select {
+		case <-f.ctx.Done():
+			t.Stop()
+			return
+		case <-f.statusCh:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (f *Fleet) goOffline() {
+	f.offlineSince.CompareAndSwap(0, time.Now().UnixNano())
+	f.mu.Lock()
+	f.sess = nil
+	f.mu.Unlock()
+	f.advance(0, nil) // wakes whoever waits on the state
+}
+
+// session binds the bucket, catches up from the store's revision (or
+// loads an empty store in bulk) and applies changes until NATS goes away.
+func (f *Fleet) session() error {
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	js, err := jetstream.New(f.nc)
+	if err != nil {
+		return err
+	}
+	bctx, bcancel := context.WithTimeout(ctx, f.opt.OpTimeout)
+	defer bcancel()
+	kv, err := js.KeyValue(bctx, f.cfg.Bucket())
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(bctx, jetstream.KeyValueConfig{Bucket: f.cfg.Bucket(), History: 1,
+			Description: "doord fleet records of site " + f.cfg.Site})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(bctx, f.cfg.Bucket())
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", f.cfg.Bucket(), err)
+	}
+	stream, err := js.Stream(bctx, "KV_"+f.cfg.Bucket())
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", f.cfg.Bucket(), err)
+	}
+	n, err := controllerNumber(bctx, kv, f.cfg.Controller)
+	if err != nil {
+		return fmt.Errorf("controller number: %w", err)
+	}
+	if err := f.st.SetFleetIDBase(n); err != nil {
+		return err
+	}
+	s := &session{js: js, kv: kv, stream: stream}
+	f.stats.sessions.Add(1)
+
+	rev, err := f.st.FleetRev()
+	if err != nil {
+		return err
+	}
+	has, err := f.st.FleetRecords()
+	if err != nil {
+		return err
+	}
+	var opts []jetstream.WatchOpt
+	if rev > 0 {
+		opts = append(opts, jetstream.ResumeFromRevision(rev+1))
+	}
+	// A copy: WatchFiltered rewrites the slice it is given in place.
+	w, err := kv.WatchFiltered(ctx, slices.Clone(recordFilters), opts...)
+	if err != nil {
+		return fmt.Errorf("watch: %w", err)
+	}
+	defer w.Stop()
+	switch {
+	case rev == 0 && !has:
+		err = f.coldLoad(ctx, w, n)
+	case rev == 0:
+		err = f.rejoin(ctx, w)
+	default:
+		err = f.catchUp(ctx, w)
+	}
+	if err != nil {
+		return err
+	}
+	f.goOnline()
+	f.mu.Lock()
+	f.sess = s
+	f.mu.Unlock()
+	f.advance(0, nil)
+	f.log.Info("fleet: in sync", "bucket", f.cfg.Bucket(), "controller", f.cfg.Controller, "number", n, "revision", f.rev())
+	batch := make([]store.FleetOp, 0, 256)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case st := <-f.statusCh:
+			if st != nats.CONNECTED {
+				return fmt.Errorf("nats: %s", st)
+			}
+		case e, ok := <-w.Updates():
+			if !ok {
+				return errors.New("watch ended")
+			}
+			batch = appendEntry(batch[:0], e)
+		drain:
+			for len(batch) < cap(batch) {
+				select {
+				case e, ok := <-w.Updates():
+					if !ok {
+						break drain
+					}
+					batch = appendEntry(batch, e)
+				default:
+					break drain
+				}
+			}
+			if err := f.apply(batch); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// appendEntry adds a watch entry as a store op (nil: the end of the
+// initial values, which needs nothing here).
+func appendEntry(ops []store.FleetOp, e jetstream.KeyValueEntry) []store.FleetOp {
+	if e == nil {
+		return ops
+	}
+	kind, id, ok := parseKey(e.Key())
+	if !ok {
+		return ops
+	}
+	op := store.FleetOp{Kind: kind, ID: id, Rev: e.Revision()}
+	if e.Operation() == jetstream.KeyValuePut {
+		op.Value = e.Value()
+	} else {
+		op.Deleted = true
+	}
+	return append(ops, op)
+}
+
+// apply applies one batch and tells the writers waiting for it.
+func (f *Fleet) apply(ops []store.FleetOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	last := ops[len(ops)-1].Rev
+	refused, err := f.st.ApplyFleet(last, ops)
+	if err != nil {
+		return fmt.Errorf("applying revisions up to %d: %w", last, err)
+	}
+	f.stats.applied.Add(uint64(len(ops)))
+	for r, why := range refused {
+		f.stats.refused.Add(1)
+		f.log.Error("fleet: a record was left out: it conflicts with the local store", "revision", r, "why", why)
+	}
+	f.advance(last, refused)
+	return nil
+}
+
+func (f *Fleet) rev() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.applied
+}
+
+// advance records rev as applied, keeps refusals for their writers, and
+// wakes the writers waiting.
+func (f *Fleet) advance(rev uint64, refused map[uint64]error) {
+	f.mu.Lock()
+	if len(f.refused) > 4096 {
+		clear(f.refused) // a writer that waited this long has gone
+	}
+	for r, e := range refused {
+		f.refused[r] = e
+	}
+	if rev > f.applied {
+		f.applied = rev
+	}
+	close(f.progress)
+	f.progress = make(chan struct{})
+	f.mu.Unlock()
+}
+
+// initial reads the watch up to the end of its initial values, handing
+// every record to each.
+func initial(ctx context.Context, w jetstream.KeyWatcher, each func(store.FleetOp) error) error {
+	var one []store.FleetOp
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok {
+				return errors.New("watch ended")
+			}
+			if e == nil {
+				return nil
+			}
+			if one = appendEntry(one[:0], e); len(one) == 1 {
+				if err := each(one[0]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+// coldLoad fills an empty store from the bucket with the bulk loader.
+func (f *Fleet) coldLoad(ctx context.Context, w jetstream.KeyWatcher, n uint32) error {
+	t0 := time.Now()
+	var ops []store.FleetOp
+	var last uint64
+	err := initial(ctx, w, func(op store.FleetOp) error {
+		last = max(last, op.Rev)
+		if !op.Deleted {
+			ops = append(ops, op)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	got := time.Since(t0)
+	if last == 0 {
+		return nil // an empty bucket
+	}
+	if err := f.st.LoadFleet(last, ops); err != nil {
+		// A record the bulk loader refuses (a value taken twice in the
+		// bucket): the record-by-record path leaves out exactly the
+		// records every other controller leaves out.
+		f.log.Warn("fleet: bulk load refused; applying record by record", "err", err)
+		if err := f.prune(ops); err != nil {
+			return err
+		}
+		if err := f.applyAll(ops); err != nil {
+			return err
+		}
+	}
+	if err := f.st.SetFleetIDBase(n); err != nil { // the bulk loader moved the sequences
+		return err
+	}
+	f.advance(last, nil)
+	f.stats.coldLoadMillis.Store(time.Since(t0).Milliseconds())
+	f.log.Info("fleet: cold start loaded", "records", len(ops), "revision", last,
+		"transfer", got.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// applyAll applies ops (in revision order) in batches: each batch's
+// revision is saved with it, so a crash part way resumes after it.
+func (f *Fleet) applyAll(ops []store.FleetOp) error {
+	for start := 0; start < len(ops); start += 1000 {
+		if err := f.apply(ops[start:min(start+1000, len(ops))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rejoin brings a store that has records but no fleet revision (a cold
+// load cut short, or a store that had records before it joined) to the
+// bucket: every record applied, and the local records the bucket does
+// not have deleted (a revoked card must not survive in a copy).
+func (f *Fleet) rejoin(ctx context.Context, w jetstream.KeyWatcher) error {
+	var ops []store.FleetOp
+	var last uint64
+	err := initial(ctx, w, func(op store.FleetOp) error {
+		last = max(last, op.Rev)
+		ops = append(ops, op)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Pruned first: once a batch's revision is saved, a restart resumes
+	// after it and would never prune.
+	if err := f.prune(ops); err != nil {
+		return err
+	}
+	return f.applyAll(ops)
+}
+
+// prune deletes the local records that ops (the bucket's) do not hold.
+func (f *Fleet) prune(ops []store.FleetOp) error {
+	type key struct {
+		k  store.ChangeKind
+		id uint64
+	}
+	in := make(map[key]bool, len(ops))
+	for _, op := range ops {
+		if !op.Deleted {
+			in[key{op.Kind, op.ID}] = true
+		}
+	}
+	var gone []store.FleetOp
+	err := f.st.ForEachFleetID(func(k store.ChangeKind, id uint64) {
+		if !in[key{k, id}] {
+			gone = append(gone, store.FleetOp{Kind: k, ID: id, Deleted: true})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(gone); start += 1000 {
+		if _, err := f.st.ApplyFleet(0, gone[start:min(start+1000, len(gone))]); err != nil {
+			return err
+		}
+	}
+	if len(gone) > 0 {
+		f.log.Warn("fleet: deleted local records the fleet does not have", "records", len(gone))
+	}
+	return nil
+}
+
+// catchUp applies what changed since the store's revision.
+func (f *Fleet) catchUp(ctx context.Context, w jetstream.KeyWatcher) error {
+	batch := make([]store.FleetOp, 0, 1000)
+	err := initial(ctx, w, func(op store.FleetOp) error {
+		batch = append(batch, op)
+		if len(batch) == cap(batch) {
+			err := f.apply(batch)
+			batch = batch[:0]
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return f.apply(batch)
+}
+
+// controllerNumber is name's number in the bucket, allocated on first
+// use from the ctlseq counter (compare-and-set: two new controllers never
+// get the same).
+func controllerNumber(ctx context.Context, kv jetstream.KeyValue, name string) (uint32, error) {
+	key := "ctl." + name
+	for range 100 {
+		if e, err := kv.Get(ctx, key); err == nil {
+			n, err := strconv.ParseUint(string(e.Value()), 10, 32)
+			if err != nil || n == 0 {
+				return 0, fmt.Errorf("%s holds %q, not a controller number", key, e.Value())
+			}
+			return uint32(n), nil
+		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return 0, err
+		}
+		var n, rev uint64
+		if e, err := kv.Get(ctx, ctlSeqKey); err == nil {
+			n, _ = strconv.ParseUint(string(e.Value()), 10, 32)
+			rev = e.Revision()
+		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return 0, err
+		}
+		n++
+		if _, err := kv.Update(ctx, ctlSeqKey, []byte(strconv.FormatUint(n, 10)), rev); err != nil {
+			if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+				continue
+			}
+			return 0, err
+		}
+		if _, err := kv.Create(ctx, key, []byte(strconv.FormatUint(n, 10))); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+			return 0, err
+		}
+	}
+	return 0, errors.New("could not allocate a controller number")
+}
