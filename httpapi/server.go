@@ -414,6 +414,7 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 	var ce *store.ConflictError
 	var re *store.RefError
 	var ie *store.InvalidError
+	var fe *store.FleetConflictError
 	switch {
 	case errors.As(err, &ae):
 		writeProblem(ctx, ae.Status, ae.Detail, ae.Errs...)
@@ -442,6 +443,11 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 		writeProblem(ctx, 507, "the controller's disk is full; nothing was written")
 	case errors.Is(err, store.ErrInUse):
 		writeProblem(ctx, 409, err.Error())
+	case errors.As(err, &fe):
+		writeProblem(ctx, 409, "the record was changed on another controller of the fleet: "+fe.Error())
+	case errors.Is(err, store.ErrFleetOffline):
+		ctx.Response.Header.Set("Retry-After", "30")
+		writeProblem(ctx, 503, err.Error()+". The doors go on deciding from this controller's copy; nothing was written")
 	case errors.Is(err, store.ErrDamaged):
 		s.log.Error("store page damaged", "path", string(ctx.Path()), "err", err)
 		writeProblem(ctx, 503, "the store file is damaged where this request reads it; nothing was changed. "+

@@ -37,6 +37,11 @@ const (
 	// without identifiers_without_linkage_to_user_support, whose log
 	// calls it identifiers_without_linkage_to_user_access_denied).
 	ReasonNoUser
+	// ReasonFleetStale: the controller has been away from its fleet for
+	// longer than max_offline with offline_policy deny_non_security
+	// (Engine.SetRestricted): its copy of the list may miss a revocation,
+	// so only users with Security pass, as at a locked-down door.
+	ReasonFleetStale
 )
 
 var reasonNames = [...]string{
@@ -55,6 +60,7 @@ var reasonNames = [...]string{
 	ReasonReaderMode:          "reader_mode",
 	ReasonPassQueueFull:       "pass_queue_full",
 	ReasonNoUser:              "no_user",
+	ReasonFleetStale:          "fleet_stale",
 }
 
 // NumReasons is how many Reason values there are, ReasonNone included:

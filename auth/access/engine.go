@@ -123,7 +123,17 @@ type Engine struct {
 	pinLocks pinLocks
 	seq      atomic.Uint64
 	sp       spends
+	// restricted: every door decides as if locked down, but denies with
+	// ReasonFleetStale (SetRestricted).
+	restricted atomic.Bool
 }
+
+// SetRestricted turns the fleet's offline policy deny_non_security on or
+// off: while on, only users with Security are granted, at every door and
+// in every mode (the locked-down rule), and everyone else, credentials
+// without a user included, is denied with ReasonFleetStale. It is safe to
+// call from any goroutine; decisions see it at once.
+func (e *Engine) SetRestricted(on bool) { e.restricted.Store(on) }
 
 type reader struct {
 	cfg  ReaderConfig
@@ -481,6 +491,9 @@ func (e *Engine) policy(r *reader, x *index, c *credRec, u *userRec, mode DoorMo
 	}
 	if mode == DoorLockedDown && !u.security {
 		return ReasonDoorMode
+	}
+	if !u.security && e.restricted.Load() {
+		return ReasonFleetStale
 	}
 	if u.locks&r.door == 0 || c.cLocks&r.door == 0 {
 		return ReasonDoorNotPermitted

@@ -10,6 +10,7 @@ import (
 
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/store/autobackup"
+	"github.com/doord/doord/store/fleet"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -39,6 +40,7 @@ type Config struct {
 	Backup    BackupConfig    `toml:"backup"`
 	Metrics   MetricsConfig   `toml:"metrics"`
 	BASIP     BASIPConfig     `toml:"basip"`
+	Fleet     fleet.Config    `toml:"fleet"`
 	Doors     []DoorRuntime   `toml:"doors"`
 	Readers   []ReaderRuntime `toml:"readers"`
 
@@ -184,6 +186,9 @@ func (c *Config) validate() error {
 	errs = append(errs, c.validateAccess()...)
 	errs = append(errs, c.Metrics.validate()...)
 	errs = append(errs, c.validateBASIP()...)
+	if err := c.Fleet.Validate(); err != nil {
+		errs = append(errs, strings.Split(err.Error(), "\n")...)
+	}
 	if len(errs) > 0 {
 		if c.src != nil {
 			errs = annotate(c.srcPath, c.src, errs)

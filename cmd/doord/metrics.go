@@ -91,6 +91,9 @@ func (d *daemon) newMetrics() *metrics.Registry {
 		src.AlarmNames = []string{device.AlarmForced, device.AlarmPrealarm, device.AlarmHeld,
 			device.AlarmTamper, device.AlarmRelayFault, device.AlarmFault}
 	}
+	if d.fleet != nil {
+		src.Fleet = fleetMetrics(d.fleet)
+	}
 	return metrics.New(src)
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"io"
 	"log/slog"
 	"net"
@@ -27,6 +28,7 @@ import (
 	"github.com/doord/doord/httpapi/metrics"
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/autobackup"
+	"github.com/doord/doord/store/fleet"
 )
 
 const serveHelp = `Runs the daemon until SIGINT or SIGTERM. The config file (TOML) sets the
@@ -112,7 +114,9 @@ type daemon struct {
 	backups *autobackup.Scheduler
 	bkStop  context.CancelFunc // ends the backup schedule
 	bkDone  chan struct{}
-	admin   string // the generated first-start password, for tests
+	admin   string       // the generated first-start password, for tests
+	fleet   *fleet.Fleet // fleet mode (fleet.go), or nil
+	nc      *nats.Conn   // the fleet's connection, or nil
 
 	// The latency histograms the store and the door path fill (metrics.go).
 	commitLat, decisionLat *metrics.Latency
@@ -183,6 +187,9 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		return d, err
 	}
 	d.admin = pw
+	if err := d.startFleet(cfg.Fleet, log); err != nil {
+		return d, fmt.Errorf("fleet: %w", err)
+	}
 	hc := httpapi.Config{
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, ReadTimeout: cfg.HTTP.ReadTimeout.Duration,
 		WriteTimeout: cfg.HTTP.WriteTimeout.Duration, IdleTimeout: cfg.HTTP.IdleTimeout.Duration,
@@ -419,6 +426,7 @@ func (d *daemon) closeAll() error {
 	errs = append(errs, d.stopFleetEvents()) // it drives the doors and reads the log
 	d.notify.close()
 	d.notify = nil
+	d.stopFleet() // no fleet write may land in a closing store
 	if d.doors != nil {
 		errs = append(errs, d.doors.Close())
 		d.doors = nil

@@ -186,6 +186,7 @@ func (s *Dialect) writeError(ctx *fasthttp.RequestCtx, err error) {
 	var ce *store.ConflictError
 	var re *store.RefError
 	var ie *store.InvalidError
+	var fe *store.FleetConflictError
 	switch {
 	case errors.As(err, &be):
 		if be.retryAfter > 0 {
@@ -223,6 +224,10 @@ func (s *Dialect) writeError(ctx *fasthttp.RequestCtx, err error) {
 	case errors.Is(err, store.ErrDiskFull):
 		s.log.Error("store write failed: disk full", "err", err)
 		WriteError(ctx, 507, "Disk full; nothing was written")
+	case errors.As(err, &fe):
+		WriteError(ctx, 409, "Changed on another controller; nothing was written: "+fe.Error())
+	case errors.Is(err, store.ErrFleetOffline):
+		WriteError(ctx, 503, "Fleet unreachable; nothing was written")
 	default:
 		s.log.Error("BAS-IP request failed", "path", string(ctx.Path()), "err", err)
 		WriteError(ctx, 503, "Storage unavailable; nothing was changed")

@@ -38,6 +38,14 @@ const (
 	famGCCycles         = "go_gc_cycles_total"
 	famResident         = "process_resident_memory_bytes"
 	famStartTime        = "process_start_time_seconds"
+
+	famFleetLive            = "doord_fleet_live"
+	famFleetStale           = "doord_fleet_stale"
+	famFleetRevision        = "doord_fleet_revision"
+	famFleetOffline         = "doord_fleet_offline_seconds"
+	famFleetConflicts       = "doord_fleet_conflicts_total"
+	famFleetRefused         = "doord_fleet_refused_total"
+	famFleetOfflineRefusals = "doord_fleet_offline_refusals_total"
 )
 
 type familyDef struct {
@@ -54,6 +62,7 @@ func hasStore(s Sources) bool     { return s.Store != nil }
 func hasFleetEvents(s Sources) bool {
 	return s.FleetEvents != nil
 }
+func hasFleet(s Sources) bool { return s.Fleet != nil }
 
 var families = []familyDef{
 	{famBuildInfo, "gauge", "Always 1; the version label is the running binary's.", nil},
@@ -83,6 +92,13 @@ var families = []familyDef{
 	{famStoreSeq, "gauge", "Sequence number of the store's last committed write.", hasStore},
 	{famCommitSeconds, "histogram", "Time a store write took from its call until it was durable (fsync) and delivered to the change feed.", func(s Sources) bool { return s.CommitLatency != nil }},
 	{famSessions, "gauge", "Operator sessions in the store (native and BAS-IP; expired ones until the next purge).", hasStore},
+	{famFleetLive, "gauge", "1 while the fleet's watch is connected and caught up (fleet mode only).", hasFleet},
+	{famFleetStale, "gauge", "1 while the controller has been away from its fleet longer than max_offline and the offline policy applies.", hasFleet},
+	{famFleetRevision, "gauge", "Last fleet bucket revision applied to the local store.", hasFleet},
+	{famFleetOffline, "gauge", "Seconds since the fleet's watch stopped being live; 0 while live.", hasFleet},
+	{famFleetConflicts, "counter", "Record writes refused with 409 because the record changed on another controller, since start.", hasFleet},
+	{famFleetRefused, "counter", "Fleet records the local store left out (a unique value held by another record), since start.", hasFleet},
+	{famFleetOfflineRefusals, "counter", "Record writes refused with 503 because the fleet was unreachable, since start.", hasFleet},
 	{famHTTPRequests, "counter", "API requests by route pattern, method and status.", nil},
 	{famHTTPSeconds, "histogram", "API request handling time by route pattern and method.", nil},
 	{famGoroutines, "gauge", "Goroutines that exist now.", nil},

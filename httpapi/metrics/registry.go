@@ -59,6 +59,16 @@ type Sources struct {
 	CommitLatency *Latency
 	// Version is the binary's version, for doord_build_info.
 	Version string
+	// Fleet reads the fleet sync's figures (nil: not in fleet mode).
+	Fleet func() Fleet
+}
+
+// Fleet are the fleet sync's figures (store/fleet.Stats).
+type Fleet struct {
+	Live, Stale                         bool
+	Revision                            uint64
+	OfflineSeconds                      float64
+	Conflicts, Refused, OfflineRefusals uint64
 }
 
 // Registry is doord's metrics: what Sources hold, read at scrape time,
@@ -196,6 +206,16 @@ func (r *Registry) collect() {
 		if n, err := st.SessionCount(); err == nil {
 			r.gauge(famSessions, float64(n))
 		}
+	}
+	if s.Fleet != nil {
+		f := s.Fleet()
+		r.gauge(famFleetLive, flag(f.Live))
+		r.gauge(famFleetStale, flag(f.Stale))
+		r.gauge(famFleetRevision, float64(f.Revision))
+		r.gauge(famFleetOffline, f.OfflineSeconds)
+		r.counter(famFleetConflicts, f.Conflicts)
+		r.counter(famFleetRefused, f.Refused)
+		r.counter(famFleetOfflineRefusals, f.OfflineRefusals)
 	}
 	r.collectProcess()
 }

@@ -55,10 +55,10 @@ func (n *natsServer) url() string { return "nats://" + n.srv.Addr().String() }
 
 // member is one controller: a store and its fleet membership.
 type member struct {
-	t  testing.TB
-	st *store.Store
-	f  *Fleet
-	nc *nats.Conn
+	t   testing.TB
+	st  *store.Store
+	f   *Fleet
+	nc  *nats.Conn
 	cfg Config
 
 	restricted chan bool
@@ -120,7 +120,9 @@ func (m *member) waitFor(what string, cond func() bool) {
 	}
 }
 
-func (m *member) waitLive() { m.waitFor("the watch to be live", func() bool { return m.f.live() != nil }) }
+func (m *member) waitLive() {
+	m.waitFor("the watch to be live", func() bool { return m.f.live() != nil })
+}
 
 func (m *member) waitRev(rev uint64) {
 	m.waitFor("revision", func() bool { return m.f.rev() >= rev })

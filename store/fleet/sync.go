@@ -50,9 +50,9 @@ type Fleet struct {
 	wg     sync.WaitGroup
 
 	mu       sync.Mutex
-	sess     *session        // nil unless the watch is live (caught up once)
-	applied  uint64          // last revision applied
-	progress chan struct{}   // closed and replaced when applied moves
+	sess     *session         // nil unless the watch is live (caught up once)
+	applied  uint64           // last revision applied
+	progress chan struct{}    // closed and replaced when applied moves
 	refused  map[uint64]error // recent revisions the store left out
 
 	offlineSince atomic.Int64 // unix ns since the watch is not live; 0: live
@@ -68,7 +68,7 @@ type session struct {
 
 type counters struct {
 	applied, refused, conflicts, offlineRefusals, staleEpisodes, sessions atomic.Uint64
-	coldLoadMillis                                                       atomic.Int64
+	coldLoadMillis                                                        atomic.Int64
 }
 
 // Stats are the fleet's figures for /metrics.
