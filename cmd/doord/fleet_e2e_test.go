@@ -325,4 +325,3 @@ func countUser(m map[string]any, userID string) int {
 	}
 	return n
 }
-
