@@ -121,6 +121,15 @@
 //     panics and faults on a bad page into one (damage.go): the request
 //     fails, the store reports Degraded, the process lives on. Check is
 //     the full check behind `doord check --store`.
+//   - Fleet mode (fleet.go, driven by store/fleet): with a FleetGate set,
+//     a write of users, credentials, time profiles or apartments runs in
+//     a transaction that is rolled back, and its records go to the
+//     fleet's bucket instead; they come back through ApplyFleet, which
+//     commits them with the fleet revision they carry. Local records
+//     (operators, sessions, settings, pass spends) commit as usual.
+//     Record ids are allocated in the controller's range of 1<<32
+//     (SetFleetIDBase), and Check compares a record bucket's sequence
+//     only with the ids of its own range.
 //
 // For the metrics it counts and reports without owning any: FeedStats,
 // SessionCount (the sessions bucket alone) and Options.ObserveCommit,

@@ -23,10 +23,6 @@ var kindPrefix = map[store.ChangeKind]string{
 	store.KindUser: "user.", store.KindCredential: "cred.", store.KindTimeProfile: "tp.", store.KindApartment: "apt.",
 }
 
-// recordFilters are the watch's subjects: the records, not the
-// controller numbers.
-var recordFilters = []string{"user.*", "cred.*", "tp.*", "apt.*"}
-
 const ctlSeqKey = "ctlseq"
 
 func recordKey(kind store.ChangeKind, id uint64) string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -225,8 +224,10 @@ func (f *Fleet) session() error {
 	if rev > 0 {
 		opts = append(opts, jetstream.ResumeFromRevision(rev+1))
 	}
-	// A copy: WatchFiltered rewrites the slice it is given in place.
-	w, err := kv.WatchFiltered(ctx, slices.Clone(recordFilters), opts...)
+	// Every key (the controller numbers are skipped as they come): a
+	// watch of several filters needs nats-server 2.10, and Debian's is
+	// 2.9.
+	w, err := kv.WatchAll(ctx, opts...)
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}

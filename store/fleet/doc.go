@@ -1,0 +1,28 @@
+// Package fleet is a controller's membership of its site's fleet on NATS
+// JetStream (issue 15; README "Fleet"). It owns today:
+//
+//   - Config, the `[fleet]` section, and Dial: the NATS connection, which
+//     never blocks the daemon's start and reconnects forever with backoff.
+//   - The records in the KV bucket doord_<site> (keys.go: one key per
+//     user, credential, time profile and apartment, plus the controllers'
+//     numbers) and the watch (sync.go) that applies them to the local
+//     store in revision order through store.ApplyFleet: the same change
+//     feed as API writes, so the door engine and the list index follow,
+//     with the last revision saved in the same transaction. An empty store
+//     is loaded in bulk (store.LoadFleet), a store with a revision resumes
+//     after it, a store with records and no revision is brought to the
+//     bucket and pruned.
+//   - The write gate (gate.go, store.FleetGate): the store's record
+//     writes are published to the bucket with the revision they were
+//     based on (a record changed since is a store.FleetConflictError, a
+//     409) and answered once the watch applied them here.
+//   - The offline rules (offline.go): record writes refused while the
+//     watch is not live (store.ErrFleetOffline, a 503), and max_offline's
+//     policy (keep, or deny_non_security through the engine's
+//     SetRestricted), lifted by itself on reconnect.
+//
+// Why ids are allocated per controller range rather than by the bucket:
+// see store/fleet.go. Not here: the event stream and the NATS commands
+// (store/fleet/eventpub, device/fleetcmd), per-group door rights, an
+// atomic replace of the whole list.
+package fleet
