@@ -100,12 +100,15 @@ func (m *member) leave() {
 	}
 }
 
+// waitLimit bounds waitFor (a cold sync of a million users sets more).
+var waitLimit = 15 * time.Second
+
 // waitFor waits for cond, re-checking whenever the fleet applied more or
 // its state changed (every 10 ms at most: cond may depend on the
 // connection's state, which has no channel).
 func (m *member) waitFor(what string, cond func() bool) {
 	m.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			m.t.Fatalf("%s: timed out waiting for %s", m.cfg.Controller, what)

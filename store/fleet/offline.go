@@ -18,6 +18,8 @@ import "time"
 
 // goOnline marks the watch live.
 func (f *Fleet) goOnline() {
+	f.staleMu.Lock() // against a checkStale between the two steps
+	defer f.staleMu.Unlock()
 	since := f.offlineSince.Swap(0)
 	if f.stale.CompareAndSwap(true, false) {
 		off := time.Duration(0)
@@ -51,6 +53,8 @@ func (f *Fleet) clock() {
 // checkStale applies the offline policy when the controller has been
 // offline for MaxOffline at now.
 func (f *Fleet) checkStale(now time.Time) {
+	f.staleMu.Lock()
+	defer f.staleMu.Unlock()
 	since := f.offlineSince.Load()
 	if since == 0 {
 		return

@@ -54,6 +54,7 @@ type Fleet struct {
 	progress chan struct{}    // closed and replaced when applied moves
 	refused  map[uint64]error // recent revisions the store left out
 
+	staleMu      sync.Mutex   // orders going online against checkStale
 	offlineSince atomic.Int64 // unix ns since the watch is not live; 0: live
 	stale        atomic.Bool  // max_offline passed
 	stats        counters

@@ -1,0 +1,140 @@
+package fleet
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/storetest"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// envInt reads a positive integer from the environment (0 when unset).
+func envInt(t testing.TB, name string) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
+// TestFleetSimulation is issue 15's fleet simulation: N lightweight
+// controllers (the real sync code and a bbolt store each, no board) in
+// this process against one embedded nats-server; one of them writes a
+// change, and the time until every controller applied it is measured.
+// It runs only when asked, on a quiet machine:
+//
+//	DOORD_FLEET_SIM=1000 go test -run TestFleetSimulation -timeout 30m -v ./store/fleet/
+func TestFleetSimulation(t *testing.T) {
+	n := envInt(t, "DOORD_FLEET_SIM")
+	if n == 0 {
+		t.Skip("set DOORD_FLEET_SIM=<controllers> to run the fleet simulation")
+	}
+	changes := max(envInt(t, "DOORD_FLEET_SIM_CHANGES"), 20)
+	ns := startNATS(t)
+	ms := make([]*member, n)
+	t0 := time.Now()
+	for i := range ms {
+		ms[i] = join(t, ns, fmt.Sprintf("sim%d", i))
+	}
+	t.Logf("%d controllers joined in %v", n, time.Since(t0).Round(time.Millisecond))
+	var lat []time.Duration
+	for c := range changes {
+		u := store.User{Name: fmt.Sprintf("change %d", c)}
+		start := time.Now()
+		if _, err := ms[c%n].st.CreateUser(&u, "sim"); err != nil {
+			t.Fatal(err)
+		}
+		rev := ms[c%n].f.rev()
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, m := range ms {
+			wg.Go(func() {
+				m.waitRev(rev)
+				d := time.Since(start)
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+	}
+	slices.Sort(lat)
+	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	t.Logf("propagation of a change to all %d controllers (%d changes, %d samples): p50 %v, p99 %v, max %v",
+		n, changes, len(lat), q(0.50), q(0.99), lat[len(lat)-1])
+	if q(0.99) > time.Second {
+		t.Errorf("p99 %v is over the 1 s target", q(0.99))
+	}
+}
+
+// TestColdSync measures issue 15's cold start: a bucket of N users with
+// two cards each, and an empty controller joining it, from its start to
+// its watch being live (transfer plus the bulk load). Only when asked:
+//
+//	DOORD_FLEET_COLD=1000000 go test -run TestColdSync -timeout 60m -v ./store/fleet/
+func TestColdSync(t *testing.T) {
+	n := envInt(t, "DOORD_FLEET_COLD")
+	if n == 0 {
+		t.Skip("set DOORD_FLEET_COLD=<users> to measure a cold sync")
+	}
+	ns := startNATS(t)
+	seed := join(t, ns, "seed") // makes the bucket
+	js, err := jetstream.New(seed.nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	pre := "$KV." + seed.cfg.Bucket() + "."
+	base := uint64(1) << 32
+	pub := func(key string, v []byte) {
+		for {
+			if _, err := js.PublishAsync(pre+key, v); err == nil {
+				return
+			}
+			<-js.PublishAsyncComplete() // the window is full: let it drain
+		}
+	}
+	for i := range n {
+		uid := base + uint64(i) + 1
+		pub("user."+strconv.FormatUint(uid, 10), fmt.Appendf(nil,
+			`{"id":"00000000-0000-4000-8000-%012d","uid":%d,"ext_id":"e%d","name":"Person %d","state":"active","locks":"both","custom_access":false,"security":false,"extended_unlock":false,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`,
+			i, uid, i, i))
+		for k := range 2 {
+			id := base + uint64(2*i+k) + 1
+			pub("cred."+strconv.FormatUint(id, 10), fmt.Appendf(nil,
+				`{"id":%d,"user_uid":%d,"type":"card","value":"%d","owner":"owner","locks":"both","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`,
+				id, uid, 10_000_000+2*i+k))
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(10 * time.Minute):
+		t.Fatal("publishing did not finish")
+	}
+	t.Logf("bucket filled with %d users and %d cards in %v", n, 2*n, time.Since(t0).Round(time.Millisecond))
+
+	st := storetest.Open(t)
+	defer func(old time.Duration) { waitLimit = old }(waitLimit)
+	waitLimit = time.Hour
+	t1 := time.Now()
+	c := joinStore(t, ns, "cold", st)
+	took := time.Since(t1)
+	s, err := st.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Users != n || s.Credentials != 2*n {
+		t.Fatalf("loaded %d users and %d credentials, want %d and %d", s.Users, s.Credentials, n, 2*n)
+	}
+	t.Logf("cold sync of %d users + %d cards: %v to live (bulk load part %.1fs)", n, 2*n, took.Round(time.Millisecond), c.f.Stats().ColdLoadSeconds)
+}
