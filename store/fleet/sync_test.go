@@ -160,3 +160,37 @@ func TestConcurrentCreatesOnOneController(t *testing.T) {
 		t.Errorf("%d users created, want 40", len(seen))
 	}
 }
+
+// Two controllers that create the same card number at once both get
+// their record into the bucket; every controller applies the first and
+// leaves out the second, whose writer gets a conflict and takes it back
+// out of the bucket.
+func TestDuplicateValueLeftOutEverywhere(t *testing.T) {
+	n := startNATS(t)
+	a, b := join(t, n, "a"), join(t, n, "b")
+	c := store.Credential{Type: store.CredCard, Value: "777"}
+	if err := a.st.CreateCredential(&c); err != nil {
+		t.Fatal(err)
+	}
+	b.waitRev(a.f.rev())
+	// b's write as if it had not seen a's yet: a new id, the same value.
+	dup := store.FleetOp{Kind: store.KindCredential, ID: 2<<32 + 99,
+		Value: []byte(`{"type":"card","value":"777","owner":"owner","locks":"both"}`)}
+	err := b.f.Replicate([]store.FleetOp{dup}, b.f.rev())
+	var ce *store.FleetConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("duplicate value: %v, want a FleetConflictError", err)
+	}
+	a.waitRev(b.f.rev())
+	for _, m := range []*member{a, b} {
+		if _, err := m.st.GetCredential(dup.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s applied the duplicate: %v", m.cfg.Controller, err)
+		}
+		if got, err := m.st.LookupCredential(store.CredCard, "777"); err != nil || got.ID != c.ID {
+			t.Errorf("%s: card 777 is %+v, %v; want the first", m.cfg.Controller, got, err)
+		}
+	}
+	if _, err := b.f.live().kv.Get(t.Context(), recordKey(store.KindCredential, dup.ID)); err == nil {
+		t.Error("the left-out record is still in the bucket")
+	}
+}
