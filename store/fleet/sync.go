@@ -146,6 +146,8 @@ func (f *Fleet) Stats() Stats {
 
 // run keeps a watch session going while NATS is reachable.
 func (f *Fleet) run() {
+	defer f.nc.RemoveStatusListener(f.statusCh)
+	var last string // the last error logged: a server without JetStream fails every second
 	for {
 		if f.nc.IsConnected() {
 			err := f.session()
@@ -153,8 +155,12 @@ func (f *Fleet) run() {
 			if f.ctx.Err() != nil {
 				return
 			}
-			if err != nil {
+			if err != nil && err.Error() != last {
 				f.log.Warn("fleet: sync interrupted; the doors decide from the local store", "err", err)
+			}
+			last = ""
+			if err != nil {
+				last = err.Error()
 			}
 		}
 		t := time.NewTimer(time.Second)
