@@ -1,6 +1,9 @@
 package fleet
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // The offline rules. The watch is live when it is connected and caught
 // up; from the moment it is not (or from start until it first is), the
@@ -15,6 +18,43 @@ import "time"
 // stale copy, and a security user is the only kind the site has said must
 // pass a locked-down door. When the watch is live again everything is
 // undone by itself (Restrict(false), OnStale(false)).
+
+// lastLiveKey is the local setting that keeps the last moment the watch
+// was known live (8 bytes, big-endian Unix ns), so that the offline clock
+// survives restarts: a controller restarted again and again without NATS
+// must still reach max_offline (deny on doubt). A crash while live loses
+// at most liveEvery of it, which makes the clock run early, never late.
+const lastLiveKey = "fleet/sync/last_live"
+
+// liveEvery is how often a live controller refreshes lastLiveKey.
+func (f *Fleet) liveEvery() time.Duration {
+	return min(max(f.maxOffline/8, time.Minute), time.Hour)
+}
+
+// offlineStart is when the controller went offline as far as the store
+// knows: the last live moment saved, else now.
+func (f *Fleet) offlineStart(now time.Time) time.Time {
+	b, err := f.st.GetSetting(lastLiveKey)
+	if err != nil || len(b) != 8 {
+		return now
+	}
+	t := time.Unix(0, int64(binary.BigEndian.Uint64(b)))
+	if t.After(now) {
+		return now
+	}
+	return t
+}
+
+// saveLive records now as a moment the watch was live.
+func (f *Fleet) saveLive(now time.Time) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(now.UnixNano()))
+	if err := f.st.PutSetting(lastLiveKey, b[:]); err != nil {
+		f.log.Warn("fleet: could not save the last live time", "err", err)
+		return
+	}
+	f.savedLive.Store(now.UnixNano())
+}
 
 // goOnline marks the watch live.
 func (f *Fleet) goOnline() {
@@ -46,6 +86,9 @@ func (f *Fleet) clock() {
 			return
 		case now := <-t.C:
 			f.checkStale(now)
+			if f.live() != nil && now.Sub(time.Unix(0, f.savedLive.Load())) >= f.liveEvery() {
+				f.saveLive(now)
+			}
 		}
 	}
 }

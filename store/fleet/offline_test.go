@@ -186,3 +186,31 @@ func TestOfflinePolicyAppliesAndLifts(t *testing.T) {
 		t.Error("still stale after the watch came back")
 	}
 }
+
+// The offline clock survives a restart: a controller restarted without
+// NATS counts from the last moment it was live, not from its start, so
+// restarts cannot keep it from reaching max_offline.
+func TestOfflineClockSurvivesRestart(t *testing.T) {
+	n := startNATS(t)
+	a := join(t, n, "a")
+	n.stop()
+	a.waitFor("offline", func() bool { return a.f.live() == nil })
+	went := time.Unix(0, a.f.offlineSince.Load())
+	a.leave()
+	nc, err := Dial(a.cfg) // the server is down: a connection that keeps trying
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	f, err := New(a.cfg, nc, a.st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Unix(0, f.offlineSince.Load()); !got.Equal(went) {
+		t.Errorf("after a restart the offline clock starts at %v, want %v (when the watch was last live)", got, went)
+	}
+	f.checkStale(went.Add(2 * time.Hour))
+	if !f.stale.Load() {
+		t.Error("not stale max_offline after the last live moment")
+	}
+}

@@ -56,6 +56,7 @@ type Fleet struct {
 
 	staleMu      sync.Mutex   // orders going online against checkStale
 	offlineSince atomic.Int64 // unix ns since the watch is not live; 0: live
+	savedLive    atomic.Int64 // unix ns of the last saveLive
 	stale        atomic.Bool  // max_offline passed
 	stats        counters
 }
@@ -107,7 +108,7 @@ func New(cfg Config, nc *nats.Conn, st *store.Store, opt Options) (*Fleet, error
 		applied: rev, progress: make(chan struct{}), refused: map[uint64]error{}}
 	f.statusCh = nc.StatusChanged(nats.CONNECTED, nats.DISCONNECTED, nats.RECONNECTING, nats.CLOSED)
 	f.ctx, f.cancel = context.WithCancel(context.Background())
-	f.offlineSince.Store(time.Now().UnixNano())
+	f.offlineSince.Store(f.offlineStart(time.Now()).UnixNano())
 	return f, nil
 }
 
@@ -176,7 +177,10 @@ func (f *Fleet) run() {
 }
 
 func (f *Fleet) goOffline() {
-	f.offlineSince.CompareAndSwap(0, time.Now().UnixNano())
+	now := time.Now()
+	if f.offlineSince.CompareAndSwap(0, now.UnixNano()) {
+		f.saveLive(now) // it was live until now
+	}
 	f.mu.Lock()
 	f.sess = nil
 	f.mu.Unlock()
@@ -251,6 +255,7 @@ func (f *Fleet) session() error {
 		return err
 	}
 	f.goOnline()
+	f.saveLive(time.Now())
 	f.mu.Lock()
 	f.sess = s
 	f.mu.Unlock()
