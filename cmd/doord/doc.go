@@ -5,7 +5,9 @@
 // start (creating the admin operator), opening the store and the board in a
 // safe order, serving the HTTP API, and a graceful stop on SIGINT/SIGTERM
 // that leaves every lock secure; TLS for the API (tls.go); the metrics'
-// sources, the timed decider and the scrape token (metrics.go).
+// sources, the timed decider and the scrape token (metrics.go); joining
+// the site's fleet when [fleet] is configured (fleet.go: store/fleet on the
+// store, the engine's offline restriction, the offline policy's events).
 //
 // It owns the command line: one table of commands (commands.go; each
 // command registers itself with its synopsis, help and run function) from
