@@ -447,7 +447,7 @@ func (s *Server) writeError(ctx *fasthttp.RequestCtx, err error) {
 		writeProblem(ctx, 409, "the record was changed on another controller of the fleet: "+fe.Error())
 	case errors.Is(err, store.ErrFleetOffline):
 		ctx.Response.Header.Set("Retry-After", "30")
-		writeProblem(ctx, 503, err.Error()+". The doors go on deciding from this controller's copy; nothing was written")
+		writeProblem(ctx, 503, err.Error()+". The doors go on deciding from this controller's copy")
 	case errors.Is(err, store.ErrDamaged):
 		s.log.Error("store page damaged", "path", string(ctx.Path()), "err", err)
 		writeProblem(ctx, 503, "the store file is damaged where this request reads it; nothing was changed. "+

@@ -67,7 +67,7 @@ type FleetOp struct {
 
 // ErrFleetOffline: a record write was refused because the fleet's NATS
 // server is out of reach (writing only locally would fork the list).
-var ErrFleetOffline = errors.New("the fleet's NATS server is unreachable; records can only be changed while it is reachable")
+var ErrFleetOffline = errors.New("the fleet's NATS server is unreachable; records can only be changed while it is reachable, and nothing was written")
 
 // FleetConflictError: a record changed on another controller after this
 // one read it (or a unique value was taken there first). Is(ErrConflict).

@@ -227,7 +227,7 @@ func (s *Dialect) writeError(ctx *fasthttp.RequestCtx, err error) {
 	case errors.As(err, &fe):
 		WriteError(ctx, 409, "Changed on another controller; nothing was written: "+fe.Error())
 	case errors.Is(err, store.ErrFleetOffline):
-		WriteError(ctx, 503, "Fleet unreachable; nothing was written")
+		WriteError(ctx, 503, "Fleet unreachable: "+err.Error())
 	default:
 		s.log.Error("BAS-IP request failed", "path", string(ctx.Path()), "err", err)
 		WriteError(ctx, 503, "Storage unavailable; nothing was changed")

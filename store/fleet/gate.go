@@ -61,7 +61,7 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 		return nil
 	}
 	if !f.waitApplied(revs[len(revs)-1]) {
-		return fmt.Errorf("%w: the write is in the fleet's bucket but this controller has not applied it yet", store.ErrFleetOffline)
+		return unsure("the write is in the fleet's bucket, but this controller has not applied it yet; read it back shortly")
 	}
 	f.mu.Lock()
 	var refused error
@@ -101,7 +101,7 @@ func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, err
 		last = m.Sequence
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 	default:
-		return 0, fmt.Errorf("%w: reading %s: %w", store.ErrFleetOffline, recordKey(op.Kind, op.ID), err)
+		return 0, fmt.Errorf("%w (reading %s: %w)", store.ErrFleetOffline, recordKey(op.Kind, op.ID), err)
 	}
 	if last > base {
 		f.stats.conflicts.Add(1)
@@ -122,7 +122,7 @@ func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, err
 			return 0, &store.FleetConflictError{Kind: op.Kind, ID: op.ID,
 				Reason: "changed on another controller at the same time; read it again and retry"}
 		}
-		return 0, fmt.Errorf("%w: writing %s: %w", store.ErrFleetOffline, recordKey(op.Kind, op.ID), err)
+		return 0, unsure(fmt.Sprintf("the fleet's NATS server did not confirm the write of %s (%v); it may or may not have been written: read it back before retrying", recordKey(op.Kind, op.ID), err))
 	}
 	return ack.Sequence, nil
 }
@@ -162,3 +162,11 @@ func (f *Fleet) waitApplied(rev uint64) bool {
 		}
 	}
 }
+
+// unsureError is a 503 (Is ErrFleetOffline) for a write whose outcome is
+// not known here: its message must not say that nothing was written.
+type unsureError struct{ msg string }
+
+func unsure(msg string) error               { return &unsureError{msg} }
+func (e *unsureError) Error() string        { return e.msg }
+func (e *unsureError) Is(target error) bool { return target == store.ErrFleetOffline }
