@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -100,42 +101,31 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 	}
 }
 
-// fleetNATS is an embedded nats-server that can stop and come back on
-// the same port with the same JetStream directory.
+// fleetNATS is an embedded nats-server (natstest) that can stop and come
+// back on the same port with the same JetStream directory.
 type fleetNATS struct {
 	t    *testing.T
-	opts *server.Options
+	dir  string
+	port int
 	srv  *server.Server
 	url  string
 }
 
 func startFleetNATS(t *testing.T) *fleetNATS {
-	n := &fleetNATS{t: t, opts: &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true}}
+	n := &fleetNATS{t: t, dir: t.TempDir()}
 	n.start()
-	n.opts.Port = n.srv.Addr().(*net.TCPAddr).Port
+	n.port = n.srv.Addr().(*net.TCPAddr).Port
 	n.url = "nats://" + n.srv.Addr().String()
-	t.Cleanup(n.stop)
 	return n
 }
 
 func (n *fleetNATS) start() {
-	srv, err := server.NewServer(n.opts)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		n.t.Fatal("nats-server did not start")
-	}
-	n.srv = srv
+	n.srv = natstest.Run(n.t, &server.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
 }
 
 func (n *fleetNATS) stop() {
-	if n.srv != nil {
-		n.srv.Shutdown()
-		n.srv.WaitForShutdown()
-		n.srv = nil
-	}
+	n.srv.Shutdown()
+	n.srv.WaitForShutdown()
 }
 
 // fleetProc is one doord process of the fleet.

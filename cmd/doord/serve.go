@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/nats-io/nats.go"
 	"io"
 	"log/slog"
 	"net"
@@ -29,6 +28,7 @@ import (
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/autobackup"
 	"github.com/doord/doord/store/fleet"
+	"github.com/nats-io/nats.go"
 )
 
 const serveHelp = `Runs the daemon until SIGINT or SIGTERM. The config file (TOML) sets the
@@ -189,6 +189,11 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	d.admin = pw
 	if err := d.startFleet(cfg.Fleet, log); err != nil {
 		return d, fmt.Errorf("fleet: %w", err)
+	}
+	if d.nc != nil {
+		if err := d.startFleetEvents(d.nc, cfg.Fleet.Site, cfg.Fleet.Controller, cfg.Fleet.Groups); err != nil {
+			return d, fmt.Errorf("fleet events: %w", err)
+		}
 	}
 	hc := httpapi.Config{
 		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, ReadTimeout: cfg.HTTP.ReadTimeout.Duration,

@@ -7,48 +7,37 @@ import (
 	"time"
 
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/doord/doord/store/storetest"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
-// natsServer is an embedded nats-server with JetStream on a free port,
-// restartable on the same port and store directory.
+// natsServer is an embedded nats-server with JetStream (natstest) on a
+// free port, restartable on the same port and store directory.
 type natsServer struct {
 	t    testing.TB
-	opts *server.Options
+	dir  string
+	port int
 	srv  *server.Server
 }
 
 func startNATS(t testing.TB) *natsServer {
 	t.Helper()
-	n := &natsServer{t: t, opts: &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true,
-		StoreDir: t.TempDir(), NoLog: true, NoSigs: true}}
+	n := &natsServer{t: t, dir: t.TempDir()}
 	n.start()
-	n.opts.Port = n.srv.Addr().(*net.TCPAddr).Port // a restart comes back on the same port
-	t.Cleanup(n.stop)
+	n.port = n.srv.Addr().(*net.TCPAddr).Port // a restart comes back on the same port
 	return n
 }
 
 func (n *natsServer) start() {
 	n.t.Helper()
-	srv, err := server.NewServer(n.opts)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		n.t.Fatal("nats-server did not start")
-	}
-	n.srv = srv
+	n.srv = natstest.Run(n.t, &server.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
 }
 
 func (n *natsServer) stop() {
-	if n.srv != nil {
-		n.srv.Shutdown()
-		n.srv.WaitForShutdown()
-		n.srv = nil
-	}
+	n.srv.Shutdown()
+	n.srv.WaitForShutdown()
 }
 
 func (n *natsServer) url() string { return "nats://" + n.srv.Addr().String() }
