@@ -228,6 +228,54 @@ func (sub *subscriber) push(recs []Change) {
 	}
 }
 
+// hasReset reports whether a commit replaced the users and credentials
+// whole (Change.Reset).
+func hasReset(recs []Change) bool {
+	for i := range recs {
+		if recs[i].Reset {
+			return true
+		}
+	}
+	return false
+}
+
+// reset resyncs a Follower for a commit that replaced the users and
+// credentials whole (called under dmu, in seq order, instead of push):
+// what is queued before it is dropped (the Sync covers it, a Skipper
+// still gets its PassSpent records) and the Follower Syncs from a
+// snapshot that holds the commit, deciding on its old state meanwhile.
+// Commits after it queue as usual and are skipped up to the snapshot.
+func (sub *subscriber) reset() {
+	sub.mu.Lock()
+	if _, ok := sub.f.(Skipper); ok {
+		sub.holdSpends()
+	}
+	sub.queue = nil
+	sub.resync = true
+	sub.mu.Unlock()
+	select {
+	case sub.wake <- struct{}{}:
+	default:
+	}
+}
+
+// waitFeed waits until every subscriber has every record up to seq, at
+// most d (false then): after a swap, whose resyncs take longer than a
+// writer's usual FeedWait at a million users.
+func (s *Store) waitFeed(seq uint64, d time.Duration) bool {
+	s.dmu.Lock()
+	subs := s.subs
+	s.dmu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for _, sub := range subs {
+		if !sub.waitFor(seq, t.C) {
+			return false
+		}
+	}
+	return true
+}
+
 func (sub *subscriber) run() {
 	for {
 		select {
@@ -432,7 +480,12 @@ func (s *Store) publish(recs []Change) {
 			break
 		}
 		delete(s.pending, s.next)
+		reset := hasReset(r)
 		for _, sub := range s.subs {
+			if reset && sub.rebuilds {
+				sub.reset()
+				continue
+			}
 			sub.push(r)
 		}
 		s.next = r[len(r)-1].Seq + 1

@@ -169,7 +169,13 @@ func (s *Store) Import(src ImportSource, opt ImportOptions) (ImportSummary, erro
 	if v.plans != nil {
 		err = s.importOnce(src, &opt, v)
 	} else {
-		err = s.importChunked(src, &opt, v)
+		var nv *importCheck
+		nv, err = s.importStaged(src, &opt, v)
+		if nv != v && err == nil {
+			// validated again against the store as it was when staged
+			nv.sum.Mode, nv.sum.DryRun = sum.Mode, sum.DryRun
+			sum = nv.sum
+		}
 	}
 	var bad *importFailed
 	if errors.As(err, &bad) {
@@ -223,41 +229,65 @@ func (s *Store) importOnce(src ImportSource, opt *ImportOptions, v *importCheck)
 	})
 }
 
-// importChunked writes a large import in transactions of importChunk
-// rows: releases, removals, then upserts (see ImportMode).
-func (s *Store) importChunked(src ImportSource, opt *ImportOptions, v *importCheck) error {
-	total := v.sum.Rows + len(v.removed)
+// importStaged writes a large import into a stage and swaps it in
+// (importstage.go): the validation's releases, removals and upserts, in
+// transactions of importChunk rows each, none of them visible until the
+// swap. When the store changed between the validation and the stage's
+// copy, the import is validated again against the copy.
+func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importCheck) (*importCheck, error) {
+	s.importMu.Lock() // one stage at a time
+	defer s.importMu.Unlock()
+	same, err := s.openStage(v.seq)
+	if err != nil {
+		return v, err
+	}
+	swapped := false
+	defer func() {
+		if !swapped {
+			s.dropStage()
+		}
+	}()
+	done, total := 0, 0
+	progress := func(phase string) func(n int) {
+		return func(n int) {
+			done += n
+			if opt.Progress != nil {
+				opt.Progress(phase, done, total)
+			}
+		}
+	}
+	if err := s.copyToStage(progress("copy")); err != nil {
+		return v, err
+	}
+	if !same {
+		err := s.stageView(func(w *wtx) error {
+			var err error
+			v, err = w.importValidate(src, opt)
+			return err
+		})
+		if err != nil {
+			return v, err
+		}
+		if v.sum.ErrorCount > 0 {
+			return v, &importFailed{v.errs}
+		}
+	}
+	done, total = 0, v.sum.Rows+len(v.removed)
 	if v.releases {
 		total += v.sum.Rows
 	}
-	done := 0
-	progress := func(n int) {
-		done += n
-		if opt.Progress != nil {
-			opt.Progress("write", done, total)
-		}
-	}
+	step := progress("write")
 	for start := 0; v.releases && start < v.sum.Rows; start += importChunk {
-		err := s.write(false, func(w *wtx) error { return w.importRelease(src, opt, v, start, importChunk) })
+		err := s.stageWrite(func(w *wtx) error { return w.importRelease(src, opt, v, start, importChunk) })
 		if err != nil {
-			return err
+			return v, err
 		}
-		progress(min(importChunk, v.sum.Rows-start))
+		step(min(importChunk, v.sum.Rows-start))
 	}
 	for start := 0; start < len(v.removed); start += importChunk {
 		part := v.removed[start:min(start+importChunk, len(v.removed))]
-		err := s.write(false, func(w *wtx) error {
+		err := s.stageWrite(func(w *wtx) error {
 			for _, uid := range part {
-				u, err := getJSON[User](w.b(bUsers), keys.U64(uid))
-				if errors.Is(err, ErrNotFound) {
-					continue // deleted meanwhile
-				}
-				if err != nil {
-					return err
-				}
-				if _, inFile := v.ext[u.ExtID]; inFile {
-					continue // its ext_id changed meanwhile to one of the file's
-				}
 				if err := w.deleteUser(uid); err != nil {
 					return err
 				}
@@ -265,19 +295,34 @@ func (s *Store) importChunked(src ImportSource, opt *ImportOptions, v *importChe
 			return nil
 		})
 		if err != nil {
-			return err
+			return v, err
 		}
-		progress(len(part))
+		step(len(part))
 	}
 	for start := 0; start < v.sum.Rows; start += importChunk {
-		err := s.write(false, func(w *wtx) error { return w.importUpsert(src, opt, start, importChunk) })
+		err := s.stageWrite(func(w *wtx) error { return w.importUpsert(src, opt, start, importChunk) })
 		if err != nil {
-			return err
+			return v, err
 		}
-		progress(min(importChunk, v.sum.Rows-start))
+		step(min(importChunk, v.sum.Rows-start))
 	}
-	return nil
+	seq, err := s.swapStage()
+	if err != nil {
+		return v, err
+	}
+	swapped = true
+	// The followers resync from a snapshot of the swap: wait for them,
+	// so that when the import returns the doors decide on the new list
+	// (a million users load in about two seconds).
+	if !s.waitFeed(seq, swapFeedWait) {
+		s.log.Warn("store: an import's swap is committed, but a change feed subscriber has not loaded it yet", "seq", seq, "waited", swapFeedWait)
+	}
+	return v, nil
 }
+
+// swapFeedWait bounds how long Import waits for the followers to load a
+// swapped list.
+const swapFeedWait = 30 * time.Second
 
 // importCheck is what the validation pass keeps.
 type importCheck struct {

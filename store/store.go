@@ -84,6 +84,10 @@ type Store struct {
 	commits    committer                 // group commit (commit.go)
 	gate       atomic.Pointer[fleetGate] // fleet mode (fleet.go); nil: standalone
 	fleetIDs   fleetIDs                  // ids gated writes allocated (fleet.go)
+	// A large import's stage (importstage.go): one at a time, and what
+	// other writers changed meanwhile.
+	importMu sync.Mutex
+	stage    atomic.Pointer[stageWatch]
 
 	// Keys held for bulk loads under way (bulkhold.go): replaced whole
 	// under holdMu, read without a lock by whatever allocates a key.
@@ -280,6 +284,10 @@ type wtx struct {
 	// fleetLoad: a bulk load of fleet records keeps their stamps and
 	// passes as the fleet has them (BulkOptions.fleet).
 	fleetLoad bool
+	// stage, when set, holds the users' and credentials' buckets a
+	// large import writes instead of the live ones (importstage.go);
+	// such a write emits no change records.
+	stage *bolt.Bucket
 }
 
 // taken reports whether a unique index already holds key.
@@ -287,7 +295,15 @@ func (w *wtx) taken(bucket, key []byte) bool {
 	return w.b(bucket).Get(key) != nil
 }
 
-func (w *wtx) b(name []byte) *bolt.Bucket { return w.tx.Bucket(name) }
+func (w *wtx) b(name []byte) *bolt.Bucket {
+	if w.stage != nil && isStaged(name) {
+		return w.stage.Bucket(name)
+	}
+	return w.tx.Bucket(name)
+}
+
+// Bucket is b, for the index package (index.Buckets).
+func (w *wtx) Bucket(name []byte) *bolt.Bucket { return w.b(name) }
 
 func (w *wtx) put(bucket, k []byte, v any) error {
 	w.dirty = true
@@ -295,22 +311,22 @@ func (w *wtx) put(bucket, k []byte, v any) error {
 	if err != nil {
 		return err
 	}
-	return w.tx.Bucket(bucket).Put(k, data)
+	return w.b(bucket).Put(k, data)
 }
 
 func (w *wtx) putRaw(bucket, k, v []byte) error {
 	w.dirty = true
-	return w.tx.Bucket(bucket).Put(k, v)
+	return w.b(bucket).Put(k, v)
 }
 
 func (w *wtx) del(bucket, k []byte) error {
 	w.dirty = true
-	return w.tx.Bucket(bucket).Delete(k)
+	return w.b(bucket).Delete(k)
 }
 
 func (w *wtx) nextID(bucket []byte) (uint64, error) {
 	w.dirty = true
-	b := w.tx.Bucket(bucket)
+	b := w.b(bucket)
 	hs := w.holds()
 	if hs == nil {
 		return b.NextSequence()
@@ -351,11 +367,11 @@ func (w *wtx) index(old, new []index.Entry) error {
 	w.dirty = true
 	switch {
 	case old == nil:
-		return index.Put(w.tx, new)
+		return index.Put(w, new)
 	case new == nil:
-		return index.Delete(w.tx, old)
+		return index.Delete(w, old)
 	}
-	return index.Replace(w.tx, old, new)
+	return index.Replace(w, old, new)
 }
 
 // emit assigns c the next sequence number (persisted in meta in this same
@@ -363,6 +379,9 @@ func (w *wtx) index(old, new []index.Entry) error {
 // is rolled back and re-run re-reads meta, so numbers are never skipped.
 func (w *wtx) emit(c Change) error {
 	w.dirty = true
+	if w.stage != nil {
+		return nil // not live: the swap's one record stands for all
+	}
 	if w.seq == 0 {
 		w.seq, _ = keys.ParseU64(w.tx.Bucket(bMeta).Get(kSeq))
 	}
@@ -481,6 +500,9 @@ type txChanges struct {
 func (s *Store) collect(tx *bolt.Tx, recs []Change) {
 	if len(recs) == 0 {
 		return
+	}
+	if sw := s.stage.Load(); sw != nil {
+		sw.note(recs)
 	}
 	if s.cur == nil || s.cur.tx != tx {
 		tc := &txChanges{tx: tx}

@@ -277,4 +277,11 @@ type Change struct {
 	// the door engine spent (written, or refused because none was left).
 	// The engine counts a spend as unsaved until this record arrives.
 	PassSpent bool `json:"pass_spent,omitempty"`
+	// Reset is the one record of a commit that replaced the users and
+	// credentials whole (a large import's swap: importstage.go), in
+	// place of a record per user and credential. The store resyncs every
+	// Follower (Sync) instead of handing it this commit; a plain
+	// subscriber gets it and must take whatever it knows of users and
+	// credentials as stale.
+	Reset bool `json:"reset,omitempty"`
 }

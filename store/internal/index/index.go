@@ -26,8 +26,15 @@ type Entry struct {
 
 func (e Entry) String() string { return fmt.Sprintf("%s[%x]", e.Bucket, e.Key) }
 
+// Buckets finds an index's bucket by name: a transaction (*bolt.Tx), or
+// a set of buckets nested in one (a large import's stage in package
+// store).
+type Buckets interface {
+	Bucket(name []byte) *bolt.Bucket
+}
+
 // Put writes every entry.
-func Put(tx *bolt.Tx, es []Entry) error {
+func Put(tx Buckets, es []Entry) error {
 	for _, e := range es {
 		v := e.Val
 		if v == nil {
@@ -41,7 +48,7 @@ func Put(tx *bolt.Tx, es []Entry) error {
 }
 
 // Delete removes every entry.
-func Delete(tx *bolt.Tx, es []Entry) error {
+func Delete(tx Buckets, es []Entry) error {
 	for _, e := range es {
 		if err := tx.Bucket(e.Bucket).Delete(e.Key); err != nil {
 			return fmt.Errorf("index %s: %w", e.Bucket, err)
@@ -52,7 +59,7 @@ func Delete(tx *bolt.Tx, es []Entry) error {
 
 // Replace swaps old's entries for new's, touching only keys that differ,
 // so an update that changes one field rewrites one index key.
-func Replace(tx *bolt.Tx, old, new []Entry) error {
+func Replace(tx Buckets, old, new []Entry) error {
 	keep := make(map[string]bool, len(new))
 	for _, e := range new {
 		keep[string(e.Bucket)+"\x00"+string(e.Key)+"\x00"+string(e.Val)] = true
@@ -79,7 +86,7 @@ func Replace(tx *bolt.Tx, old, new []Entry) error {
 }
 
 // Has reports whether e is present with its value.
-func Has(tx *bolt.Tx, e Entry) bool {
+func Has(tx Buckets, e Entry) bool {
 	v := tx.Bucket(e.Bucket).Get(e.Key)
 	if v == nil {
 		return false
