@@ -122,6 +122,9 @@ func (s *Server) importUsers(r *request) error {
 	if errors.Is(err, store.ErrImportInvalid) {
 		return writeImportProblem(r.ctx, sum)
 	}
+	if errors.Is(err, store.ErrImportConflict) {
+		return errStatus(409, err.Error())
+	}
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,7 @@ func csvError(err error) error {
 // fields applyUser reads.
 func csvRow(row *store.ImportRow, cols, rec []string) {
 	fields := make(map[string]json.RawMessage, len(cols))
-	str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+	str := jsonString
 	for i, col := range cols {
 		v := strings.TrimSpace(rec[i])
 		switch col {
@@ -124,8 +124,14 @@ func csvRow(row *store.ImportRow, cols, rec []string) {
 		case "pins":
 			pinCells(row, splitList(v))
 		case "tags":
-			b, _ := json.Marshal(append([]string{}, splitList(v)...))
-			fields[col] = b
+			b := []byte{'['}
+			for i, item := range splitList(v) {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, jsonString(item)...)
+			}
+			fields[col] = append(b, ']')
 		case "valid_from", "valid_to":
 			if v == "" {
 				fields[col] = json.RawMessage("null")
@@ -146,6 +152,19 @@ func csvRow(row *store.ImportRow, cols, rec []string) {
 		}
 	}
 	row.Apply = applyFields(fields)
+}
+
+// jsonString is s as a JSON string: as json.Marshal writes it, without
+// its reflection for the plain text most cells are.
+func jsonString(s string) json.RawMessage {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return b
+		}
+	}
+	b := make([]byte, 0, len(s)+2)
+	return append(append(append(b, '"'), s...), '"')
 }
 
 // splitList splits a ';' list, dropping empty items and spaces.
@@ -219,7 +238,9 @@ func parseCardText(s string) (value, format string, err error) {
 // (new user) or PATCH (stored user) body.
 func applyFields(fields map[string]json.RawMessage) func(u *store.User, isNew bool) []store.ImportError {
 	return func(u *store.User, isNew bool) []store.ImportError {
-		o := &object{fields: fields}
+		// known grows to every field applyUser looks up (the view's
+		// read-only ones too): sized once, not rehashed per row.
+		o := &object{fields: fields, known: make(map[string]bool, 64)}
 		mode := modePatch
 		if isNew {
 			mode = modeCreate

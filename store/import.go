@@ -97,6 +97,8 @@ type ImportRow struct {
 	// added (owner, both locks); other credential types are untouched.
 	Cards, PINs       []Credential
 	SetCards, SetPINs bool
+
+	asNew *preparedUser // Apply on a new user, done ahead (importrows.go)
 }
 
 // ImportSource yields the file's rows in order. Import reads it more than
@@ -277,12 +279,25 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 		total += v.sum.Rows
 	}
 	step := progress("write")
-	for start := 0; v.releases && start < v.sum.Rows; start += importChunk {
-		err := s.stageWrite(func(w *wtx) error { return w.importRelease(src, opt, v, start, importChunk) })
-		if err != nil {
+	// Each pass reads the file once, a chunk per transaction.
+	pass := func(write func(w *wtx, rs *rowStream, n int) error) error {
+		rs := streamRows(src)
+		var err error
+		for start := 0; start < v.sum.Rows && err == nil; start += importChunk {
+			err = s.stageWrite(func(w *wtx) error { return write(w, rs, importChunk) })
+			if err == nil {
+				step(min(importChunk, v.sum.Rows-start))
+			}
+		}
+		if cerr := rs.close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	if v.releases {
+		if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importRelease(rs, opt, n) }); err != nil {
 			return v, err
 		}
-		step(min(importChunk, v.sum.Rows-start))
 	}
 	for start := 0; start < len(v.removed); start += importChunk {
 		part := v.removed[start:min(start+importChunk, len(v.removed))]
@@ -299,12 +314,8 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 		}
 		step(len(part))
 	}
-	for start := 0; start < v.sum.Rows; start += importChunk {
-		err := s.stageWrite(func(w *wtx) error { return w.importUpsert(src, opt, start, importChunk) })
-		if err != nil {
-			return v, err
-		}
-		step(min(importChunk, v.sum.Rows-start))
+	if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importUpsert(rs, opt, n) }); err != nil {
+		return v, err
 	}
 	seq, err := s.swapStage()
 	if err != nil {
@@ -349,27 +360,6 @@ func (p *rowPlan) noop() bool {
 	return p.old != nil && !p.userChanged && len(p.add) == 0 && len(p.del) == 0
 }
 
-// eachRow runs fn for rows [start, start+n) of src (n < 0: to the end).
-func eachRow(src ImportSource, start, n int, fn func(i int, r *ImportRow) error) error {
-	i := 0
-	var ferr error
-	err := src(func(r *ImportRow) bool {
-		defer func() { i++ }()
-		if i < start {
-			return true
-		}
-		if n >= 0 && i >= start+n {
-			return false
-		}
-		ferr = fn(i, r)
-		return ferr == nil
-	})
-	if ferr != nil {
-		return ferr
-	}
-	return err
-}
-
 // importValidate is the validation pass (see ImportMode), in any
 // transaction; it writes nothing.
 func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck, error) {
@@ -391,7 +381,8 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 	}
 	var adds []added
 	freed := map[uint64]bool{}
-	err := eachRow(src, 0, -1, func(i int, r *ImportRow) error {
+	rs := streamRows(src)
+	err := rs.each(-1, func(r *ImportRow) error {
 		v.sum.Rows++
 		if opt.Progress != nil && v.sum.Rows%10000 == 0 {
 			opt.Progress("validate", v.sum.Rows, 0)
@@ -434,6 +425,9 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 		}
 		return nil
 	})
+	if cerr := rs.close(); err == nil {
+		err = cerr
+	}
 	var ie *ImportError
 	if errors.As(err, &ie) {
 		addErr(*ie)
@@ -565,7 +559,6 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 		}
 		return p, errs
 	}
-	apply := r.Apply
 	var errs []ImportError
 	if uid != 0 {
 		old, err := getJSON[User](w.b(bUsers), keys.U64(uid))
@@ -574,7 +567,7 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 		}
 		p.old = &old
 		p.user = cloneUser(&old)
-		errs = apply(&p.user, false)
+		errs = r.apply(&p.user, false)
 		p.user.UID, p.user.ID, p.user.ExtID = old.UID, old.ID, old.ExtID
 		p.user.CreatedAt, p.user.CreatedBy = old.CreatedAt, old.CreatedBy
 		if p.user.State == "" {
@@ -584,8 +577,12 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 			p.user.Locks = old.Locks
 		}
 	} else {
-		p.user = User{ExtID: r.ExtID}
-		errs = apply(&p.user, true)
+		if r.asNew != nil {
+			p.user, errs = r.asNew.u, r.asNew.errs
+		} else {
+			p.user = User{ExtID: r.ExtID}
+			errs = r.apply(&p.user, true)
+		}
 		p.user.ExtID = r.ExtID
 		if p.user.ID == "" {
 			// Time-ordered, so that the id index grows at its right edge
@@ -695,11 +692,11 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 	return p, nil
 }
 
-// importRelease deletes the credentials that rows [start, start+n) no
-// longer list (n < 0: every row), so that a value that moves to another
-// user is free before it is added.
-func (w *wtx) importRelease(src ImportSource, opt *ImportOptions, v *importCheck, start, n int) error {
-	return eachRow(src, start, n, func(_ int, r *ImportRow) error {
+// importRelease deletes the credentials that the next n rows of rs no
+// longer list, so that a value that moves to another user is free
+// before it is added.
+func (w *wtx) importRelease(rs *rowStream, opt *ImportOptions, n int) error {
+	return rs.each(n, func(r *ImportRow) error {
 		p, errs := w.planRow(r, opt.Mode)
 		if len(errs) > 0 {
 			return &importFailed{errs}
@@ -713,11 +710,11 @@ func (w *wtx) importRelease(src ImportSource, opt *ImportOptions, v *importCheck
 	})
 }
 
-// importUpsert writes rows [start, start+n) (n < 0: every row) as the
-// store now is: new users, changed users, added credentials.
-func (w *wtx) importUpsert(src ImportSource, opt *ImportOptions, start, n int) error {
+// importUpsert writes the next n rows of rs as the store now is: new
+// users, changed users, added credentials.
+func (w *wtx) importUpsert(rs *rowStream, opt *ImportOptions, n int) error {
 	var plans []rowPlan
-	err := eachRow(src, start, n, func(_ int, r *ImportRow) error {
+	err := rs.each(n, func(r *ImportRow) error {
 		p, errs := w.planRow(r, opt.Mode)
 		if len(errs) > 0 {
 			return &importFailed{errs}

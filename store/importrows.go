@@ -1,0 +1,137 @@
+package store
+
+import "fmt"
+
+// rowStream reads an import's rows once per pass, on a goroutine of its
+// own, a few batches ahead of the pass (which runs in transactions: a
+// large import's write pass spans many). Reading a CSV or NDJSON row and
+// checking its fields as a new user's (ImportRow.Apply on an empty user)
+// is most of a row's cost, so on two cores it runs beside the store's
+// work. A row for a stored user is applied again by planRow, on its
+// stored copy. Memory: streamAhead batches of streamBatch rows.
+type rowStream struct {
+	ch   chan []*ImportRow
+	stop chan struct{}
+	err  error // src's, read after ch is closed
+	buf  []*ImportRow
+}
+
+const (
+	streamBatch = 256
+	streamAhead = 8
+)
+
+// streamRows starts reading src.
+func streamRows(src ImportSource) *rowStream {
+	rs := &rowStream{ch: make(chan []*ImportRow, streamAhead), stop: make(chan struct{})}
+	go func() {
+		defer close(rs.ch)
+		batch := make([]*ImportRow, 0, streamBatch)
+		send := func() bool {
+			select {
+			case rs.ch <- batch:
+				batch = make([]*ImportRow, 0, streamBatch)
+				return true
+			case <-rs.stop:
+				return false
+			}
+		}
+		rs.err = readSafely(src, func(r *ImportRow) bool {
+			r.prepare()
+			batch = append(batch, r)
+			return len(batch) < streamBatch || send()
+		})
+		if len(batch) > 0 {
+			send()
+		}
+	}()
+	return rs
+}
+
+// next is the next row; false at the end of the file (or when the
+// reader stopped: close says why).
+func (rs *rowStream) next() (*ImportRow, bool) {
+	for len(rs.buf) == 0 {
+		b, ok := <-rs.ch
+		if !ok {
+			return nil, false
+		}
+		rs.buf = b
+	}
+	r := rs.buf[0]
+	rs.buf = rs.buf[1:]
+	return r, true
+}
+
+// each runs fn for the next n rows (n < 0: every row left).
+func (rs *rowStream) each(n int, fn func(r *ImportRow) error) error {
+	for k := 0; n < 0 || k < n; k++ {
+		r, ok := rs.next()
+		if !ok {
+			return nil
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close stops the reader and returns its error (an *ImportError for a
+// file it could not read on).
+func (rs *rowStream) close() error {
+	close(rs.stop)
+	for range rs.ch { // let the reader see stop and end
+	}
+	return rs.err
+}
+
+// readSafely runs src; a panic in the reader (a bug, whatever the file
+// holds) is the file's error at the line after the last row read, not a
+// crash of the daemon.
+func readSafely(src ImportSource, yield func(*ImportRow) bool) (err error) {
+	line := 0
+	defer func() {
+		if p := recover(); p != nil {
+			err = &ImportError{Line: line + 1, Field: "row", Message: panicMessage(p) + " (the rest of the file was not read)"}
+		}
+	}()
+	return src(func(r *ImportRow) bool {
+		line = r.Line
+		return yield(r)
+	})
+}
+
+// panicMessage says that reading a row failed on a bug, naming the
+// panic's type only: its value could quote the row (a PIN).
+func panicMessage(p any) string {
+	return fmt.Sprintf("could not be read: doord failed on it (%T); please report this", p)
+}
+
+// apply runs r.Apply on u, a panic in it being the row's error: the
+// reader's code runs inside the store's transaction, where a panic would
+// otherwise be taken for a damaged file (damage.go).
+func (r *ImportRow) apply(u *User, isNew bool) (errs []ImportError) {
+	defer func() {
+		if p := recover(); p != nil {
+			errs = []ImportError{{Field: "row", Message: panicMessage(p)}}
+		}
+	}()
+	return r.Apply(u, isNew)
+}
+
+// prepare applies the row to a new user ahead of planRow (see rowStream).
+func (r *ImportRow) prepare() {
+	if r.Apply == nil {
+		return
+	}
+	u := User{ExtID: r.ExtID}
+	errs := r.apply(&u, true)
+	r.asNew = &preparedUser{u: u, errs: errs}
+}
+
+// preparedUser is a row applied to a new user.
+type preparedUser struct {
+	u    User
+	errs []ImportError
+}
