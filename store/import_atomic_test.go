@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -197,4 +198,51 @@ func TestImportLargeKeepsPassesSpentMeanwhile(t *testing.T) {
 	if err != nil || c.PassesLeft != 4 {
 		t.Errorf("guest card after the import: %d passes left (%v), want 4", c.PassesLeft, err)
 	}
+}
+
+// A row whose reader panics (a bug, whatever the row holds) is a bad row
+// of the file, both when it is applied to a stored user inside the
+// store's transaction and to a new one, and a reader that panics part
+// way is the file's error: never a damaged store, never a crash.
+func TestImportPanickingRowIsARowErrorNotDamage(t *testing.T) {
+	s := storetest.Open(t)
+	mustImport(t, s, store.ImportOptions{}, three...)
+	panicky := func(ext string, line int) *store.ImportRow {
+		return &store.ImportRow{Line: line, ExtID: ext, Apply: func(*store.User, bool) []store.ImportError {
+			panic("secret 4711")
+		}}
+	}
+	for _, tc := range []struct {
+		name     string
+		src      store.ImportSource
+		wantLine int
+	}{
+		{"stored user", func(yield func(*store.ImportRow) bool) error { yield(panicky("e1", 2)); return nil }, 2},
+		{"new user", func(yield func(*store.ImportRow) bool) error { yield(panicky("new", 3)); return nil }, 3},
+		{"reader", func(yield func(*store.ImportRow) bool) error {
+			src(three[0])(yield)
+			panic("reader bug")
+		}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seq := s.Seq()
+			sum, err := s.Import(tc.src, store.ImportOptions{})
+			if !errors.Is(err, store.ErrImportInvalid) {
+				t.Fatalf("err = %v, want ErrImportInvalid", err)
+			}
+			if len(sum.Errors) != 1 || sum.Errors[0].Line != tc.wantLine {
+				t.Fatalf("errors %+v, want one on line %d", sum.Errors, tc.wantLine)
+			}
+			if m := sum.Errors[0].Message; strings.Contains(m, "4711") {
+				t.Errorf("the message quotes the panic's value: %q", m)
+			}
+			if reason, bad := s.Degraded(); bad {
+				t.Fatalf("the store is degraded: %s", reason)
+			}
+			if s.Seq() != seq {
+				t.Errorf("seq %d → %d", seq, s.Seq())
+			}
+		})
+	}
+	mustImport(t, s, store.ImportOptions{}, irow{ext: "e4", name: "After", locks: store.LocksBoth})
 }
