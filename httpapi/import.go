@@ -23,7 +23,9 @@ import (
 // them) when any row is bad, nothing being written then.
 //
 // The body may be far larger than any other route's (a million users
-// with a card and a PIN is about 60 MB of CSV), up to MaxImportBytes.
+// with a card and a PIN is about 60 MB of CSV), up to MaxImportBytes
+// (http.max_import_bytes in doord's config; a larger file is a 413 that
+// names it).
 // fasthttp reads a body whole before the handler runs, under one limit
 // for every route; so as soon as a request's headers are in,
 // importLimits raises the limit (and the read timeout) for this route

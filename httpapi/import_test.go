@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,6 +31,13 @@ func (e *env) doBody(method, path, token, contentType, body string) resp {
 // the body may still be on its way (see TestBodyTooLargeIs413).
 func (e *env) rawStatus(path, token, contentType, body string) int {
 	e.t.Helper()
+	status, _ := e.rawPost(path, token, contentType, body)
+	return status
+}
+
+// rawPost is rawStatus with the answer's body.
+func (e *env) rawPost(path, token, contentType, body string) (int, []byte) {
+	e.t.Helper()
 	c, err := e.ln.Dial()
 	if err != nil {
 		e.t.Fatal(err)
@@ -41,8 +49,9 @@ func (e *env) rawStatus(path, token, contentType, body string) int {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	res.Body.Close()
-	return res.StatusCode
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b
 }
 
 // importErrors are the line:field pairs of an import's 422.
@@ -262,5 +271,29 @@ func TestExportLeavesOutWhatARoleMayNotRead(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v1/export?format=xml", e.admin, ""); r.status != 422 {
 		t.Errorf("format=xml: %d, want 422", r.status)
+	}
+}
+
+// An operator's import file over http.max_import_bytes is a 413 whose
+// problem names that limit and its value (not the API's body limit).
+func TestImportOverItsLimitIs413NamingIt(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.MaxImportBytes = 80 << 10 })
+	e.mkOperator("op", "operator password", store.RoleOperator)
+	op := e.login("op", "operator password")
+	var b strings.Builder
+	b.WriteString("ext_id,name,locks,cards\n")
+	for i := range 3000 { // ~100 KiB
+		fmt.Fprintf(&b, "u%05d,User number %d,both,%d\n", i, i, 100000+i)
+	}
+	status, body := e.rawPost("/api/v1/import", op, "text/csv", b.String())
+	if status != 413 {
+		t.Fatalf("status %d, want 413", status)
+	}
+	var p struct{ Detail string }
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if !strings.Contains(p.Detail, "http.max_import_bytes") || !strings.Contains(p.Detail, "81920") {
+		t.Errorf("detail %q does not name the import limit", p.Detail)
 	}
 }

@@ -82,10 +82,16 @@ func (s *Server) errorHandler(ctx *fasthttp.RequestCtx, err error) {
 	// Whatever fasthttp parsed of the request may be garbage or anything
 	// the client sent; the problem's "instance" would quote its path.
 	bas := kind == "body too large" && s.basipAsks(ctx)
+	importMax := 0
+	if kind == "body too large" {
+		importMax = s.importLimits(&ctx.Request.Header).MaxRequestBodySize
+	}
 	ctx.Request.Reset()
 	switch {
 	case bas:
 		basip.WriteError(ctx, 413, basip.MsgBodyTooLarge)
+	case importMax > 0:
+		writeProblem(ctx, 413, fmt.Sprintf("the import file exceeds the limit of %d bytes (http.max_import_bytes in the config)", importMax))
 	case kind == "body too large":
 		writeProblem(ctx, 413, fmt.Sprintf("the request body exceeds the limit of %d bytes", s.cfg.MaxBodyBytes))
 	case kind == "headers too large":

@@ -59,6 +59,10 @@ type HTTPConfig struct {
 	MaxConnsPerIP int      `toml:"max_conns_per_ip"`
 	Concurrency   int      `toml:"concurrency"`
 	TokenTTL      duration `toml:"token_ttl"`
+
+	// MaxImportBytes caps an import file (POST /api/v1/import), which
+	// is held in memory while it is imported; 0 means 128 MiB.
+	MaxImportBytes int `toml:"max_import_bytes"`
 	// TLS (tls.go): "self-signed", or the installer's tls_cert/tls_key.
 	TLS         string `toml:"tls"`
 	TLSCert     string `toml:"tls_cert"`
@@ -162,6 +166,9 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.MaxBodyBytes < 0 || c.HTTP.MaxBodyBytes > 64<<20 {
 		errs = append(errs, "http.max_body_bytes: must be from 0 (default 1 MiB) to 67108864")
+	}
+	if c.HTTP.MaxImportBytes < 0 || c.HTTP.MaxImportBytes > 1<<30 {
+		errs = append(errs, "http.max_import_bytes: must be from 0 (default 128 MiB) to 1073741824")
 	}
 	if b := c.Backup.withDefaults(); b.Dir != "" {
 		if err := (autobackup.Options{Dir: b.Dir, Every: b.Every.Duration, Keep: b.Keep}).Validate(); err != nil {

@@ -196,7 +196,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 		}
 	}
 	hc := httpapi.Config{
-		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, ReadTimeout: cfg.HTTP.ReadTimeout.Duration,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes, MaxImportBytes: cfg.HTTP.MaxImportBytes, ReadTimeout: cfg.HTTP.ReadTimeout.Duration,
 		WriteTimeout: cfg.HTTP.WriteTimeout.Duration, IdleTimeout: cfg.HTTP.IdleTimeout.Duration,
 		MaxConnsPerIP: cfg.HTTP.MaxConnsPerIP, Concurrency: cfg.HTTP.Concurrency,
 		TokenTTL: cfg.HTTP.TokenTTL.Duration, Version: version,
