@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/doord/doord/store"
@@ -25,8 +26,9 @@ removed, with their cards and PINs). The file is checked whole first: a
 file with any bad row writes nothing, and every bad row is listed as
 FILE:LINE: column: message on stderr (exit 1). --dry-run only checks and
 counts. The format comes from the file name (.csv, .ndjson, .jsonl)
-unless --format says. Upload progress goes to stderr, the summary to
-stdout. The README's "Import and export" section describes the columns.`
+unless --format says. Progress (the upload's, then the time the daemon
+has been checking and writing) goes to stderr when it is a terminal or
+with --progress (--progress=false: never); the summary to stdout. The README's "Import and export" section describes the columns.`
 
 func init() {
 	register(&command{name: "import", args: "FILE [--mode merge|replace] [--dry-run] [--format csv|ndjson] [--url URL --token TOKEN]",
@@ -37,6 +39,7 @@ func importCmd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error 
 	mode := fs.String("mode", "merge", "merge (add and update by ext_id) or replace (the file is the whole list)")
 	dry := fs.Bool("dry-run", false, "check and count only; write nothing")
 	format := fs.String("format", "", "csv or ndjson (default: from the file name)")
+	progress := fs.Bool("progress", isTerminal(stderr), "show progress on stderr (default: when stderr is a terminal)")
 	api := addAPIFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -78,7 +81,13 @@ func importCmd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error 
 	if *dry {
 		q.Set("dry_run", "true")
 	}
-	body := &progressReader{r: f, total: fi.Size(), w: stderr, name: filepath.Base(pos[0])}
+	var body io.Reader = f
+	stopWaiting := func() {}
+	if *progress {
+		pr := &progressReader{r: f, total: fi.Size(), w: stderr, name: filepath.Base(pos[0]), sent: make(chan struct{})}
+		stopWaiting = pr.waiting()
+		body = pr
+	}
 	req, err := http.NewRequest("POST", c.base+"/api/v1/import?"+q.Encode(), body)
 	if err != nil {
 		return usageErrorf("import: --url: %v", err)
@@ -97,6 +106,7 @@ func importCmd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error 
 		hc.Transport = tr
 	}
 	res, err := hc.Do(req)
+	stopWaiting() // before anything else is written to stderr
 	if err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
@@ -136,8 +146,9 @@ func importCmd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// progressReader reports an upload's progress on w: every 10 %, and once
-// the file is sent (the daemon then checks and writes it).
+// progressReader reports an upload's progress on w: every 10 %, once
+// the file is sent, and then every waitTick while the daemon checks and
+// writes it (the answer comes when it is done).
 type progressReader struct {
 	r        io.Reader
 	w        io.Writer
@@ -145,6 +156,46 @@ type progressReader struct {
 	total, n int64
 	shown    int64 // last tenth shown
 	start    time.Time
+	sent     chan struct{} // closed at the body's end
+	once     sync.Once
+}
+
+// waitTick is how often the wait for the daemon's answer is reported.
+const waitTick = 5 * time.Second
+
+// waiting reports the wait for the answer once the file is sent, until
+// the returned function is called.
+func (p *progressReader) waiting() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-p.sent:
+		case <-done:
+			return
+		}
+		t := time.NewTicker(waitTick)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(p.w, "import: %s: the daemon has been checking and writing it for %v…\n", p.name, time.Since(p.start).Round(time.Second))
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
@@ -159,8 +210,12 @@ func (p *progressReader) Read(b []byte) (int, error) {
 			fmt.Fprintf(p.w, "import: %s: sent %d%% (%d of %d bytes)\n", p.name, tenth*10, p.n, p.total)
 		}
 	}
-	if errors.Is(err, io.EOF) && p.total >= 1<<20 {
-		fmt.Fprintf(p.w, "import: %s: sent in %v; the daemon is checking and writing it…\n", p.name, time.Since(p.start).Round(time.Millisecond))
+	if errors.Is(err, io.EOF) {
+		p.once.Do(func() {
+			fmt.Fprintf(p.w, "import: %s: sent in %v; the daemon is checking and writing it…\n", p.name, time.Since(p.start).Round(time.Millisecond))
+			p.start = time.Now()
+			close(p.sent)
+		})
 	}
 	return n, err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,18 @@ func TestImportAndExportCommands(t *testing.T) {
 	code, so, _ = runCmd("export")
 	if code != 0 || !strings.HasPrefix(so, "ext_id,name,") || !strings.Contains(so, "A-1,Ada,") {
 		t.Errorf("export to stdout: exit %d\n%s", code, so)
+	}
+	// A file over 1 MiB (more rows than one transaction: staged and
+	// swapped) with --progress: the upload's progress on stderr.
+	var big strings.Builder
+	big.WriteString("ext_id,name,locks,cards,pins\n")
+	for i := range 20000 {
+		fmt.Fprintf(&big, "P-%05d,Person number %d with a longer name,both,%d,%d\n", i, i, 7000000+i, 80000000+i)
+	}
+	code, so, se = runCmd("import", "--progress", "--mode", "replace", write("big.csv", big.String()))
+	if code != 0 || !strings.Contains(so, "20000 added, 0 changed, 2 removed, 0 unchanged") ||
+		!strings.Contains(se, "big.csv: sent 50%") || !strings.Contains(se, "the daemon is checking and writing it") {
+		t.Errorf("import --progress: exit %d\nstdout %s\nstderr %s", code, so, se)
 	}
 }
 
