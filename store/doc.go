@@ -95,16 +95,20 @@
 //     snapshot, every bad row reported by line and field, and a file with
 //     any writes nothing. Up to importChunk rows (10,000) it is then
 //     written in one transaction, validated again inside it: atomic, one
-//     commit for the feed, nothing left by a failure. A larger one is
-//     written in transactions of importChunk rows (released credentials
-//     and removed users first, then upserts), because one bbolt
-//     transaction holds all its dirty pages in memory: a million users
-//     with their credentials would be about a gigabyte, twice what the
-//     board has. The feed then gets a commit per chunk, never one huge
-//     one. Only a write failure can stop it part way, and an import is
-//     idempotent, so running it again finishes it. Memory: the file, its
-//     ext_ids and the keys of the values it adds, read once per pass from
-//     the caller's source (about 150 bytes a row besides the file).
+//     commit for the feed, nothing left by a failure. A larger one (one
+//     bbolt transaction holds all its dirty pages in memory: a million
+//     users with their credentials would be about a gigabyte, twice what
+//     the board has) is written into a stage, a copy of the users' and
+//     credentials' buckets, in transactions of importChunk rows that
+//     nobody sees, and swapped in by one transaction (MoveBucket) whose
+//     one change record, Change.Reset, resyncs every Follower
+//     (importstage.go): all or nothing at any size. A write by someone
+//     else to the users and credentials meanwhile fails the import
+//     (ErrImportConflict), but for spent passes, which are carried over.
+//     Memory: the file, its ext_ids and the keys of the values it adds,
+//     each pass reading the caller's source once, a few batches ahead on
+//     another goroutine (importrows.go; about 150 bytes a row besides the
+//     file).
 //     ExportUsers (export.go) reads users and their credentials a page
 //     per read transaction, none held while the caller writes.
 //   - Door settings made over the API (a door's mode, its unlock

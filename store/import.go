@@ -31,20 +31,18 @@ import (
 //     delivers its records as one commit), a disk-full or any failure
 //     leaves nothing. Its dirty pages are bounded by importChunk users
 //     with their credentials (a few tens of MB).
-//   - A larger import is written in transactions of importChunk rows:
-//     first every credential the file releases and every user a replace
-//     removes, then the upserts. One bbolt transaction for a million
-//     users would hold about a gigabyte of dirty pages, more than the
-//     board has. Validation already ran over the whole file, so only a
-//     write failure (disk full) or a concurrent edit of the same users
-//     can stop it part way; the chunks before stay committed and running
-//     the same import again finishes it (an import is idempotent: a row
-//     that matches the store writes nothing). The doors follow chunk by
-//     chunk, and a card a replace takes away is gone before any card is
-//     added.
+//   - A larger import is written into a stage (a copy of the users' and
+//     credentials' buckets) in transactions of importChunk rows — first
+//     every credential the file releases and every user a replace
+//     removes, then the upserts — and swapped in by one transaction
+//     (importstage.go). One bbolt transaction for a million users would
+//     hold about a gigabyte of dirty pages, more than the board has; the
+//     stage's are a chunk's. Nothing is visible before the swap, so a
+//     failure at any point leaves the store as it was, and the doors
+//     switch from the old list to the new one at once.
 //
 // Memory: the rows are read from the source (a re-readable file) once
-// per pass; what is kept across passes is the file's ext_ids (line by
+// per pass (a few batches ahead, on another goroutine: importrows.go); what is kept across passes is the file's ext_ids (line by
 // ext_id), the keys of the credential values it adds and the ids of the
 // credentials it frees: about 150 bytes per row with a card and a PIN,
 // besides the file itself.
@@ -60,8 +58,9 @@ const (
 	ImportReplace ImportMode = "replace"
 )
 
-// importChunk is how many rows (or removed users) one transaction writes;
-// an import within it is atomic. A variable for tests.
+// importChunk is how many rows (or removed users) one transaction writes:
+// an import within it is written live in one, a larger one is staged
+// (importstage.go). A variable for tests.
 var importChunk = 10000
 
 // importWriteHook, when set (tests), runs before each row is written; its
