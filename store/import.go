@@ -280,7 +280,7 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 	step := progress("write")
 	// Each pass reads the file once, a chunk per transaction.
 	pass := func(write func(w *wtx, rs *rowStream, n int) error) error {
-		rs := streamRows(src)
+		rs := streamRows(src, v.unchanged)
 		var err error
 		for start := 0; start < v.sum.Rows && err == nil; start += importChunk {
 			err = s.stageWrite(func(w *wtx) error { return write(w, rs, importChunk) })
@@ -294,7 +294,7 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 		return err
 	}
 	if v.releases {
-		if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importRelease(rs, opt, n) }); err != nil {
+		if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importRelease(rs, opt, v, n) }); err != nil {
 			return v, err
 		}
 	}
@@ -313,7 +313,7 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 		}
 		step(len(part))
 	}
-	if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importUpsert(rs, opt, n) }); err != nil {
+	if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importUpsert(rs, opt, v, n) }); err != nil {
 		return v, err
 	}
 	seq, err := s.swapStage()
@@ -343,7 +343,24 @@ type importCheck struct {
 	ext      map[string]int
 	removed  []uint64 // users a replace removes
 	releases bool     // some row deletes a stored credential of its user
+	// unchanged are the rows (by index) that match the store as
+	// validated: a stage, a copy of it, skips them (nothing a row of
+	// the file writes can make another row's user or credentials
+	// differ, or the validation would have found a conflict).
+	unchanged bitset
 }
+
+// bitset is a set of small integers: 125 KB for a million rows.
+type bitset []uint64
+
+func (b *bitset) set(i int) {
+	for len(*b) <= i/64 {
+		*b = append(*b, 0)
+	}
+	(*b)[i/64] |= 1 << (i % 64)
+}
+
+func (b bitset) has(i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
 
 // rowPlan is what one row does to the store as it is now.
 type rowPlan struct {
@@ -380,8 +397,8 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 	}
 	var adds []added
 	freed := map[uint64]bool{}
-	rs := streamRows(src)
-	err := rs.each(-1, func(r *ImportRow) error {
+	rs := streamRows(src, nil)
+	err := rs.each(-1, func(i int, r *ImportRow) error {
 		v.sum.Rows++
 		if opt.Progress != nil && v.sum.Rows%10000 == 0 {
 			opt.Progress("validate", v.sum.Rows, 0)
@@ -410,6 +427,7 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 			v.sum.Added++
 		case p.noop():
 			v.sum.Unchanged++
+			v.unchanged.set(i)
 		default:
 			v.sum.Changed++
 		}
@@ -694,8 +712,11 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 // importRelease deletes the credentials that the next n rows of rs no
 // longer list, so that a value that moves to another user is free
 // before it is added.
-func (w *wtx) importRelease(rs *rowStream, opt *ImportOptions, n int) error {
-	return rs.each(n, func(r *ImportRow) error {
+func (w *wtx) importRelease(rs *rowStream, opt *ImportOptions, v *importCheck, n int) error {
+	return rs.each(n, func(i int, r *ImportRow) error {
+		if v.unchanged.has(i) {
+			return nil
+		}
 		p, errs := w.planRow(r, opt.Mode)
 		if len(errs) > 0 {
 			return &importFailed{errs}
@@ -711,9 +732,12 @@ func (w *wtx) importRelease(rs *rowStream, opt *ImportOptions, n int) error {
 
 // importUpsert writes the next n rows of rs as the store now is: new
 // users, changed users, added credentials.
-func (w *wtx) importUpsert(rs *rowStream, opt *ImportOptions, n int) error {
+func (w *wtx) importUpsert(rs *rowStream, opt *ImportOptions, v *importCheck, n int) error {
 	var plans []rowPlan
-	err := rs.each(n, func(r *ImportRow) error {
+	err := rs.each(n, func(i int, r *ImportRow) error {
+		if v.unchanged.has(i) {
+			return nil
+		}
 		p, errs := w.planRow(r, opt.Mode)
 		if len(errs) > 0 {
 			return &importFailed{errs}

@@ -14,6 +14,7 @@ type rowStream struct {
 	stop chan struct{}
 	err  error // src's, read after ch is closed
 	buf  []*ImportRow
+	read int // rows handed out
 }
 
 const (
@@ -21,8 +22,9 @@ const (
 	streamAhead = 8
 )
 
-// streamRows starts reading src.
-func streamRows(src ImportSource) *rowStream {
+// streamRows starts reading src; rows in skip (by index) are not
+// prepared (the pass will not look at them).
+func streamRows(src ImportSource, skip bitset) *rowStream {
 	rs := &rowStream{ch: make(chan []*ImportRow, streamAhead), stop: make(chan struct{})}
 	go func() {
 		defer close(rs.ch)
@@ -36,8 +38,12 @@ func streamRows(src ImportSource) *rowStream {
 				return false
 			}
 		}
+		i := 0
 		rs.err = readSafely(src, func(r *ImportRow) bool {
-			r.prepare()
+			if !skip.has(i) {
+				r.prepare()
+			}
+			i++
 			batch = append(batch, r)
 			return len(batch) < streamBatch || send()
 		})
@@ -60,17 +66,19 @@ func (rs *rowStream) next() (*ImportRow, bool) {
 	}
 	r := rs.buf[0]
 	rs.buf = rs.buf[1:]
+	rs.read++
 	return r, true
 }
 
-// each runs fn for the next n rows (n < 0: every row left).
-func (rs *rowStream) each(n int, fn func(r *ImportRow) error) error {
+// each runs fn for the next n rows (n < 0: every row left); i is the
+// row's index in the file (0: the first row).
+func (rs *rowStream) each(n int, fn func(i int, r *ImportRow) error) error {
 	for k := 0; n < 0 || k < n; k++ {
 		r, ok := rs.next()
 		if !ok {
 			return nil
 		}
-		if err := fn(r); err != nil {
+		if err := fn(rs.read-1, r); err != nil {
 			return err
 		}
 	}
