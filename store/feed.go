@@ -492,8 +492,8 @@ func (s *Store) publish(recs []Change) {
 	}
 	subs := s.subs // copy-on-write: safe to range without dmu
 	s.dmu.Unlock()
-	if len(subs) == 0 {
-		return
+	if len(subs) == 0 || hasReset(recs) {
+		return // a swap's writer waits for the resyncs itself (waitFeed)
 	}
 	t := time.NewTimer(s.feedWait)
 	defer t.Stop()
