@@ -42,10 +42,11 @@ import (
 //     switch from the old list to the new one at once.
 //
 // Memory: the rows are read from the source (a re-readable file) once
-// per pass (a few batches ahead, on another goroutine: importrows.go); what is kept across passes is the file's ext_ids (line by
-// ext_id), the keys of the credential values it adds and the ids of the
-// credentials it frees: about 150 bytes per row with a card and a PIN,
-// besides the file itself.
+// per pass (a few batches ahead, on another goroutine: importrows.go);
+// what is kept across passes is the file's ext_ids (line by ext_id), the
+// keys of the credential values it adds, the ids of the credentials it
+// frees and a bit per unchanged row: about 150 bytes per row with a card
+// and a PIN, besides the file itself.
 //
 // An absent ext_id (empty column or no ext_id key) adds a new user in
 // merge mode (its ext_id is then its id), and is an error in replace
