@@ -65,15 +65,7 @@ func BenchmarkImportCSV(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		st := storetest.Open(b)
-		eng := access.NewEngine(access.EngineConfig{
-			Readers:       []access.ReaderConfig{{ID: "door", Lock: 1, Mode: access.ModeCard}},
-			ReaderLockout: access.LockoutConfig{Off: true},
-		})
-		cancel, err := eng.Follow(st)
-		if err != nil {
-			b.Fatal(err)
-		}
-		lat, stop := decideEveryMillisecond(eng, n)
+		cancel, lat, stop := followAndDecide(b, st, n)
 		body := bytes.NewReader(data)
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
@@ -120,15 +112,7 @@ func BenchmarkImportReplaceFull(b *testing.B) {
 		if _, err := st.Import(csvSource(body, body.Size()), store.ImportOptions{Mode: store.ImportReplace}); err != nil {
 			b.Fatal(err)
 		}
-		eng := access.NewEngine(access.EngineConfig{
-			Readers:       []access.ReaderConfig{{ID: "door", Lock: 1, Mode: access.ModeCard}},
-			ReaderLockout: access.LockoutConfig{Off: true},
-		})
-		cancel, err := eng.Follow(st)
-		if err != nil {
-			b.Fatal(err)
-		}
-		lat, stop := decideEveryMillisecond(eng, n)
+		cancel, lat, stop := followAndDecide(b, st, n)
 		body = bytes.NewReader(next)
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
@@ -144,6 +128,22 @@ func BenchmarkImportReplaceFull(b *testing.B) {
 		b.ReportMetric(cpu.Seconds(), "cpu-s")
 		reportLatency(b, *lat)
 	}
+}
+
+// followAndDecide starts an access engine following st, with a card
+// reader presented a random card of benchCSV's n users every millisecond
+// (decideEveryMillisecond).
+func followAndDecide(b *testing.B, st *store.Store, n int) (cancel func(), lat *[]time.Duration, stop func()) {
+	eng := access.NewEngine(access.EngineConfig{
+		Readers:       []access.ReaderConfig{{ID: "door", Lock: 1, Mode: access.ModeCard}},
+		ReaderLockout: access.LockoutConfig{Off: true},
+	})
+	cancel, err := eng.Follow(st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lat, stop = decideEveryMillisecond(eng, n)
+	return cancel, lat, stop
 }
 
 // decideEveryMillisecond presents a random card of benchCSV's users to
