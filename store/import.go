@@ -237,6 +237,9 @@ func (s *Store) importOnce(src ImportSource, opt *ImportOptions, v *importCheck)
 // swap. When the store changed between the validation and the stage's
 // copy, the import is validated again against the copy.
 func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importCheck) (*importCheck, error) {
+	if s.gate.Load() != nil {
+		return v, s.importChunkedLive(src, opt, v)
+	}
 	s.importMu.Lock() // one stage at a time
 	defer s.importMu.Unlock()
 	same, err := s.openStage(v.seq)
@@ -334,6 +337,57 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 // swapFeedWait bounds how long Import waits for the followers to load a
 // swapped list.
 const swapFeedWait = 30 * time.Second
+
+// importChunkedLive writes a large import in fleet mode, where every
+// write goes through the fleet's gate (fleet.go) and a local stage could
+// not be swapped in: in live transactions of importChunk rows (releases,
+// removals, then upserts), each replicated as it commits. It is NOT
+// all-or-nothing: a failure part way leaves the chunks before it
+// written, and running the same import again finishes it.
+func (s *Store) importChunkedLive(src ImportSource, opt *ImportOptions, v *importCheck) error {
+	pass := func(write func(w *wtx, rs *rowStream, n int) error) error {
+		rs := streamRows(src, nil)
+		var err error
+		for start := 0; start < v.sum.Rows && err == nil; start += importChunk {
+			err = s.write(false, func(w *wtx) error { return write(w, rs, importChunk) })
+		}
+		if cerr := rs.close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	live := &importCheck{} // re-planned row by row: nothing is skipped
+	if v.releases {
+		if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importRelease(rs, opt, live, n) }); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(v.removed); start += importChunk {
+		part := v.removed[start:min(start+importChunk, len(v.removed))]
+		err := s.write(false, func(w *wtx) error {
+			for _, uid := range part {
+				u, err := getJSON[User](w.b(bUsers), keys.U64(uid))
+				if errors.Is(err, ErrNotFound) {
+					continue // deleted meanwhile
+				}
+				if err != nil {
+					return err
+				}
+				if _, inFile := v.ext[u.ExtID]; inFile {
+					continue // its ext_id changed meanwhile to one of the file's
+				}
+				if err := w.deleteUser(uid); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return pass(func(w *wtx, rs *rowStream, n int) error { return w.importUpsert(rs, opt, live, n) })
+}
 
 // importCheck is what the validation pass keeps.
 type importCheck struct {
