@@ -117,3 +117,12 @@ bench-report:
 
 clean:
 	rm -rf $(BIN)
+
+## test-e2e: the web console's end-to-end tests (Playwright and axe-core on
+## Debian's Chromium against doord on the simulated board; screenshots to
+## httpapi/console/screenshots). Fails at once without /usr/bin/chromium or
+## httpapi/console/e2e/node_modules (.ci/run installs both).
+.PHONY: test-e2e
+test: test-e2e
+test-e2e:
+	httpapi/console/e2e/run
