@@ -126,3 +126,9 @@ clean:
 test: test-e2e
 test-e2e:
 	httpapi/console/e2e/run
+
+## bench-console-search: the people search measured in the browser at USERS
+## users (default 1,000,000; loads them with doordgen first). BENCHMARKS.md.
+.PHONY: bench-console-search
+bench-console-search:
+	USERS=$(or $(USERS),1000000) httpapi/console/e2e/search-1m
