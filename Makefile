@@ -117,3 +117,18 @@ bench-report:
 
 clean:
 	rm -rf $(BIN)
+
+## test-e2e: the web console's end-to-end tests (Playwright and axe-core on
+## Debian's Chromium against doord on the simulated board; screenshots to
+## httpapi/console/screenshots). Fails at once without /usr/bin/chromium or
+## httpapi/console/e2e/node_modules (.ci/run installs both).
+.PHONY: test-e2e
+test: test-e2e
+test-e2e:
+	httpapi/console/e2e/run
+
+## bench-console-search: the people search measured in the browser at USERS
+## users (default 1,000,000; loads them with doordgen first). BENCHMARKS.md.
+.PHONY: bench-console-search
+bench-console-search:
+	USERS=$(or $(USERS),1000000) httpapi/console/e2e/search-1m

@@ -163,7 +163,9 @@ type DoorState struct {
 // Errors returned by SetMode and Open.
 var (
 	ErrUnknownDoor = errors.New("device: unknown door")
-	ErrClosed      = errors.New("device: runtime closed")
+	// ErrUnknownReader: NextCard on a reader no door uses.
+	ErrUnknownReader = errors.New("device: unknown reader")
+	ErrClosed        = errors.New("device: runtime closed")
 	// ErrFault: the door's goroutine panicked; the door stays locked
 	// until the process restarts.
 	ErrFault = errors.New("device: door out of service after an internal fault")

@@ -79,6 +79,13 @@
 // (building codes require free egress) and the runtime never traps anyone
 // inside. Installers who must not unlock on REX set REXUnlocks off.
 //
+// # Learning a card
+//
+// learn.go: NextCard waits for the next card read on a reader for the
+// API's learn route. The dispatcher hands the door its read first, then
+// a copy to the learners without waiting; the read is decided and logged
+// as any other.
+//
 // # Reader feedback
 //
 // See feedback.go: LED on (green) while the door is unlocked, a short beep

@@ -24,6 +24,7 @@ type Runtime struct {
 	doors   []*door
 	byID    map[string]*door
 	readers map[string]readerRef
+	taps    cardTaps // learners waiting for a card (learn.go)
 
 	// Door settings (modes.go).
 	modes     ModeStore
@@ -138,6 +139,9 @@ func (rt *Runtime) dispatchReads(reads <-chan board.Read) {
 				continue
 			}
 			rt.deliver(ref.d, msg{kind: msgRead, at: r.At, reader: ref.idx, read: r})
+			if r.Card != nil {
+				rt.taps.offer(r.Reader, *r.Card) // after the door has it (learn.go)
+			}
 		}
 	}
 }

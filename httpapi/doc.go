@@ -40,6 +40,14 @@
 // Handler reports every request's route pattern, status and time to the
 // registry of the metrics sub-package, which owns the collection.
 //
+// Learning a card (learn.go): POST /api/v1/readers/{reader}/learn waits,
+// bounded in time and in number, for the next card read through the
+// Learner the daemon gives it, and ends early when its client hangs up
+// (clientgone.go peeks at the socket; fasthttp itself cannot tell).
+//
+// The people search (search.go): GET /api/v1/users?q= answers from the
+// list index that the BAS-IP lists build (store/listing, one copy).
+//
 // Import and export (import.go, importfile.go, export.go) read and write
 // user lists as CSV or NDJSON: the files' rows are checked by the same
 // applyUser as the API's bodies, the import's body limit is raised only

@@ -85,3 +85,6 @@ func (c *countedConn) Close() error {
 	c.once.Do(func() { c.l.release(c.ip) })
 	return err
 }
+
+// NetConn is the connection counted (clientgone.go looks through it).
+func (c *countedConn) NetConn() net.Conn { return c.Conn }

@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	h("DELETE", "/api/v1/users/{id}/apartments/{ref}", accPeople, s.attach("apartments", false))
 
 	h("POST", "/api/v1/users/{id}/credentials", accPeople, s.createCredential)
+	h("POST", "/api/v1/readers/{reader}/learn", accPeople, s.learnCard) // learn.go
 	h("GET", "/api/v1/users/{id}/credentials", accRead, s.listUserCredentials)
 	h("POST", "/api/v1/credentials", accPeople, s.createFreeCredential)
 	h("GET", "/api/v1/credentials", accRead, s.listCredentials)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/doord/doord/auth"
@@ -129,6 +130,8 @@ type Server struct {
 	started  time.Time
 	sim      Simulator
 	doors    Doors
+	learner  Learner      // the learn route's reads (learn.go)
+	learning atomic.Int32 // learn requests waiting
 	events   EventSource
 	throttle *loginThrottle
 	users    *userCache
@@ -165,6 +168,9 @@ type Parts struct {
 	Sim    Simulator
 	Doors  Doors
 	Events EventSource
+	// Learner waits for card reads (POST /api/v1/readers/{reader}/learn);
+	// nil: no board, the route answers 503.
+	Learner Learner
 	// Metrics is served at /metrics and counts the requests; nil: one
 	// with the store's and the requests' metrics only.
 	Metrics *metrics.Registry
@@ -177,7 +183,7 @@ func New(st *store.Store, cfg Config, log *slog.Logger, parts Parts) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
+	s := &Server{cfg: cfg, st: st, log: log, sim: sim, doors: parts.Doors, learner: parts.Learner, events: parts.Events, started: cfg.Now(), sessions: map[[32]byte]*sessionInfo{}}
 	s.throttle = newLoginThrottle(cfg.LoginFailuresPerIP, time.Minute)
 	s.unknown = auth.NewUnknownNames(0)
 	s.stop = make(chan struct{})

@@ -402,7 +402,7 @@ func (s *Server) listUsers(r *request) error {
 	if len(errs) > 0 {
 		return errValidation(errs)
 	}
-	users, next, err := s.st.ListUsers(f)
+	users, next, err := s.listOrSearchUsers(f)
 	if err != nil {
 		return err
 	}

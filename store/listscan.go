@@ -16,11 +16,14 @@ import (
 
 // ListUser is the part of a user the lists sort and filter on.
 type ListUser struct {
-	UID          uint64
-	Name, Info   string
-	State        UserState
-	Locks        Locks
-	CustomAccess bool
+	UID        uint64
+	Name, Info string
+	// What the people search matches besides Name and Info. ExtID only
+	// when it was given (not the id it defaults to).
+	FirstName, LastName, Email, Phone, ExtID string
+	State                                    UserState
+	Locks                                    Locks
+	CustomAccess                             bool
 }
 
 // ListCredential is the part of a credential the lists sort and filter
@@ -37,7 +40,8 @@ type ListCredential struct {
 
 // UserList is u's list fields.
 func UserList(u *User) ListUser {
-	return ListUser{UID: u.UID, Name: u.Name, Info: u.Info, State: u.State, Locks: u.Locks, CustomAccess: u.CustomAccess}
+	return ListUser{UID: u.UID, Name: u.Name, Info: u.Info, State: u.State, Locks: u.Locks, CustomAccess: u.CustomAccess,
+		FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Phone: u.Phone, ExtID: omitDefault(u.ExtID, u.ID)}
 }
 
 // CredentialList is c's list fields.
@@ -124,6 +128,16 @@ func scanListUser(data []byte, u *ListUser) bool {
 			return s.text(&u.Name)
 		case "in":
 			return s.text(&u.Info)
+		case "fn":
+			return s.text(&u.FirstName)
+		case "ln":
+			return s.text(&u.LastName)
+		case "e":
+			return s.text(&u.Email)
+		case "ph":
+			return s.text(&u.Phone)
+		case "x":
+			return s.text(&u.ExtID)
 		case "s":
 			var st string
 			if !s.text(&st) {
@@ -212,3 +226,12 @@ func (s *jscan) text(dst *string) bool {
 	}
 	return ok
 }
+
+// EncodeCursor and DecodeCursor are the lists' opaque cursors (the last
+// id of a page), for lists answered outside the store (the people search
+// answers from store/listing with the same cursors as ListUsers).
+func EncodeCursor(id uint64) string { return keys.EncodeCursor(id) }
+
+// DecodeCursor: see EncodeCursor; "" is the start (ok false), a cursor
+// the store did not issue is ErrBadCursor.
+func DecodeCursor(c string) (id uint64, ok bool, err error) { return keys.DecodeCursor(c) }

@@ -230,6 +230,7 @@ func startDaemon(cfg Config, stdout, stderr io.Writer) (d *daemon, err error) {
 	parts := httpapi.Parts{Sim: sim, Events: d.events, Metrics: d.newMetrics()}
 	if d.doors != nil {
 		parts.Doors = doorsAdapter{d.doors}
+		parts.Learner = learnAdapter{d.doors}
 	}
 	cert, certMade, err := loadTLS(cfg.HTTP, cfg.Data)
 	if err != nil {

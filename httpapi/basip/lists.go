@@ -62,6 +62,10 @@ func (s *Dialect) lists() (*listing.Index, error) {
 	return x, nil
 }
 
+// Lists is the dialect's list index, shared with the native people
+// search (httpapi/search.go) so that a board holds one copy.
+func (s *Dialect) Lists() (*listing.Index, error) { return s.lists() }
+
 // Close stops the list index following the store and frees it.
 func (s *Dialect) Close() {
 	l := &s.listIx

@@ -25,6 +25,9 @@ const (
 	// Users: name and info, lowered and sorted.
 	UserName = 0
 	UserInfo = 1
+	// UserSearch: the rest of what the people search matches (first and
+	// last name, email, phone, a given ext_id), one text, unsorted.
+	UserSearch = 2
 	// Users' small columns.
 	UserLocks  = 0 // LockCode
 	UserCustom = 1 // 1: custom_access
@@ -53,7 +56,7 @@ const (
 )
 
 var schemas = [numTables]Schema{
-	Users: {Texts: []TextCol{{Name: "name", Sorted: true}, {Name: "info", Sorted: true}}, Smalls: 3},
+	Users: {Texts: []TextCol{{Name: "name", Sorted: true}, {Name: "info", Sorted: true}, {Name: "search"}}, Smalls: 3},
 	Credentials: {Texts: []TextCol{{Name: "value", Sorted: true, Common: store.MaskCredential(string(store.CredPIN), "0000")},
 		{Name: "owner_name", Sorted: true}}, Ints: 1, Smalls: 3},
 	Apartments: {Texts: []TextCol{{Name: "name", Sorted: true}}, Ints: 4},
@@ -114,7 +117,23 @@ func userRow(u *store.ListUser) Row {
 	if u.CustomAccess {
 		custom = 1
 	}
-	return Row{Texts: []string{u.Name, u.Info}, Smalls: []uint8{LockCode(u.Locks), custom, StateCode(u.State)}}
+	return Row{Texts: []string{u.Name, u.Info, searchText(u)}, Smalls: []uint8{LockCode(u.Locks), custom, StateCode(u.State)}}
+}
+
+// SearchSep separates the fields of UserSearch's text. A search for a
+// text that holds it must find nothing (the caller's rule), so that no
+// search matches across two fields.
+const SearchSep = "\x1f"
+
+func searchText(u *store.ListUser) string {
+	n := 0
+	for _, f := range [...]string{u.FirstName, u.LastName, u.Email, u.Phone, u.ExtID} {
+		n += len(f)
+	}
+	if n == 0 {
+		return ""
+	}
+	return u.FirstName + SearchSep + u.LastName + SearchSep + u.Email + SearchSep + u.Phone + SearchSep + u.ExtID
 }
 
 func credRow(c *store.ListCredential) Row {
