@@ -28,9 +28,9 @@ export DOORD_REQUIRE_PROMTOOL := 1
 # make a missing shell fails them instead of skipping them.
 export DOORD_REQUIRE_SHELLS := 1
 
-# Test data on a RAM disk: every bbolt commit fsyncs, and the store,
-# import and HTTP tests commit thousands of times; on a disk those waits,
-# not the CPU, were most of their time (store's TestBulkLoadMatchesOneByOne
+# Test data on a RAM disk: every bbolt commit fsyncs, and some store tests
+# commit thousands of times; on a disk those waits, not the CPU, were most
+# of their time (store's TestBulkLoadMatchesOneByOne
 # on the loaded 2-core machine: 103 s on disk, 9 s on tmpfs, a few seconds
 # of CPU either way). The tests make the same calls; only the wait goes.
 # Used when /dev/shm is a writable, executable tmpfs with 2 GB free
