@@ -30,9 +30,8 @@ export DOORD_REQUIRE_SHELLS := 1
 
 # Test data on a RAM disk: every bbolt commit fsyncs, and some store tests
 # commit thousands of times; on a disk those waits, not the CPU, were most
-# of their time (store's TestBulkLoadMatchesOneByOne
-# on the loaded 2-core machine: 103 s on disk, 9 s on tmpfs, a few seconds
-# of CPU either way). The tests make the same calls; only the wait goes.
+# of their time (store's TestBulkLoadMatchesOneByOne on the loaded 2-core
+# machine: 103 s on disk, 9 s on tmpfs, a few seconds of CPU either way). The tests make the same calls; only the wait goes.
 # Used when /dev/shm is a writable, executable tmpfs with 2 GB free
 # (Docker's default 64 MB /dev/shm is not), each run in a fresh directory
 # removed afterwards; else the default TMPDIR.
