@@ -37,7 +37,7 @@ export DOORD_REQUIRE_SHELLS := 1
 # removed afterwards; else the default TMPDIR.
 TMPFS := $(shell awk '$$2 == "/dev/shm" && $$3 == "tmpfs" && $$4 !~ /noexec/ { ok = 1 } END { exit !ok }' /proc/mounts 2>/dev/null && \
 	[ -w /dev/shm ] && [ "$$(df -Pk /dev/shm | awk 'NR == 2 { print $$4 }')" -ge 2097152 ] && echo /dev/shm)
-ON_TMPFS = $(if $(TMPFS),d=$$(mktemp -d $(TMPFS)/doord-test.XXXXXX) && trap 'rm -rf "$$d"' EXIT && export TMPDIR="$$d" &&)
+ON_TMPFS = $(if $(TMPFS),d=$$(mktemp -d $(TMPFS)/doord-test.XXXXXX) && trap 'rm -rf "$$d"' EXIT && trap 'exit 130' INT TERM HUP && export TMPDIR="$$d" &&)
 
 test-unit: promtool
 	$(ON_TMPFS) $(GO) test -race -count=1 $(PKGS)
