@@ -1,6 +1,8 @@
 package store
 
 import (
+	"testing"
+
 	"github.com/doord/doord/store/internal/keys"
 	bolt "go.etcd.io/bbolt"
 )
@@ -78,3 +80,8 @@ func SetImportWriteHookForTest(fn func() error) (restore func()) {
 	importWriteHook = fn
 	return func() { importWriteHook = nil }
 }
+
+// SetBulkChunkForTest makes BulkLoad's chunks n users (and 2.5n
+// credentials) until the test ends, so a test crosses chunk boundaries
+// with a few thousand records instead of 50,000.
+func SetBulkChunkForTest(t testing.TB, n int) { setBulkChunk(t, n) }

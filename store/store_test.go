@@ -373,7 +373,11 @@ func TestBulkLoad(t *testing.T) {
 	r := &recorder{}
 	s := storetest.Open(t, store.Options{OnChange: r.onChange})
 	tp := mustTP(t, s, "p")
-	users := make([]store.User, 45000) // more than one chunk
+	// Chunks of 1,000 users and 2,500 credentials: the load below crosses
+	// 5 user and 2 credential chunks (at the default 50,000 per chunk, the
+	// 45,000 users this test once loaded fitted in one).
+	store.SetBulkChunkForTest(t, 1000)
+	users := make([]store.User, 4500)
 	for i := range users {
 		users[i] = store.User{Name: fmt.Sprint("bulk ", i%1000), Tags: []string{"bulk"}, TimeProfiles: []uint64{tp.ID}}
 	}
