@@ -28,8 +28,9 @@ func TestBasipUnknownRouteIsABasipError(t *testing.T) {
 		e.do("GET", p, "", "").bwant(404, bodyNotFound)
 		e.do("GET", p, tok, "").bwant(404, bodyNotFound)
 	}
-	// Native paths keep problem+json, also for their near namesakes.
-	for _, p := range []string{"/api/v1/nothing", "/api/v1/apartments/1/nope", "/api/v1/users/1/nope", "/api/v2/access/x", "/"} {
+	// Native paths keep problem+json, also for their near namesakes (and a
+	// path outside the API: "/" itself is the web console).
+	for _, p := range []string{"/api/v1/nothing", "/api/v1/apartments/1/nope", "/api/v1/users/1/nope", "/api/v2/access/x", "/nothing"} {
 		e.do("GET", p, "", "").want(404)
 		e.do("GET", p, e.admin, "").want(404)
 	}
