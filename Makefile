@@ -141,7 +141,7 @@ bench:
 ## to health and decisions at 1M users, doordgen's memory, bytes per
 ## event) and print them with the machine and the date; on a quiet machine
 bench-report:
-	sh scripts/bench-report.sh
+	sh cmd/scripts/bench-report.sh
 
 clean:
 	rm -rf $(BIN)

@@ -18,7 +18,7 @@ import (
 	"github.com/doord/doord/board"
 )
 
-// BenchmarkProcessStartToHealth is scripts/start-to-health.sh in Go: it
+// BenchmarkProcessStartToHealth is cmd/scripts/start-to-health.sh in Go: it
 // execs the daemon as its own process (this test binary standing in for
 // doord, see TestMain) with doord.example.toml (the simulated board, so
 // the access engine loads) on the store in $DOORD_BENCH_DATA, reads the
@@ -117,7 +117,7 @@ func median(v []float64) float64 {
 // opened, not copied: the first start writes an admin password there) and
 // measures until GET /api/v1/health answers 200; then stops it. Skipped
 // without the variable. For the whole process, exec included, see
-// scripts/start-to-health.sh.
+// cmd/scripts/start-to-health.sh.
 //
 //	go run ./cmd/doordgen --data /tmp/d1m --users 1000000
 //	DOORD_BENCH_DATA=/tmp/d1m go test -run '^$' -bench StartToHealth -benchtime 3x ./cmd/doord/

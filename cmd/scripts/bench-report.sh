@@ -6,9 +6,9 @@
 # doordgen again; it takes minutes and ~1 GB). Run it on a quiet machine:
 # on a shared one the timings say more about the neighbours.
 #
-#   BENCH_USERS=1000000 BENCH_DIR=/tmp/doord-bench-1m sh scripts/bench-report.sh
+#   BENCH_USERS=1000000 BENCH_DIR=/tmp/doord-bench-1m sh cmd/scripts/bench-report.sh
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 users=${BENCH_USERS:-1000000}
 dir=${BENCH_DIR:-/tmp/doord-bench-1m}
 go=${GO:-go}
@@ -49,6 +49,6 @@ fi
 ls -l "$dir/doord.db" | awk '{printf "store file: %d MB\n\n", $5/1048576}'
 
 run "Process start to GET /api/v1/health 200 on that store" \
-	sh scripts/start-to-health.sh "$bin/doord" "$dir" doord.example.toml 5
+	sh cmd/scripts/start-to-health.sh "$bin/doord" "$dir" doord.example.toml 5
 run "Decisions at $users users (card only; the site's mix; each beside 1,000 writes/s)" \
 	env DOORD_BENCH_USERS="$users" $go test -run '^$' -bench 'Decide/engine$|Decide/engine-under|Decide/engine-mix|Decide/bare-map' -benchtime=3000000x ./auth/access/
