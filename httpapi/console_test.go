@@ -1,11 +1,16 @@
 package httpapi
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/doord/doord/httpapi/console"
+	"github.com/doord/doord/store"
+	"github.com/valyala/fasthttp"
 )
 
 // The server serves the embedded console at / and /console/* with its
@@ -77,5 +82,73 @@ func TestConsoleRefusedOnPlainHTTPWhenTLSIsOn(t *testing.T) {
 	e.serve()
 	if r := e.do("GET", "/", "", ""); r.status != 403 {
 		t.Errorf("GET / over plain HTTP with PlainHealthOnly: %d, want 403", r.status)
+	}
+}
+
+// rawGet writes the request line byte for byte on a connection of its
+// own (fasthttp's client would resolve ".." and %2F itself, and the
+// contract check would refuse these paths) and returns status and body.
+func rawGet(t *testing.T, e *env, method, path, token string) (int, []byte) {
+	t.Helper()
+	conn, err := e.ln.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: doord\r\nAccept: application/json\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n", method, path, token)
+	res := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(res)
+	if method == "HEAD" {
+		res.SkipBody = true
+	}
+	if err := res.Read(bufio.NewReader(conn)); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return res.StatusCode(), append([]byte(nil), res.Body()...)
+}
+
+// A console link can carry any text as a person's id (#/people/<id>);
+// the page asks /api/v1/users/<encodeURIComponent(id)>. fasthttp decodes
+// %2F and resolves "..", so an id "../operators/2" reached
+// /api/v1/operators/2 and the admin's "Delete person" deleted an
+// operator. A path whose segments would change under that normalizing
+// is refused, and the operator is still there.
+func TestPathsThatNormalizeToAnotherRouteAreRefused(t *testing.T) {
+	e := newEnv(t)
+	e.mkOperator("victim", "victim-password-1", store.RoleViewer)
+	var id float64
+	for _, o := range e.do("GET", "/api/v1/operators", e.admin, "").want(200).json()["items"].([]any) {
+		if o.(map[string]any)["username"] == "victim" {
+			id = o.(map[string]any)["id"].(float64)
+		}
+	}
+	victim := strconv.Itoa(int(id))
+	for _, p := range []string{
+		"/api/v1/users/..%2Foperators%2F" + victim,
+		"/api/v1/users/..%2foperators%2f" + victim,
+		"/api/v1/users/%2e%2e/operators/" + victim,
+		"/api/v1/users/%2E./operators/" + victim,
+		"/api/v1/users/../operators/" + victim,
+		"/api/v1/users/x/..%5C..%5Coperators%5C" + victim,
+		"/api/v1//operators/" + victim,
+		"/api/v1/./operators/" + victim,
+		"/console/..%2F..%2Fapi/v1/operators/" + victim,
+	} {
+		status, body := rawGet(t, e, "DELETE", p, e.admin)
+		if status != 400 || !bytes.Contains(body, []byte("encoded slash")) {
+			t.Errorf("DELETE %s: %d %s, want 400", p, status, body)
+		}
+	}
+	if status, _ := rawGet(t, e, "GET", "/api/v1/operators/"+victim, e.admin); status != 200 {
+		t.Fatalf("the operator is gone: GET /api/v1/operators/%s = %d", victim, status)
+	}
+	// Plain paths, a trailing slash and a query with slashes are not ambiguous.
+	for _, p := range []string{"/", "/console/app.js", "/api/v1/operators/" + victim, "/api/v1/events?user=a%2Fb"} {
+		if status, body := rawGet(t, e, "GET", p, e.admin); status == 400 {
+			t.Errorf("GET %s: 400 %s", p, body)
+		}
+	}
+	if status, _ := rawGet(t, e, "GET", "/console/", e.admin); status != 404 {
+		t.Errorf("GET /console/: %d, want the console's 404", status)
 	}
 }

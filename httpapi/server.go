@@ -287,10 +287,47 @@ func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 		"status", ctx.Response.StatusCode(), "dur", time.Since(start), "remote", ctx.RemoteIP().String())
 }
 
+// ambiguousPath reports a raw request path that fasthttp's normalizing
+// (percent-decoding, %2F and %5C as separators, "." and ".." resolved,
+// "//" collapsed) would turn into a different route than its segments
+// name: /api/v1/users/..%2Foperators%2F3 would reach /operators/3, so a
+// console link whose id is "../operators/3" could make an admin's
+// "Delete person" delete an operator. No route has such a path, so
+// refusing them costs nothing. A trailing "/" is not ambiguous.
+func ambiguousPath(raw []byte) bool {
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		return true
+	}
+	segs := bytes.Split(raw, []byte("/"))
+	for i, seg := range segs {
+		if len(seg) == 0 {
+			if i != 0 && i != len(segs)-1 {
+				return true // "//"
+			}
+			continue
+		}
+		if bytes.IndexByte(seg, '%') >= 0 {
+			l := bytes.ToLower(seg)
+			if bytes.Contains(l, []byte("%2f")) || bytes.Contains(l, []byte("%5c")) {
+				return true
+			}
+			seg = bytes.ReplaceAll(l, []byte("%2e"), []byte("."))
+		}
+		if string(seg) == "." || string(seg) == ".." {
+			return true
+		}
+	}
+	return false
+}
+
 // serve answers one request and returns the matched route's pattern
 // ("" for none), for the request metrics.
 func (s *Server) serve(ctx *fasthttp.RequestCtx) (route string) {
 	if s.refusePlain(ctx) {
+		return
+	}
+	if ambiguousPath(ctx.URI().PathOriginal()) {
+		writeProblem(ctx, 400, "the path has an encoded slash or backslash, a dot segment or an empty segment; ask for the resource by its plain path")
 		return
 	}
 	if string(ctx.Path()) == MetricsPath {
