@@ -130,7 +130,6 @@ func TestPathsThatNormalizeToAnotherRouteAreRefused(t *testing.T) {
 		"/api/v1/users/%2E./operators/" + victim,
 		"/api/v1/users/../operators/" + victim,
 		"/api/v1/users/x/..%5C..%5Coperators%5C" + victim,
-		"/api/v1//operators/" + victim,
 		"/api/v1/./operators/" + victim,
 		"/console/..%2F..%2Fapi/v1/operators/" + victim,
 	} {
@@ -142,8 +141,10 @@ func TestPathsThatNormalizeToAnotherRouteAreRefused(t *testing.T) {
 	if status, _ := rawGet(t, e, "GET", "/api/v1/operators/"+victim, e.admin); status != 200 {
 		t.Fatalf("the operator is gone: GET /api/v1/operators/%s = %d", victim, status)
 	}
-	// Plain paths, a trailing slash and a query with slashes are not ambiguous.
-	for _, p := range []string{"/", "/console/app.js", "/api/v1/operators/" + victim, "/api/v1/events?user=a%2Fb"} {
+	// Plain paths, a trailing slash, an empty segment (a base URL ending
+	// in "/" joined with "/api/...") and a query with slashes are not
+	// ambiguous.
+	for _, p := range []string{"/", "/console/app.js", "/api/v1/operators/" + victim, "//api/v1/operators/" + victim, "/api/v1//operators/" + victim, "/api/v1/events?user=a%2Fb"} {
 		if status, body := rawGet(t, e, "GET", p, e.admin); status == 400 {
 			t.Errorf("GET %s: 400 %s", p, body)
 		}

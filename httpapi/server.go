@@ -293,17 +293,18 @@ func (s *Server) Handler(ctx *fasthttp.RequestCtx) {
 // name: /api/v1/users/..%2Foperators%2F3 would reach /operators/3, so a
 // console link whose id is "../operators/3" could make an admin's
 // "Delete person" delete an operator. No route has such a path, so
-// refusing them costs nothing. A trailing "/" is not ambiguous.
+// refusing them costs nothing. An empty segment ("//") is not refused:
+// collapsing it only drops it, which reaches no other route than the
+// segments name, and integrations that join a base URL ending in "/"
+// with a path starting with one send it (http://panel//api/v1/login).
+// A trailing "/" is not ambiguous either.
 func ambiguousPath(raw []byte) bool {
 	if bytes.IndexByte(raw, '\\') >= 0 {
 		return true
 	}
 	segs := bytes.Split(raw, []byte("/"))
-	for i, seg := range segs {
+	for _, seg := range segs {
 		if len(seg) == 0 {
-			if i != 0 && i != len(segs)-1 {
-				return true // "//"
-			}
 			continue
 		}
 		if bytes.IndexByte(seg, '%') >= 0 {
@@ -327,7 +328,7 @@ func (s *Server) serve(ctx *fasthttp.RequestCtx) (route string) {
 		return
 	}
 	if ambiguousPath(ctx.URI().PathOriginal()) {
-		writeProblem(ctx, 400, "the path has an encoded slash or backslash, a dot segment or an empty segment; ask for the resource by its plain path")
+		writeProblem(ctx, 400, "the path has an encoded slash or backslash, or a dot segment; ask for the resource by its plain path")
 		return
 	}
 	if string(ctx.Path()) == MetricsPath {
