@@ -1,5 +1,5 @@
-// People: search as you type (server-side, debounced, the previous
-// request cancelled), a paged table, and the way to a new person.
+// People: search as you type (server-side; a first key or a paste asks at
+// once, fast typing once it pauses; the previous request cancelled), a paged table, and the way to a new person.
 import { h, table, badge, select, debounce } from './ui.js';
 import { api, session } from './api.js';
 

@@ -82,9 +82,17 @@ export async function busy(btn, fn) {
   try { return await fn(); } finally { btn.disabled = false; }
 }
 
+// debounce calls fn at once when it has not run in the last ms (a first
+// key, a paste: the answer is not held back); calls coming faster are
+// folded into one, ms after the latest, so fast typing asks the server
+// at most about once per ms and always for what was typed last.
 export function debounce(fn, ms) {
-  let t;
-  return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); };
+  let t, last = -Infinity;
+  return (...a) => {
+    clearTimeout(t);
+    const run = () => { last = performance.now(); fn(...a); };
+    if (performance.now() - last >= ms) run(); else t = setTimeout(run, ms);
+  };
 }
 
 // confirmDialog asks in a modal dialog; resolves true when the action

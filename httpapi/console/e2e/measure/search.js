@@ -1,15 +1,19 @@
 // Measures the people search in the browser against a running doord
 // (DOORD_URL, admin password DOORD_PW): for each query, the searchbox is
-// filled (one input event, as a paste or the last keystroke) and two
-// times are taken in the page: typed → rendered (the input event to the
-// People table redrawn with the answer; includes the console's deliberate
-// 150 ms debounce) and request → rendered (the search request's start,
+// filled (one input event, as a paste or a first keystroke) PAUSE ms
+// (default 400: a person reads the last answer before the next search)
+// after the previous answer was drawn, and two times are taken in the
+// page: typed → rendered (the input event to the People table redrawn
+// with the answer; a search asked within 150 ms of the previous one waits
+// for the console's debounce, one asked after a pause does not) and
+// request → rendered (the search request's start,
 // from Resource Timing, to the redraw: what the server, the network and
 // the rendering cost). Prints p50, p95 and max of each as JSON.
 import { launch, desktop } from '../lib/browser.js';
 
 const url = process.env.DOORD_URL, pw = process.env.DOORD_PW;
 const rounds = Number(process.env.ROUNDS || 3);
+const pause = Number(process.env.PAUSE ?? 400);
 const queries = ['müller', 'anna', 'an', 'sch', 'zimmermann', 'user123456@', 'user99@', 'example.org', 'zoe kr', 'wolf', 'o', 'nobody-at-all', 'ines', 'braun', 'user5000'];
 
 const browser = await launch();
@@ -31,6 +35,7 @@ try {
   const typed = [], request = [];
   for (let r = 0; r < rounds; r++) {
     for (const q of queries) {
+      await page.waitForTimeout(pause); // a person between two searches, not a wait for the page
       await page.evaluate(() => { window.__muts = []; performance.clearResourceTimings(); });
       await box.fill(q);
       // Rendered: the first change to the page after the answer arrived.
