@@ -155,6 +155,12 @@ test: test-e2e
 test-e2e:
 	httpapi/console/e2e/run
 
+## screenshots: the console's pages at desktop and phone size, saved over
+## the README's copies in httpapi/console/screenshots
+.PHONY: screenshots
+screenshots:
+	DOORD_SCREENSHOTS=$(CURDIR)/httpapi/console/screenshots httpapi/console/e2e/run specs/pages.test.js
+
 ## bench-console-search: the people search measured in the browser at USERS
 ## users (default 1,000,000; loads them with doordgen first). BENCHMARKS.md.
 .PHONY: bench-console-search

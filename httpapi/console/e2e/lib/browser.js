@@ -6,6 +6,7 @@ import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { repo } from './doord.js';
 
 export const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -31,7 +32,10 @@ export async function axeProblems(page) {
     .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
 }
 
-export const shots = join(repo, 'httpapi/console/screenshots');
+// Screenshots go to a scratch directory on every run (make test leaves the
+// tree as it was); DOORD_SCREENSHOTS names another, and `make screenshots`
+// points it at the README's copies (httpapi/console/screenshots).
+export const shots = process.env.DOORD_SCREENSHOTS || join(tmpdir(), 'doord-console-screenshots');
 
 export async function screenshot(page, name) {
   mkdirSync(shots, { recursive: true });

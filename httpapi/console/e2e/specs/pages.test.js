@@ -1,6 +1,7 @@
 // Every page of the console, at desktop (1280x800) and phone (390x844)
 // sizes: axe-core finds no serious or critical violation, and the page
-// is saved as a screenshot for the README (httpapi/console/screenshots/).
+// is saved as a screenshot (the README's, httpapi/console/screenshots/,
+// with make screenshots).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDoord, api, login } from '../lib/doord.js';
