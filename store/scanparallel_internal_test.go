@@ -1,9 +1,14 @@
 package store
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/doord/doord/store/internal/keys"
@@ -87,3 +92,64 @@ func TestScanParallelEmitPanicIsNotDamage(t *testing.T) {
 		t.Errorf("store degraded by a panic in emit: %s", reason)
 	}
 }
+
+// A memory fault in a worker (a record's bytes on a page of the map that
+// the file no longer backs: here a second mapping whose file was cut
+// under it, read while parsing) is contained in that worker: the scan
+// fails with ErrDamaged and the store is marked degraded, instead of the
+// fault ending the process. Without the worker's own SetPanicOnFault the
+// runtime would kill the test binary here: the caller's containment
+// (Store.contained) covers only the calling goroutine.
+func TestScanParallelContainsAWorkersMemoryFault(t *testing.T) {
+	s := scanStore(t, 3*scanSpan, 1, scanSpan+1, 2*scanSpan+1)
+	page := os.Getpagesize()
+	path := filepath.Join(t.TempDir(), "cut")
+	if err := os.WriteFile(path, make([]byte, page), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gone, err := syscall.Mmap(int(f.Fd()), 0, page, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(gone)
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	var faulted atomic.Bool
+	err = s.view(func(tx *bolt.Tx) error {
+		return scanParallel(s, tx.Bucket(bUsers), func(id uint64, data []byte, out *AccessUser) error {
+			if id == scanSpan+1 { // a span no caller's goroutine walks first
+				faulted.Store(true)
+				faultSink = gone[0] // SIGBUS: the page is past the file's end
+			}
+			return nil
+		}, func(*AccessUser) error { return nil })
+	})
+	if !faulted.Load() {
+		t.Fatal("the faulting record was never parsed")
+	}
+	if err == nil {
+		t.Fatal("scan succeeded over a record that faulted")
+	}
+	if !errors.Is(err, ErrDamaged) && strings.Contains(err.Error(), "nil pointer dereference") && runtime.GOARCH != "amd64" {
+		// qemu-user (the ARM test runs) reports the bus error as a fault
+		// at address 0, which the runtime turns into a nil dereference
+		// without the address: contained, but not recognisable as damage
+		// there. On hardware the kernel's SIGBUS carries the address.
+		t.Skipf("contained, but the emulator reported the fault as %v", err)
+	}
+	if !errors.Is(err, ErrDamaged) {
+		t.Errorf("scan: %v, want ErrDamaged", err)
+	}
+	if _, bad := s.Degraded(); !bad {
+		t.Error("store not degraded after a worker's memory fault")
+	}
+}
+
+// faultSink keeps the faulting read from being optimized away.
+var faultSink byte
