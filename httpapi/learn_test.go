@@ -211,3 +211,26 @@ func TestLearnRouteLimitsWaiters(t *testing.T) {
 	wg.Wait()
 	e.do("POST", "/api/v1/readers/r1/learn", e.admin, "").want(200)
 }
+
+// A learn reads the next card and changes nothing: it is not an
+// operator_change in the log (the console's events view showed every
+// Learn click as one).
+func TestLearnIsNotAnOperatorChange(t *testing.T) {
+	fl := &fakeLearner{card: LearnedCard{Value: "8065495", Format: "h10301", Bits: 26}}
+	e := newEnvStore(t, storetest.Open(t), Parts{Learner: fl})
+	l := e.withEventLog(store.EventOptions{})
+	e.do("POST", "/api/v1/readers/r1/learn", e.admin, "").want(200)
+	e.do("POST", "/api/v1/users", e.admin, `{"locks": "both", "name":"A"}`).want(201) // a change, for contrast
+	l.Flush()
+	evs, _, err := l.Query(store.EventFilter{Types: []string{store.EventOperatorChange}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Detail != "POST /api/v1/users" {
+		var got []string
+		for _, ev := range evs {
+			got = append(got, ev.Detail)
+		}
+		t.Errorf("operator_change events %q, want only the user create", got)
+	}
+}

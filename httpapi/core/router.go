@@ -33,13 +33,15 @@ func (rt *Router[E]) Add(method, pattern string, e E) {
 }
 
 // Audited says which routes change what doord manages: every write but
-// logging in and out (their own events) and the simulator.
+// logging in and out (their own events), the simulator and a card learn.
 func Audited(method, pattern string) bool {
 	if method == "GET" || method == "HEAD" {
 		return false
 	}
+	// A card learn is a POST only because it waits: it reads the next
+	// card a reader sees and changes nothing, so it is not a change.
 	return !strings.HasPrefix(pattern, "/api/v1/session") && !strings.HasPrefix(pattern, "/api/v1/sim/") &&
-		!strings.HasPrefix(pattern, "/api/v1/login")
+		!strings.HasPrefix(pattern, "/api/v1/login") && !strings.HasSuffix(pattern, "/learn")
 }
 
 // SplitPath returns p's segments.
