@@ -1,8 +1,8 @@
 // The console's entry: the shell (header, navigation, theme, sign out),
 // the hash router and the login flow. Each page is a module with
 // render(main, params) that may return a cleanup function.
-import { h } from './ui.js';
-import { session, restore, clear, api, setExpiryHandler, draftRoute, dropDraft } from './api.js';
+import { h, confirmDialog, when } from './ui.js';
+import { session, restore, clear, api, ApiError, setExpiryHandler, draftRoute, dropDraft } from './api.js';
 import { loginPage } from './login.js';
 import * as people from './people.js';
 import * as person from './person.js';
@@ -59,8 +59,19 @@ function shell() {
     main);
 }
 
+// signOut ends the session on the server first. When the server does not
+// confirm it (unreachable, an error), the token would stay valid until it
+// expires, so the person is told so and chooses: stay signed in and try
+// again, or forget it in this browser anyway. A 401 means it had ended.
 async function signOut() {
-  try { await api('DELETE', '/session'); } catch { /* ended anyway */ }
+  try { await api('DELETE', '/session'); } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) {
+      const forget = await confirmDialog('The sign-out was not confirmed',
+        `${e.message || e}. The session stays valid on doord until ${when(new Date(session.expires).toISOString())} ` +
+        'unless you sign out again once doord answers. Forget it in this browser anyway?', 'Forget it here');
+      if (!forget) return;
+    }
+  }
   clear(); dropDraft();
   location.hash = '#/people';
   showLogin();

@@ -121,3 +121,20 @@ test('import a CSV with a bad row and see it reported', async () => {
   const found = await api(d.url, token, 'GET', '/users?q=grace');
   assert.equal(found.items.length, 0, 'a refused file writes nothing');
 });
+
+test('a sign-out the server does not confirm is not pretended', async () => {
+  const pageToken = await page.evaluate(() => JSON.parse(sessionStorage.getItem('doord.session')).token);
+  await page.route('**/api/v1/session', route => route.request().method() === 'DELETE' ? route.abort('connectionrefused') : route.continue());
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  const dlg = page.getByRole('dialog', { name: 'The sign-out was not confirmed' });
+  await expectVisible(dlg, 'the unconfirmed sign-out is said');
+  await dlg.getByRole('button', { name: 'Cancel' }).click();
+  await expectVisible(page.getByRole('navigation', { name: 'Main' }), 'still signed in after Cancel');
+  const still = await fetch(d.url + '/api/v1/session', { headers: { Authorization: 'Bearer ' + pageToken } });
+  assert.equal(still.status, 200, 'the session is still valid on doord');
+  await page.unroute('**/api/v1/session');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expectVisible(page.getByRole('heading', { name: 'Sign in to doord' }), 'the login page after the sign-out');
+  const ended = await fetch(d.url + '/api/v1/session', { headers: { Authorization: 'Bearer ' + pageToken } });
+  assert.equal(ended.status, 401, 'the session ended on doord');
+});
