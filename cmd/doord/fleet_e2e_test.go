@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,31 +52,38 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 	}
 	a, b, c := ctl["a"], ctl["b"], ctl["c"]
 	for _, p := range ctl {
-		p.waitMetric("doord_fleet_live", "1")
+		p.waitLive(0)
 	}
 
 	// Added on a: opens on b and c.
 	u := a.must("POST", "/api/v1/users", `{"name":"Ada","locks":"both"}`, 201)
 	a.must("POST", "/api/v1/users/"+u["id"].(string)+"/credentials", `{"type":"card","value":{"facility":123,"card":4567}}`, 201)
 	for _, p := range []*fleetProc{b, c} {
-		p.waitGranted(u["id"].(string))
+		p.waitRev(a.rev())
+		p.swipeGranted(u["id"].(string))
 	}
 
 	// The server goes: doors go on, writes are refused.
+	mark := b.mark()
 	ns.stop()
-	b.waitMetric("doord_fleet_live", "0")
-	b.waitGranted(u["id"].(string))
+	b.waitLog("the watch to go offline", mark, func(l logLine) bool { return l.Msg == msgFleetOffline })
+	if got := b.metric("doord_fleet_live"); got != "0" {
+		t.Errorf("doord_fleet_live %q once offline, want 0", got)
+	}
+	b.swipeGranted(u["id"].(string))
 	r := b.must("POST", "/api/v1/users", `{"name":"While away","locks":"both"}`, 503)
 	if d, _ := r["detail"].(string); !strings.Contains(d, "unreachable") {
 		t.Errorf("503 detail %q", d)
 	}
 
 	// It comes back: b writes again, and a and c get it.
+	mark = b.mark()
 	ns.start()
-	b.waitMetric("doord_fleet_live", "1")
+	b.waitLive(mark)
 	v := b.must("POST", "/api/v1/users", `{"name":"After","locks":"both"}`, 201)
 	for _, p := range []*fleetProc{a, c} {
-		p.waitUser(v["id"].(string))
+		p.waitRev(b.rev())
+		p.must("GET", "/api/v1/users/"+v["id"].(string), "", 200)
 	}
 
 	// c is killed with SIGKILL while a writes; it resumes from its revision.
@@ -86,9 +96,10 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 		ids = append(ids, w["id"].(string))
 	}
 	c.start()
-	c.waitMetric("doord_fleet_live", "1")
+	c.waitLive(0)
+	c.waitRev(a.rev())
 	for _, id := range ids {
-		c.waitUser(id)
+		c.must("GET", "/api/v1/users/"+id, "", 200)
 	}
 	if strings.Contains(c.log(), "cold start loaded") {
 		t.Error("c loaded the whole bucket again instead of resuming from its revision")
@@ -137,6 +148,7 @@ type fleetProc struct {
 	logf      string
 	base      string
 	token     string
+	logs      *logTail // the running process's log lines
 }
 
 const fleetPW = "fleet test password"
@@ -147,6 +159,7 @@ func newFleetProc(t *testing.T, bin string, example []byte, name, url string) *f
 	conf = strings.Replace(conf, `listen = "127.0.0.1:8080"`, `listen = "127.0.0.1:0"`, 1)
 	conf = strings.Replace(conf, `data = "data"`, fmt.Sprintf("data = %q", filepath.Join(dir, "data")), 1)
 	conf = strings.Replace(conf, `log_format = "text"`, `log_format = "json"`, 1)
+	conf = strings.Replace(conf, `log_level = "info"`, `log_level = "debug"`, 1) // "fleet: applied" lines
 	conf += fmt.Sprintf("\n[fleet]\nurl = %q\nsite = \"e2e\"\ncontroller = %q\ngroups = [\"all\"]\n", url, name)
 	p := &fleetProc{t: t, bin: bin, name: name, dir: dir, conf: filepath.Join(dir, "doord.toml"), logf: filepath.Join(dir, "log")}
 	if err := os.WriteFile(p.conf, []byte(conf), 0o600); err != nil {
@@ -171,25 +184,11 @@ func (p *fleetProc) start() {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
+	p.logs = newLogTail()
 	go func() { p.cmd.Wait(); logf.Close(); pw.Close() }()
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			var l struct{ Msg, Listen string }
-			if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "doord started" {
-				addr <- l.Listen
-				break
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case a := <-addr:
-		p.base = "http://" + a
-	case <-time.After(60 * time.Second):
-		p.t.Fatalf("%s did not start:\n%s", p.name, p.log())
-	}
+	go p.logs.follow(pr)
+	l := p.waitLog("doord started", 0, func(l logLine) bool { return l.Msg == "doord started" })
+	p.base = "http://" + l.Listen
 	var m map[string]any
 	if st := p.call("POST", "/api/v1/session", `{"username":"admin","password":"`+fleetPW+`"}`, &m); st != 201 {
 		p.t.Fatalf("%s login: %d %v", p.name, st, m)
@@ -243,17 +242,114 @@ func (p *fleetProc) must(method, path, body string, want int) map[string]any {
 	return m
 }
 
-// eventually retries cond every 50 ms for 30 s: the processes share no
-// channel with the test, so their state is polled.
-func (p *fleetProc) eventually(what string, cond func() bool) {
+// The processes share no channel with the test: it waits on their log,
+// which says when the watch goes live ("fleet: in sync") or offline and,
+// at debug level, each revision applied ("fleet: applied"). Each wait
+// wakes on a new line, never on a timer; the deadline only bounds it.
+const (
+	msgFleetLive    = "fleet: in sync"
+	msgFleetOffline = "fleet: offline; the doors decide from the local store"
+	msgFleetApplied = "fleet: applied"
+	fleetWaitLimit  = 60 * time.Second
+)
+
+// logLine is the part of a JSON log line the test reads.
+type logLine struct {
+	Msg      string
+	Listen   string
+	Revision uint64
+}
+
+// logTail keeps a process's log lines as they come.
+type logTail struct {
+	mu    sync.Mutex
+	lines []logLine
+	more  chan struct{} // closed and replaced on each line, and at the end
+	ended bool
+}
+
+func newLogTail() *logTail { return &logTail{more: make(chan struct{})} }
+
+func (lt *logTail) follow(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l logLine
+		if json.Unmarshal(sc.Bytes(), &l) != nil {
+			continue
+		}
+		lt.mu.Lock()
+		lt.lines = append(lt.lines, l)
+		close(lt.more)
+		lt.more = make(chan struct{})
+		lt.mu.Unlock()
+	}
+	io.Copy(io.Discard, r)
+	lt.mu.Lock()
+	lt.ended = true
+	close(lt.more)
+	lt.mu.Unlock()
+}
+
+// mark is where the log is now: a wait from it sees only later lines.
+func (p *fleetProc) mark() int {
+	p.logs.mu.Lock()
+	defer p.logs.mu.Unlock()
+	return len(p.logs.lines)
+}
+
+// waitLog waits for a log line from line from on that matches.
+func (p *fleetProc) waitLog(what string, from int, match func(logLine) bool) logLine {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
+	deadline := time.NewTimer(fleetWaitLimit)
+	defer deadline.Stop()
+	for {
+		p.logs.mu.Lock()
+		lines, more, ended := p.logs.lines, p.logs.more, p.logs.ended
+		p.logs.mu.Unlock()
+		for ; from < len(lines); from++ {
+			if match(lines[from]) {
+				return lines[from]
+			}
+		}
+		if ended {
+			p.t.Fatalf("%s: exited while waiting for %s\n%s", p.name, what, tail(p.log(), 3000))
+		}
+		select {
+		case <-more:
+		case <-deadline.C:
 			p.t.Fatalf("%s: timed out waiting for %s\n%s", p.name, what, tail(p.log(), 3000))
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// waitLive waits for the watch to be live (after line from), and checks
+// that the metric says so too.
+func (p *fleetProc) waitLive(from int) {
+	p.t.Helper()
+	p.waitLog("the watch to be live", from, func(l logLine) bool { return l.Msg == msgFleetLive })
+	if got := p.metric("doord_fleet_live"); got != "1" {
+		p.t.Errorf("%s: doord_fleet_live %q once in sync, want 1", p.name, got)
+	}
+}
+
+// waitRev waits for the process to have applied revision rev.
+func (p *fleetProc) waitRev(rev uint64) {
+	p.t.Helper()
+	p.waitLog(fmt.Sprintf("revision %d", rev), 0, func(l logLine) bool {
+		return (l.Msg == msgFleetApplied || l.Msg == msgFleetLive) && l.Revision >= rev
+	})
+}
+
+// rev is the revision the process has applied (its metric): a write it
+// answered is in it.
+func (p *fleetProc) rev() uint64 {
+	p.t.Helper()
+	n, err := strconv.ParseUint(p.metric("doord_fleet_revision"), 10, 64)
+	if err != nil {
+		p.t.Fatalf("%s: doord_fleet_revision: %v", p.name, err)
+	}
+	return n
 }
 
 func tail(s string, n int) string {
@@ -274,44 +370,41 @@ func (p *fleetProc) metric(name string) string {
 	return ""
 }
 
-func (p *fleetProc) waitMetric(name, want string) {
+// swipeGranted swipes the card on reader 1 once and reads the decision
+// from the live event stream: it must be a grant to the user.
+func (p *fleetProc) swipeGranted(userID string) {
 	p.t.Helper()
-	p.eventually(name+" "+want, func() bool { return p.metric(name) == want })
-}
-
-func (p *fleetProc) waitUser(id string) {
-	p.t.Helper()
-	p.eventually("user "+id, func() bool { return p.call("GET", "/api/v1/users/"+id, "", nil) == 200 })
-}
-
-// waitGranted swipes the card on reader 1 until the event log shows a
-// grant to the user.
-func (p *fleetProc) waitGranted(userID string) {
-	p.t.Helper()
-	p.eventually("a grant to "+userID, func() bool {
-		var since map[string]any
-		p.call("GET", "/api/v1/events?type=access_granted&limit=1000", "", &since)
-		before := countUser(since, userID)
-		p.must("POST", "/api/v1/sim/readers/1/card", `{"facility":123,"card":4567}`, 200)
-		for range 40 {
-			var m map[string]any
-			p.call("GET", "/api/v1/events?type=access_granted&limit=1000", "", &m)
-			if countUser(m, userID) > before {
-				return true
-			}
-			time.Sleep(25 * time.Millisecond)
-		}
-		return false
-	})
-}
-
-func countUser(m map[string]any, userID string) int {
-	n := 0
-	evs, _ := m["items"].([]any)
-	for _, e := range evs {
-		if e, ok := e.(map[string]any); ok && e["user_id"] == userID {
-			n++
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), fleetWaitLimit)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/events/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatalf("%s: event stream: %v", p.name, err)
 	}
-	return n
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	if !sc.Scan() { // the stream's opening comment: subscribed from here
+		p.t.Fatalf("%s: event stream closed: %v", p.name, sc.Err())
+	}
+	p.must("POST", "/api/v1/sim/readers/1/card", `{"facility":123,"card":4567}`, 200)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct {
+			Type   string `json:"type"`
+			UserID string `json:"user_id"`
+		}
+		if json.Unmarshal([]byte(data), &ev) != nil || !strings.HasPrefix(ev.Type, "access_") {
+			continue
+		}
+		if ev.Type != "access_granted" || ev.UserID != userID {
+			p.t.Fatalf("%s: the swipe was %s (user %q), want access_granted to %s", p.name, ev.Type, ev.UserID, userID)
+		}
+		return
+	}
+	p.t.Fatalf("%s: no decision on the event stream: %v", p.name, sc.Err())
 }

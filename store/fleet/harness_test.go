@@ -93,21 +93,23 @@ func (m *member) leave() {
 var waitLimit = 15 * time.Second
 
 // waitFor waits for cond, re-checking whenever the fleet applied more or
-// its state changed (every 10 ms at most: cond may depend on the
-// connection's state, which has no channel).
+// its state changed: every change of the watch's state (live, offline)
+// and of its applied revision closes f.progress, so nothing is polled.
 func (m *member) waitFor(what string, cond func() bool) {
 	m.t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			m.t.Fatalf("%s: timed out waiting for %s", m.cfg.Controller, what)
-		}
+	deadline := time.NewTimer(waitLimit)
+	defer deadline.Stop()
+	for {
 		m.f.mu.Lock()
-		ch := m.f.progress
+		ch := m.f.progress // taken before cond: a change after it closes ch
 		m.f.mu.Unlock()
+		if cond() {
+			return
+		}
 		select {
 		case <-ch:
-		case <-time.After(100 * time.Millisecond): // the connection's state has no channel
+		case <-deadline.C:
+			m.t.Fatalf("%s: timed out waiting for %s", m.cfg.Controller, what)
 		}
 	}
 }

@@ -180,6 +180,7 @@ func (f *Fleet) goOffline() {
 	now := time.Now()
 	if f.offlineSince.CompareAndSwap(0, now.UnixNano()) {
 		f.saveLive(now) // it was live until now
+		f.log.Info("fleet: offline; the doors decide from the local store", "revision", f.rev())
 	}
 	f.mu.Lock()
 	f.sess = nil
@@ -329,6 +330,9 @@ func (f *Fleet) apply(ops []store.FleetOp) error {
 		f.log.Error("fleet: a record was left out: it conflicts with the local store", "revision", r, "why", why)
 	}
 	f.advance(last, refused)
+	// At debug level every batch says how far the store is: what a
+	// tail of the log (the fleet's end-to-end test) waits on.
+	f.log.Debug("fleet: applied", "records", len(ops), "revision", last)
 	return nil
 }
 
