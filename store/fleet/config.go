@@ -156,9 +156,13 @@ func secret(inline, file, name string) (string, error) {
 
 // Dial connects to the fleet's NATS servers. It never blocks the
 // daemon's start: when no server answers it returns a connection that
-// keeps trying (forever, with backoff and jitter), and the doors decide
+// keeps trying (forever, with reconnectDelay between attempts), and the doors decide
 // from the local store meanwhile.
-func Dial(cfg Config) (*nats.Conn, error) {
+func Dial(cfg Config) (*nats.Conn, error) { return dial(cfg) }
+
+// dial is Dial with extra options after doord's (tests watch the
+// reconnect delays through them).
+func dial(cfg Config, extra ...nats.Option) (*nats.Conn, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -167,9 +171,7 @@ func Dial(cfg Config) (*nats.Conn, error) {
 		nats.Name("doord " + cfg.Site + "/" + cfg.Controller),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.ReconnectJitter(500*time.Millisecond, 2*time.Second),
-		nats.CustomReconnectDelay(backoff),
+		nats.CustomReconnectDelay(reconnectDelay), // reconnect.go; replaces ReconnectWait and its jitter
 		nats.Timeout(5 * time.Second),
 	}
 	switch {
@@ -191,19 +193,9 @@ func Dial(cfg Config) (*nats.Conn, error) {
 		}
 		opts = append(opts, nats.UserCredentials(cfg.Creds))
 	}
-	nc, err := nats.Connect(strings.Join(urls, ","), opts...)
+	nc, err := nats.Connect(strings.Join(urls, ","), append(opts, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
 	}
 	return nc, nil
-}
-
-// backoff is the wait before reconnect attempt n (after a full pass over
-// the servers): 250 ms doubling to 30 s.
-func backoff(attempts int) time.Duration {
-	d := 250 * time.Millisecond
-	for i := 1; i < attempts && d < 30*time.Second; i++ {
-		d *= 2
-	}
-	return min(d, 30*time.Second)
 }

@@ -64,8 +64,15 @@ func join(t testing.TB, n *natsServer, name string) *member {
 
 func joinStore(t testing.TB, n *natsServer, name string, st *store.Store) *member {
 	t.Helper()
+	return joinWith(t, n, name, st)
+}
+
+// joinWith starts a controller on st with extra connection options
+// (they override Dial's).
+func joinWith(t testing.TB, n *natsServer, name string, st *store.Store, extra ...nats.Option) *member {
+	t.Helper()
 	cfg := testConfig("nats://"+n.srv.Addr().String(), name)
-	nc, err := Dial(cfg)
+	nc, err := dial(cfg, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,10 +54,11 @@ type Fleet struct {
 	progress chan struct{}    // closed and replaced when applied moves
 	refused  map[uint64]error // recent revisions the store left out
 
-	staleMu      sync.Mutex   // orders going online against checkStale
-	offlineSince atomic.Int64 // unix ns since the watch is not live; 0: live
-	savedLive    atomic.Int64 // unix ns of the last saveLive
-	stale        atomic.Bool  // max_offline passed
+	staleMu      sync.Mutex    // orders going online against checkStale
+	offlineSince atomic.Int64  // unix ns since the watch is not live; 0: live
+	savedLive    atomic.Int64  // unix ns of the last saveLive
+	stale        atomic.Bool   // max_offline passed
+	lives        atomic.Uint64 // sessions that went live
 	stats        counters
 }
 
@@ -145,12 +146,18 @@ func (f *Fleet) Stats() Stats {
 	return s
 }
 
-// run keeps a watch session going while NATS is reachable.
+// run keeps a watch session going while NATS is reachable. A session
+// that fails while connected (JetStream not ready yet after the server's
+// restart, a timeout) is retried after reconnectDelay, growing to a
+// second while it keeps failing: about a second to recover, and no tight
+// loop against a server that answers but cannot serve the bucket.
 func (f *Fleet) run() {
 	defer f.nc.RemoveStatusListener(f.statusCh)
 	var last string // the last error logged: a server without JetStream fails every second
+	fails := 0      // sessions in a row that failed before going live
 	for {
 		if f.nc.IsConnected() {
+			lives := f.lives.Load()
 			err := f.session()
 			f.goOffline()
 			if f.ctx.Err() != nil {
@@ -163,8 +170,14 @@ func (f *Fleet) run() {
 			if err != nil {
 				last = err.Error()
 			}
+			if f.lives.Load() != lives {
+				fails = 0
+			}
+			fails++
 		}
-		t := time.NewTimer(time.Second)
+		// Not connected: the client reconnects by itself (reconnectDelay)
+		// and the status change wakes this; the timer is a fallback.
+		t := time.NewTimer(reconnectDelay(max(fails, 1)))
 		select {
 		case <-f.ctx.Done():
 			t.Stop()
@@ -256,6 +269,7 @@ func (f *Fleet) session() error {
 		return err
 	}
 	f.goOnline()
+	f.lives.Add(1)
 	f.saveLive(time.Now())
 	f.mu.Lock()
 	f.sess = s
