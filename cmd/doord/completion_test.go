@@ -10,12 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doord/doord/internal/qemu"
 )
 
 // The bash script completes what the command table has, in a real bash:
 // commands, a command's flags, subcommands and their flags, help's
 // command names, and nothing but files where a file is wanted.
 func TestBashCompletion(t *testing.T) {
+	qemu.SkipExec(t, "bash")
 	bash, script := shellScript(t, "bash")
 	f := filepath.Join(t.TempDir(), "doord.bash")
 	if err := os.WriteFile(f, []byte(script), 0o600); err != nil {
@@ -79,6 +82,7 @@ const requireShellsEnv = "DOORD_REQUIRE_SHELLS"
 // the scripts are the same text on every architecture, and the shells
 // are the host's.
 func skipShort(t *testing.T) {
+	qemu.SkipExec(t, "the shells")
 	if testing.Short() {
 		t.Skip("-short: the completion scripts are the same on every architecture; tried in the full run")
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doord/doord/internal/qemu"
 	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 )
@@ -33,6 +34,7 @@ import (
 //   - a controller killed with SIGKILL in the middle of a burst of writes
 //     resumes from the revision it had stored (it does not load again).
 func TestFleetOfThreeProcesses(t *testing.T) {
+	qemu.SkipExec(t, "go build and the daemons")
 	if testing.Short() {
 		t.Skip("builds doord and runs three processes")
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/doord/doord/internal/qemu"
 )
 
 // `make install DESTDIR=…` lays out what the unit expects, with the
@@ -17,6 +19,7 @@ import (
 // installed is this test's own, through DOORD_BIN: what is tested is the
 // layout, not the build.)
 func TestMakeInstall(t *testing.T) {
+	qemu.SkipExec(t, "make")
 	if testing.Short() {
 		t.Skip("runs make; not in -short")
 	}
@@ -109,6 +112,7 @@ func TestMakeInstall(t *testing.T) {
 // that has nothing else (no Go, no source), with the ARM binary given by
 // DOORD_BIN as the README says.
 func TestReadmePiTarballInstalls(t *testing.T) {
+	qemu.SkipExec(t, "make")
 	if testing.Short() {
 		t.Skip("runs make; not in -short")
 	}
@@ -158,6 +162,7 @@ func TestReadmePiTarballInstalls(t *testing.T) {
 // Every ```sh block of the README is at least valid sh, the ones that
 // need a Raspberry Pi and the ones no test runs against a daemon too.
 func TestReadmeShellBlocksParse(t *testing.T) {
+	qemu.SkipExec(t, "sh")
 	raw, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

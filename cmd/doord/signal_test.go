@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/doord/doord/internal/qemu"
 )
 
 // `doord serve` (what make run starts) ends with status 0 after a clean
@@ -17,6 +19,7 @@ import (
 // systemd do not report an error. The daemon is a child process: the
 // signal and the exit are real.
 func TestServeExitsZeroOnSignal(t *testing.T) {
+	qemu.SkipExec(t, "the daemon")
 	if testing.Short() {
 		t.Skip("runs the daemon in child processes")
 	}
@@ -69,6 +72,7 @@ func TestServeChild(t *testing.T) {
 // the built binary rather than go run (which exits 1 on Ctrl-C whatever
 // the daemon's status: make then reports an error).
 func TestMakeRunListen(t *testing.T) {
+	qemu.SkipExec(t, "make")
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skipf("make is not installed: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/internal/qemu"
 )
 
 // BenchmarkProcessStartToHealth is cmd/scripts/start-to-health.sh in Go: it
@@ -31,6 +32,7 @@ import (
 //
 //	DOORD_BENCH_DATA=/tmp/d1m go test -run '^$' -bench ProcessStartToHealth -benchtime 5x ./cmd/doord/
 func BenchmarkProcessStartToHealth(b *testing.B) {
+	qemu.SkipExec(b, "the daemon")
 	dir := os.Getenv("DOORD_BENCH_DATA")
 	if dir == "" {
 		b.Skip("DOORD_BENCH_DATA names a data directory made by doordgen")

@@ -16,6 +16,7 @@ import (
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/board/fault"
+	"github.com/doord/doord/internal/qemu"
 )
 
 // faultBoard is the simulated board with door 1 fail-secure and door 2
@@ -35,6 +36,7 @@ var lockedLevel = map[string]string{"relay1": "High", "relay2": "Low"}
 // at its locked level, per fail mode, when the process exits with
 // faultExitCode.
 func TestSupervisorSecuresRelaysAndExits(t *testing.T) {
+	qemu.SkipExec(t, "the daemon")
 	if testing.Short() {
 		t.Skip("runs the daemon in child processes")
 	}
