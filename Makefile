@@ -66,7 +66,7 @@ qemu:
 promtool:
 	@command -v promtool >/dev/null || { echo "missing: promtool: apt-get install prometheus (Debian's package has it; or run .ci/run)"; exit 1; }
 
-# DOORD_QEMU=1 tells the tests they run under qemu-user (internal/qemu),
+# DOORD_QEMU=1 tells the tests they run under qemu-user (board/qemu),
 # where a test that starts a program (a shell, make, promtool, the daemon)
 # can deadlock in qemu's fork: those skip there and run on amd64 above.
 # ARM_TIMEOUT bounds each package's test binary, so that a hang fails

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // The bash script completes what the command table has, in a real bash:

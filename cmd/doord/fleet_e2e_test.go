@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/nats-io/nats-server/v2/server"
 )

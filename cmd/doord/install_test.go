@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // `make install DESTDIR=…` lays out what the unit expects, with the

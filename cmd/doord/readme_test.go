@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // readmeSections are the README's sections with shell blocks that run

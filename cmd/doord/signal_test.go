@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // `doord serve` (what make run starts) ends with status 0 after a clean

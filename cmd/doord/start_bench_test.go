@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/board"
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // BenchmarkProcessStartToHealth is cmd/scripts/start-to-health.sh in Go: it

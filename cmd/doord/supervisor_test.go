@@ -16,7 +16,7 @@ import (
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/board"
 	"github.com/doord/doord/board/fault"
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // faultBoard is the simulated board with door 1 fail-secure and door 2

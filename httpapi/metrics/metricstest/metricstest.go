@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doord/doord/internal/qemu"
+	"github.com/doord/doord/board/qemu"
 )
 
 // RequireEnv is the environment variable that turns a missing promtool
