@@ -63,6 +63,10 @@ type FleetOp struct {
 	Deleted bool
 	Value   []byte // EncodeFleet of the record; nil when Deleted
 	Rev     uint64 // ApplyFleet: the bucket revision of this record
+	// Batch (ApplyFleet) is the atomic batch the record was written in
+	// ("": alone): the records of a batch, consecutive in ops, are
+	// applied together or left out together.
+	Batch string
 }
 
 // ErrFleetOffline: a record write was refused because the fleet's NATS
@@ -316,33 +320,60 @@ func (s *Store) FleetRev() (uint64, error) {
 // order (ops sorted by Rev, all above FleetRev). A record that the store
 // cannot take as it stands — its unique value (a card, ext_id, an
 // address) held by another record, or an undecodable value — is left out
-// and returned in refused, with why: every controller applies the same
-// revisions in the same order, so every one leaves out the same records.
-// Deletes do not cascade: the controller that deleted a user wrote its
-// credentials' deletes to the bucket before it.
+// and returned in refused, with why, and so is every other record of its
+// batch (FleetOp.Batch: a write of several records lands whole or not at
+// all): every controller applies the same revisions in the same order,
+// so every one leaves out the same records. Deletes do not cascade: the
+// controller that deleted a user wrote its credentials' deletes to the
+// bucket with it.
 func (s *Store) ApplyFleet(rev uint64, ops []FleetOp) (refused map[uint64]error, err error) {
-	err = s.writeLocal(false, func(w *wtx) error {
-		refused = nil
-		for i := range ops {
-			if rerr := w.applyFleet(&ops[i]); rerr != nil {
-				var ce *FleetConflictError
-				if !errors.As(rerr, &ce) {
-					return rerr
-				}
+	var out map[string]error // batches left out whole
+	for {
+		err = s.writeLocal(false, func(w *wtx) error {
+			refused = nil
+			refuse := func(r uint64, why error) {
 				if refused == nil {
 					refused = map[uint64]error{}
 				}
-				refused[ops[i].Rev] = rerr
+				refused[r] = why
 			}
-			rev = max(rev, ops[i].Rev)
+			for i := range ops {
+				b := ops[i].Batch
+				if why := out[b]; b != "" && why != nil {
+					refuse(ops[i].Rev, why)
+				} else if rerr := w.applyFleet(&ops[i]); rerr != nil {
+					var ce *FleetConflictError
+					if !errors.As(rerr, &ce) {
+						return rerr
+					}
+					if b != "" {
+						// Run again without the batch: what its
+						// earlier records did is in this transaction.
+						if out == nil {
+							out = map[string]error{}
+						}
+						out[b] = &FleetConflictError{Kind: ce.Kind, ID: ce.ID,
+							Reason: ce.Reason + " (the whole write it belongs to was left out)"}
+						return errBatchOut
+					}
+					refuse(ops[i].Rev, rerr)
+				}
+				rev = max(rev, ops[i].Rev)
+			}
+			if rev == 0 {
+				return nil // LoadFleet: the revision comes last
+			}
+			return w.putRaw(bMeta, kFleetRev, keys.U64(rev))
+		})
+		if !errors.Is(err, errBatchOut) {
+			return refused, err
 		}
-		if rev == 0 {
-			return nil // LoadFleet: the revision comes last
-		}
-		return w.putRaw(bMeta, kFleetRev, keys.U64(rev))
-	})
-	return refused, err
+	}
 }
+
+// errBatchOut rolls back an ApplyFleet transaction to run it again
+// without a batch one of whose records was refused.
+var errBatchOut = errors.New("store: a fleet batch is left out")
 
 func (w *wtx) applyFleet(op *FleetOp) error {
 	bucket, ok := fleetBuckets[op.Kind]
@@ -555,4 +586,48 @@ func (s *Store) ForEachFleetID(fn func(kind ChangeKind, id uint64)) error {
 		}
 		return nil
 	})
+}
+
+// FleetValue is the record of kind with id as this store holds it, in
+// the bucket's form (EncodeFleet); ok is false when the store has none.
+// store/fleet puts it back into the bucket in place of a write that every
+// controller left out.
+func (s *Store) FleetValue(kind ChangeKind, id uint64) (value []byte, ok bool, err error) {
+	bucket, known := fleetBuckets[kind]
+	if !known {
+		return nil, false, fmt.Errorf("store: %s is not a fleet record", kind)
+	}
+	err = s.view(func(tx *bolt.Tx) error {
+		k := keys.U64(id)
+		if tx.Bucket(bucket).Get(k) == nil {
+			return nil
+		}
+		c := Change{Kind: kind, ID: id}
+		var err error
+		switch kind {
+		case KindUser:
+			var u User
+			u, err = getJSON[User](tx.Bucket(bucket), k)
+			c.User = &u
+		case KindCredential:
+			var x Credential
+			x, err = getJSON[Credential](tx.Bucket(bucket), k)
+			c.Credential = &x
+		case KindTimeProfile:
+			var p TimeProfile
+			p, err = getJSON[TimeProfile](tx.Bucket(bucket), k)
+			c.TimeProfile = &p
+		case KindApartment:
+			var a Apartment
+			a, err = getJSON[Apartment](tx.Bucket(bucket), k)
+			c.Apartment = &a
+		}
+		if err != nil {
+			return err
+		}
+		value, err = EncodeFleet(&c)
+		ok = err == nil
+		return err
+	})
+	return value, ok, err
 }

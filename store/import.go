@@ -168,7 +168,7 @@ func (s *Store) Import(src ImportSource, opt ImportOptions) (ImportSummary, erro
 	if opt.DryRun || sum.Added+sum.Changed+sum.Removed == 0 {
 		return sum, nil
 	}
-	if v.plans != nil {
+	if v.plans != nil && (s.gate.Load() == nil || v.sum.Rows+len(v.removed) <= fleetImportChunk) {
 		err = s.importOnce(src, &opt, v)
 	} else {
 		var nv *importCheck
@@ -338,18 +338,26 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 // swapped list.
 const swapFeedWait = 30 * time.Second
 
+// fleetImportChunk is how many rows one write of an import carries in
+// fleet mode: a fleet writes at most 999 records at once (one atomic
+// batch of its NATS server: store/fleet), and a row is a user with a few
+// credentials. An import of at most this many rows (and removals) is one
+// write, all or nothing; a larger one is written in parts of this many
+// rows (importChunkedLive). A variable for tests.
+var fleetImportChunk = 200
+
 // importChunkedLive writes a large import in fleet mode, where every
 // write goes through the fleet's gate (fleet.go) and a local stage could
-// not be swapped in: in live transactions of importChunk rows (releases,
-// removals, then upserts), each replicated as it commits. It is NOT
-// all-or-nothing: a failure part way leaves the chunks before it
-// written, and running the same import again finishes it.
+// not be swapped in: in writes of fleetImportChunk rows (releases,
+// removals, then upserts), each replicated whole (one atomic batch). It
+// is NOT all-or-nothing as a whole: a failure part way leaves the parts
+// before it written, and running the same import again finishes it.
 func (s *Store) importChunkedLive(src ImportSource, opt *ImportOptions, v *importCheck) error {
 	pass := func(write func(w *wtx, rs *rowStream, n int) error) error {
 		rs := streamRows(src, nil)
 		var err error
-		for start := 0; start < v.sum.Rows && err == nil; start += importChunk {
-			err = s.write(false, func(w *wtx) error { return write(w, rs, importChunk) })
+		for start := 0; start < v.sum.Rows && err == nil; start += fleetImportChunk {
+			err = s.write(false, func(w *wtx) error { return write(w, rs, fleetImportChunk) })
 		}
 		if cerr := rs.close(); err == nil {
 			err = cerr
@@ -362,8 +370,8 @@ func (s *Store) importChunkedLive(src ImportSource, opt *ImportOptions, v *impor
 			return err
 		}
 	}
-	for start := 0; start < len(v.removed); start += importChunk {
-		part := v.removed[start:min(start+importChunk, len(v.removed))]
+	for start := 0; start < len(v.removed); start += fleetImportChunk {
+		part := v.removed[start:min(start+fleetImportChunk, len(v.removed))]
 		err := s.write(false, func(w *wtx) error {
 			for _, uid := range part {
 				u, err := getJSON[User](w.b(bUsers), keys.U64(uid))

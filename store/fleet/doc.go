@@ -15,7 +15,14 @@
 //   - The write gate (gate.go, store.FleetGate): the store's record
 //     writes are published to the bucket with the revision they were
 //     based on (a record changed since is a store.FleetConflictError, a
-//     409) and answered once the watch applied them here.
+//     409) and answered once the watch applied them here. A write of
+//     several records is one JetStream atomic batch (batch.go; needs
+//     nats-server 2.12, checked when a session starts): all of it is in
+//     the bucket or none of it.
+//   - Applying batches whole: the watch (watch.go) is the KV watch with
+//     the batch headers the server stores, and txn.go hands a batch to
+//     store.ApplyFleet only once it is complete, which applies it in one
+//     transaction or leaves all of it out.
 //   - The offline rules (offline.go): record writes refused while the
 //     watch is not live (store.ErrFleetOffline, a 503), and max_offline's
 //     policy (keep, or deny_non_security through the engine's

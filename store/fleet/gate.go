@@ -29,36 +29,36 @@ func (f *Fleet) live() *session {
 	return f.sess
 }
 
-// Replicate is store.FleetGate's: each op is published to its key
-// expecting the key's last revision, which must be one this store has
-// applied (at most base): a record changed on another controller since
-// this one read it is a conflict, never overwritten. It returns once the
-// watch applied every op here (read-your-writes).
+// Replicate is store.FleetGate's: the ops are written to the bucket
+// all or none. One op is one publish; several are one JetStream atomic
+// batch (batch.go). Each op expects its key's last revision to be one
+// this store has applied (at most base): a record changed on another
+// controller since this one read it is a conflict, never overwritten,
+// and then nothing of the write is in the bucket. It returns once the
+// watch applied the write here (read-your-writes); a write that every
+// controller left out (a unique value taken meanwhile) is put back out
+// of the bucket and returned as a conflict.
 func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 	s := f.live()
 	if s == nil {
 		f.stats.offlineRefusals.Add(1)
 		return store.ErrFleetOffline
 	}
+	if len(ops) == 0 {
+		return nil
+	}
 	var revs []uint64
-	for i, op := range ops {
-		rev, err := f.publish(s, &op, base)
+	if len(ops) == 1 {
+		rev, err := f.publish(s, &ops[0], base)
 		if err != nil {
-			if i > 0 {
-				// The earlier records are in the bucket: let them reach
-				// this store before answering, so that a retry reads them.
-				f.waitApplied(revs[len(revs)-1])
-				var ce *store.FleetConflictError
-				if errors.As(err, &ce) {
-					ce.Reason += fmt.Sprintf(" (the write's %d records before it were written)", i)
-				}
-			}
 			return err
 		}
-		revs = append(revs, rev)
-	}
-	if len(revs) == 0 {
-		return nil
+		revs = []uint64{rev}
+	} else {
+		var err error
+		if revs, err = f.publishBatch(s, ops, base); err != nil {
+			return err
+		}
 	}
 	if !f.waitApplied(revs[len(revs)-1]) {
 		return unsure("the write is in the fleet's bucket, but this controller has not applied it yet; read it back shortly")
@@ -74,11 +74,11 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 	f.mu.Unlock()
 	if refused != nil {
 		// Every controller left it out (the same revisions in the same
-		// order): take it back out of the bucket so that it does not
-		// wait there for the other record to go.
+		// order): put back what they hold, so that it does not wait in
+		// the bucket for the other record to go.
 		f.stats.conflicts.Add(1)
-		for i, op := range ops {
-			f.retract(s, &op, revs[i])
+		for i := range ops {
+			f.retract(s, &ops[i], revs[i])
 		}
 		return refused
 	}
@@ -89,13 +89,11 @@ func (f *Fleet) subject(op *store.FleetOp) string {
 	return "$KV." + f.cfg.Bucket() + "." + recordKey(op.Kind, op.ID)
 }
 
-// publish writes one op expecting its key unchanged since base.
-func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, error) {
-	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
-	defer cancel()
-	subj := f.subject(op)
+// lastRev is the revision of op's key in the bucket (0: none), which
+// must be at most base: a later one is a conflict.
+func (f *Fleet) lastRev(ctx context.Context, s *session, op *store.FleetOp, base uint64) (uint64, error) {
 	var last uint64
-	m, err := s.stream.GetLastMsgForSubject(ctx, subj)
+	m, err := s.stream.GetLastMsgForSubject(ctx, f.subject(op))
 	switch {
 	case err == nil:
 		last = m.Sequence
@@ -108,16 +106,21 @@ func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, err
 		return 0, &store.FleetConflictError{Kind: op.Kind, ID: op.ID,
 			Reason: "changed on another controller since this one read it; read it again and retry"}
 	}
-	msg := nats.NewMsg(subj)
-	if op.Deleted {
-		msg.Header.Set("KV-Operation", "DEL")
-	} else {
-		msg.Data = op.Value
+	return last, nil
+}
+
+// publish writes one op expecting its key unchanged since base.
+func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, error) {
+	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
+	defer cancel()
+	last, err := f.lastRev(ctx, s, op, base)
+	if err != nil {
+		return 0, err
 	}
+	msg := opMsg(f.subject(op), op)
 	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(last))
 	if err != nil {
-		var ae *jetstream.APIError
-		if errors.As(err, &ae) && ae.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+		if isWrongLast(err) {
 			f.stats.conflicts.Add(1)
 			return 0, &store.FleetConflictError{Kind: op.Kind, ID: op.ID,
 				Reason: "changed on another controller at the same time; read it again and retry"}
@@ -127,17 +130,42 @@ func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, err
 	return ack.Sequence, nil
 }
 
-// retract deletes a record this controller wrote at rev and every
-// controller left out, unless it changed since.
-func (f *Fleet) retract(s *session, op *store.FleetOp, rev uint64) {
+// opMsg is op as a KV message on subj.
+func opMsg(subj string, op *store.FleetOp) *nats.Msg {
+	msg := nats.NewMsg(subj)
 	if op.Deleted {
-		return
+		msg.Header.Set("KV-Operation", "DEL")
+	} else {
+		msg.Data = op.Value
 	}
+	return msg
+}
+
+// isWrongLast: a compare-and-set failed (another write to the key, or
+// a write in flight to it on a clustered stream).
+func isWrongLast(err error) bool {
+	var ae *jetstream.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		ae.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+// retract puts back into the bucket, at op's key written at rev, the
+// record this store holds (which every controller holds: they all left
+// the write out), or deletes the key when it holds none; unless the key
+// changed since.
+func (f *Fleet) retract(s *session, op *store.FleetOp, rev uint64) {
 	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
 	defer cancel()
-	msg := nats.NewMsg(f.subject(op))
-	msg.Header.Set("KV-Operation", "DEL")
-	if _, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(rev)); err != nil {
+	value, ok, err := f.st.FleetValue(op.Kind, op.ID)
+	if err != nil {
+		f.log.Warn("fleet: could not read a left-out record back", "key", recordKey(op.Kind, op.ID), "err", err)
+		return
+	}
+	if !ok && op.Deleted {
+		return // the bucket already says what the controllers hold
+	}
+	back := store.FleetOp{Kind: op.Kind, ID: op.ID, Deleted: !ok, Value: value}
+	if _, err := s.js.PublishMsg(ctx, opMsg(f.subject(op), &back), jetstream.WithExpectLastSequencePerSubject(rev)); err != nil {
 		f.log.Warn("fleet: could not take a left-out record back out of the bucket", "key", recordKey(op.Kind, op.ID), "err", err)
 	}
 }

@@ -60,6 +60,7 @@ type Fleet struct {
 	stale        atomic.Bool   // max_offline passed
 	lives        atomic.Uint64 // sessions that went live
 	stats        counters
+	hooks        testHooks // tests only (txn.go)
 }
 
 type session struct {
@@ -163,7 +164,9 @@ func (f *Fleet) run() {
 			if f.ctx.Err() != nil {
 				return
 			}
-			if err != nil && err.Error() != last {
+			if errors.Is(err, errOldServer) && err.Error() != last {
+				f.log.Error("fleet: cannot sync: the doors decide from the local store and records cannot be changed until the NATS server is upgraded", "err", err)
+			} else if err != nil && err.Error() != last {
 				f.log.Warn("fleet: sync interrupted; the doors decide from the local store", "err", err)
 			}
 			last = ""
@@ -227,6 +230,9 @@ func (f *Fleet) session() error {
 	if err != nil {
 		return fmt.Errorf("bucket %s: %w", f.cfg.Bucket(), err)
 	}
+	if err := f.allowAtomic(bctx, js, stream); err != nil {
+		return err
+	}
 	n, err := controllerNumber(bctx, kv, f.cfg.Controller)
 	if err != nil {
 		return fmt.Errorf("controller number: %w", err)
@@ -245,25 +251,25 @@ func (f *Fleet) session() error {
 	if err != nil {
 		return err
 	}
-	var opts []jetstream.WatchOpt
+	var resume uint64
 	if rev > 0 {
-		opts = append(opts, jetstream.ResumeFromRevision(rev+1))
+		resume = rev + 1
 	}
-	// Every key (the controller numbers are skipped as they come): a
-	// watch of several filters needs nats-server 2.10, and Debian's is
-	// 2.9.
-	w, err := kv.WatchAll(ctx, opts...)
+	// Every key (the controller numbers and batch markers are skipped as
+	// they come), with the atomic batch headers (watch.go).
+	w, err := watchBucket(ctx, f.nc, f.cfg.Bucket(), nil, resume)
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
 	defer w.Stop()
+	buf := &txnBuf{} // whole batches only (txn.go)
 	switch {
 	case rev == 0 && !has:
 		err = f.coldLoad(ctx, w, n)
 	case rev == 0:
 		err = f.rejoin(ctx, w)
 	default:
-		err = f.catchUp(ctx, w)
+		err = f.catchUpTxn(ctx, w, buf)
 	}
 	if err != nil {
 		return err
@@ -276,7 +282,6 @@ func (f *Fleet) session() error {
 	f.mu.Unlock()
 	f.advance(0, nil)
 	f.log.Info("fleet: in sync", "bucket", f.cfg.Bucket(), "controller", f.cfg.Controller, "number", n, "revision", f.rev())
-	batch := make([]store.FleetOp, 0, 256)
 	for {
 		select {
 		case <-ctx.Done():
@@ -289,20 +294,20 @@ func (f *Fleet) session() error {
 			if !ok {
 				return errors.New("watch ended")
 			}
-			batch = appendEntry(batch[:0], e)
+			buf.add(e)
 		drain:
-			for len(batch) < cap(batch) {
+			for buf.len() < 256 {
 				select {
 				case e, ok := <-w.Updates():
 					if !ok {
 						break drain
 					}
-					batch = appendEntry(batch, e)
+					buf.add(e)
 				default:
 					break drain
 				}
 			}
-			if err := f.apply(batch); err != nil {
+			if err := f.apply(buf.take()); err != nil {
 				return err
 			}
 		}
@@ -338,6 +343,7 @@ func (f *Fleet) apply(ops []store.FleetOp) error {
 	if err != nil {
 		return fmt.Errorf("applying revisions up to %d: %w", last, err)
 	}
+	call(&f.hooks.afterApply)
 	f.stats.applied.Add(uint64(len(ops)))
 	for r, why := range refused {
 		f.stats.refused.Add(1)
@@ -503,24 +509,6 @@ func (f *Fleet) prune(ops []store.FleetOp) error {
 		f.log.Warn("fleet: deleted local records the fleet does not have", "records", len(gone))
 	}
 	return nil
-}
-
-// catchUp applies what changed since the store's revision.
-func (f *Fleet) catchUp(ctx context.Context, w jetstream.KeyWatcher) error {
-	batch := make([]store.FleetOp, 0, 1000)
-	err := initial(ctx, w, func(op store.FleetOp) error {
-		batch = append(batch, op)
-		if len(batch) == cap(batch) {
-			err := f.apply(batch)
-			batch = batch[:0]
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return f.apply(batch)
 }
 
 // controllerNumber is name's number in the bucket, allocated on first
