@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/doord/doord/store"
+	"github.com/doord/doord/store/storetest"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -304,4 +306,89 @@ func TestVersionAtLeast(t *testing.T) {
 			t.Errorf("versionAtLeast(%q) = %v, want %v", v, got, want)
 		}
 	}
+}
+
+// A controller that was away while a user was imported with her cards
+// and then renamed (which supersedes the batch's user message: the
+// bucket keeps one revision a key, so the catch-up sees her cards first
+// and the user only at the rename) catches up whole: after every
+// transaction it applied, the user is there with all her cards or none.
+func TestCatchUpAppliesWhole(t *testing.T) {
+	n := startNATS(t)
+	a := join(t, n, "a")
+	st := storetest.Open(t)
+	b := joinStore(t, n, "b", st)
+	if err := a.f.Replicate([]store.FleetOp{userOp(uint64(1)<<32+1, "First")}, a.f.rev()); err != nil {
+		t.Fatal(err)
+	}
+	b.waitRev(a.f.rev()) // b has a revision: it will catch up, not load cold
+	b.leave()
+	cards := []string{"2001", "2002", "2003"}
+	if sum, err := a.st.Import(importOne("bea", "Bea", cards), store.ImportOptions{Mode: store.ImportMerge, By: "test"}); err != nil {
+		t.Fatal(err, sum.Errors)
+	}
+	us, _, err := a.st.ListUsers(store.UserFilter{Q: "bea"})
+	if err != nil || len(us) != 1 {
+		t.Fatalf("the imported user: %v, %v", us, err)
+	}
+	if _, err := a.st.UpdateUser(us[0].ID, "test", func(u *store.User) error { u.Name = "Bea R."; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	b = joinHooked(t, n, "b", st, func(m *member) {
+		m.f.hooks.afterApply.Store(new(func() { wholeUser(t, m, us[0].UID, cards, "after a catch-up apply") }))
+	})
+	b.waitRev(a.f.rev())
+	if !wholeUser(t, b, us[0].UID, cards, "caught up") || b.userName(us[0].UID) != "Bea R." {
+		t.Errorf("b after the catch-up: %q", b.userName(us[0].UID))
+	}
+}
+
+// txnBuf holds a batch's records until its commit, and ends a batch
+// whose commit was superseded when anything else arrives.
+func TestTxnBufHoldsBatches(t *testing.T) {
+	put := func(key string, rev uint64, batch string, commit bool) *entry {
+		return &entry{key: key, rev: rev, value: []byte("{}"), batch: batch, commit: commit}
+	}
+	var b txnBuf
+	b.add(put("user.1", 1, "", false))
+	b.add(put("user.2", 2, "x", false))
+	b.add(put("cred.3", 3, "x", false))
+	if got := b.take(); len(got) != 1 || got[0].ID != 1 {
+		t.Fatalf("before the commit: %+v, want the lone record only", got)
+	}
+	b.add(put(txnKey, 4, "x", true))
+	got := b.take()
+	if len(got) != 2 || got[0].Batch != "x" || got[1].Batch != "x" || got[1].Rev != 3 {
+		t.Fatalf("at the commit: %+v, want the batch's two records", got)
+	}
+	// A batch whose commit marker was superseded ends at the next
+	// entry of anything else (here another batch).
+	b.add(put("user.5", 5, "y", false))
+	b.add(put("user.7", 7, "z", false))
+	if got := b.take(); len(got) != 1 || got[0].ID != 5 || got[0].Batch != "y" {
+		t.Fatalf("superseded commit: %+v, want batch y's record", got)
+	}
+	if b.len() != 1 {
+		t.Errorf("batch z should still be open, len %d", b.len())
+	}
+}
+
+// joinHooked is joinStore with hook run on the member before its fleet
+// starts (to watch its first catch-up).
+func joinHooked(t testing.TB, n *natsServer, name string, st *store.Store, hook func(*member)) *member {
+	t.Helper()
+	cfg := testConfig(n.url(), name)
+	nc, err := dial(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &member{t: t, st: st, nc: nc, cfg: cfg, restricted: make(chan bool, 8)}
+	if m.f, err = New(cfg, nc, st, Options{OpTimeout: 5 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	hook(m)
+	m.f.Start()
+	t.Cleanup(m.leave)
+	m.waitLive()
+	return m
 }

@@ -62,10 +62,21 @@ func (b *txnBuf) take() []store.FleetOp {
 	return d
 }
 
+// catchUpWhole is how many records a catch-up applies in one
+// transaction (about importChunk's dirty pages). A variable for tests.
+var catchUpWhole = 10000
+
 // catchUpTxn applies what changed since the store's revision, up to the
-// end of the watch's initial values, in transactions of about 1000
-// records that end on batch boundaries. A batch still open at the end
-// stays in buf for the live watch to complete.
+// end of the watch's initial values, in ONE transaction when it is at
+// most catchUpWhole records. The bucket keeps one revision a key, so a
+// catch-up sees each changed key once, at its last value: the records of
+// a batch that a later write superseded arrive apart from it (a user's
+// new cards, then the user at the revision of a later rename), and only
+// the whole backlog at once is a state the bucket had. A longer backlog
+// (a controller far behind) is applied in transactions of catchUpWhole
+// records that end on batch boundaries; between them a record may be
+// ahead of another it goes with (a card before its user: denied). A
+// batch still open at the end stays in buf for the live watch.
 func (f *Fleet) catchUpTxn(ctx context.Context, w jetstream.KeyWatcher, buf *txnBuf) error {
 	for {
 		select {
@@ -76,7 +87,7 @@ func (f *Fleet) catchUpTxn(ctx context.Context, w jetstream.KeyWatcher, buf *txn
 				return errors.New("watch ended")
 			}
 			buf.add(e)
-			if e == nil || len(buf.done) >= 1000 {
+			if e == nil || len(buf.done) >= catchUpWhole {
 				if err := f.apply(buf.take()); err != nil {
 					return err
 				}
