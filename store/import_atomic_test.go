@@ -15,9 +15,22 @@ import (
 	"github.com/doord/doord/store/storetest"
 )
 
+// testChunk stands for store.importChunk (10,000 rows per transaction)
+// in the large-import tests: what they check is an import of more than
+// one chunk (staged, then swapped in whole), which 1,200 rows over
+// chunks of 500 is as much as 12,000 over 10,000, at a tenth of the
+// rows (these tests took minutes under qemu, and ran there three times).
+const testChunk = 500
+
+// largeImports makes imports larger than testChunk rows take the large
+// path (staged in chunks, swapped in) for the rest of t.
+func largeImports(t *testing.T) {
+	t.Cleanup(store.SetImportChunkForTest(testChunk))
+}
+
 // bigReplace is a replace of more rows than one transaction holds
-// (store.importChunk, 10,000): e2 and e3 of three stay, e1 (card 1001)
-// goes, and n new users come with card 50000+i and PIN 300000+i.
+// (testChunk): e2 and e3 of three stay, e1 (card 1001) goes, and n new
+// users come with card 50000+i and PIN 300000+i.
 func bigReplace(n int) []irow {
 	rows := append([]irow(nil), three[1:]...)
 	for i := range n {
@@ -41,11 +54,12 @@ func dump(t *testing.T, s *store.Store) ([]store.User, []store.Credential) {
 	return us, cs
 }
 
-// A write failure after the first 10,000 rows of a large replace were
+// A write failure after the first chunk of a large replace was
 // written leaves the store exactly as it was (users, credentials, seq),
 // and the doors go on deciding on the old list: nothing of the import is
 // visible, nothing of the old list is gone.
 func TestImportLargeReplaceFailingLateLeavesStoreAsBefore(t *testing.T) {
+	largeImports(t)
 	s := storetest.Open(t)
 	e := followingEngine(t, s)
 	mustImport(t, s, store.ImportOptions{}, three...)
@@ -53,17 +67,17 @@ func TestImportLargeReplaceFailingLateLeavesStoreAsBefore(t *testing.T) {
 	seq := s.Seq()
 	var n atomic.Int64
 	defer store.SetImportWriteHookForTest(func() error {
-		if n.Add(1) == 10500 { // in the second 10,000
+		if n.Add(1) == testChunk+testChunk/2 { // in the second chunk
 			return store.DiskFullForTest(fmt.Errorf("write: %w", syscall.ENOSPC))
 		}
 		return nil
 	})()
-	_, err := s.Import(src(bigReplace(12000)...), store.ImportOptions{Mode: store.ImportReplace})
+	_, err := s.Import(src(bigReplace(1200)...), store.ImportOptions{Mode: store.ImportReplace})
 	if !errors.Is(err, store.ErrDiskFull) {
 		t.Fatalf("err = %v, want ErrDiskFull", err)
 	}
-	if n.Load() < 10500 {
-		t.Fatalf("the hook ran %d times: the failure was not after the first 10,000 rows", n.Load())
+	if n.Load() < testChunk+testChunk/2 {
+		t.Fatalf("the hook ran %d times: the failure was not after the first chunk", n.Load())
 	}
 	if s.Seq() != seq {
 		t.Errorf("a failed import moved the store's seq %d → %d", seq, s.Seq())
@@ -75,15 +89,15 @@ func TestImportLargeReplaceFailingLateLeavesStoreAsBefore(t *testing.T) {
 	if o := swipe(e, 1001); o.Kind != access.OutcomeGranted {
 		t.Errorf("e1's card after the failed replace: %v %v, want granted", o.Kind, o.Reason)
 	}
-	for _, c := range []uint64{50000, 61999} {
+	for _, c := range []uint64{50000, 51199} {
 		if o := swipe(e, c); o.Kind != access.OutcomeDenied {
 			t.Errorf("card %d of the failed import: %v, want denied", c, o.Kind)
 		}
 	}
 	// The same import without the failure goes through whole.
 	store.SetImportWriteHookForTest(nil)
-	sum := mustImport(t, s, store.ImportOptions{Mode: store.ImportReplace}, bigReplace(12000)...)
-	if got, want := counts(sum), "added 12000 changed 0 removed 1 unchanged 2"; got != want {
+	sum := mustImport(t, s, store.ImportOptions{Mode: store.ImportReplace}, bigReplace(1200)...)
+	if got, want := counts(sum), "added 1200 changed 0 removed 1 unchanged 2"; got != want {
 		t.Errorf("%s, want %s", got, want)
 	}
 }
@@ -95,6 +109,7 @@ func TestImportLargeReplaceFailingLateLeavesStoreAsBefore(t *testing.T) {
 // refused and every new card opens. The change feed's seq and the store's
 // agree afterwards.
 func TestImportLargeReplaceIsSeenWhole(t *testing.T) {
+	largeImports(t)
 	s := storetest.Open(t)
 	e := followingEngine(t, s)
 	mustImport(t, s, store.ImportOptions{}, three...)
@@ -106,7 +121,7 @@ func TestImportLargeReplaceIsSeenWhole(t *testing.T) {
 	wg.Go(func() {
 		for !stop.Load() {
 			first := swipe(e, 50000)
-			last := swipe(e, 61999)
+			last := swipe(e, 51199)
 			if first.Kind == access.OutcomeGranted && last.Kind != access.OutcomeGranted {
 				torn.Add(1)
 			}
@@ -116,7 +131,7 @@ func TestImportLargeReplaceIsSeenWhole(t *testing.T) {
 			swipes.Add(1)
 		}
 	})
-	sum, err := s.Import(src(bigReplace(12000)...), store.ImportOptions{Mode: store.ImportReplace})
+	sum, err := s.Import(src(bigReplace(1200)...), store.ImportOptions{Mode: store.ImportReplace})
 	stop.Store(true)
 	wg.Wait()
 	if err != nil {
@@ -131,13 +146,13 @@ func TestImportLargeReplaceIsSeenWhole(t *testing.T) {
 	if o := swipe(e, 1001); o.Kind != access.OutcomeDenied || o.Reason != access.ReasonUnknownCredential {
 		t.Errorf("removed user's card right after the import: %v %v, want denied unknown_credential", o.Kind, o.Reason)
 	}
-	for _, c := range []uint64{50000, 61999, 1003} {
+	for _, c := range []uint64{50000, 51199, 1003} {
 		if o := swipe(e, c); o.Kind != access.OutcomeGranted {
 			t.Errorf("card %d right after the import: %v %v, want granted", c, o.Kind, o.Reason)
 		}
 	}
-	if got := len(userExts(t, s)); got != 12002 {
-		t.Errorf("%d users, want 12002", got)
+	if got := len(userExts(t, s)); got != 1202 {
+		t.Errorf("%d users, want 1202", got)
 	}
 	// Writes after the swap reach the engine through the feed as usual.
 	mustImport(t, s, store.ImportOptions{Mode: store.ImportMerge}, irow{ext: "n00000", cards: []string{}, noPINs: true})
@@ -150,6 +165,7 @@ func TestImportLargeReplaceIsSeenWhole(t *testing.T) {
 // be lost by the swap: the import fails with ErrImportConflict, nothing
 // of it written, and the other write stays.
 func TestImportLargeConflictingWriteFailsTheImport(t *testing.T) {
+	largeImports(t)
 	s := storetest.Open(t)
 	mustImport(t, s, store.ImportOptions{}, three...)
 	var once sync.Once
@@ -162,7 +178,7 @@ func TestImportLargeConflictingWriteFailsTheImport(t *testing.T) {
 			})
 		}
 	}}
-	_, err := s.Import(src(bigReplace(12000)...), opt)
+	_, err := s.Import(src(bigReplace(1200)...), opt)
 	if !errors.Is(err, store.ErrImportConflict) {
 		t.Fatalf("err = %v, want ErrImportConflict", err)
 	}
@@ -174,6 +190,7 @@ func TestImportLargeConflictingWriteFailsTheImport(t *testing.T) {
 // A pass spent on a limited credential while a large import is staged is
 // not undone by the swap (nor does it fail the import).
 func TestImportLargeKeepsPassesSpentMeanwhile(t *testing.T) {
+	largeImports(t)
 	s := storetest.Open(t)
 	mustImport(t, s, store.ImportOptions{}, three...)
 	guest := store.Credential{Type: store.CredCard, Value: "777", Owner: store.OwnerOwner, Locks: store.LocksBoth, MaxPasses: 5, PassesLeft: 5}
@@ -190,8 +207,8 @@ func TestImportLargeKeepsPassesSpentMeanwhile(t *testing.T) {
 			})
 		}
 	}}
-	sum, err := s.Import(src(bigReplace(12000)...), opt)
-	if err != nil || sum.Added != 12000 {
+	sum, err := s.Import(src(bigReplace(1200)...), opt)
+	if err != nil || sum.Added != 1200 {
 		t.Fatalf("Import: %v, %s", err, counts(sum))
 	}
 	c, err := s.LookupCredential(store.CredCard, "777")
