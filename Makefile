@@ -39,8 +39,25 @@ TMPFS := $(shell awk '$$2 == "/dev/shm" && $$3 == "tmpfs" && $$4 !~ /noexec/ { o
 	[ -w /dev/shm ] && [ "$$(df -Pk /dev/shm | awk 'NR == 2 { print $$4 }')" -ge 2097152 ] && echo /dev/shm)
 ON_TMPFS = $(if $(TMPFS),d=$$(mktemp -d $(TMPFS)/doord-test.XXXXXX) && trap 'rm -rf "$$d"' EXIT && trap 'exit 130' INT TERM HUP && export TMPDIR="$$d" &&)
 
-test-unit: promtool
-	$(ON_TMPFS) $(GO) test -race -count=1 $(PKGS)
+# The fleet's tests run their nats-servers in natsd
+# (store/fleet/natstest/natsd), a native program built here once, instead
+# of linking nats-server into every test binary: that compiled it four
+# times (amd64 with -race, GOARM 6, GOARM 7, arm64). natstest starts it
+# from DOORD_NATSD; a missing one fails those tests. The test runs and
+# vet -race leave natsd's package out (TEST_PKGS), as go test compiles a
+# package without tests too: nats-server again, with -race or for ARM.
+NATSD := $(CURDIR)/$(BIN)/natsd
+export DOORD_NATSD := $(NATSD)
+NATSD_PKG := %/store/fleet/natstest/natsd
+TEST_PKGS = $(filter-out $(NATSD_PKG),$(shell $(GO) list $(PKGS)))
+
+## natsd: the tests' nats-server runner (store/fleet/natstest)
+.PHONY: natsd
+natsd:
+	$(GO) build -o $(NATSD) ./store/fleet/natstest/natsd
+
+test-unit: promtool natsd
+	$(ON_TMPFS) $(GO) test -race -count=1 $(TEST_PKGS)
 
 # Every package is tested on every ARM target; what differs is how long.
 # GOARM 6 (the oldest target: soft-float 32-bit, no 64-bit atomics in
@@ -53,8 +70,8 @@ test-unit: promtool
 # run with -short on every ARM target (their long cases and the OpenAPI
 # validation of every exchange run above, on amd64 with -race; the
 # validator is not even compiled for ARM, see httpapi/contract_test.go).
-ARM_FULL  := ./auth/... ./board/... ./device/... ./store/...
-ARM_SHORT := ./httpapi/... ./cmd/...
+ARM_FULL  = $(filter-out $(NATSD_PKG),$(shell $(GO) list ./auth/... ./board/... ./device/... ./store/...))
+ARM_SHORT = $(shell $(GO) list ./httpapi/... ./cmd/...)
 
 ## qemu: fail at once, before any build, when the ARM test runners are missing
 qemu:
@@ -66,6 +83,9 @@ qemu:
 promtool:
 	@command -v promtool >/dev/null || { echo "missing: promtool: apt-get install prometheus (Debian's package has it; or run .ci/run)"; exit 1; }
 
+# Each ARM test binary runs under `natsd run` (native), which serves the
+# fleet tests' nats-servers to it (DOORD_NATSD_ADDR): under qemu-user a
+# test must not start natsd itself, as a fork there can deadlock.
 # DOORD_QEMU=1 tells the tests they run under qemu-user (board/qemu),
 # where a test that starts a program (a shell, make, promtool, the daemon)
 # can deadlock in qemu's fork: those skip there and run on amd64 above.
@@ -76,11 +96,11 @@ ARM_TIMEOUT ?= 4m
 ARM_TEST    := CGO_ENABLED=0 DOORD_QEMU=1 $(GO) test -count=1 -timeout $(ARM_TIMEOUT)
 
 ## test-arm: every package under qemu-user for 32-bit ARM (GOARM 6, 7) and arm64
-test-arm: qemu
-	$(ON_TMPFS) GOARCH=arm GOARM=6 $(ARM_TEST) -exec qemu-arm-static $(ARM_FULL)
-	$(ON_TMPFS) GOARCH=arm GOARM=6 $(ARM_TEST) -short -exec qemu-arm-static $(ARM_SHORT)
-	$(ON_TMPFS) GOARCH=arm GOARM=7 $(ARM_TEST) -short -exec qemu-arm-static $(PKGS)
-	$(ON_TMPFS) GOARCH=arm64 $(ARM_TEST) -short -exec qemu-aarch64-static $(PKGS)
+test-arm: qemu natsd
+	$(ON_TMPFS) GOARCH=arm GOARM=6 $(ARM_TEST) -exec '$(NATSD) run qemu-arm-static' $(ARM_FULL)
+	$(ON_TMPFS) GOARCH=arm GOARM=6 $(ARM_TEST) -short -exec '$(NATSD) run qemu-arm-static' $(ARM_SHORT)
+	$(ON_TMPFS) GOARCH=arm GOARM=7 $(ARM_TEST) -short -exec '$(NATSD) run qemu-arm-static' $(TEST_PKGS)
+	$(ON_TMPFS) GOARCH=arm64 $(ARM_TEST) -short -exec '$(NATSD) run qemu-aarch64-static' $(TEST_PKGS)
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/doord ./cmd/doord
@@ -134,13 +154,19 @@ install: $(if $(filter $(BIN)/doord,$(DOORD_BIN)),build)
 	fi
 
 # lint vets amd64 with -race so that it compiles every package exactly as
-# test-unit then does (one amd64 compile of the tree instead of two), and
-# GOARM 6 and arm64 so that their compiles are the ones test-arm reuses.
+# test-unit then does (one amd64 compile of the tree instead of two); natsd
+# without -race, as make natsd builds it (no test binary links it). vet's
+# checks do not depend on the architecture, only which files are built
+# does: for GOARM 6 and arm64 it vets the packages with files built only
+# there (ARM_VET; httpapi's contract_off_test.go); test-arm compiles every
+# package for each ARM target anyway.
+ARM_VET := ./httpapi/
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet -race $(PKGS)
-	CGO_ENABLED=0 GOARCH=arm GOARM=6 $(GO) vet $(PKGS)
-	CGO_ENABLED=0 GOARCH=arm64 $(GO) vet $(PKGS)
+	$(GO) vet -race $(TEST_PKGS)
+	$(GO) vet ./store/fleet/natstest/natsd
+	CGO_ENABLED=0 GOARCH=arm GOARM=6 $(GO) vet $(ARM_VET)
+	CGO_ENABLED=0 GOARCH=arm64 $(GO) vet $(ARM_VET)
 
 ## bench: the benchmarks quoted in BENCHMARKS.md
 bench:

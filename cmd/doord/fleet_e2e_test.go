@@ -20,7 +20,6 @@ import (
 
 	"github.com/doord/doord/board/qemu"
 	"github.com/doord/doord/store/fleet/natstest"
-	"github.com/nats-io/nats-server/v2/server"
 )
 
 // A fleet of three doord processes (the binary built by the test, the
@@ -114,13 +113,13 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 	}
 }
 
-// fleetNATS is an embedded nats-server (natstest) that can stop and come
+// fleetNATS is a nats-server (natstest, in natsd) that can stop and come
 // back on the same port with the same JetStream directory.
 type fleetNATS struct {
 	t    *testing.T
 	dir  string
 	port int
-	srv  *server.Server
+	srv  *natstest.Server
 	url  string
 }
 
@@ -133,7 +132,7 @@ func startFleetNATS(t *testing.T) *fleetNATS {
 }
 
 func (n *fleetNATS) start() {
-	n.srv = natstest.Run(n.t, &server.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
+	n.srv = natstest.Run(n.t, &natstest.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
 }
 
 func (n *fleetNATS) stop() {

@@ -13,7 +13,6 @@ import (
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/fleet/eventpub"
 	"github.com/doord/doord/store/fleet/natstest"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -23,7 +22,7 @@ import (
 // by field, and that event reaches the site's stream; the fleet metrics
 // show it.
 func TestFleetCommandIsAuditedAndPublishedThroughTheDaemon(t *testing.T) {
-	srv := natstest.Run(t, &server.Options{JetStream: true, StoreDir: t.TempDir()})
+	srv := natstest.Run(t, &natstest.Options{JetStream: true, StoreDir: t.TempDir()})
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -120,12 +119,7 @@ func TestReadmeNATSPermissionsAllowOneGroupOnly(t *testing.T) {
 	}
 	t.Setenv("BLDG1_EAST_PASSWORD", "controller-example-password")
 	t.Setenv("LOBBY_MANAGER_PASSWORD", "manager-example-password")
-	opts, err := server.ProcessConfigFile(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.StoreDir = t.TempDir()
-	srv := natstest.Run(t, opts)
+	srv := natstest.Run(t, &natstest.Options{ConfigFile: conf, StoreDir: t.TempDir()})
 	ctl, err := nats.Connect(srv.ClientURL(), nats.UserInfo("bldg1-east", "controller-example-password"))
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"github.com/doord/doord/device"
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/fleet/natstest"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
@@ -121,7 +120,7 @@ func newController(t *testing.T, url, id string, groups []string, doors ...strin
 	return &controller{id, nc, rt, b, ev, st}
 }
 
-func natsServer(t *testing.T) *server.Server { return natstest.Run(t, nil) }
+func natsServer(t *testing.T) *natstest.Server { return natstest.Run(t, nil) }
 
 func client(t *testing.T, url string) *nats.Conn {
 	t.Helper()

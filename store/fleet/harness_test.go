@@ -9,17 +9,16 @@ import (
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/fleet/natstest"
 	"github.com/doord/doord/store/storetest"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 )
 
-// natsServer is an embedded nats-server with JetStream (natstest) on a
+// natsServer is a nats-server with JetStream (natstest, in natsd) on a
 // free port, restartable on the same port and store directory.
 type natsServer struct {
 	t    testing.TB
 	dir  string
 	port int
-	srv  *server.Server
+	srv  *natstest.Server
 }
 
 func startNATS(t testing.TB) *natsServer {
@@ -32,7 +31,7 @@ func startNATS(t testing.TB) *natsServer {
 
 func (n *natsServer) start() {
 	n.t.Helper()
-	n.srv = natstest.Run(n.t, &server.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
+	n.srv = natstest.Run(n.t, &natstest.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
 }
 
 func (n *natsServer) stop() {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/fleet/natstest"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -20,14 +19,14 @@ const (
 	ctl  = "bldg1-east"
 )
 
-// natsServer runs an embedded JetStream server keeping its streams in
+// natsServer runs a JetStream server (natstest) keeping its streams in
 // dir; port 0 picks a free port (pass the old one to restart on it).
-func natsServer(t *testing.T, dir string, port int) *server.Server {
+func natsServer(t *testing.T, dir string, port int) *natstest.Server {
 	t.Helper()
-	return natstest.Run(t, &server.Options{Port: port, JetStream: true, StoreDir: dir})
+	return natstest.Run(t, &natstest.Options{Port: port, JetStream: true, StoreDir: dir})
 }
 
-func serverPort(s *server.Server) int { return s.Addr().(*net.TCPAddr).Port }
+func serverPort(s *natstest.Server) int { return s.Addr().(*net.TCPAddr).Port }
 
 // dial connects as the daemon does: reconnecting forever.
 func dial(t *testing.T, url string) *nats.Conn {
