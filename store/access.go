@@ -328,6 +328,9 @@ func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []
 // reports whether it understood all of it; on false the caller decodes
 // the record in full.
 func scanUser(data []byte, u *AccessUser) bool {
+	if !isJSONRecord(data) {
+		return scanUserBinary(data, u)
+	}
 	u.State, u.Locks = StateDisabled, "" // absent: fail closed (codec.go)
 	return scanObject(data, func(key []byte, s *jscan) bool {
 		switch string(key) {
@@ -373,6 +376,9 @@ func scanUser(data []byte, u *AccessUser) bool {
 
 // scanCredential is scanUser for credRec.
 func scanCredential(data []byte, c *AccessCredential) bool {
+	if !isJSONRecord(data) {
+		return scanCredentialBinary(data, c)
+	}
 	c.Locks = "" // absent: no door (codec.go)
 	return scanObject(data, func(key []byte, s *jscan) bool {
 		switch string(key) {

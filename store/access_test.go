@@ -97,54 +97,65 @@ func TestScanAccessMatchesDecode(t *testing.T) {
 		}
 	}
 
-	wantU := map[uint64]store.AccessUser{}
-	s.ForEachUser(func(u *store.User) error { wantU[u.UID] = store.UserAccess(u); return nil })
-	wantC := map[uint64]store.AccessCredential{}
-	s.ForEachCredential(func(c *store.Credential) error { wantC[c.ID] = store.CredentialAccess(c); return nil })
-	gotU := map[uint64]store.AccessUser{}
-	gotC := map[uint64]store.AccessCredential{}
-	var profiles int
-	var maxU, maxC uint64
-	seq, err := s.ScanAccess(store.AccessVisitor{
-		IDBounds:   func(u, c uint64) { maxU, maxC = u, c },
-		Profile:    func(*store.TimeProfile) error { profiles++; return nil },
-		User:       func(u *store.AccessUser) error { gotU[u.UID] = *u; return nil },
-		Credential: func(c *store.AccessCredential) error { gotC[c.ID] = *c; return nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seq != s.Seq() {
-		t.Errorf("seq = %d, want %d", seq, s.Seq())
-	}
-	if profiles != 2 {
-		t.Errorf("%d profiles, want 2", profiles)
-	}
-	for id := range wantU {
-		if id > maxU {
-			t.Errorf("user id %d above IDBounds' %d", id, maxU)
-		}
-	}
-	for id := range wantC {
-		if id > maxC {
-			t.Errorf("credential id %d above IDBounds' %d", id, maxC)
-		}
-	}
-	if maxU < uint64(len(users)) || maxC < uint64(len(creds)) {
-		t.Errorf("IDBounds %d, %d below the %d users and %d credentials", maxU, maxC, len(users), len(creds))
-	}
-	if len(gotU) != len(wantU) || len(gotC) != len(wantC) {
-		t.Fatalf("got %d users %d creds, want %d %d", len(gotU), len(gotC), len(wantU), len(wantC))
-	}
-	for id, w := range wantU {
-		if g := gotU[id]; !accessEqual(g, w) {
-			t.Errorf("user %d:\n got %+v\nwant %+v", id, g, w)
-		}
-	}
-	for id, w := range wantC {
-		if g := gotC[id]; !accessEqual(g, w) {
-			t.Errorf("credential %d:\n got %+v\nwant %+v", id, g, w)
-		}
+	// Both stored forms: the binary one of schema 4 on, then the same
+	// records as files of schemas 1 to 3 hold them (JSON).
+	for _, form := range []string{"binary", "json"} {
+		t.Run(form, func(t *testing.T) {
+			if form == "json" {
+				if err := store.RewriteJSONForTest(s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantU := map[uint64]store.AccessUser{}
+			s.ForEachUser(func(u *store.User) error { wantU[u.UID] = store.UserAccess(u); return nil })
+			wantC := map[uint64]store.AccessCredential{}
+			s.ForEachCredential(func(c *store.Credential) error { wantC[c.ID] = store.CredentialAccess(c); return nil })
+			gotU := map[uint64]store.AccessUser{}
+			gotC := map[uint64]store.AccessCredential{}
+			var profiles int
+			var maxU, maxC uint64
+			seq, err := s.ScanAccess(store.AccessVisitor{
+				IDBounds:   func(u, c uint64) { maxU, maxC = u, c },
+				Profile:    func(*store.TimeProfile) error { profiles++; return nil },
+				User:       func(u *store.AccessUser) error { gotU[u.UID] = *u; return nil },
+				Credential: func(c *store.AccessCredential) error { gotC[c.ID] = *c; return nil },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq != s.Seq() {
+				t.Errorf("seq = %d, want %d", seq, s.Seq())
+			}
+			if profiles != 2 {
+				t.Errorf("%d profiles, want 2", profiles)
+			}
+			for id := range wantU {
+				if id > maxU {
+					t.Errorf("user id %d above IDBounds' %d", id, maxU)
+				}
+			}
+			for id := range wantC {
+				if id > maxC {
+					t.Errorf("credential id %d above IDBounds' %d", id, maxC)
+				}
+			}
+			if maxU < uint64(len(users)) || maxC < uint64(len(creds)) {
+				t.Errorf("IDBounds %d, %d below the %d users and %d credentials", maxU, maxC, len(users), len(creds))
+			}
+			if len(gotU) != len(wantU) || len(gotC) != len(wantC) {
+				t.Fatalf("got %d users %d creds, want %d %d", len(gotU), len(gotC), len(wantU), len(wantC))
+			}
+			for id, w := range wantU {
+				if g := gotU[id]; !accessEqual(g, w) {
+					t.Errorf("user %d:\n got %+v\nwant %+v", id, g, w)
+				}
+			}
+			for id, w := range wantC {
+				if g := gotC[id]; !accessEqual(g, w) {
+					t.Errorf("credential %d:\n got %+v\nwant %+v", id, g, w)
+				}
+			}
+		})
 	}
 }
 

@@ -116,7 +116,36 @@ func omitDefault[T comparable](v, def T) T {
 	return v
 }
 
-func encodeUser(u *User) ([]byte, error) {
+// isJSONRecord says a stored user or credential is in the compact JSON
+// form (written before schema 4) rather than the binary one
+// (recordcodec.go).
+func isJSONRecord(data []byte) bool { return len(data) > 0 && data[0] == '{' }
+
+// encodeUser is a user's stored form (the binary one since schema 4).
+func encodeUser(u *User) ([]byte, error) { return encodeUserBinary(u) }
+
+// decodeUser reads a stored user in either form.
+func decodeUser(uid uint64, data []byte) (User, error) {
+	if !isJSONRecord(data) {
+		return decodeUserBinary(uid, data)
+	}
+	return decodeUserJSON(uid, data)
+}
+
+// encodeCredential is a credential's stored form (binary since schema 4).
+func encodeCredential(c *Credential) ([]byte, error) { return encodeCredentialBinary(c) }
+
+// decodeCredential reads a stored credential in either form.
+func decodeCredential(id uint64, data []byte) (Credential, error) {
+	if !isJSONRecord(data) {
+		return decodeCredentialBinary(id, data)
+	}
+	return decodeCredentialJSON(id, data)
+}
+
+// encodeUserJSON is the stored form of schemas 1 to 3 (tests write it to
+// check that such records are still read).
+func encodeUserJSON(u *User) ([]byte, error) {
 	return json.Marshal(userRec{
 		ID: u.ID, ExtID: omitDefault(u.ExtID, u.ID), Name: u.Name, FirstName: u.FirstName,
 		LastName: u.LastName, Info: u.Info, Notes: u.Notes, Tags: u.Tags, Properties: u.Properties,
@@ -129,7 +158,7 @@ func encodeUser(u *User) ([]byte, error) {
 	})
 }
 
-func decodeUser(uid uint64, data []byte) (User, error) {
+func decodeUserJSON(uid uint64, data []byte) (User, error) {
 	var r userRec
 	if err := json.Unmarshal(data, &r); err != nil {
 		return User{}, err
@@ -147,7 +176,7 @@ func decodeUser(uid uint64, data []byte) (User, error) {
 	}, nil
 }
 
-func encodeCredential(c *Credential) ([]byte, error) {
+func encodeCredentialJSON(c *Credential) ([]byte, error) {
 	return json.Marshal(credRec{
 		UserUID: c.UserUID, Type: c.Type, Value: c.Value, Format: c.Format, Spelling: c.Spelling, Owner: omitDefault(c.Owner, OwnerOwner),
 		OwnerName: c.OwnerName, Locks: c.Locks, ValidFrom: c.ValidFrom,
@@ -156,7 +185,7 @@ func encodeCredential(c *Credential) ([]byte, error) {
 	})
 }
 
-func decodeCredential(id uint64, data []byte) (Credential, error) {
+func decodeCredentialJSON(id uint64, data []byte) (Credential, error) {
 	var r credRec
 	if err := json.Unmarshal(data, &r); err != nil {
 		return Credential{}, err

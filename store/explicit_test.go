@@ -11,13 +11,18 @@ import (
 )
 
 // rewriteRaw edits a stored record's top-level JSON keys behind the
-// store's back.
+// store's back, and leaves it in the JSON form of schemas 1 to 3 (a
+// binary record is converted first).
 func rewriteRaw(t *testing.T, s *store.Store, bucket []byte, id uint64, fn func(map[string]json.RawMessage)) {
 	t.Helper()
 	err := store.RawUpdateForTest(s, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
 		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b.Get(keys.U64(id)), &m); err != nil {
+		raw, err := store.JSONRecordForTest(bucket, id, b.Get(keys.U64(id)))
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
 			return err
 		}
 		fn(m)

@@ -85,3 +85,66 @@ func SetImportWriteHookForTest(fn func() error) (restore func()) {
 // credentials) until the test ends, so a test crosses chunk boundaries
 // with a few thousand records instead of 50,000.
 func SetBulkChunkForTest(t testing.TB, n int) { setBulkChunk(t, n) }
+
+// JSONRecordForTest is a stored user or credential record in the JSON
+// form of schemas 1 to 3, whichever form raw is in.
+func JSONRecordForTest(bucket []byte, id uint64, raw []byte) ([]byte, error) {
+	if isJSONRecord(raw) {
+		return raw, nil
+	}
+	switch string(bucket) {
+	case string(bUsers):
+		u, err := decodeUser(id, raw)
+		if err != nil {
+			return nil, err
+		}
+		return encodeUserJSON(&u)
+	case string(bCreds):
+		c, err := decodeCredential(id, raw)
+		if err != nil {
+			return nil, err
+		}
+		return encodeCredentialJSON(&c)
+	}
+	return raw, nil
+}
+
+// RewriteJSONForTest rewrites every user and credential in the JSON form
+// of schemas 1 to 3, as a file written before schema 4 holds them.
+func RewriteJSONForTest(s *Store) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bUsers, bCreds} {
+			b := tx.Bucket(name)
+			type kv struct{ k, v []byte }
+			var out []kv
+			err := b.ForEach(func(k, v []byte) error {
+				id, _ := keys.ParseU64(k)
+				j, err := JSONRecordForTest(name, id, v)
+				out = append(out, kv{append([]byte(nil), k...), j})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			for _, r := range out {
+				if err := b.Put(r.k, r.v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// StoredFormForTest is "json" or "binary": the form user or credential
+// id is stored in.
+func StoredFormForTest(s *Store, bucket []byte, id uint64) (form string) {
+	s.db.View(func(tx *bolt.Tx) error {
+		form = "binary"
+		if isJSONRecord(tx.Bucket(bucket).Get(keys.U64(id))) {
+			form = "json"
+		}
+		return nil
+	})
+	return form
+}

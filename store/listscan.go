@@ -121,6 +121,9 @@ func forEachDecoded[T any](b *bolt.Bucket, what string, fn func(*T) error) error
 // scanListUser fills u as decodeUser would (a missing state is
 // disabled), or reports false.
 func scanListUser(data []byte, u *ListUser) bool {
+	if !isJSONRecord(data) {
+		return scanListUserBinary(data, u)
+	}
 	u.State = StateDisabled
 	return scanObject(data, func(key []byte, s *jscan) bool {
 		switch string(key) {
@@ -172,6 +175,9 @@ func scanListUser(data []byte, u *ListUser) bool {
 // scanListCredential is scanListUser for credentials (a missing owner is
 // the owner).
 func scanListCredential(data []byte, c *ListCredential) bool {
+	if !isJSONRecord(data) {
+		return scanListCredentialBinary(data, c)
+	}
 	c.Owner = OwnerOwner
 	return scanObject(data, func(key []byte, s *jscan) bool {
 		switch string(key) {

@@ -29,6 +29,13 @@ func TestScanListsMatchesDecode(t *testing.T) {
 		}
 		u.State = []store.UserState{"", store.StateDisabled, store.StateArchived}[rng.IntN(3)]
 		u.Locks = []store.Locks{"", store.LocksFirst, store.LocksSecond}[rng.IntN(3)]
+		if i%3 == 0 { // a name the binary form leaves out (first and last)
+			u.FirstName, u.LastName = "Ann"+pick(), "Lee"
+			u.Name = u.FirstName + " " + u.LastName
+		}
+		if i%5 == 0 {
+			u.ExtID = "ext-" + fmt.Sprint(i)
+		}
 		users = append(users, u)
 	}
 	var creds []store.Credential
@@ -51,40 +58,51 @@ func TestScanListsMatchesDecode(t *testing.T) {
 	if err := s.BulkLoad(users, creds); err != nil {
 		t.Fatal(err)
 	}
-	wantU := map[uint64]store.ListUser{}
-	s.ForEachUser(func(u *store.User) error { wantU[u.UID] = store.UserList(u); return nil })
-	wantC := map[uint64]store.ListCredential{}
-	s.ForEachCredential(func(c *store.Credential) error { wantC[c.ID] = store.CredentialList(c); return nil })
-	gotU := map[uint64]store.ListUser{}
-	gotC := map[uint64]store.ListCredential{}
-	var profiles, apts, sizeU, sizeC, sizeA, sizeP int
-	seq, err := s.ScanLists(store.ListVisitor{
-		Bounds:     func(u, c, a, p int) { sizeU, sizeC, sizeA, sizeP = u, c, a, p },
-		Profile:    func(*store.TimeProfile) error { profiles++; return nil },
-		Apartment:  func(*store.Apartment) error { apts++; return nil },
-		User:       func(u *store.ListUser) error { gotU[u.UID] = *u; return nil },
-		Credential: func(c *store.ListCredential) error { gotC[c.ID] = *c; return nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if seq != s.Seq() {
-		t.Errorf("seq = %d, want %d", seq, s.Seq())
-	}
-	if profiles != 1 || apts != 1 || sizeU < len(users) || sizeC < len(creds) || sizeA < 1 || sizeP < 1 {
-		t.Errorf("profiles, apartments, bounds = %d, %d, %d %d %d %d", profiles, apts, sizeU, sizeC, sizeA, sizeP)
-	}
-	if len(gotU) != len(wantU) || len(gotC) != len(wantC) {
-		t.Fatalf("got %d users %d creds, want %d %d", len(gotU), len(gotC), len(wantU), len(wantC))
-	}
-	for id, w := range wantU {
-		if g := gotU[id]; g != w {
-			t.Errorf("user %d:\n got %+v\nwant %+v", id, g, w)
-		}
-	}
-	for id, w := range wantC {
-		if g := gotC[id]; g != w {
-			t.Errorf("credential %d:\n got %+v\nwant %+v", id, g, w)
-		}
+	// Both stored forms: the binary one of schema 4 on, then the same
+	// records as files of schemas 1 to 3 hold them (JSON).
+	for _, form := range []string{"binary", "json"} {
+		t.Run(form, func(t *testing.T) {
+			if form == "json" {
+				if err := store.RewriteJSONForTest(s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantU := map[uint64]store.ListUser{}
+			s.ForEachUser(func(u *store.User) error { wantU[u.UID] = store.UserList(u); return nil })
+			wantC := map[uint64]store.ListCredential{}
+			s.ForEachCredential(func(c *store.Credential) error { wantC[c.ID] = store.CredentialList(c); return nil })
+			gotU := map[uint64]store.ListUser{}
+			gotC := map[uint64]store.ListCredential{}
+			var profiles, apts, sizeU, sizeC, sizeA, sizeP int
+			seq, err := s.ScanLists(store.ListVisitor{
+				Bounds:     func(u, c, a, p int) { sizeU, sizeC, sizeA, sizeP = u, c, a, p },
+				Profile:    func(*store.TimeProfile) error { profiles++; return nil },
+				Apartment:  func(*store.Apartment) error { apts++; return nil },
+				User:       func(u *store.ListUser) error { gotU[u.UID] = *u; return nil },
+				Credential: func(c *store.ListCredential) error { gotC[c.ID] = *c; return nil },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seq != s.Seq() {
+				t.Errorf("seq = %d, want %d", seq, s.Seq())
+			}
+			if profiles != 1 || apts != 1 || sizeU < len(users) || sizeC < len(creds) || sizeA < 1 || sizeP < 1 {
+				t.Errorf("profiles, apartments, bounds = %d, %d, %d %d %d %d", profiles, apts, sizeU, sizeC, sizeA, sizeP)
+			}
+			if len(gotU) != len(wantU) || len(gotC) != len(wantC) {
+				t.Fatalf("got %d users %d creds, want %d %d", len(gotU), len(gotC), len(wantU), len(wantC))
+			}
+			for id, w := range wantU {
+				if g := gotU[id]; g != w {
+					t.Errorf("user %d:\n got %+v\nwant %+v", id, g, w)
+				}
+			}
+			for id, w := range wantC {
+				if g := gotC[id]; g != w {
+					t.Errorf("credential %d:\n got %+v\nwant %+v", id, g, w)
+				}
+			}
+		})
 	}
 }

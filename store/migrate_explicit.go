@@ -59,7 +59,12 @@ var explicitRewrites = []struct {
 	bucket []byte
 	fn     func([]byte) ([]byte, error)
 }{
+	// A binary record (recordcodec.go) was written by schema 4 or later,
+	// where an absent value already fails closed: it is left as it is.
 	{bUsers, func(data []byte) ([]byte, error) {
+		if !isJSONRecord(data) {
+			return nil, nil
+		}
 		var r userRec
 		if err := json.Unmarshal(data, &r); err != nil {
 			return nil, err
@@ -72,6 +77,9 @@ var explicitRewrites = []struct {
 		return json.Marshal(r)
 	}},
 	{bCreds, func(data []byte) ([]byte, error) {
+		if !isJSONRecord(data) {
+			return nil, nil
+		}
 		var r credRec
 		if err := json.Unmarshal(data, &r); err != nil {
 			return nil, err

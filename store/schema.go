@@ -90,6 +90,12 @@ var migrations = []migration{
 	}},
 	{to: 2, fn: migrateExplicitAccess, pre: preMigrateExplicitAccess},
 	{to: 3, fn: migrateUserless},
+	// Schema 4 writes users and credentials in the binary record codec
+	// (recordcodec.go). Records of before stay as they are and are still
+	// read (each is rewritten binary when it next changes); the version
+	// is what makes an older doord refuse the file instead of reading
+	// binary records as corrupt.
+	{to: 4, fn: func(*bolt.Tx) error { return nil }},
 }
 
 // currentVersion is the schema version this binary writes.

@@ -347,8 +347,10 @@ func (s *Store) ListUsers(f UserFilter) (users []User, next string, err error) {
 				return false, fmt.Errorf("index points to missing user %d (run Check)", uid)
 			}
 			// Most records fail Q; rejecting on the raw JSON first skips
-			// decoding them. Safe only when q has no character JSON escapes.
-			if prefilter && !bytes.Contains(bytes.ToLower(raw), qraw) {
+			// decoding them. Safe only when q has no character JSON escapes,
+			// and only for JSON records: a binary one holds its uuids as
+			// bytes and a name made of first and last name not at all.
+			if prefilter && isJSONRecord(raw) && !bytes.Contains(bytes.ToLower(raw), qraw) {
 				return true, nil
 			}
 			u, err := decodeUser(uid, raw)
