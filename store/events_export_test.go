@@ -20,3 +20,22 @@ func EventSpaceForTest(s *Store) (n int) {
 	})
 	return n
 }
+
+// UserPostingsForTest lists the keys of the user postings (uuid or "#uid"
+// and the seq), and PutLegacyUserPostingForTest adds the uuid posting
+// that events with a uid had before.
+func UserPostingsForTest(s *Store) (ks []string) {
+	s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEventsByUser).ForEach(func(k, _ []byte) error {
+			ks = append(ks, string(k[1:len(k)-8]))
+			return nil
+		})
+	})
+	return ks
+}
+
+func PutLegacyUserPostingForTest(s *Store, userID string, seq uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEventsByUser).Put(appendPosting(nil, "", userID, seq), nil)
+	})
+}

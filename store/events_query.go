@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/doord/doord/store/internal/index"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -113,7 +114,7 @@ func (l *EventLog) Query(f EventFilter) ([]Event, uint64, error) {
 				}
 			}
 			ev, err = decodeEvent(seq, v)
-			return ev, err == nil && f.timeOK(ev.At), err
+			return ev, err == nil && f.Match(&ev), err
 		}
 		if f.Latest {
 			next = head
@@ -185,7 +186,16 @@ func (f *EventFilter) streams(tx *bolt.Tx) []seqStream {
 		return &postingStream{c: tx.Bucket(b).Cursor(), prefix: k[:len(k)-8]}
 	}
 	if f.UserID != "" {
-		ss = append(ss, post(bEventsByUser, "", f.UserID))
+		// Events of a user are posted under the uid (eventPostings); the
+		// uuid's own postings are those of events without a uid and of
+		// events written before. A uuid no user has now (deleted) leaves
+		// only the ring, each event then tested by load.
+		uuidPosts := post(bEventsByUser, "", f.UserID)
+		if uid, ok := index.Lookup(tx.Bucket(bUserByID), []byte(f.UserID)); ok {
+			ss = append(ss, unionStream{uuidPosts, post(bEventsByUser, "", userUIDKey(uid))})
+		} else {
+			ss = append(ss, &ringStream{c: tx.Bucket(bEvents).Cursor()})
+		}
 	}
 	if f.UserUID != 0 {
 		ss = append(ss, post(bEventsByUser, "", userUIDKey(f.UserUID)))
