@@ -45,6 +45,7 @@ func main() {
 	chunk := flag.Int("chunk", 50000, "users per BulkLoad call")
 	memLimit := flag.Int64("mem-limit", 512, "soft limit of the Go heap in MiB (GOMEMLIMIT wins when set); 0: none")
 	seed := flag.Uint64("seed", 1, "random seed")
+	events := flag.Int("events", 0, "door events to log after the users (the ring is made at least this large)")
 	sync := flag.Bool("sync", false, "fsync every BulkLoad chunk; by default the file is synced once at the end (a power cut meanwhile may ruin it: it is synthetic)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
@@ -61,7 +62,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*data, *users, *cardsPer, *pinsPer, *chunk, *seed, store.BulkOptions{NoSync: !*sync}); err != nil {
+	if err := run(*data, *users, *cardsPer, *pinsPer, *chunk, *seed, *events, store.BulkOptions{NoSync: !*sync}); err != nil {
 		pprof.StopCPUProfile()
 		log.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func newID() string {
 	return id.String()
 }
 
-func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64, opt store.BulkOptions) error {
+func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64, nEvents int, opt store.BulkOptions) error {
 	if pinsPer > 1 {
 		return fmt.Errorf("--pins-per-user at most 1 (PINs are unique 8-digit numbers)")
 	}
@@ -150,6 +151,9 @@ func run(dir string, nUsers, cardsPer, pinsPer, chunk int, seed uint64, opt stor
 		done += len(b.users)
 		nCreds += len(b.creds)
 		fmt.Fprintf(os.Stderr, "%d users, %d credentials, %v\n", done, nCreds, time.Since(start).Round(time.Millisecond))
+	}
+	if err := genEvents(s, nEvents, nUsers, seed); err != nil {
+		return err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
