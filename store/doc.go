@@ -21,9 +21,12 @@
 //     does not spoil the group for the others (see wtx), and one that
 //     fails after writing re-runs alone while the others commit.
 //   - Records are JSON under big-endian uint64 keys (numeric order is key
-//     order; appends are cheap). Users and credentials use a compact stored
-//     form of their own (codec.go) so that a million of each fit well inside
-//     the 2 GB map of 32-bit ARM (about 800 MB with all indexes). Every secondary index is a bucket written in
+//     order; appends are cheap). Users and credentials use a binary stored
+//     form of their own (recordcodec.go, schema 4; the compact JSON of
+//     codec.go that schemas 1-3 wrote is still read) so that a million
+//     users, two million credentials and a million events fit under the
+//     1 GB map step of 32-bit ARM (BENCHMARKS.md "Stored size at a
+//     million"; cmd/doordspace shows where a file's bytes go). Every secondary index is a bucket written in
 //     the same transaction as its record, from one function per record type
 //     that lists the record's index entries; Check recomputes those lists
 //     and compares them with the buckets both ways.
@@ -32,7 +35,7 @@
 //     that page by number and sort by a field (BAS-IP's) use the in-memory
 //     list index of the sub-package store/listing, a Follower built from
 //     ScanLists (listscan.go: a snapshot of the fields lists sort and
-//     filter on, read with the access scanner's small JSON reader).
+//     filter on, read by the access scanner's readers of both forms).
 //   - Every committed write of a user, credential, time profile, apartment,
 //     operator or setting gets the next store sequence number, persisted in
 //     the same transaction, and a Change record. Subscribers (Follow for
@@ -72,7 +75,13 @@
 //     Schema 3 (migrate_userless.go) added credentials without a user and
 //     the credentials_by_apt index, and turned the BAS-IP dialect's holding
 //     user and alias settings into native credentials without a user (a
-//     moved identifier back under its first id).
+//     moved identifier back under its first id). Schema 4 rewrites
+//     nothing: it marks a file whose users and credentials may be binary
+//     (each JSON record is rewritten binary when it next changes), so an
+//     older doord refuses it instead of reading them as corrupt.
+//   - The event log (events*.go) posts an event under its type, door and
+//     user uid (a uuid only for an event without a uid): a query by uuid
+//     finds the uid through users_by_id.
 //   - A credential may have no user (UserUID 0, posted under user 0 in
 //     credentials_by_user, so "without a user" is an index walk) and may
 //     belong to an apartment (which must exist; DeleteApartment clears it
