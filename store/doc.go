@@ -142,7 +142,12 @@
 //     (operators, sessions, settings, pass spends) commit as usual.
 //     Record ids are allocated in the controller's range of 1<<32
 //     (SetFleetIDBase), and Check compares a record bucket's sequence
-//     only with the ids of its own range.
+//     only with the ids of its own range. ApplyFleet applies a batch
+//     (FleetOp.Batch) whole or leaves it out whole. A replace import
+//     hands its staged list to a FleetReplacer instead of swapping it
+//     in, and a new generation of the fleet's list is loaded into a
+//     stage and swapped in by FleetReplace (fleetgen.go), with its
+//     generation (FleetGen) and revision in the same transaction.
 //
 // For the metrics it counts and reports without owning any: FeedStats,
 // SessionCount (the sessions bucket alone) and Options.ObserveCommit,

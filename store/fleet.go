@@ -599,29 +599,11 @@ func (s *Store) FleetValue(kind ChangeKind, id uint64) (value []byte, ok bool, e
 	}
 	err = s.view(func(tx *bolt.Tx) error {
 		k := keys.U64(id)
-		if tx.Bucket(bucket).Get(k) == nil {
+		v := tx.Bucket(bucket).Get(k)
+		if v == nil {
 			return nil
 		}
-		c := Change{Kind: kind, ID: id}
-		var err error
-		switch kind {
-		case KindUser:
-			var u User
-			u, err = getJSON[User](tx.Bucket(bucket), k)
-			c.User = &u
-		case KindCredential:
-			var x Credential
-			x, err = getJSON[Credential](tx.Bucket(bucket), k)
-			c.Credential = &x
-		case KindTimeProfile:
-			var p TimeProfile
-			p, err = getJSON[TimeProfile](tx.Bucket(bucket), k)
-			c.TimeProfile = &p
-		case KindApartment:
-			var a Apartment
-			a, err = getJSON[Apartment](tx.Bucket(bucket), k)
-			c.Apartment = &a
-		}
+		c, err := decodeRecord(kind, k, v)
 		if err != nil {
 			return err
 		}

@@ -237,11 +237,28 @@ func (s *Store) importOnce(src ImportSource, opt *ImportOptions, v *importCheck)
 // swap. When the store changed between the validation and the stage's
 // copy, the import is validated again against the copy.
 func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importCheck) (*importCheck, error) {
-	if s.gate.Load() != nil {
-		return v, s.importChunkedLive(src, opt, v)
+	var rp FleetReplacer
+	var token any
+	if g := s.gateOf(); g != nil {
+		// Fleet mode: a replace goes to the fleet whole (fleetgen.go:
+		// staged here, written as a new generation, one flip), a merge
+		// in writes of fleetImportChunk rows.
+		var ok bool
+		if rp, ok = g.(FleetReplacer); !ok || opt.Mode != ImportReplace {
+			return v, s.importChunkedLive(src, opt, v)
+		}
+		var err error
+		if token, err = rp.BeginReplace(); err != nil {
+			return v, err
+		}
 	}
 	s.importMu.Lock() // one stage at a time
-	defer s.importMu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			s.importMu.Unlock()
+		}
+	}()
 	same, err := s.openStage(v.seq)
 	if err != nil {
 		return v, err
@@ -319,6 +336,18 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 	}
 	if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importUpsert(rs, opt, v, n) }); err != nil {
 		return v, err
+	}
+	if rp != nil {
+		// The stage is the new list: the fleet takes it from here, and
+		// this store loads it back as every controller does.
+		wait, err := rp.CommitReplace(token, s.stagedFleet)
+		if err != nil {
+			return v, err
+		}
+		s.dropStage()
+		swapped, locked = true, false
+		s.importMu.Unlock() // the load of the new list takes the stage
+		return v, wait()
 	}
 	seq, err := s.swapStage()
 	if err != nil {

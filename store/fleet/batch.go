@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// A write of several records is one JetStream atomic batch (nats-server
+// A write (of one record or several) is one JetStream atomic batch (nats-server
 // 2.12 and later, the stream's AllowAtomicPublish): the server stages
 // the batch's messages and stores them all, contiguous in the stream,
 // when the last one (Nats-Batch-Commit) arrives and every message's
@@ -47,6 +47,9 @@ const MaxWriteRecords = maxBatch - 1
 // publishBatch writes ops as one atomic batch, each expecting its key
 // unchanged since base, and returns their revisions (consecutive).
 func (f *Fleet) publishBatch(s *session, ops []store.FleetOp, base uint64) ([]uint64, error) {
+	if len(ops) == 0 {
+		return nil, nil
+	}
 	if len(ops) > MaxWriteRecords {
 		return nil, &store.InvalidError{Field: "records", Reason: fmt.Sprintf(
 			"the write changes %d records; a fleet writes at most %d at once (one atomic batch of its NATS server); nothing was written", len(ops), MaxWriteRecords)}
@@ -64,12 +67,16 @@ func (f *Fleet) publishBatch(s *session, ops []store.FleetOp, base uint64) ([]ui
 	id := uuid.NewString()
 	msgs := make([]*nats.Msg, 0, len(ops)+1)
 	for i := range ops {
-		m := opMsg(f.subject(&ops[i]), &ops[i])
+		m := opMsg(s.subject(&ops[i]), &ops[i])
 		m.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(lasts[i], 10))
 		msgs = append(msgs, m)
 	}
-	mark := nats.NewMsg("$KV." + f.cfg.Bucket() + "." + txnKey)
+	mark := nats.NewMsg("$KV." + s.bucket + "." + txnKey)
 	mark.Data, _ = json.Marshal(map[string]any{"controller": f.cfg.Controller, "records": len(ops)})
+	// The write lands only in the current list: once a replace flipped
+	// to a new generation (gen.go), the bucket has a `gen` key.
+	mark.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+	mark.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, "$KV."+s.bucket+"."+genKey)
 	msgs = append(msgs, mark)
 	last, err := sendBatch(ctx, f.nc, id, msgs)
 	if err != nil {
@@ -169,8 +176,12 @@ func sendBatch(ctx context.Context, nc *nats.Conn, id string, msgs []*nats.Msg) 
 func (f *Fleet) whichConflict(s *session, ops []store.FleetOp, lasts []uint64) error {
 	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
 	defer cancel()
+	if g, err := genOf(ctx, s.kv); err == nil && g > s.gen {
+		return &store.FleetConflictError{Kind: ops[0].Kind, ID: ops[0].ID,
+			Reason: "the whole list was replaced (an import) meanwhile; nothing of the write was written: read it again and retry"}
+	}
 	for i := range ops {
-		m, err := s.stream.GetLastMsgForSubject(ctx, f.subject(&ops[i]))
+		m, err := s.stream.GetLastMsgForSubject(ctx, s.subject(&ops[i]))
 		if (err == nil && m.Sequence != lasts[i]) || (errors.Is(err, jetstream.ErrMsgNotFound) && lasts[i] != 0) {
 			return &store.FleetConflictError{Kind: ops[i].Kind, ID: ops[i].ID,
 				Reason: "changed on another controller at the same time; read it again and retry (nothing of the write was written)"}

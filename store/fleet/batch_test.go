@@ -207,7 +207,7 @@ func TestUncommittedBatchLeavesNothing(t *testing.T) {
 		Value: []byte(`{"type":"card","value":"4242","user_uid":` + strconv.FormatUint(uid, 10) + `,"owner":"owner","locks":"both"}`)}
 	user := userOp(uid, "Ghost")
 	for i, op := range []store.FleetOp{user, cred} {
-		m := opMsg(a.f.subject(&op), &op)
+		m := opMsg("$KV."+a.cfg.Bucket()+"."+recordKey(op.Kind, op.ID), &op)
 		m.Header.Set(hdrBatchID, "dead-writer")
 		m.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
 		if i == 0 {

@@ -3,6 +3,7 @@
 //
 //   - Config, the `[fleet]` section, and Dial: the NATS connection, which
 //     never blocks the daemon's start and reconnects forever with backoff.
+//
 //   - The records in the KV bucket doord_<site> (keys.go: one key per
 //     user, credential, time profile and apartment, plus the controllers'
 //     numbers) and the watch (sync.go) that applies them to the local
@@ -12,6 +13,7 @@
 //     is loaded in bulk (store.LoadFleet), a store with a revision resumes
 //     after it, a store with records and no revision is brought to the
 //     bucket and pruned.
+//
 //   - The write gate (gate.go, store.FleetGate): the store's record
 //     writes are published to the bucket with the revision they were
 //     based on (a record changed since is a store.FleetConflictError, a
@@ -19,17 +21,24 @@
 //     several records is one JetStream atomic batch (batch.go; needs
 //     nats-server 2.12, checked when a session starts): all of it is in
 //     the bucket or none of it.
+//
 //   - Applying batches whole: the watch (watch.go) is the KV watch with
 //     the batch headers the server stores, and txn.go hands a batch to
 //     store.ApplyFleet only once it is complete, which applies it in one
 //     transaction or leaves all of it out.
+//
 //   - The offline rules (offline.go): record writes refused while the
 //     watch is not live (store.ErrFleetOffline, a 503), and max_offline's
 //     policy (keep, or deny_non_security through the engine's
 //     SetRestricted), lifted by itself on reconnect.
 //
+//   - Generations (gen.go, store.FleetReplacer): a replace import
+//     writes the new list into a new bucket and flips the `gen` key of
+//     the current one with a stream-wide compare-and-set; the watch
+//     loads a new generation into a stage and swaps it in with one
+//     transaction (store.FleetReplace).
+//
 // Why ids are allocated per controller range rather than by the bucket:
 // see store/fleet.go. Not here: the event stream and the NATS commands
-// (store/fleet/eventpub, device/fleetcmd), per-group door rights, an
-// atomic replace of the whole list.
+// (store/fleet/eventpub, device/fleetcmd), per-group door rights.
 package fleet

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/doord/doord/store"
 	"github.com/nats-io/nats.go"
@@ -30,8 +29,7 @@ func (f *Fleet) live() *session {
 }
 
 // Replicate is store.FleetGate's: the ops are written to the bucket
-// all or none. One op is one publish; several are one JetStream atomic
-// batch (batch.go). Each op expects its key's last revision to be one
+// all or none, as one JetStream atomic batch (batch.go). Each op expects its key's last revision to be one
 // this store has applied (at most base): a record changed on another
 // controller since this one read it is a conflict, never overwritten,
 // and then nothing of the write is in the bucket. It returns once the
@@ -47,18 +45,9 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	var revs []uint64
-	if len(ops) == 1 {
-		rev, err := f.publish(s, &ops[0], base)
-		if err != nil {
-			return err
-		}
-		revs = []uint64{rev}
-	} else {
-		var err error
-		if revs, err = f.publishBatch(s, ops, base); err != nil {
-			return err
-		}
+	revs, err := f.publishBatch(s, ops, base)
+	if err != nil {
+		return err
 	}
 	if !f.waitApplied(revs[len(revs)-1]) {
 		return unsure("the write is in the fleet's bucket, but this controller has not applied it yet; read it back shortly")
@@ -85,15 +74,16 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 	return nil
 }
 
-func (f *Fleet) subject(op *store.FleetOp) string {
-	return "$KV." + f.cfg.Bucket() + "." + recordKey(op.Kind, op.ID)
+// subject is op's subject in the session's bucket.
+func (s *session) subject(op *store.FleetOp) string {
+	return "$KV." + s.bucket + "." + recordKey(op.Kind, op.ID)
 }
 
 // lastRev is the revision of op's key in the bucket (0: none), which
 // must be at most base: a later one is a conflict.
 func (f *Fleet) lastRev(ctx context.Context, s *session, op *store.FleetOp, base uint64) (uint64, error) {
 	var last uint64
-	m, err := s.stream.GetLastMsgForSubject(ctx, f.subject(op))
+	m, err := s.stream.GetLastMsgForSubject(ctx, s.subject(op))
 	switch {
 	case err == nil:
 		last = m.Sequence
@@ -107,27 +97,6 @@ func (f *Fleet) lastRev(ctx context.Context, s *session, op *store.FleetOp, base
 			Reason: "changed on another controller since this one read it; read it again and retry"}
 	}
 	return last, nil
-}
-
-// publish writes one op expecting its key unchanged since base.
-func (f *Fleet) publish(s *session, op *store.FleetOp, base uint64) (uint64, error) {
-	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
-	defer cancel()
-	last, err := f.lastRev(ctx, s, op, base)
-	if err != nil {
-		return 0, err
-	}
-	msg := opMsg(f.subject(op), op)
-	ack, err := s.js.PublishMsg(ctx, msg, jetstream.WithExpectLastSequencePerSubject(last))
-	if err != nil {
-		if isWrongLast(err) {
-			f.stats.conflicts.Add(1)
-			return 0, &store.FleetConflictError{Kind: op.Kind, ID: op.ID,
-				Reason: "changed on another controller at the same time; read it again and retry"}
-		}
-		return 0, unsure(fmt.Sprintf("the fleet's NATS server did not confirm the write of %s (%v); it may or may not have been written: read it back before retrying", recordKey(op.Kind, op.ID), err))
-	}
-	return ack.Sequence, nil
 }
 
 // opMsg is op as a KV message on subj.
@@ -165,30 +134,14 @@ func (f *Fleet) retract(s *session, op *store.FleetOp, rev uint64) {
 		return // the bucket already says what the controllers hold
 	}
 	back := store.FleetOp{Kind: op.Kind, ID: op.ID, Deleted: !ok, Value: value}
-	if _, err := s.js.PublishMsg(ctx, opMsg(f.subject(op), &back), jetstream.WithExpectLastSequencePerSubject(rev)); err != nil {
+	if _, err := s.js.PublishMsg(ctx, opMsg(s.subject(op), &back), jetstream.WithExpectLastSequencePerSubject(rev)); err != nil {
 		f.log.Warn("fleet: could not take a left-out record back out of the bucket", "key", recordKey(op.Kind, op.ID), "err", err)
 	}
 }
 
 // waitApplied waits until the watch applied rev (false: OpTimeout).
 func (f *Fleet) waitApplied(rev uint64) bool {
-	t := time.NewTimer(f.opt.OpTimeout)
-	defer t.Stop()
-	for {
-		f.mu.Lock()
-		done, ch := f.applied >= rev, f.progress
-		f.mu.Unlock()
-		if done {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-t.C:
-			return false
-		case <-f.ctx.Done():
-			return false
-		}
-	}
+	return f.waitFor(func() bool { return f.applied >= rev })
 }
 
 // unsureError is a 503 (Is ErrFleetOffline) for a write whose outcome is

@@ -53,6 +53,7 @@ type Fleet struct {
 	applied  uint64           // last revision applied
 	progress chan struct{}    // closed and replaced when applied moves
 	refused  map[uint64]error // recent revisions the store left out
+	seen     uint64           // the watch's position: every record up to it applied (gen.go)
 
 	staleMu      sync.Mutex    // orders going online against checkStale
 	offlineSince atomic.Int64  // unix ns since the watch is not live; 0: live
@@ -65,8 +66,10 @@ type Fleet struct {
 
 type session struct {
 	js     jetstream.JetStream
-	kv     jetstream.KeyValue
-	stream jetstream.Stream
+	kv     jetstream.KeyValue // the current generation's bucket
+	stream jetstream.Stream   // its stream
+	bucket string             // its name
+	gen    uint64             // its generation
 }
 
 type counters struct {
@@ -164,6 +167,10 @@ func (f *Fleet) run() {
 			if f.ctx.Err() != nil {
 				return
 			}
+			if errors.Is(err, errGenMoved) {
+				f.log.Info("fleet: the list was replaced; loading the new one", "err", err)
+				continue
+			}
 			if errors.Is(err, errOldServer) && err.Error() != last {
 				f.log.Error("fleet: cannot sync: the doors decide from the local store and records cannot be changed until the NATS server is upgraded", "err", err)
 			} else if err != nil && err.Error() != last {
@@ -240,8 +247,16 @@ func (f *Fleet) session() error {
 	if err := f.st.SetFleetIDBase(n); err != nil {
 		return err
 	}
-	s := &session{js: js, kv: kv, stream: stream}
+	// The records live in the current generation's bucket (gen.go).
+	s, err := f.resolveGen(bctx, js, kv)
+	if err != nil {
+		return err
+	}
 	f.stats.sessions.Add(1)
+	localGen, err := f.st.FleetGen()
+	if err != nil {
+		return err
+	}
 
 	rev, err := f.st.FleetRev()
 	if err != nil {
@@ -252,18 +267,20 @@ func (f *Fleet) session() error {
 		return err
 	}
 	var resume uint64
-	if rev > 0 {
+	if rev > 0 && localGen == s.gen {
 		resume = rev + 1
 	}
 	// Every key (the controller numbers and batch markers are skipped as
 	// they come), with the atomic batch headers (watch.go).
-	w, err := watchBucket(ctx, f.nc, f.cfg.Bucket(), nil, resume)
+	w, err := watchBucket(ctx, f.nc, s.bucket, nil, resume)
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
 	defer w.Stop()
 	buf := &txnBuf{} // whole batches only (txn.go)
 	switch {
+	case localGen != s.gen:
+		err = f.loadGen(ctx, w, s)
 	case rev == 0 && !has:
 		err = f.coldLoad(ctx, w, n)
 	case rev == 0:
@@ -274,6 +291,9 @@ func (f *Fleet) session() error {
 	if err != nil {
 		return err
 	}
+	if buf.id == "" {
+		f.noteSeenRev(max(f.rev(), initialRev(w)))
+	}
 	f.goOnline()
 	f.lives.Add(1)
 	f.saveLive(time.Now())
@@ -281,7 +301,7 @@ func (f *Fleet) session() error {
 	f.sess = s
 	f.mu.Unlock()
 	f.advance(0, nil)
-	f.log.Info("fleet: in sync", "bucket", f.cfg.Bucket(), "controller", f.cfg.Controller, "number", n, "revision", f.rev())
+	f.log.Info("fleet: in sync", "bucket", s.bucket, "controller", f.cfg.Controller, "number", n, "revision", f.rev())
 	for {
 		select {
 		case <-ctx.Done():
@@ -294,7 +314,9 @@ func (f *Fleet) session() error {
 			if !ok {
 				return errors.New("watch ended")
 			}
-			buf.add(e)
+			if err := buf.add(e); err != nil {
+				return err
+			}
 		drain:
 			for buf.len() < 256 {
 				select {
@@ -302,7 +324,9 @@ func (f *Fleet) session() error {
 					if !ok {
 						break drain
 					}
-					buf.add(e)
+					if err := buf.add(e); err != nil {
+						return err
+					}
 				default:
 					break drain
 				}
@@ -310,6 +334,7 @@ func (f *Fleet) session() error {
 			if err := f.apply(buf.take()); err != nil {
 				return err
 			}
+			f.noteSeen(buf)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/doord/doord/store"
@@ -21,21 +22,26 @@ type txnBuf struct {
 	done []store.FleetOp // lone records and whole batches, in revision order
 	open []store.FleetOp // the records of the batch whose commit has not come
 	id   string          // that batch's id; "" when none is open
+	seen uint64          // the revision of the last entry added
 }
 
 // add takes one watch entry (nil, the end of the initial values, is
 // nothing here).
-func (b *txnBuf) add(e jetstream.KeyValueEntry) {
+func (b *txnBuf) add(e jetstream.KeyValueEntry) error {
 	if e == nil {
-		return
+		return nil
 	}
+	if e.Key() == genKey {
+		return fmt.Errorf("%w (to generation %s)", errGenMoved, e.Value())
+	}
+	b.seen = e.Revision()
 	id, commit := batchOf(e)
 	if b.id != "" && id != b.id {
 		b.close()
 	}
 	if id == "" {
 		b.done = appendEntry(b.done, e)
-		return
+		return nil
 	}
 	b.id = id
 	n := len(b.open)
@@ -45,6 +51,7 @@ func (b *txnBuf) add(e jetstream.KeyValueEntry) {
 	if commit {
 		b.close()
 	}
+	return nil
 }
 
 func (b *txnBuf) close() {
@@ -86,13 +93,16 @@ func (f *Fleet) catchUpTxn(ctx context.Context, w jetstream.KeyWatcher, buf *txn
 			if !ok {
 				return errors.New("watch ended")
 			}
-			buf.add(e)
+			if err := buf.add(e); err != nil {
+				return err
+			}
 			if e == nil || len(buf.done) >= catchUpWhole {
 				if err := f.apply(buf.take()); err != nil {
 					return err
 				}
 			}
 			if e == nil {
+				f.noteSeen(buf)
 				return nil
 			}
 		}
@@ -104,6 +114,7 @@ func (f *Fleet) catchUpTxn(ctx context.Context, w jetstream.KeyWatcher, buf *txn
 type testHooks struct {
 	afterApply   atomic.Pointer[func()] // on the watch's goroutine, after each store.ApplyFleet
 	beforeCommit atomic.Pointer[func()] // in a batch write, after its compare-and-set checks, before it is sent
+	beforeFlip   atomic.Pointer[func()] // in a replace, once the new list is written, before the flip
 }
 
 func call(hook *atomic.Pointer[func()]) {

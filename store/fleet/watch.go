@@ -53,6 +53,18 @@ type watcher struct {
 	initDone    bool
 	initPending uint64
 	received    uint64
+	initRev     uint64 // the revision of the last initial value
+}
+
+// initialRev is the revision of w's last initial value (0: none or not a
+// watch of watchBucket's).
+func initialRev(w jetstream.KeyWatcher) uint64 {
+	if x, ok := w.(*watcher); ok {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return x.initRev
+	}
+	return 0
 }
 
 func (w *watcher) Updates() <-chan jetstream.KeyValueEntry { return w.updates }
@@ -103,7 +115,7 @@ func watchBucket(ctx context.Context, nc *nats.Conn, bucket string, filters []st
 		if !w.initDone {
 			w.received++
 			if w.received >= w.initPending || md.NumPending == 0 {
-				w.initDone = true
+				w.initDone, w.initRev = true, e.rev
 				w.updates <- nil
 			}
 		}

@@ -1,0 +1,340 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/doord/doord/store"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Generations: `doord import --mode replace` against the fleet replaces
+// the whole list at once from every controller's point of view, at any
+// size (a million rows is far more than one atomic batch holds):
+//
+//   - The records live in the current generation's bucket: doord_<site>
+//     (generation 0), then doord_<site>_g<N>. The key `gen` in a
+//     generation's bucket says that generation was replaced by N; the
+//     same key in doord_<site> points at the newest one (a hint: a
+//     controller follows `gen` keys from it to the newest).
+//   - The replacing controller notes the bucket's last sequence, stages
+//     the new list locally as a standalone import does, writes all of it
+//     into a new bucket, then flips: a put of `gen` in the current bucket
+//     expecting that last sequence (Nats-Expected-Last-Sequence). The
+//     rule for a write racing the replace: a write that lands in the
+//     bucket before the flip makes the flip fail — the replace is a 409
+//     (store.ErrImportConflict) and nothing changed (the new bucket is
+//     deleted); a write after the flip fails, because every write's
+//     commit marker expects the bucket to have no `gen` key
+//     (Nats-Expected-Last-Subject-Sequence 0 on it): its writer gets a
+//     409 and reads the new list. No write is ever silently lost.
+//   - A controller's watch that sees `gen` ends its session; the next
+//     one loads the new generation into an empty stage and swaps it in
+//     with one transaction (store.FleetReplace), then follows the new
+//     bucket. A controller that was down loads it when it returns.
+
+// genKey is the generation pointer's key.
+const genKey = "gen"
+
+// errGenMoved ends a session whose bucket was replaced.
+var errGenMoved = errors.New("the fleet's list was replaced")
+
+// bucketOf is generation g's bucket.
+func (f *Fleet) bucketOf(g uint64) string {
+	if g == 0 {
+		return f.cfg.Bucket()
+	}
+	return f.cfg.Bucket() + "_g" + strconv.FormatUint(g, 10)
+}
+
+// genOf reads kv's `gen` key (0: none).
+func genOf(ctx context.Context, kv jetstream.KeyValue) (uint64, error) {
+	e, err := kv.Get(ctx, genKey)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	g, err := strconv.ParseUint(string(e.Value()), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s holds %q, not a generation", genKey, e.Value())
+	}
+	return g, nil
+}
+
+// resolveGen finds the newest generation from the root bucket's hint.
+func (f *Fleet) resolveGen(ctx context.Context, js jetstream.JetStream, root jetstream.KeyValue) (*session, error) {
+	g, err := genOf(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	kv := root
+	for range 1000 {
+		if g > 0 {
+			if kv, err = js.KeyValue(ctx, f.bucketOf(g)); err != nil {
+				return nil, fmt.Errorf("generation %d: %w", g, err)
+			}
+		}
+		next, err := genOf(ctx, kv)
+		if err != nil {
+			return nil, err
+		}
+		if next <= g {
+			stream, err := js.Stream(ctx, "KV_"+f.bucketOf(g))
+			if err != nil {
+				return nil, err
+			}
+			if err := f.allowAtomic(ctx, js, stream); err != nil {
+				return nil, err
+			}
+			return &session{js: js, kv: kv, stream: stream, bucket: f.bucketOf(g), gen: g}, nil
+		}
+		g = next
+	}
+	return nil, errors.New("the fleet's generation pointers make a loop")
+}
+
+// loadGen loads the session's generation into the store in place of
+// what it holds: staged in chunks, swapped in with one transaction.
+func (f *Fleet) loadGen(ctx context.Context, w jetstream.KeyWatcher, s *session) error {
+	t0 := time.Now()
+	r, err := f.st.BeginFleetReplace()
+	if err != nil {
+		return err
+	}
+	defer r.Abort()
+	var last uint64
+	var chunk []store.FleetOp
+	err = initial(ctx, w, func(op store.FleetOp) error {
+		last = max(last, op.Rev)
+		chunk = append(chunk, op)
+		if len(chunk) == 10000 {
+			err := r.Add(chunk)
+			chunk = chunk[:0]
+			return err
+		}
+		return nil
+	})
+	if err == nil {
+		err = r.Add(chunk)
+	}
+	if err != nil {
+		return err
+	}
+	if err := r.Commit(s.gen, last); err != nil {
+		return err
+	}
+	call(&f.hooks.afterApply)
+	if r.Refused() > 0 {
+		f.log.Error("fleet: records of the new list were left out: they conflict with others in it", "records", r.Refused())
+	}
+	f.mu.Lock()
+	f.applied, f.seen = last, 0
+	f.mu.Unlock()
+	f.advance(last, nil)
+	f.log.Info("fleet: loaded a new list", "generation", s.gen, "bucket", s.bucket, "revision", last,
+		"took", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// noteSeen moves the watch's position to what buf has handed over (not
+// past a batch still open in it).
+func (f *Fleet) noteSeen(buf *txnBuf) {
+	if buf.id != "" {
+		return
+	}
+	f.noteSeenRev(buf.seen)
+}
+
+func (f *Fleet) noteSeenRev(rev uint64) {
+	f.mu.Lock()
+	f.seen = max(f.seen, rev)
+	f.mu.Unlock()
+	f.advance(0, nil)
+}
+
+// replaceToken is where a replace started.
+type replaceToken struct {
+	s    *session
+	last uint64 // the current bucket's last sequence
+}
+
+// BeginReplace is store.FleetReplacer's.
+func (f *Fleet) BeginReplace() (any, error) {
+	s := f.live()
+	if s == nil {
+		f.stats.offlineRefusals.Add(1)
+		return nil, store.ErrFleetOffline
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
+	defer cancel()
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w (reading the bucket's state: %w)", store.ErrFleetOffline, err)
+	}
+	last := info.State.LastSeq
+	if !f.waitFor(func() bool { return f.seen >= last || f.sess != s }) || f.live() != s {
+		return nil, unsure("this controller has not caught up with the fleet yet; nothing was written: retry shortly")
+	}
+	return &replaceToken{s: s, last: last}, nil
+}
+
+// CommitReplace is store.FleetReplacer's: the list each yields goes into
+// a new generation's bucket, then the flip.
+func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) error) error) (func() error, error) {
+	tok := token.(*replaceToken)
+	s := tok.s
+	if f.live() != s {
+		return nil, store.ErrImportConflict
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, replaceTimeout)
+	defer cancel()
+	next := s.gen + 1
+	name := f.bucketOf(next)
+	// A bucket of a replace that failed before its flip is no one's.
+	if err := s.js.DeleteKeyValue(ctx, name); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil, fmt.Errorf("%w (clearing %s: %w)", store.ErrFleetOffline, name, err)
+	}
+	_, err := s.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1,
+		Description: fmt.Sprintf("doord fleet records of site %s, generation %d", f.cfg.Site, next)})
+	if err != nil {
+		return nil, fmt.Errorf("%w (creating %s: %w)", store.ErrFleetOffline, name, err)
+	}
+	flipped := false
+	defer func() {
+		if !flipped {
+			dctx, dcancel := context.WithTimeout(context.Background(), f.opt.OpTimeout)
+			_ = s.js.DeleteKeyValue(dctx, name)
+			dcancel()
+		}
+	}()
+	stream, err := s.js.Stream(ctx, "KV_"+name)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.allowAtomic(ctx, s.js, stream); err != nil {
+		return nil, err
+	}
+	if err := f.fill(ctx, name, each); err != nil {
+		return nil, err
+	}
+	call(&f.hooks.beforeFlip)
+	flip := nats.NewMsg("$KV." + s.bucket + "." + genKey)
+	flip.Data = []byte(strconv.FormatUint(next, 10))
+	if _, err := s.js.PublishMsg(ctx, flip, jetstream.WithExpectLastSequence(tok.last)); err != nil {
+		if isWrongLast(err) {
+			f.stats.conflicts.Add(1)
+			return nil, store.ErrImportConflict
+		}
+		return nil, unsure(fmt.Sprintf("the fleet's NATS server did not confirm the replace (%v); the list may or may not have been replaced: read it back before retrying", err))
+	}
+	flipped = true
+	if s.gen > 0 {
+		// The root's hint (the flip above is what counts: a controller
+		// follows the pointers past a stale hint).
+		hint := nats.NewMsg("$KV." + f.cfg.Bucket() + "." + genKey)
+		hint.Data = flip.Data
+		if _, err := s.js.PublishMsg(ctx, hint); err != nil {
+			f.log.Warn("fleet: could not update the generation hint", "err", err)
+		} else {
+			f.dropOld(ctx, s.js, s.gen-1)
+		}
+	}
+	f.log.Info("fleet: the list was replaced", "generation", next, "bucket", name)
+	wait := func() error {
+		ok := f.waitFor(func() bool {
+			l := f.sess
+			return l != nil && l.gen >= next
+		})
+		if !ok {
+			return unsure("the list was replaced in the fleet, but this controller has not loaded it yet; read it back shortly")
+		}
+		return nil
+	}
+	return wait, nil
+}
+
+// dropOld frees generation g once the root points past the one after it:
+// nobody reads it any more (a controller that was down follows the root).
+// The root keeps the controller numbers: only its records go.
+func (f *Fleet) dropOld(ctx context.Context, js jetstream.JetStream, g uint64) {
+	if g > 0 {
+		if err := js.DeleteKeyValue(ctx, f.bucketOf(g)); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			f.log.Warn("fleet: could not delete an old generation", "bucket", f.bucketOf(g), "err", err)
+		}
+		return
+	}
+	root, err := js.Stream(ctx, "KV_"+f.cfg.Bucket())
+	if err != nil {
+		f.log.Warn("fleet: could not purge the first generation's records", "err", err)
+		return
+	}
+	for _, p := range kindPrefix {
+		if err := root.Purge(ctx, jetstream.WithPurgeSubject("$KV."+f.cfg.Bucket()+"."+p+">")); err != nil {
+			f.log.Warn("fleet: could not purge the first generation's records", "err", err)
+			return
+		}
+	}
+}
+
+// replaceTimeout bounds a replace's writing of the new list.
+var replaceTimeout = 30 * time.Minute
+
+// fill writes the new list into bucket, many messages in flight.
+func (f *Fleet) fill(ctx context.Context, bucket string, each func(yield func(store.FleetOp) error) error) error {
+	var failed atomic.Pointer[error]
+	js, err := jetstream.New(f.nc, jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncErrHandler(func(_ jetstream.JetStream, _ *nats.Msg, err error) {
+			failed.CompareAndSwap(nil, &err)
+		}))
+	if err != nil {
+		return err
+	}
+	pre := "$KV." + bucket + "."
+	err = each(func(op store.FleetOp) error {
+		if p := failed.Load(); p != nil {
+			return *p
+		}
+		_, err := js.PublishAsync(pre+recordKey(op.Kind, op.ID), op.Value)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%w (writing the new list: %w)", store.ErrFleetOffline, err)
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-ctx.Done():
+		return fmt.Errorf("%w (writing the new list: %w)", store.ErrFleetOffline, ctx.Err())
+	}
+	if p := failed.Load(); p != nil {
+		return fmt.Errorf("%w (writing the new list: %w)", store.ErrFleetOffline, *p)
+	}
+	return nil
+}
+
+// waitFor waits (OpTimeout at most) until cond, read under f.mu, holds.
+func (f *Fleet) waitFor(cond func() bool) bool {
+	t := time.NewTimer(f.opt.OpTimeout)
+	defer t.Stop()
+	for {
+		f.mu.Lock()
+		done, ch := cond(), f.progress
+		f.mu.Unlock()
+		if done {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return false
+		case <-f.ctx.Done():
+			return false
+		}
+	}
+}
