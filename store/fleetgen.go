@@ -43,6 +43,10 @@ type FleetReplacer interface {
 	CommitReplace(token any, each func(yield func(FleetOp) error) error) (wait func() error, err error)
 }
 
+// fleetStageChunk is how many records stagedFleet reads per read
+// transaction. A variable for tests.
+var fleetStageChunk = 10000
+
 // stagedFleet yields the new list an import staged: the stage's users
 // and credentials, the store's time profiles and apartments, in chunks
 // of read transactions (the yield may wait on the network).
@@ -71,7 +75,7 @@ func (s *Store) stagedFleet(yield func(FleetOp) error) error {
 				after = nil
 				var last []byte
 				for ; k != nil; k, v = c.Next() {
-					if len(ops) == 10000 {
+					if len(ops) == fleetStageChunk {
 						after = last
 						break
 					}
