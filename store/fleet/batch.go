@@ -176,7 +176,7 @@ func sendBatch(ctx context.Context, nc *nats.Conn, id string, msgs []*nats.Msg) 
 func (f *Fleet) whichConflict(s *session, ops []store.FleetOp, lasts []uint64) error {
 	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
 	defer cancel()
-	if g, err := genOf(ctx, s.kv); err == nil && g > s.gen {
+	if p, ok, err := genOf(ctx, s.kv); err == nil && ok && p.gen > s.gen {
 		return &store.FleetConflictError{Kind: ops[0].Kind, ID: ops[0].ID,
 			Reason: "the whole list was replaced (an import) meanwhile; nothing of the write was written: read it again and retry"}
 	}

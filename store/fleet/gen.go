@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/doord/doord/store"
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -18,10 +20,11 @@ import (
 // size (a million rows is far more than one atomic batch holds):
 //
 //   - The records live in the current generation's bucket: doord_<site>
-//     (generation 0), then doord_<site>_g<N>. The key `gen` in a
-//     generation's bucket says that generation was replaced by N; the
-//     same key in doord_<site> points at the newest one (a hint: a
-//     controller follows `gen` keys from it to the newest).
+//     (generation 0), then doord_<site>_g<N>_<random> (each replace
+//     writes a bucket of its own). The key `gen` in a generation's
+//     bucket points at the one that replaced it; the same key in
+//     doord_<site> points at the newest one (a hint: a controller
+//     follows `gen` keys from it to the newest).
 //   - The replacing controller notes the bucket's last sequence, stages
 //     the new list locally as a standalone import does, writes all of it
 //     into a new bucket, then flips: a put of `gen` in the current bucket
@@ -44,58 +47,67 @@ const genKey = "gen"
 // errGenMoved ends a session whose bucket was replaced.
 var errGenMoved = errors.New("the fleet's list was replaced")
 
-// bucketOf is generation g's bucket.
-func (f *Fleet) bucketOf(g uint64) string {
-	if g == 0 {
-		return f.cfg.Bucket()
-	}
-	return f.cfg.Bucket() + "_g" + strconv.FormatUint(g, 10)
+// pointer is a `gen` key's value: "<generation> <bucket> <previous
+// bucket>". Each replace writes a bucket of its own name (two replaces
+// at once never write into the same one; the one that flips first wins).
+type pointer struct {
+	gen          uint64
+	bucket, prev string
 }
 
-// genOf reads kv's `gen` key (0: none).
-func genOf(ctx context.Context, kv jetstream.KeyValue) (uint64, error) {
+func (p pointer) String() string {
+	return strconv.FormatUint(p.gen, 10) + " " + p.bucket + " " + p.prev
+}
+
+// genOf reads kv's `gen` key (ok false: none).
+func genOf(ctx context.Context, kv jetstream.KeyValue) (p pointer, ok bool, err error) {
 	e, err := kv.Get(ctx, genKey)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return 0, nil
+		return p, false, nil
 	}
 	if err != nil {
-		return 0, err
+		return p, false, err
 	}
-	g, err := strconv.ParseUint(string(e.Value()), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s holds %q, not a generation", genKey, e.Value())
+	f := strings.Fields(string(e.Value()))
+	if len(f) == 3 {
+		p.gen, err = strconv.ParseUint(f[0], 10, 64)
+		p.bucket, p.prev = f[1], f[2]
 	}
-	return g, nil
+	if len(f) != 3 || err != nil || p.gen == 0 {
+		return p, false, fmt.Errorf("%s holds %q, not a generation pointer", genKey, e.Value())
+	}
+	return p, true, nil
 }
 
-// resolveGen finds the newest generation from the root bucket's hint.
+// resolveGen finds the newest generation: from the root bucket (its
+// `gen` key is the first generation's pointer and then a hint to the
+// newest), following `gen` keys.
 func (f *Fleet) resolveGen(ctx context.Context, js jetstream.JetStream, root jetstream.KeyValue) (*session, error) {
-	g, err := genOf(ctx, root)
-	if err != nil {
-		return nil, err
-	}
-	kv := root
+	cur := pointer{bucket: f.cfg.Bucket()}
 	for range 1000 {
-		if g > 0 {
-			if kv, err = js.KeyValue(ctx, f.bucketOf(g)); err != nil {
-				return nil, fmt.Errorf("generation %d: %w", g, err)
+		kv := root
+		if cur.bucket != f.cfg.Bucket() {
+			var err error
+			if kv, err = js.KeyValue(ctx, cur.bucket); err != nil {
+				return nil, fmt.Errorf("generation %d: %w", cur.gen, err)
 			}
 		}
-		next, err := genOf(ctx, kv)
+		next, ok, err := genOf(ctx, kv)
 		if err != nil {
 			return nil, err
 		}
-		if next <= g {
-			stream, err := js.Stream(ctx, "KV_"+f.bucketOf(g))
-			if err != nil {
-				return nil, err
-			}
-			if err := f.allowAtomic(ctx, js, stream); err != nil {
-				return nil, err
-			}
-			return &session{js: js, kv: kv, stream: stream, bucket: f.bucketOf(g), gen: g}, nil
+		if ok && next.gen > cur.gen {
+			cur = next
+			continue
 		}
-		g = next
+		stream, err := js.Stream(ctx, "KV_"+cur.bucket)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.allowAtomic(ctx, js, stream); err != nil {
+			return nil, err
+		}
+		return &session{js: js, kv: kv, stream: stream, bucket: cur.bucket, gen: cur.gen, prev: cur.prev}, nil
 	}
 	return nil, errors.New("the fleet's generation pointers make a loop")
 }
@@ -196,11 +208,7 @@ func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) err
 	ctx, cancel := context.WithTimeout(f.ctx, replaceTimeout)
 	defer cancel()
 	next := s.gen + 1
-	name := f.bucketOf(next)
-	// A bucket of a replace that failed before its flip is no one's.
-	if err := s.js.DeleteKeyValue(ctx, name); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
-		return nil, fmt.Errorf("%w (clearing %s: %w)", store.ErrFleetOffline, name, err)
-	}
+	name := fmt.Sprintf("%s_g%d_%s", f.cfg.Bucket(), next, strings.ReplaceAll(uuid.NewString(), "-", "")[:8])
 	_, err := s.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: name, History: 1,
 		Description: fmt.Sprintf("doord fleet records of site %s, generation %d", f.cfg.Site, next)})
 	if err != nil {
@@ -226,7 +234,7 @@ func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) err
 	}
 	call(&f.hooks.beforeFlip)
 	flip := nats.NewMsg("$KV." + s.bucket + "." + genKey)
-	flip.Data = []byte(strconv.FormatUint(next, 10))
+	flip.Data = []byte(pointer{gen: next, bucket: name, prev: s.bucket}.String())
 	if _, err := s.js.PublishMsg(ctx, flip, jetstream.WithExpectLastSequence(tok.last)); err != nil {
 		if isWrongLast(err) {
 			f.stats.conflicts.Add(1)
@@ -243,7 +251,7 @@ func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) err
 		if _, err := s.js.PublishMsg(ctx, hint); err != nil {
 			f.log.Warn("fleet: could not update the generation hint", "err", err)
 		} else {
-			f.dropOld(ctx, s.js, s.gen-1)
+			f.dropOld(ctx, s.js, s.prev)
 		}
 	}
 	f.log.Info("fleet: the list was replaced", "generation", next, "bucket", name)
@@ -260,23 +268,24 @@ func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) err
 	return wait, nil
 }
 
-// dropOld frees generation g once the root points past the one after it:
-// nobody reads it any more (a controller that was down follows the root).
-// The root keeps the controller numbers: only its records go.
-func (f *Fleet) dropOld(ctx context.Context, js jetstream.JetStream, g uint64) {
-	if g > 0 {
-		if err := js.DeleteKeyValue(ctx, f.bucketOf(g)); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
-			f.log.Warn("fleet: could not delete an old generation", "bucket", f.bucketOf(g), "err", err)
+// dropOld frees the generation before the one just replaced once the
+// root points past it: nobody reads it any more (a controller that was
+// down follows the root). The root keeps the controller numbers: only
+// its records go.
+func (f *Fleet) dropOld(ctx context.Context, js jetstream.JetStream, bucket string) {
+	if bucket != f.cfg.Bucket() {
+		if err := js.DeleteKeyValue(ctx, bucket); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			f.log.Warn("fleet: could not delete an old generation", "bucket", bucket, "err", err)
 		}
 		return
 	}
-	root, err := js.Stream(ctx, "KV_"+f.cfg.Bucket())
+	root, err := js.Stream(ctx, "KV_"+bucket)
 	if err != nil {
 		f.log.Warn("fleet: could not purge the first generation's records", "err", err)
 		return
 	}
 	for _, p := range kindPrefix {
-		if err := root.Purge(ctx, jetstream.WithPurgeSubject("$KV."+f.cfg.Bucket()+"."+p+">")); err != nil {
+		if err := root.Purge(ctx, jetstream.WithPurgeSubject("$KV."+bucket+"."+p+">")); err != nil {
 			f.log.Warn("fleet: could not purge the first generation's records", "err", err)
 			return
 		}

@@ -163,8 +163,15 @@ func TestReplaceRacingWrites(t *testing.T) {
 			t.Errorf("%s holds %d users, want the 300 old ones and the racer", m.cfg.Controller, len(got))
 		}
 	}
-	if _, err := b.f.live().js.KeyValue(t.Context(), a.f.bucketOf(1)); err == nil {
-		t.Error("the failed replace's bucket is still there")
+	buckets := 0
+	for name := range b.f.live().js.KeyValueStoreNames(t.Context()).Name() {
+		buckets++
+		if name != b.cfg.Bucket() {
+			t.Errorf("bucket %s is there after a failed replace", name)
+		}
+	}
+	if buckets != 1 {
+		t.Errorf("%d buckets listed, want the root alone", buckets)
 	}
 
 	// Now a replace that goes through, and a write b prepared against
@@ -227,5 +234,40 @@ func TestReplaceCatchUpAfterDown(t *testing.T) {
 	}
 	if got := c.bucketRev("ctl.a"); got == 0 {
 		t.Error("the controller numbers went with the purge")
+	}
+}
+
+// Two replaces at once through two controllers: the one that flips
+// first wins, the other is a conflict with nothing of it anywhere, and
+// both controllers end on the winner's list.
+func TestConcurrentReplaces(t *testing.T) {
+	n := startNATS(t)
+	a, b := join(t, n, "a"), join(t, n, "b")
+	seed(t, a, b)
+	var bErr error
+	a.f.hooks.beforeFlip.Store(new(func() {
+		_, bErr = b.st.Import(people(100, 400), store.ImportOptions{Mode: store.ImportReplace, By: "test"})
+	}))
+	_, err := a.st.Import(people(150, 450), store.ImportOptions{Mode: store.ImportReplace, By: "test"})
+	a.f.hooks.beforeFlip.Store(nil)
+	if bErr != nil {
+		t.Fatalf("b's replace, which flipped first: %v", bErr)
+	}
+	if !errors.Is(err, store.ErrImportConflict) {
+		t.Fatalf("a's replace, which flipped second: %v, want ErrImportConflict", err)
+	}
+	a.waitFor("the new list", func() bool { return a.f.live() != nil && a.f.live().gen == 1 })
+	for _, m := range []*member{a, b} {
+		if !isList(t, m.st, 100, 400) {
+			got, _ := list(t, m.st)
+			t.Errorf("%s holds %d users, not b's list", m.cfg.Controller, len(got))
+		}
+	}
+	buckets := 0
+	for range b.f.live().js.KeyValueStoreNames(t.Context()).Name() {
+		buckets++
+	}
+	if buckets != 2 {
+		t.Errorf("%d buckets, want the root and b's generation (a's deleted)", buckets)
 	}
 }

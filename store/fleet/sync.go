@@ -70,6 +70,7 @@ type session struct {
 	stream jetstream.Stream   // its stream
 	bucket string             // its name
 	gen    uint64             // its generation
+	prev   string             // the bucket of the generation before
 }
 
 type counters struct {
