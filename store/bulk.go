@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -85,6 +86,10 @@ type BulkOptions struct {
 	// fleet: the records are a fleet's (store/fleet's cold load): they
 	// are committed here even in fleet mode, with their stamps and passes.
 	fleet bool
+	// stage: the records go into the open import stage (importstage.go),
+	// not the live buckets, and emit nothing (a fleet's cold load,
+	// fleetload.go).
+	stage bool
 }
 
 // BulkLoadWith is BulkLoad with options.
@@ -185,7 +190,16 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, own *heldKeys, opt Bul
 				if start == 0 {
 					seq = tx.Bucket(bucket).Sequence()
 				}
-				p = (&wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress, own: own, fleetLoad: opt.fleet}).prep(prep, start, bulkEnd(start, n, chunk), seq)
+				w := &wtx{s: s, tx: tx, now: time.Now().UTC(), duress: s.duress, own: own, fleetLoad: opt.fleet}
+				if opt.stage {
+					if w.stage = tx.Bucket(bImportStage); w.stage == nil {
+						return errors.New("store: the load's stage is gone")
+					}
+					if start == 0 {
+						seq = w.b(bucket).Sequence()
+					}
+				}
+				p = w.prep(prep, start, bulkEnd(start, n, chunk), seq)
 				return nil
 			})
 			if err != nil {
@@ -224,6 +238,9 @@ func (s *Store) bulkPipeline(n, chunk int, bucket []byte, own *heldKeys, opt Bul
 		write1 := s.write
 		if opt.fleet {
 			write1 = s.writeLocal
+		}
+		if opt.stage {
+			write1 = func(_ bool, fn func(w *wtx) error) error { return s.stageWrite(fn) }
 		}
 		err := write1(false, func(w *wtx) error {
 			w.own = own

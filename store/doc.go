@@ -147,7 +147,10 @@
 //     hands its staged list to a FleetReplacer instead of swapping it
 //     in, and a new generation of the fleet's list is loaded into a
 //     stage and swapped in by FleetReplace (fleetgen.go), with its
-//     generation (FleetGen) and revision in the same transaction.
+//     generation (FleetGen) and revision in the same transaction. A cold
+//     start's load of the bucket (FleetLoad, fleetload.go) streams users
+//     and credentials in chunks into an import stage and swaps it in the
+//     same way.
 //
 // For the metrics it counts and reports without owning any: FeedStats,
 // SessionCount (the sessions bucket alone) and Options.ObserveCommit,

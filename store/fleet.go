@@ -361,7 +361,7 @@ func (s *Store) ApplyFleet(rev uint64, ops []FleetOp) (refused map[uint64]error,
 				rev = max(rev, ops[i].Rev)
 			}
 			if rev == 0 {
-				return nil // LoadFleet: the revision comes last
+				return nil // prune's deletions and a cold load's profiles: no revision
 			}
 			return w.putRaw(bMeta, kFleetRev, keys.U64(rev))
 		})
@@ -513,13 +513,14 @@ func (s *Store) SetFleetIDBase(n uint32) error {
 	})
 }
 
-// FleetRecords reports whether the store holds any user, credential,
-// time profile or apartment (a cold fleet start loads in bulk only into
-// an empty store).
+// FleetRecords reports whether the store holds any user or credential
+// (a cold fleet start loads in bulk only into a store without them:
+// FleetLoad; the few time profiles and apartments it applies first are
+// all it can have left behind).
 func (s *Store) FleetRecords() (bool, error) {
 	any := false
 	err := s.view(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bUsers, bCreds, bTimeProfiles, bApartments} {
+		for _, name := range [][]byte{bUsers, bCreds} {
 			if k, _ := tx.Bucket(name).Cursor().First(); k != nil {
 				any = true
 			}
@@ -527,50 +528,6 @@ func (s *Store) FleetRecords() (bool, error) {
 		return nil
 	})
 	return any, err
-}
-
-// LoadFleet is a cold start's load of a fleet bucket's records (puts, in
-// revision order; rev is the last revision they cover) into a store
-// without records: time profiles and apartments in one transaction, then
-// users and credentials through the bulk loader (BulkLoad's chunks and
-// pipeline, records kept as the fleet has them), then rev. It is not one
-// transaction: a crash part way leaves records but no FleetRev, and
-// store/fleet then applies the whole bucket again through ApplyFleet
-// (idempotent) and deletes what the bucket no longer has.
-func (s *Store) LoadFleet(rev uint64, ops []FleetOp) error {
-	var users []User
-	var creds []Credential
-	var small []FleetOp
-	for i := range ops {
-		if ops[i].Deleted {
-			continue
-		}
-		switch ops[i].Kind {
-		case KindUser:
-			c, err := decodeFleet(&ops[i])
-			if err != nil {
-				return err
-			}
-			users = append(users, *c.User)
-		case KindCredential:
-			c, err := decodeFleet(&ops[i])
-			if err != nil {
-				return err
-			}
-			creds = append(creds, *c.Credential)
-		default:
-			op := ops[i]
-			op.Rev = 0
-			small = append(small, op)
-		}
-	}
-	if _, err := s.ApplyFleet(0, small); err != nil {
-		return err
-	}
-	if err := s.BulkLoadWith(users, creds, BulkOptions{fleet: true}); err != nil {
-		return err
-	}
-	return s.writeLocal(false, func(w *wtx) error { return w.putRaw(bMeta, kFleetRev, keys.U64(rev)) })
 }
 
 // ForEachFleetID calls fn with the kind and id of every user, credential,

@@ -224,9 +224,14 @@ func (s *Store) stageView(fn func(w *wtx) error) error {
 
 // swapStage puts the stage in place of the live buckets in one
 // transaction (see above) and returns the seq of its Reset record.
-func (s *Store) swapStage() (uint64, error) {
+func (s *Store) swapStage() (uint64, error) { return s.swapStageWith(s.write, nil) }
+
+// swapStageWith is swapStage through write (a fleet's cold load commits
+// with writeLocal: its records are the fleet's already), running also,
+// when set, in the swap's transaction after it.
+func (s *Store) swapStageWith(write func(batch bool, fn func(w *wtx) error) error, also func(w *wtx) error) (uint64, error) {
 	var seq uint64
-	err := s.write(false, func(w *wtx) error {
+	err := write(false, func(w *wtx) error {
 		sw := s.stage.Load()
 		if sw == nil || sw.conflict {
 			return ErrImportConflict
@@ -265,6 +270,11 @@ func (s *Store) swapStage() (uint64, error) {
 			return err
 		}
 		s.stage.Store(nil)
+		if also != nil {
+			if err := also(w); err != nil {
+				return err
+			}
+		}
 		if err := w.emit(Change{Kind: KindUser, Reset: true}); err != nil {
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/doord/doord/store"
 	"github.com/doord/doord/store/storetest"
@@ -371,24 +370,4 @@ func TestTxnBufHoldsBatches(t *testing.T) {
 	if b.len() != 1 {
 		t.Errorf("batch z should still be open, len %d", b.len())
 	}
-}
-
-// joinHooked is joinStore with hook run on the member before its fleet
-// starts (to watch its first catch-up).
-func joinHooked(t testing.TB, n *natsServer, name string, st *store.Store, hook func(*member)) *member {
-	t.Helper()
-	cfg := testConfig(n.url(), name)
-	nc, err := dial(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &member{t: t, st: st, nc: nc, cfg: cfg, restricted: make(chan bool, 8)}
-	if m.f, err = New(cfg, nc, st, Options{OpTimeout: 5 * time.Second}); err != nil {
-		t.Fatal(err)
-	}
-	hook(m)
-	m.f.Start()
-	t.Cleanup(m.leave)
-	m.waitLive()
-	return m
 }

@@ -9,10 +9,13 @@
 //     numbers) and the watch (sync.go) that applies them to the local
 //     store in revision order through store.ApplyFleet: the same change
 //     feed as API writes, so the door engine and the list index follow,
-//     with the last revision saved in the same transaction. An empty store
-//     is loaded in bulk (store.LoadFleet), a store with a revision resumes
+//     with the last revision saved in the same transaction. A store
+//     without users or credentials is loaded in bulk, streamed in chunks
+//     into a stage swapped in with the revision (store.FleetLoad: bounded
+//     memory, no half list after a crash); a store with a revision resumes
 //     after it, a store with records and no revision is brought to the
-//     bucket and pruned.
+//     bucket and pruned. The connection and the watch come back about a
+//     second after the server does (reconnect.go).
 //
 //   - The write gate (gate.go, store.FleetGate): the store's record
 //     writes are published to the bucket with the revision they were

@@ -70,6 +70,18 @@ func joinStore(t testing.TB, n *natsServer, name string, st *store.Store) *membe
 // (they override Dial's).
 func joinWith(t testing.TB, n *natsServer, name string, st *store.Store, extra ...nats.Option) *member {
 	t.Helper()
+	return joinFull(t, n, name, st, nil, extra...)
+}
+
+// joinHooked is joinStore with hook run on the member before its fleet
+// starts (to watch its first catch-up or its cold load).
+func joinHooked(t testing.TB, n *natsServer, name string, st *store.Store, hook func(*member)) *member {
+	t.Helper()
+	return joinFull(t, n, name, st, hook)
+}
+
+func joinFull(t testing.TB, n *natsServer, name string, st *store.Store, hook func(*member), extra ...nats.Option) *member {
+	t.Helper()
 	cfg := testConfig("nats://"+n.srv.Addr().String(), name)
 	nc, err := dial(cfg, extra...)
 	if err != nil {
@@ -79,6 +91,9 @@ func joinWith(t testing.TB, n *natsServer, name string, st *store.Store, extra .
 	m.f, err = New(cfg, nc, st, Options{OpTimeout: 5 * time.Second, Restrict: func(b bool) { m.restricted <- b }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if hook != nil {
+		hook(m)
 	}
 	m.f.Start()
 	t.Cleanup(m.leave)

@@ -62,6 +62,8 @@ type Fleet struct {
 	lives        atomic.Uint64 // sessions that went live
 	stats        counters
 	hooks        testHooks // tests only (txn.go)
+
+	onColdChunk func(records int) // tests: after each chunk a cold load stages
 }
 
 type session struct {
@@ -267,6 +269,14 @@ func (f *Fleet) session() error {
 	if err != nil {
 		return err
 	}
+	if rev == 0 && !has {
+		// An empty store loads the bucket in bounded chunks and resumes
+		// from the revision the load covers, like a restart.
+		if rev, err = f.coldLoad(ctx, s, n); err != nil {
+			return err
+		}
+		localGen = s.gen // saved with the load's revision
+	}
 	var resume uint64
 	if rev > 0 && localGen == s.gen {
 		resume = rev + 1
@@ -282,9 +292,7 @@ func (f *Fleet) session() error {
 	switch {
 	case localGen != s.gen:
 		err = f.loadGen(ctx, w, s)
-	case rev == 0 && !has:
-		err = f.coldLoad(ctx, w, n)
-	case rev == 0:
+	case rev == 0 && has:
 		err = f.rejoin(ctx, w)
 	default:
 		err = f.catchUpTxn(ctx, w, buf)
@@ -430,45 +438,114 @@ func initial(ctx context.Context, w jetstream.KeyWatcher, each func(store.FleetO
 	}
 }
 
-// coldLoad fills an empty store from the bucket with the bulk loader.
-func (f *Fleet) coldLoad(ctx context.Context, w jetstream.KeyWatcher, n uint32) error {
+// coldChunk is how many records a cold load holds at once (about 300
+// bytes each as the bucket has them, a few times that decoded and
+// indexed by the bulk loader): memory does not grow with the bucket.
+var coldChunk = 50000
+
+// coldLoad fills a store without users or credentials from the bucket
+// and returns the revision it covers: everything up to the stream's last
+// sequence when it started (records written meanwhile may be in too; the
+// watch then resumes after that revision and applies them again, which
+// changes nothing). Time profiles and apartments are applied first (users
+// refer to them; a few), then users, then credentials (which refer to
+// users), each read by a watch of its own key prefix and written in
+// chunks of coldChunk into a stage that one transaction swaps in with
+// the revision (store.FleetLoad): a crash part way leaves no half list,
+// and the next start loads again. A credential whose user came after the
+// users' pass is applied record by record, and the watch brings the user.
+func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, error) {
 	t0 := time.Now()
-	var ops []store.FleetOp
-	var last uint64
-	err := initial(ctx, w, func(op store.FleetOp) error {
-		last = max(last, op.Rev)
-		if !op.Deleted {
-			ops = append(ops, op)
-		}
-		return nil
-	})
+	info, err := s.stream.Info(ctx)
 	if err != nil {
+		return 0, fmt.Errorf("bucket %s: %w", s.bucket, err)
+	}
+	last := info.State.LastSeq
+	if last == 0 {
+		return 0, nil // an empty bucket
+	}
+	var small []store.FleetOp
+	for _, keys := range []string{"tp.>", "apt.>"} {
+		err := f.watchInitial(ctx, s, keys, func(op store.FleetOp) error {
+			if !op.Deleted {
+				op.Rev = 0 // the revision is saved by the swap
+				small = append(small, op)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	// A store without users may still hold profiles or apartments (a
+	// load cut short, or its own from before it joined): the bucket's.
+	if err := f.prune(small); err != nil {
+		return 0, err
+	}
+	if _, err := f.st.ApplyFleet(0, small); err != nil {
+		return 0, err
+	}
+	load, err := f.st.BeginFleetLoad()
+	if err != nil {
+		return 0, err
+	}
+	defer load.Abort()
+	records := len(small)
+	chunk := make([]store.FleetOp, 0, coldChunk)
+	flush := func() error {
+		err := load.Add(chunk)
+		records += len(chunk)
+		if f.onColdChunk != nil {
+			f.onColdChunk(len(chunk))
+		}
+		chunk = chunk[:0]
 		return err
+	}
+	for _, keys := range []string{"user.>", "cred.>"} {
+		err := f.watchInitial(ctx, s, keys, func(op store.FleetOp) error {
+			if op.Deleted {
+				return nil
+			}
+			chunk = append(chunk, op)
+			if len(chunk) == cap(chunk) {
+				return flush()
+			}
+			return nil
+		})
+		if err == nil {
+			err = flush()
+		}
+		if err != nil {
+			return 0, err
+		}
 	}
 	got := time.Since(t0)
-	if last == 0 {
-		return nil // an empty bucket
-	}
-	if err := f.st.LoadFleet(last, ops); err != nil {
-		// A record the bulk loader refuses (a value taken twice in the
-		// bucket): the record-by-record path leaves out exactly the
-		// records every other controller leaves out.
-		f.log.Warn("fleet: bulk load refused; applying record by record", "err", err)
-		if err := f.prune(ops); err != nil {
-			return err
-		}
-		if err := f.applyAll(ops); err != nil {
-			return err
-		}
+	if err := load.Commit(s.gen, last); err != nil {
+		return 0, err
 	}
 	if err := f.st.SetFleetIDBase(n); err != nil { // the bulk loader moved the sequences
-		return err
+		return 0, err
+	}
+	if load.Refused > 0 {
+		f.stats.refused.Add(uint64(load.Refused))
+		f.log.Error("fleet: records were left out of the cold load: they conflict with others in the bucket", "records", load.Refused)
 	}
 	f.advance(last, nil)
 	f.stats.coldLoadMillis.Store(time.Since(t0).Milliseconds())
-	f.log.Info("fleet: cold start loaded", "records", len(ops), "revision", last,
-		"transfer", got.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
-	return nil
+	f.log.Info("fleet: cold start loaded", "records", records, "revision", last,
+		"read_and_staged", got.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
+	return last, nil
+}
+
+// watchInitial hands each record the bucket holds under keys (a key
+// prefix like "user.>") to each, by a watch of its own.
+func (f *Fleet) watchInitial(ctx context.Context, s *session, keys string, each func(store.FleetOp) error) error {
+	w, err := s.kv.Watch(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", keys, err)
+	}
+	defer w.Stop()
+	return initial(ctx, w, each)
 }
 
 // applyAll applies ops (in revision order) in batches: each batch's
