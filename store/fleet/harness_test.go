@@ -19,6 +19,7 @@ type natsServer struct {
 	dir  string
 	port int
 	srv  *natstest.Server
+	ext  string // the URL of a server outside the test (measurements); srv is nil
 }
 
 func startNATS(t testing.TB) *natsServer {
@@ -39,7 +40,12 @@ func (n *natsServer) stop() {
 	n.srv.WaitForShutdown()
 }
 
-func (n *natsServer) url() string { return "nats://" + n.srv.Addr().String() }
+func (n *natsServer) url() string {
+	if n.ext != "" {
+		return n.ext
+	}
+	return "nats://" + n.srv.Addr().String()
+}
 
 // member is one controller: a store and its fleet membership.
 type member struct {
@@ -82,7 +88,7 @@ func joinHooked(t testing.TB, n *natsServer, name string, st *store.Store, hook 
 
 func joinFull(t testing.TB, n *natsServer, name string, st *store.Store, hook func(*member), extra ...nats.Option) *member {
 	t.Helper()
-	cfg := testConfig("nats://"+n.srv.Addr().String(), name)
+	cfg := testConfig(n.url(), name)
 	nc, err := dial(cfg, extra...)
 	if err != nil {
 		t.Fatal(err)

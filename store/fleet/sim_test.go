@@ -3,9 +3,12 @@ package fleet
 import (
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,22 +82,82 @@ func TestFleetSimulation(t *testing.T) {
 
 // TestColdSync measures issue 15's cold start: a bucket of N users with
 // two cards each, and an empty controller joining it, from its start to
-// its watch being live (transfer plus the bulk load). Only when asked:
+// its watch being live (transfer plus the bulk load), with the peak
+// memory of the process. Only when asked. With the embedded server the
+// bucket is filled and loaded in one process:
 //
 //	DOORD_FLEET_COLD=1000000 go test -run TestColdSync -timeout 60m -v ./store/fleet/
+//
+// For the memory figure the server runs outside (its store dir keeps the
+// filled bucket between runs) and the bucket is filled by a first run,
+// which then stops; a second run, in a process that did not fill, only
+// joins and measures (BENCHMARKS.md "Fleet" has the commands):
+//
+//	DOORD_FLEET_COLD=1000000 DOORD_FLEET_COLD_URL=nats://127.0.0.1:<port> go test -run TestColdSync -timeout 60m -v ./store/fleet/
 func TestColdSync(t *testing.T) {
 	n := envInt(t, "DOORD_FLEET_COLD")
 	if n == 0 {
 		t.Skip("set DOORD_FLEET_COLD=<users> to measure a cold sync")
 	}
-	ns := startNATS(t)
-	seed := join(t, ns, "seed") // makes the bucket
-	js, err := jetstream.New(seed.nc)
+	ns := &natsServer{t: t, ext: os.Getenv("DOORD_FLEET_COLD_URL")}
+	if ns.ext == "" {
+		ns = startNATS(t)
+	}
+	// The bucket, made and filled over a connection of its own: no
+	// controller but the measured one follows it.
+	cfg := testConfig(ns.url(), "filler")
+	nc, err := Dial(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bindBucket(t.Context(), js, cfg); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(t.Context(), "KV_"+cfg.Bucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs < uint64(3*n) {
+		fillColdBucket(t, js, cfg.Bucket(), n)
+		if ns.ext != "" {
+			t.Skip("the bucket is filled; run again to measure in a process that did not fill it")
+		}
+	}
+
+	st := storetest.Open(t)
+	defer func(old time.Duration) { waitLimit = old }(waitLimit)
+	waitLimit = time.Hour
+	peak := sampleMemory()
+	t1 := time.Now()
+	cpu0 := cpuTime()
+	c := joinStore(t, ns, "cold", st)
+	took, cpu := time.Since(t1), cpuTime()-cpu0
+	heap, anon := peak()
+	s, err := st.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Users != n || s.Credentials != 2*n {
+		t.Fatalf("loaded %d users and %d credentials, want %d and %d", s.Users, s.Credentials, n, 2*n)
+	}
+	t.Logf("cold sync of %d users + %d cards: %v to live, %v CPU (bulk load part %.1fs); peak Go heap %d MiB, peak anonymous RSS %d MiB, VmHWM %d MiB (with the store's mapped pages)",
+		n, 2*n, took.Round(time.Millisecond), cpu.Round(time.Millisecond), c.f.Stats().ColdLoadSeconds, heap>>20, anon>>20, procStatus("VmHWM")>>20)
+}
+
+// fillColdBucket publishes n users with two cards each straight to the
+// bucket's subjects.
+func fillColdBucket(t *testing.T, js jetstream.JetStream, bucket string, n int) {
 	t0 := time.Now()
-	pre := "$KV." + seed.cfg.Bucket() + "."
+	pre := "$KV." + bucket + "."
 	base := uint64(1) << 32
 	pub := func(key string, v []byte) {
 		for {
@@ -122,19 +185,47 @@ func TestColdSync(t *testing.T) {
 		t.Fatal("publishing did not finish")
 	}
 	t.Logf("bucket filled with %d users and %d cards in %v", n, 2*n, time.Since(t0).Round(time.Millisecond))
+}
 
-	st := storetest.Open(t)
-	defer func(old time.Duration) { waitLimit = old }(waitLimit)
-	waitLimit = time.Hour
-	t1 := time.Now()
-	c := joinStore(t, ns, "cold", st)
-	took := time.Since(t1)
-	s, err := st.Stats()
-	if err != nil {
-		t.Fatal(err)
+// sampleMemory samples the Go heap and the anonymous RSS every 10 ms
+// until the returned function is called, which gives their peaks.
+func sampleMemory() (peak func() (heap, anon uint64)) {
+	stop, done := make(chan struct{}), make(chan struct{})
+	var heap, anon uint64
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			heap = max(heap, sample[0].Value.Uint64())
+			anon = max(anon, procStatus("RssAnon"))
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() (uint64, uint64) { close(stop); <-done; return heap, anon }
+}
+
+// procStatus is a "kB" line of /proc/self/status in bytes (0 elsewhere).
+func procStatus(field string) uint64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n << 10
+		}
 	}
-	if s.Users != n || s.Credentials != 2*n {
-		t.Fatalf("loaded %d users and %d credentials, want %d and %d", s.Users, s.Credentials, n, 2*n)
-	}
-	t.Logf("cold sync of %d users + %d cards: %v to live (bulk load part %.1fs)", n, 2*n, took.Round(time.Millisecond), c.f.Stats().ColdLoadSeconds)
+	return 0
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

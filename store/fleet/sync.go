@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -225,16 +226,9 @@ func (f *Fleet) session() error {
 	}
 	bctx, bcancel := context.WithTimeout(ctx, f.opt.OpTimeout)
 	defer bcancel()
-	kv, err := js.KeyValue(bctx, f.cfg.Bucket())
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(bctx, jetstream.KeyValueConfig{Bucket: f.cfg.Bucket(), History: 1,
-			Description: "doord fleet records of site " + f.cfg.Site})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(bctx, f.cfg.Bucket())
-		}
-	}
+	kv, err := bindBucket(bctx, js, f.cfg)
 	if err != nil {
-		return fmt.Errorf("bucket %s: %w", f.cfg.Bucket(), err)
+		return err
 	}
 	stream, err := js.Stream(bctx, "KV_"+f.cfg.Bucket())
 	if err != nil {
@@ -348,6 +342,22 @@ func (f *Fleet) session() error {
 	}
 }
 
+// bindBucket binds the site's bucket, making it on first use.
+func bindBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	kv, err := js.KeyValue(ctx, cfg.Bucket())
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.Bucket(), History: 1,
+			Description: "doord fleet records of site " + cfg.Site})
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			kv, err = js.KeyValue(ctx, cfg.Bucket())
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", cfg.Bucket(), err)
+	}
+	return kv, nil
+}
+
 // appendEntry adds a watch entry as a store op (nil: the end of the
 // initial values, which needs nothing here).
 func appendEntry(ops []store.FleetOp, e jetstream.KeyValueEntry) []store.FleetOp {
@@ -449,7 +459,7 @@ var coldChunk = 50000
 // watch then resumes after that revision and applies them again, which
 // changes nothing). Time profiles and apartments are applied first (users
 // refer to them; a few), then users, then credentials (which refer to
-// users), each read by a watch of its own key prefix and written in
+// users), each read by a consumer of its own key prefix and written in
 // chunks of coldChunk into a stage that one transaction swaps in with
 // the revision (store.FleetLoad): a crash part way leaves no half list,
 // and the next start loads again. A credential whose user came after the
@@ -466,7 +476,7 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 	}
 	var small []store.FleetOp
 	for _, keys := range []string{"tp.>", "apt.>"} {
-		err := f.watchInitial(ctx, s, keys, func(op store.FleetOp) error {
+		err := f.readPrefix(ctx, s, keys, func(op store.FleetOp) error {
 			if !op.Deleted {
 				op.Rev = 0 // the revision is saved by the swap
 				small = append(small, op)
@@ -502,7 +512,7 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 		return err
 	}
 	for _, keys := range []string{"user.>", "cred.>"} {
-		err := f.watchInitial(ctx, s, keys, func(op store.FleetOp) error {
+		err := f.readPrefix(ctx, s, keys, func(op store.FleetOp) error {
 			if op.Deleted {
 				return nil
 			}
@@ -537,15 +547,66 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 	return last, nil
 }
 
-// watchInitial hands each record the bucket holds under keys (a key
-// prefix like "user.>") to each, by a watch of its own.
-func (f *Fleet) watchInitial(ctx context.Context, s *session, keys string, each func(store.FleetOp) error) error {
-	w, err := s.kv.Watch(ctx, keys)
+// coldFetch is how many records one fetch of a cold load asks for: all
+// the client buffers at a time. (A KV watch's push delivery let the
+// client queue up to half a million messages while the store wrote.)
+var coldFetch = 1000
+
+// readPrefix hands each record the bucket holds under keys (a key
+// pattern like "user.>", the last value of each key) to each, read by an
+// ephemeral pull consumer of its own, coldFetch at a time.
+func (f *Fleet) readPrefix(ctx context.Context, s *session, keys string, each func(store.FleetOp) error) error {
+	pre := "$KV." + f.cfg.Bucket() + "."
+	cons, err := s.stream.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		FilterSubject: pre + keys, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy,
+		AckPolicy: jetstream.AckNonePolicy, MemoryStorage: true, InactiveThreshold: time.Minute})
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", keys, err)
+		return fmt.Errorf("reading %s: %w", keys, err)
 	}
-	defer w.Stop()
-	return initial(ctx, w, each)
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.opt.OpTimeout)
+		defer cancel()
+		s.stream.DeleteConsumer(dctx, cons.CachedInfo().Name) // else it goes after InactiveThreshold
+	}()
+	pending := cons.CachedInfo().NumPending
+	for empty := 0; pending > 0; {
+		batch, err := cons.FetchNoWait(coldFetch)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", keys, err)
+		}
+		n := 0
+		for m := range batch.Messages() {
+			n++
+			meta, err := m.Metadata()
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", keys, err)
+			}
+			pending = meta.NumPending
+			kind, id, ok := parseKey(strings.TrimPrefix(m.Subject(), pre))
+			if !ok {
+				continue
+			}
+			op := store.FleetOp{Kind: kind, ID: id, Rev: meta.Sequence.Stream, Value: m.Data()}
+			if o := m.Headers().Get("KV-Operation"); o == "DEL" || o == "PURGE" {
+				op.Deleted, op.Value = true, nil
+			}
+			if err := each(op); err != nil {
+				return err
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return fmt.Errorf("reading %s: %w", keys, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if n > 0 {
+			empty = 0
+		} else if empty++; empty == 3 {
+			return fmt.Errorf("reading %s: the server sends nothing with %d records pending", keys, pending)
+		}
+	}
+	return nil
 }
 
 // applyAll applies ops (in revision order) in batches: each batch's
