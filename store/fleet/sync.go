@@ -495,14 +495,24 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 	if _, err := f.st.ApplyFleet(0, small); err != nil {
 		return 0, err
 	}
-	load, err := f.st.BeginFleetLoad()
-	if err != nil {
-		return 0, err
-	}
-	defer load.Abort()
+	var load *store.FleetLoad // opened by the first user or credential
+	defer func() {
+		if load != nil {
+			load.Abort() // nothing after Commit
+		}
+	}()
 	records := len(small)
 	chunk := make([]store.FleetOp, 0, coldChunk)
 	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		if load == nil {
+			var err error
+			if load, err = f.st.BeginFleetLoad(); err != nil {
+				return err
+			}
+		}
 		err := load.Add(chunk)
 		records += len(chunk)
 		if f.onColdChunk != nil {
@@ -530,13 +540,22 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 		}
 	}
 	got := time.Since(t0)
-	if err := load.Commit(s.gen, last); err != nil {
+	if load == nil && s.gen > 0 { // the generation is saved with the revision
+		if load, err = f.st.BeginFleetLoad(); err != nil {
+			return 0, err
+		}
+	}
+	if load == nil { // no users, no credentials: only the revision
+		if _, err := f.st.ApplyFleet(last, nil); err != nil {
+			return 0, err
+		}
+	} else if err := load.Commit(s.gen, last); err != nil {
 		return 0, err
 	}
 	if err := f.st.SetFleetIDBase(n); err != nil { // the bulk loader moved the sequences
 		return 0, err
 	}
-	if load.Refused > 0 {
+	if load != nil && load.Refused > 0 {
 		f.stats.refused.Add(uint64(load.Refused))
 		f.log.Error("fleet: records were left out of the cold load: they conflict with others in the bucket", "records", load.Refused)
 	}
@@ -556,7 +575,7 @@ var coldFetch = 1000
 // pattern like "user.>", the last value of each key) to each, read by an
 // ephemeral pull consumer of its own, coldFetch at a time.
 func (f *Fleet) readPrefix(ctx context.Context, s *session, keys string, each func(store.FleetOp) error) error {
-	pre := "$KV." + f.cfg.Bucket() + "."
+	pre := "$KV." + s.bucket + "."
 	cons, err := s.stream.CreateConsumer(ctx, jetstream.ConsumerConfig{
 		FilterSubject: pre + keys, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy,
 		AckPolicy: jetstream.AckNonePolicy, MemoryStorage: true, InactiveThreshold: time.Minute})
