@@ -102,7 +102,7 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 	for _, id := range ids {
 		c.must("GET", "/api/v1/users/"+id, "", 200)
 	}
-	if strings.Contains(c.log(), "cold start loaded") {
+	if c.logged(msgFleetColdLoad) { // this process's log only: its first start was a cold one
 		t.Error("c loaded the whole bucket again instead of resuming from its revision")
 	}
 	if !strings.Contains(c.log(), `"msg":"fleet: in sync"`) {
@@ -248,10 +248,11 @@ func (p *fleetProc) must(method, path, body string, want int) map[string]any {
 // at debug level, each revision applied ("fleet: applied"). Each wait
 // wakes on a new line, never on a timer; the deadline only bounds it.
 const (
-	msgFleetLive    = "fleet: in sync"
-	msgFleetOffline = "fleet: offline; the doors decide from the local store"
-	msgFleetApplied = "fleet: applied"
-	fleetWaitLimit  = 60 * time.Second
+	msgFleetLive     = "fleet: in sync"
+	msgFleetOffline  = "fleet: offline; the doors decide from the local store"
+	msgFleetApplied  = "fleet: applied"
+	msgFleetColdLoad = "fleet: cold start loaded"
+	fleetWaitLimit   = 60 * time.Second
 )
 
 // logLine is the part of a JSON log line the test reads.
@@ -322,6 +323,18 @@ func (p *fleetProc) waitLog(what string, from int, match func(logLine) bool) log
 			p.t.Fatalf("%s: timed out waiting for %s\n%s", p.name, what, tail(p.log(), 3000))
 		}
 	}
+}
+
+// logged reports whether the running process logged msg.
+func (p *fleetProc) logged(msg string) bool {
+	p.logs.mu.Lock()
+	defer p.logs.mu.Unlock()
+	for _, l := range p.logs.lines {
+		if l.Msg == msg {
+			return true
+		}
+	}
+	return false
 }
 
 // waitLive waits for the watch to be live (after line from), and checks

@@ -205,14 +205,17 @@ func (f *Fleet) run() {
 
 func (f *Fleet) goOffline() {
 	now := time.Now()
-	if f.offlineSince.CompareAndSwap(0, now.UnixNano()) {
+	went := f.offlineSince.CompareAndSwap(0, now.UnixNano())
+	if went {
 		f.saveLive(now) // it was live until now
-		f.log.Info("fleet: offline; the doors decide from the local store", "revision", f.rev())
 	}
 	f.mu.Lock()
 	f.sess = nil
 	f.mu.Unlock()
 	f.advance(0, nil) // wakes whoever waits on the state
+	if went { // logged once the state says so (a reader of the log checks the metric)
+		f.log.Info("fleet: offline; the doors decide from the local store", "revision", f.rev())
+	}
 }
 
 // session binds the bucket, catches up from the store's revision (or
