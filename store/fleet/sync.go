@@ -213,7 +213,8 @@ func (f *Fleet) goOffline() {
 	f.sess = nil
 	f.mu.Unlock()
 	f.advance(0, nil) // wakes whoever waits on the state
-	if went { // logged once the state says so (a reader of the log checks the metric)
+	// Logged once the state says so: a reader of the log checks the metric.
+	if went {
 		f.log.Info("fleet: offline; the doors decide from the local store", "revision", f.rev())
 	}
 }
