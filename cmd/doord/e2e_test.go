@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/doord/doord/board"
+	"github.com/doord/doord/board/qemu"
 	"github.com/doord/doord/store"
 )
 
@@ -92,8 +93,15 @@ func TestEndToEndOnTheSimulatedBoard(t *testing.T) {
 		t.Fatalf("relay1 did not pulse: on %v off %v", on, off)
 	}
 	// The relock is timed from the decision, a moment before the relay
-	// write is stamped (µs here, ms under qemu): allow a little short.
-	if pulse := off.Sub(on); pulse < 250*time.Millisecond || pulse > 2*time.Second {
+	// write is stamped (µs here): allow a little short. Under qemu on a
+	// loaded machine the write trails the decision by any scheduling
+	// delay (a GOARM 7 run saw a 220 ms pulse): there only the pulse is
+	// checked, its length on amd64.
+	short := 250 * time.Millisecond
+	if qemu.Emulated() {
+		short = 0
+	}
+	if pulse := off.Sub(on); pulse <= short || pulse > 2*time.Second {
 		t.Fatalf("relay1 unlocked for %v, want the 300ms unlock time", pulse)
 	}
 	t.Logf("last Wiegand edge → relay1 active: %v", on.Sub(edge))
