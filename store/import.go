@@ -527,10 +527,14 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 			freed[id] = true
 			v.releases = true
 		}
-		nth := map[CredentialType]int{}
+		var cards, pins int32 // each added value's place in its list, for the message
 		for _, c := range p.add {
-			nth[c.Type]++
-			adds = append(adds, added{int32(r.Line), int32(nth[c.Type]), c.Type, c.Value, c.Format})
+			nth := &cards
+			if c.Type == CredPIN {
+				nth = &pins
+			}
+			*nth++
+			adds = append(adds, added{int32(r.Line), *nth, c.Type, c.Value, c.Format})
 		}
 		return nil
 	})
@@ -737,6 +741,7 @@ func (w *wtx) planRow(r *ImportRow, mode ImportMode) (rowPlan, []ImportError) {
 	if !r.SetCards && !r.SetPINs {
 		return p, nil
 	}
+	p.add = make([]Credential, 0, len(r.Cards)+len(r.PINs)) // once, not per list
 	var stored []Credential
 	if p.old != nil {
 		for _, id := range index.IDs(w.b(bCredByUser), keys.U64(uid)) {
@@ -825,7 +830,7 @@ func (w *wtx) importRelease(rs *rowStream, opt *ImportOptions, v *importCheck, n
 // importUpsert writes the next n rows of rs as the store now is: new
 // users, changed users, added credentials.
 func (w *wtx) importUpsert(rs *rowStream, opt *ImportOptions, v *importCheck, n int) error {
-	var plans []rowPlan
+	plans := make([]rowPlan, 0, n) // a chunk's: grown by doubling, a User each, it was a third of the pass's allocation
 	err := rs.each(n, func(i int, r *ImportRow) error {
 		if v.unchanged.has(i) {
 			return nil
@@ -851,12 +856,19 @@ func (w *wtx) importUpsert(rs *rowStream, opt *ImportOptions, v *importCheck, n 
 // sorted and put in order, encoded on another core): a million new
 // users with a card and a PIN each go in about as fast as a bulk load.
 func (w *wtx) applyPlans(plans []rowPlan, by string) error {
+	nu, nc := 0, 0 // sized at once: grown by doubling they were most of the write pass's garbage
+	for i := range plans {
+		if plans[i].old == nil {
+			nu++
+		}
+		nc += len(plans[i].add)
+	}
 	var (
-		users     []User
-		userLine  []int
-		creds     []Credential
-		credLine  []int
-		credOwner []int // the new user (index in users) a credential is for; -1: a stored user
+		users     = make([]User, 0, nu)
+		userLine  = make([]int, 0, nu)
+		creds     = make([]Credential, 0, nc)
+		credLine  = make([]int, 0, nc)
+		credOwner = make([]int, 0, nc) // the new user (index in users) a credential is for; -1: a stored user
 	)
 	for i := range plans {
 		p := &plans[i]

@@ -1,20 +1,36 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
 
-// rowStream reads an import's rows once per pass, on a goroutine of its
-// own, a few batches ahead of the pass (which runs in transactions: a
-// large import's write pass spans many). Reading a CSV or NDJSON row and
-// checking its fields as a new user's (ImportRow.Apply on an empty user)
-// is most of a row's cost, so on two cores it runs beside the store's
-// work. A row for a stored user is applied again by planRow, on its
-// stored copy. Memory: streamAhead batches of streamBatch rows.
+// rowStream reads an import's rows once per pass, a few batches ahead
+// of the pass (which runs in transactions: a large import's write pass
+// spans many). Reading a CSV or NDJSON row is done by one goroutine (a
+// file reads in order); checking its fields as a new user's
+// (ImportRow.Apply on an empty user), most of a row's cost, by a worker
+// per core, a batch at a time, while the pass works on the batches
+// before: on two cores the validation pass, whose own work per row is
+// small, is no longer bound to one core's reading. The rows reach the
+// pass in file order. A row for a stored user is applied again by
+// planRow, on its stored copy. Memory: streamAhead batches of
+// streamBatch rows.
 type rowStream struct {
-	ch   chan []*ImportRow
+	ch   chan *rowBatch // in file order
 	stop chan struct{}
 	err  error // src's, read after ch is closed
+	wg   sync.WaitGroup
 	buf  []*ImportRow
 	read int // rows handed out
+}
+
+// rowBatch is rows read in order; done is closed once they are prepared.
+type rowBatch struct {
+	first int // index of rows[0] in the file
+	rows  []*ImportRow
+	done  chan struct{}
 }
 
 const (
@@ -25,30 +41,60 @@ const (
 // streamRows starts reading src; rows in skip (by index) are not
 // prepared (the pass will not look at them).
 func streamRows(src ImportSource, skip bitset) *rowStream {
-	rs := &rowStream{ch: make(chan []*ImportRow, streamAhead), stop: make(chan struct{})}
+	rs := &rowStream{ch: make(chan *rowBatch, streamAhead), stop: make(chan struct{})}
+	work := make(chan *rowBatch, streamAhead)
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	rs.wg.Add(workers)
+	for range workers {
+		go func() {
+			defer rs.wg.Done()
+			for b := range work {
+				for k, r := range b.rows {
+					if !skip.has(b.first + k) {
+						r.prepare()
+					}
+				}
+				close(b.done)
+			}
+		}()
+	}
 	go func() {
 		defer close(rs.ch)
-		batch := make([]*ImportRow, 0, streamBatch)
-		send := func() bool {
+		defer close(work)
+		newBatch := func(first int) *rowBatch {
+			return &rowBatch{first: first, rows: make([]*ImportRow, 0, streamBatch), done: make(chan struct{})}
+		}
+		// send queues b for a worker and for the pass; the pass's queue
+		// is filled first, so a batch is never with a worker unless the
+		// pass will wait for it in order.
+		send := func(b *rowBatch) bool {
 			select {
-			case rs.ch <- batch:
-				batch = make([]*ImportRow, 0, streamBatch)
+			case rs.ch <- b:
+			case <-rs.stop:
+				return false
+			}
+			select {
+			case work <- b:
 				return true
 			case <-rs.stop:
+				close(b.done)
 				return false
 			}
 		}
 		i := 0
+		batch := newBatch(0)
 		rs.err = readSafely(src, func(r *ImportRow) bool {
-			if !skip.has(i) {
-				r.prepare()
-			}
 			i++
-			batch = append(batch, r)
-			return len(batch) < streamBatch || send()
+			batch.rows = append(batch.rows, r)
+			if len(batch.rows) < streamBatch {
+				return true
+			}
+			b := batch
+			batch = newBatch(i)
+			return send(b)
 		})
-		if len(batch) > 0 {
-			send()
+		if len(batch.rows) > 0 {
+			send(batch)
 		}
 	}()
 	return rs
@@ -62,7 +108,8 @@ func (rs *rowStream) next() (*ImportRow, bool) {
 		if !ok {
 			return nil, false
 		}
-		rs.buf = b
+		<-b.done
+		rs.buf = b.rows
 	}
 	r := rs.buf[0]
 	rs.buf = rs.buf[1:]
@@ -91,6 +138,7 @@ func (rs *rowStream) close() error {
 	close(rs.stop)
 	for range rs.ch { // let the reader see stop and end
 	}
+	rs.wg.Wait() // no worker is left applying a row (src's data may go when Import returns)
 	return rs.err
 }
 
