@@ -116,10 +116,11 @@
 //     (ErrImportConflict), but for spent passes, which are carried over.
 //     Memory: the file, its ext_ids and the keys of the values it adds,
 //     each pass reading the caller's source once, a few batches ahead on
-//     another goroutine (importrows.go; about 150 bytes a row besides the
-//     file).
-//     ExportUsers (export.go) reads users and their credentials a page
-//     per read transaction, none held while the caller writes.
+//     another goroutine, the rows' fields checked by a worker per core
+//     (importrows.go; about 150 bytes a row besides the file).
+//     ExportUsers (export.go) copies users and their credentials a page
+//     per read transaction, none held while the caller writes, and
+//     decodes the pages on a worker per core, a few ahead of the caller.
 //   - Door settings made over the API (a door's mode, its unlock
 //     schedule) are settings under "door/<id>" (doormodes.go), each
 //     written in a commit of its own before the API answers, so that a

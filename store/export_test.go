@@ -148,3 +148,11 @@ func StoredFormForTest(s *Store, bucket []byte, id uint64) (form string) {
 	})
 	return form
 }
+
+// SetExportPageForTest sets how many users ExportUsers reads per
+// transaction until restore.
+func SetExportPageForTest(n int) (restore func()) {
+	saved := exportPage
+	exportPage = n
+	return func() { exportPage = saved }
+}
