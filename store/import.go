@@ -44,9 +44,10 @@ import (
 // Memory: the rows are read from the source (a re-readable file) once
 // per pass (a few batches ahead, on another goroutine: importrows.go);
 // what is kept across passes is the file's ext_ids (line by ext_id), the
-// keys of the credential values it adds, the ids of the credentials it
-// frees and a bit per unchanged row: about 150 bytes per row with a card
-// and a PIN, besides the file itself.
+// keys of the credential values it adds (in pointer-free sets that the
+// garbage collector does not scan: importset.go), the ids of the
+// credentials it frees and a bit per unchanged row: about 150 bytes per
+// row with a card and a PIN, besides the file itself.
 //
 // An absent ext_id (empty column or no ext_id key) adds a new user in
 // merge mode (its ext_id is then its id), and is an error in replace
@@ -479,15 +480,9 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 			v.sum.Errors = append(v.sum.Errors, e)
 		}
 	}
-	// What is kept of an added credential until every row was seen: a
-	// million users add two million.
-	type added struct {
-		line          int32
-		nth           int32 // position in its list, for the message
-		t             CredentialType
-		value, format string
-	}
-	var adds []added
+	// The added credentials, kept until every row was seen: a million
+	// users add two million.
+	var adds addedValues
 	freed := map[uint64]bool{}
 	rs := streamRows(src, nil)
 	err := rs.each(-1, func(i int, r *ImportRow) error {
@@ -527,14 +522,14 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 			freed[id] = true
 			v.releases = true
 		}
-		var cards, pins int32 // each added value's place in its list, for the message
-		for _, c := range p.add {
+		cards, pins := 0, 0 // each added value's place in its list, for the message
+		for i := range p.add {
 			nth := &cards
-			if c.Type == CredPIN {
+			if p.add[i].Type == CredPIN {
 				nth = &pins
 			}
 			*nth++
-			adds = append(adds, added{int32(r.Line), *nth, c.Type, c.Value, c.Format})
+			adds.add(r.Line, *nth, &p.add[i])
 		}
 		return nil
 	})
@@ -572,11 +567,11 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 	// that stay.
 	f := newFileValues(w.duress)
 	stays := func(id uint64) bool { return !freed[id] }
-	for _, ad := range adds {
+	for i := range adds.ents {
 		a := struct {
 			line, nth int
 			c         Credential
-		}{int(ad.line), int(ad.nth), Credential{Type: ad.t, Value: ad.value, Format: ad.format}}
+		}{int(adds.ents[i].line), int(adds.ents[i].nth), adds.credential(i)}
 		field, what := "cards", "card"
 		if a.c.Type == CredPIN {
 			field, what = "pins", "PIN"
@@ -599,56 +594,55 @@ func (w *wtx) importValidate(src ImportSource, opt *ImportOptions) (*importCheck
 }
 
 // fileValues finds credential values of one file that would conflict
-// with each other by checkValueConflict's rules.
+// with each other by checkValueConflict's rules (in pointer-free sets:
+// lineSet).
 type fileValues struct {
-	exact        map[string]int // valueKey → line
-	plain, bound map[string]int // card number → line
-	pins         map[string]int
+	exact        *lineSet // valueKey → line
+	plain, bound *lineSet // card number → line
+	pins         *lineSet
 	duress       uint8
 }
 
 func newFileValues(duress uint8) *fileValues {
-	return &fileValues{exact: map[string]int{}, plain: map[string]int{}, bound: map[string]int{}, pins: map[string]int{}, duress: duress}
+	return &fileValues{exact: newLineSet(), plain: newLineSet(), bound: newLineSet(), pins: newLineSet(), duress: duress}
 }
 
 // add records c (of line) and returns the line of an earlier value it
 // conflicts with (0: none) and why, when it is not the same value.
 func (f *fileValues) add(c *Credential, line int) (int, string) {
 	k := string(valueKey(c.Type, c.Value, c.Format))
-	if l, ok := f.exact[k]; ok {
+	if l, ok := f.exact.get(k); ok {
 		return l, ""
 	}
 	switch c.Type {
 	case CredCard:
 		if c.Format == "" {
-			if l, ok := f.bound[c.Value]; ok {
+			if l, ok := f.bound.get(c.Value); ok {
 				return l, " (" + ReasonCardFormatHeld + ")"
 			}
-			f.plain[c.Value] = line
+			f.plain.put(c.Value, line)
 		} else {
-			if l, ok := f.plain[c.Value]; ok {
+			if l, ok := f.plain.get(c.Value); ok {
 				return l, " (" + ReasonCardPlainHeld + ")"
 			}
-			if _, ok := f.bound[c.Value]; !ok {
-				f.bound[c.Value] = line
-			}
+			f.bound.put(c.Value, line) // the first line stays
 		}
 	case CredPIN:
 		if f.duress != 0 {
 			if d, ok := duressPIN(c.Value, f.duress); ok {
-				if l, held := f.pins[d]; held {
+				if l, held := f.pins.get(d); held {
 					return l, " (" + ReasonDuressIsOther + ")"
 				}
 			}
 			if o, ok := duressPIN(c.Value, 10-f.duress); ok {
-				if l, held := f.pins[o]; held {
+				if l, held := f.pins.get(o); held {
 					return l, " (" + ReasonDuressOfOther + ")"
 				}
 			}
 		}
-		f.pins[c.Value] = line
+		f.pins.put(c.Value, line)
 	}
-	f.exact[k] = line
+	f.exact.put(k, line)
 	return 0, ""
 }
 
