@@ -17,8 +17,8 @@ run:
 	$(BIN)/doord serve --config doord.example.toml $(if $(LISTEN),--listen '$(LISTEN)')
 
 ## test: tool checks (qemu, promtool), vet, unit and integration tests with
-## the race detector, then the ARM link check and tests. About 8 minutes
-## from a cold build cache on a quiet 2-core machine (estimated; README, Tests).
+## the race detector, then the ARM link check and tests (how long, and
+## what each step costs: README, Tests).
 test: qemu promtool lint test-unit build-arm-check test-arm
 
 # The /metrics tests run Prometheus's promtool on the scraped body; under
