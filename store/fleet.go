@@ -62,6 +62,7 @@ type FleetOp struct {
 	ID      uint64
 	Deleted bool
 	Value   []byte // EncodeFleet of the record; nil when Deleted
+	Group   string // KindRight: the door group (ID is the user's uid)
 	Rev     uint64 // ApplyFleet: the bucket revision of this record
 	// Batch (ApplyFleet) is the atomic batch the record was written in
 	// ("": alone): the records of a batch, consecutive in ops, are
@@ -139,7 +140,7 @@ func (s *Store) gatedWrite(g FleetGate, fn func(w *wtx) error) error {
 		s.fleetIDs.note(tx)
 		fleet, local := 0, 0
 		for i := range w.changes {
-			if _, ok := fleetBuckets[w.changes[i].Kind]; ok && !w.changes[i].PassSpent {
+			if isFleetKind(w.changes[i].Kind) && !w.changes[i].PassSpent {
 				fleet++
 			} else {
 				local++
@@ -223,9 +224,12 @@ func (f *fleetIDs) note(tx *bolt.Tx) {
 // written twice in one write keeps its last form.
 func fleetOps(cs []Change) ([]FleetOp, error) {
 	ops := make([]FleetOp, 0, len(cs))
-	at := map[[2]any]int{}
+	at := map[[3]any]int{}
 	for i := range cs {
 		op := FleetOp{Kind: cs[i].Kind, ID: cs[i].ID, Deleted: cs[i].Deleted}
+		if op.Kind == KindRight {
+			op.Group = cs[i].Key
+		}
 		if !op.Deleted {
 			v, err := EncodeFleet(&cs[i])
 			if err != nil {
@@ -233,7 +237,7 @@ func fleetOps(cs []Change) ([]FleetOp, error) {
 			}
 			op.Value = v
 		}
-		k := [2]any{op.Kind, op.ID}
+		k := [3]any{op.Kind, op.ID, op.Group}
 		if j, ok := at[k]; ok {
 			ops[j] = op
 			continue
@@ -257,7 +261,14 @@ type fleetCred struct {
 func EncodeFleet(c *Change) ([]byte, error) {
 	switch {
 	case c.User != nil:
-		return json.Marshal(c.User)
+		u := *c.User
+		u.DoorRights = nil // records of their own
+		if c.siteLocks != "" {
+			u.Locks = c.siteLocks // rights.go
+		}
+		return json.Marshal(&u)
+	case c.Right != nil:
+		return encodeRight(c.Right)
 	case c.Credential != nil:
 		return json.Marshal(fleetCred{c.Credential, c.Credential.Spelling})
 	case c.TimeProfile != nil:
@@ -295,6 +306,10 @@ func decodeFleet(op *FleetOp) (Change, error) {
 		err = json.Unmarshal(op.Value, &a)
 		a.ID = op.ID
 		c.Apartment = &a
+	case KindRight:
+		var r Right
+		err = json.Unmarshal(op.Value, &r)
+		c.Key, c.Right = op.Group, &r
 	default:
 		err = fmt.Errorf("unknown kind")
 	}
@@ -376,6 +391,10 @@ func (s *Store) ApplyFleet(rev uint64, ops []FleetOp) (refused map[uint64]error,
 var errBatchOut = errors.New("store: a fleet batch is left out")
 
 func (w *wtx) applyFleet(op *FleetOp) error {
+	w.fleetApply = true
+	if op.Kind == KindRight {
+		return w.applyFleetRight(op) // rights.go
+	}
 	bucket, ok := fleetBuckets[op.Kind]
 	if !ok {
 		return nil
@@ -411,6 +430,11 @@ func (w *wtx) applyFleet(op *FleetOp) error {
 		if err := w.del(bucket, k); err != nil {
 			return err
 		}
+		if op.Kind == KindUser {
+			if err := w.dropRights(op.ID); err != nil {
+				return err
+			}
+		}
 		if entries != nil {
 			if err := w.index(entries, nil); err != nil {
 				return err
@@ -442,6 +466,9 @@ func (w *wtx) applyFleet(op *FleetOp) error {
 		}
 		if other, ok := index.Lookup(w.b(bUserByExtID), []byte(u.ExtID)); ok && other != u.UID {
 			return refuse("ext_id already exists")
+		}
+		if err := w.applyFleetUser(u); err != nil { // rights.go
+			return err
 		}
 		old, err := getJSON[User](w.b(bUsers), k)
 		if errors.Is(err, ErrNotFound) {
@@ -561,6 +588,9 @@ func (s *Store) FleetValue(kind ChangeKind, id uint64) (value []byte, ok bool, e
 			return nil
 		}
 		c, err := decodeRecord(kind, k, v)
+		if kind == KindUser {
+			c.siteLocks = s.siteLocksOf(tx, id) // rights.go: its bucket form
+		}
 		if err != nil {
 			return err
 		}

@@ -84,6 +84,9 @@ func (l *FleetLoad) Add(ops []FleetOp) error {
 	if len(users)+len(creds) == 0 {
 		return nil
 	}
+	if err := l.s.loadRights(users); err != nil { // rights.go: the locks here
+		return err
+	}
 	if err := l.s.BulkLoadWith(users, creds, BulkOptions{fleet: true, stage: true}); err == nil {
 		return nil
 	}

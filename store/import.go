@@ -244,8 +244,10 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 		// Fleet mode: a replace goes to the fleet whole (fleetgen.go:
 		// staged here, written as a new generation, one flip), a merge
 		// in writes of fleetImportChunk rows.
+		// With door rights (rights.go) a replace goes in writes too: a
+		// new generation does not carry the rights yet.
 		var ok bool
-		if rp, ok = g.(FleetReplacer); !ok || opt.Mode != ImportReplace {
+		if rp, ok = g.(FleetReplacer); !ok || opt.Mode != ImportReplace || s.rightsConfig() != nil {
 			return v, s.importChunkedLive(src, opt, v)
 		}
 		var err error

@@ -78,12 +78,13 @@ type Store struct {
 	feed     feedCounters
 	feedWG   sync.WaitGroup // subscriber goroutines
 
-	seq        atomic.Uint64             // last committed sequence number
-	statsWalks atomic.Int64              // Stats calls: see StatsWalks
-	cur        *txChanges                // see collect
-	commits    committer                 // group commit (commit.go)
-	gate       atomic.Pointer[fleetGate] // fleet mode (fleet.go); nil: standalone
-	fleetIDs   fleetIDs                  // ids gated writes allocated (fleet.go)
+	seq        atomic.Uint64                // last committed sequence number
+	statsWalks atomic.Int64                 // Stats calls: see StatsWalks
+	cur        *txChanges                   // see collect
+	commits    committer                    // group commit (commit.go)
+	gate       atomic.Pointer[fleetGate]    // fleet mode (fleet.go); nil: standalone
+	fleetIDs   fleetIDs                     // ids gated writes allocated (fleet.go)
+	rights     atomic.Pointer[RightsConfig] // door rights per group (rights.go); nil: off
 	// A large import's stage (importstage.go): one at a time, and what
 	// other writers changed meanwhile.
 	importMu sync.Mutex
@@ -284,6 +285,9 @@ type wtx struct {
 	// fleetLoad: a bulk load of fleet records keeps their stamps and
 	// passes as the fleet has them (BulkOptions.fleet).
 	fleetLoad bool
+	// fleetApply: the write applies fleet bucket records (ApplyFleet),
+	// which are stored as they come, not written to the bucket.
+	fleetApply bool
 	// stage, when set, holds the users' and credentials' buckets a
 	// large import writes instead of the live ones (importstage.go);
 	// such a write emits no change records.

@@ -21,6 +21,10 @@ const (
 	LocksBoth   Locks = "both"
 	LocksFirst  Locks = "1"
 	LocksSecond Locks = "2"
+	// LocksNone: no door. In a fleet with door rights it is what a
+	// user's locks are on a controller where they hold no right in any
+	// of its door groups (rights.go); a user may also be given it.
+	LocksNone Locks = "none"
 )
 
 // User is a person or technical account that opens doors.
@@ -51,6 +55,12 @@ type User struct {
 	CreatedBy    string            `json:"created_by,omitempty"`
 	UpdatedAt    time.Time         `json:"updated_at"`
 	UpdatedBy    string            `json:"updated_by,omitempty"`
+	// DoorRights are the user's rights per door group in a fleet with
+	// door rights (rights.go): group → the locks granted on that group's
+	// controllers. Never stored in the user's record (the rights are
+	// records of their own); a read fills in this controller's groups, a
+	// write sets the groups it names (LocksNone revokes).
+	DoorRights map[string]Locks `json:"door_rights,omitempty"`
 }
 
 // CredentialType is what is presented at a reader. BAS-IP calls credentials
@@ -257,6 +267,10 @@ const (
 	KindApartment   ChangeKind = "apartment"
 	KindOperator    ChangeKind = "operator"
 	KindSetting     ChangeKind = "setting"
+	// KindRight is a user's right in one door group (a fleet with door
+	// rights, rights.go): ID is the user's uid, Key the group, Right the
+	// right (nil when Deleted).
+	KindRight ChangeKind = "right"
 )
 
 // Change is one committed write. Seq is the store sequence number, strictly
@@ -273,6 +287,11 @@ type Change struct {
 	Credential  *Credential  `json:"credential,omitempty"`
 	TimeProfile *TimeProfile `json:"time_profile,omitempty"`
 	Apartment   *Apartment   `json:"apartment,omitempty"`
+	Right       *Right       `json:"right,omitempty"`
+	// siteLocks, for a user written in a fleet with door rights, is the
+	// locks its bucket record carries (rights.go): the user's site-wide
+	// grant, or LocksNone; "" writes the user's Locks as they are.
+	siteLocks Locks
 	// PassSpent marks the record of a UsePass: it accounts for one pass
 	// the door engine spent (written, or refused because none was left).
 	// The engine counts a spend as unsaved until this record arrives.

@@ -54,7 +54,7 @@ func (w *wtx) checkUser(u *User) error {
 	if !validState(u.State) {
 		return &InvalidError{Field: "state", Reason: fmt.Sprintf("unknown state %q", u.State)}
 	}
-	if !validLocks(u.Locks) {
+	if !validLocks(u.Locks) && u.Locks != LocksNone {
 		return &InvalidError{Field: "locks", Reason: fmt.Sprintf("unknown locks %q", u.Locks)}
 	}
 	if u.ExtID == "" {
@@ -159,6 +159,13 @@ func (w *wtx) createUser(u *User, by string, checkDup bool) (dup bool, err error
 
 // putUser writes u and moves its index entries from old's (nil: none).
 func (w *wtx) putUser(old, u *User) error {
+	var site Locks
+	if !w.fleetApply && !w.fleetLoad {
+		var err error
+		if site, err = w.writeRights(old, u); err != nil { // rights.go
+			return err
+		}
+	}
 	if err := w.put(bUsers, keys.U64(u.UID), u); err != nil {
 		return err
 	}
@@ -170,7 +177,7 @@ func (w *wtx) putUser(old, u *User) error {
 		return err
 	}
 	c := cloneUser(u)
-	return w.emit(Change{Kind: KindUser, ID: u.UID, User: &c})
+	return w.emit(Change{Kind: KindUser, ID: u.UID, User: &c, siteLocks: site})
 }
 
 // uidOf resolves a user's uuid.
@@ -194,7 +201,9 @@ func (s *Store) GetUser(id string) (User, error) {
 		if err != nil {
 			return err
 		}
-		u, err = getJSON[User](tx.Bucket(bUsers), keys.U64(uid))
+		if u, err = getJSON[User](tx.Bucket(bUsers), keys.U64(uid)); err == nil {
+			s.fillRights(tx, &u)
+		}
 		return err
 	})
 	return u, err
@@ -204,7 +213,9 @@ func (s *Store) GetUser(id string) (User, error) {
 func (s *Store) GetUserByUID(uid uint64) (User, error) {
 	var u User
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		u, err = getJSON[User](tx.Bucket(bUsers), keys.U64(uid))
+		if u, err = getJSON[User](tx.Bucket(bUsers), keys.U64(uid)); err == nil {
+			s.fillRights(tx, &u)
+		}
 		return err
 	})
 	return u, err
@@ -266,8 +277,11 @@ func (s *Store) updateUser(resolve func(*bolt.Tx) (uint64, error), by string, fn
 			return err
 		}
 		n.UpdatedAt, n.UpdatedBy = w.now, by
-		out = n
-		return w.putUser(&old, &n)
+		if err := w.putUser(&old, &n); err != nil {
+			return err
+		}
+		out = n // with its locks and rights here (rights.go)
+		return nil
 	})
 	return out, err
 }
@@ -302,6 +316,9 @@ func (w *wtx) deleteUser(uid uint64) error {
 		return err
 	}
 	if err := w.index(userEntries(&u), nil); err != nil {
+		return err
+	}
+	if err := w.dropRights(uid); err != nil {
 		return err
 	}
 	return w.emit(Change{Kind: KindUser, ID: uid, Deleted: true})

@@ -70,6 +70,7 @@ func cloneUser(u *User) User {
 	c.AuthFactors = slices.Clone(u.AuthFactors)
 	c.ValidFrom = cloneTime(u.ValidFrom)
 	c.ValidTo = cloneTime(u.ValidTo)
+	c.DoorRights = maps.Clone(u.DoorRights)
 	return c
 }
 

@@ -42,6 +42,10 @@ const (
 	// (Engine.SetRestricted): its copy of the list may miss a revocation,
 	// so only users with Security pass, as at a locked-down door.
 	ReasonFleetStale
+	// ReasonNoDoorRight: the user's locks are store.LocksNone: in a fleet
+	// with door rights, no right in any of this controller's door groups
+	// (and no site-wide grant); otherwise a user given no door.
+	ReasonNoDoorRight
 )
 
 var reasonNames = [...]string{
@@ -61,6 +65,7 @@ var reasonNames = [...]string{
 	ReasonPassQueueFull:       "pass_queue_full",
 	ReasonNoUser:              "no_user",
 	ReasonFleetStale:          "fleet_stale",
+	ReasonNoDoorRight:         "no_door_right",
 }
 
 // NumReasons is how many Reason values there are, ReasonNone included:

@@ -496,6 +496,9 @@ func (e *Engine) policy(r *reader, x *index, c *credRec, u *userRec, mode DoorMo
 		return ReasonFleetStale
 	}
 	if u.locks&r.door == 0 || c.cLocks&r.door == 0 {
+		if u.locks&noDoorRight != 0 {
+			return ReasonNoDoorRight
+		}
 		return ReasonDoorNotPermitted
 	}
 	if u.sched|c.cSched != 0 {

@@ -424,9 +424,16 @@ func lockBits(l store.Locks) uint8 {
 		return 1
 	case store.LocksSecond:
 		return 2
+	case store.LocksNone:
+		return noDoorRight
 	}
 	return 0 // unknown: no door (deny on doubt)
 }
+
+// noDoorRight marks a user's locks LocksNone (in a fleet with door
+// rights: no right in any of this controller's groups), for its own
+// denial reason; it opens no door (the door bits are 1 and 2).
+const noDoorRight = 0x80
 
 func stateOf(s store.UserState) uint8 {
 	switch s {

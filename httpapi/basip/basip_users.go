@@ -30,11 +30,21 @@ func factorToBasip(f string) string {
 	return f
 }
 
-// locksToNumber is BAS-IP's lock_number, as the list index codes it.
-func locksToNumber(l store.Locks) int { return int(listing.LockCode(l)) }
+// locksToNumber is BAS-IP's lock_number, as the list index codes it;
+// -1 (a doord extension) is LocksNone: in a fleet with door rights, no
+// right on this controller. It reads back as itself, so that a client's
+// read-modify-write of such a user grants nothing.
+func locksToNumber(l store.Locks) int {
+	if l == store.LocksNone {
+		return -1
+	}
+	return int(listing.LockCode(l))
+}
 
 func numberToLocks(n int64) store.Locks {
 	switch n {
+	case -1:
+		return store.LocksNone
 	case 1:
 		return store.LocksFirst
 	case 2:
@@ -118,8 +128,8 @@ func applyBasipUser(b *bbody, u *store.User, patch bool) {
 		b.failf("info must be at most %d characters", core.MaxInfo)
 	case len(factors) == 0:
 		b.failf(basipNoFactors)
-	case lock < 0 || lock > 2:
-		b.failf("lock_number must be 0 (both locks), 1 or 2")
+	case lock < -1 || lock > 2:
+		b.failf("lock_number must be 0 (both locks), 1 or 2 (or -1: none)")
 	}
 	native := make([]string, 0, len(factors))
 	seen := map[string]bool{}

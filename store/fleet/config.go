@@ -29,6 +29,15 @@ type Config struct {
 	// Groups are the door groups this controller's doors belong to (the
 	// commands addressed to a group reach it; see README "Fleet").
 	Groups []string `toml:"groups"`
+	// RightsGroup is the door group an API write of a user's locks sets
+	// the right of (native locks, BAS-IP lock_number); "" means the first
+	// of Groups. Without Groups there are no door rights: a user's own
+	// locks apply on every controller (README "Fleet").
+	RightsGroup string `toml:"rights_group"`
+	// GroupLocks says which of this controller's locks a group holds
+	// ("both", "1" or "2"; a group left out holds both): a right in the
+	// group opens only those here.
+	GroupLocks map[string]string `toml:"group_locks"`
 	// MaxOffline is how long the controller may go without the fleet
 	// before OfflinePolicy applies ("24h"; "" means 24h).
 	MaxOffline string `toml:"max_offline"`
@@ -119,6 +128,7 @@ func (c Config) Validate() error {
 	if _, err := c.Offline(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.validateRights()...)
 	switch c.OfflinePolicy {
 	case "", PolicyKeep, PolicyDenyNonSecurity:
 	default:

@@ -49,7 +49,11 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 	if err != nil {
 		return err
 	}
-	if !f.waitApplied(revs[len(revs)-1]) {
+	last := lastWatched(f.cfg, ops, revs) // rights.go: another group's right never comes back here
+	if last == 0 {
+		return nil
+	}
+	if !f.waitApplied(last) {
 		return unsure("the write is in the fleet's bucket, but this controller has not applied it yet; read it back shortly")
 	}
 	f.mu.Lock()
@@ -76,7 +80,7 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 
 // subject is op's subject in the session's bucket.
 func (s *session) subject(op *store.FleetOp) string {
-	return "$KV." + s.bucket + "." + recordKey(op.Kind, op.ID)
+	return "$KV." + s.bucket + "." + opKey(op)
 }
 
 // lastRev is the revision of op's key in the bucket (0: none), which
@@ -89,9 +93,9 @@ func (f *Fleet) lastRev(ctx context.Context, s *session, op *store.FleetOp, base
 		last = m.Sequence
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 	default:
-		return 0, fmt.Errorf("%w (reading %s: %w)", store.ErrFleetOffline, recordKey(op.Kind, op.ID), err)
+		return 0, fmt.Errorf("%w (reading %s: %w)", store.ErrFleetOffline, opKey(op), err)
 	}
-	if last > base {
+	if last > base && f.cfg.watches(op) { // rights.go: another group's right is a blind write
 		f.stats.conflicts.Add(1)
 		return 0, &store.FleetConflictError{Kind: op.Kind, ID: op.ID,
 			Reason: "changed on another controller since this one read it; read it again and retry"}
@@ -125,9 +129,21 @@ func isWrongLast(err error) bool {
 func (f *Fleet) retract(s *session, op *store.FleetOp, rev uint64) {
 	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
 	defer cancel()
-	value, ok, err := f.st.FleetValue(op.Kind, op.ID)
+	var value []byte
+	var ok bool
+	var err error
+	switch {
+	case op.Kind == store.KindRight && !f.cfg.watches(op):
+		// rights.go: this controller does not hold that group's rights.
+		f.log.Warn("fleet: a left-out right of a group this controller does not watch stays in the bucket", "key", opKey(op))
+		return
+	case op.Kind == store.KindRight:
+		value, ok, err = f.st.FleetRightValue(op.ID, op.Group)
+	default:
+		value, ok, err = f.st.FleetValue(op.Kind, op.ID)
+	}
 	if err != nil {
-		f.log.Warn("fleet: could not read a left-out record back", "key", recordKey(op.Kind, op.ID), "err", err)
+		f.log.Warn("fleet: could not read a left-out record back", "key", opKey(op), "err", err)
 		return
 	}
 	if !ok && op.Deleted {
@@ -135,7 +151,7 @@ func (f *Fleet) retract(s *session, op *store.FleetOp, rev uint64) {
 	}
 	back := store.FleetOp{Kind: op.Kind, ID: op.ID, Deleted: !ok, Value: value}
 	if _, err := s.js.PublishMsg(ctx, opMsg(s.subject(op), &back), jetstream.WithExpectLastSequencePerSubject(rev)); err != nil {
-		f.log.Warn("fleet: could not take a left-out record back out of the bucket", "key", recordKey(op.Kind, op.ID), "err", err)
+		f.log.Warn("fleet: could not take a left-out record back out of the bucket", "key", opKey(op), "err", err)
 	}
 }
 

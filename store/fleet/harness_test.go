@@ -88,7 +88,12 @@ func joinHooked(t testing.TB, n *natsServer, name string, st *store.Store, hook 
 
 func joinFull(t testing.TB, n *natsServer, name string, st *store.Store, hook func(*member), extra ...nats.Option) *member {
 	t.Helper()
-	cfg := testConfig(n.url(), name)
+	return joinConfig(t, testConfig(n.url(), name), st, hook, extra...)
+}
+
+// joinConfig starts a controller of cfg on st (hook: see joinHooked).
+func joinConfig(t testing.TB, cfg Config, st *store.Store, hook func(*member), extra ...nats.Option) *member {
+	t.Helper()
 	nc, err := dial(cfg, extra...)
 	if err != nil {
 		t.Fatal(err)

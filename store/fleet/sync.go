@@ -109,6 +109,9 @@ func New(cfg Config, nc *nats.Conn, st *store.Store, opt Options) (*Fleet, error
 		opt.OpTimeout = 10 * time.Second
 	}
 	maxOff, _ := cfg.Offline()
+	if err := st.SetFleetRights(cfg.rights()); err != nil { // rights.go: before the revision is read
+		return nil, err
+	}
 	rev, err := st.FleetRev()
 	if err != nil {
 		return nil, err
@@ -281,7 +284,7 @@ func (f *Fleet) session() error {
 	}
 	// Every key (the controller numbers and batch markers are skipped as
 	// they come), with the atomic batch headers (watch.go).
-	w, err := watchBucket(ctx, f.nc, s.bucket, nil, resume)
+	w, err := watchBucket(ctx, f.nc, s.bucket, f.cfg.watchKeys(), resume) // keys.go: with groups, only their rights
 	if err != nil {
 		return fmt.Errorf("watch: %w", err)
 	}
@@ -368,11 +371,11 @@ func appendEntry(ops []store.FleetOp, e jetstream.KeyValueEntry) []store.FleetOp
 	if e == nil {
 		return ops
 	}
-	kind, id, ok := parseKey(e.Key())
+	op, ok := keyOp(e.Key()) // keys.go: a right's group too
 	if !ok {
 		return ops
 	}
-	op := store.FleetOp{Kind: kind, ID: id, Rev: e.Revision()}
+	op.Rev = e.Revision()
 	if e.Operation() == jetstream.KeyValuePut {
 		op.Value = e.Value()
 	} else {
@@ -479,7 +482,9 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 		return 0, nil // an empty bucket
 	}
 	var small []store.FleetOp
-	for _, keys := range []string{"tp.>", "apt.>"} {
+	// The rights of this controller's groups too (keys.go): the users'
+	// locks here are derived from them as the users are staged.
+	for _, keys := range append([]string{"tp.>", "apt.>"}, f.cfg.rightKeys()...) {
 		err := f.readPrefix(ctx, s, keys, func(op store.FleetOp) error {
 			if !op.Deleted {
 				op.Rev = 0 // the revision is saved by the swap

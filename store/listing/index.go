@@ -63,14 +63,17 @@ var schemas = [numTables]Schema{
 	Profiles:   {Texts: []TextCol{{Name: "name", Sorted: true}}},
 }
 
-// LockCode is the small code of a Locks: 1 the first, 2 the second, 0
-// both or anything else (BAS-IP's lock_number, as the dialect shows it).
+// LockCode is the small code of a Locks: 1 the first, 2 the second, 3
+// none (a fleet user without a right here), 0 both or anything else
+// (BAS-IP's lock_number, as the dialect shows it, none there as -1).
 func LockCode(l store.Locks) uint8 {
 	switch l {
 	case store.LocksFirst:
 		return 1
 	case store.LocksSecond:
 		return 2
+	case store.LocksNone:
+		return 3
 	}
 	return 0
 }
