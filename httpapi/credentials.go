@@ -237,7 +237,7 @@ func applyCredential(o *object, c *store.Credential, create bool) {
 		c.Owner = store.OwnerOwner
 	}
 	o.str("owner_name", &c.OwnerName, maxName)
-	applyLocks(o, "locks", &c.Locks)
+	applyLocks(o, "locks", &c.Locks, false)
 	if c.Locks == "" {
 		c.Locks = store.LocksBoth
 	}

@@ -107,7 +107,7 @@ func (f cacheFollower) Apply(cs []store.Change) { f.c.onChange(cs) }
 func (c *userCache) onChange(cs []store.Change) {
 	var users []uint64
 	for _, ch := range cs {
-		if ch.Kind == store.KindUser {
+		if ch.Kind == store.KindUser || ch.Kind == store.KindRight { // a right: the user's door_rights
 			users = append(users, ch.ID)
 		}
 	}

@@ -103,12 +103,20 @@ func applyUser(o *object, u *store.User, mode userMode) {
 	// locks is required on POST and PUT: a user made without it would
 	// open every door, so a client that misspelt it (BAS-IP's
 	// lock_number) or forgot it must hear so instead.
+	// In a fleet with door rights, door_rights may stand for it: a
+	// user created with rights in other groups only has none in the
+	// home group (a PUT without locks keeps it).
+	rights := applyDoorRights(o, u)
 	switch _, set := o.raw("locks"); {
 	case set:
-		applyLocks(o, "locks", &u.Locks)
+		applyLocks(o, "locks", &u.Locks, true)
 	case mode == modePatch && !o.has("locks"): // kept
+	case rights && !o.has("locks"):
+		if mode == modeCreate {
+			u.Locks = store.LocksNone
+		}
 	default: // absent from POST or PUT, or null
-		o.fail("locks", `is required: "both", "1" or "2" (the doors this user may open)`)
+		o.fail("locks", `is required: "both", "1", "2" or "none" (the doors this user may open)`)
 	}
 	o.ids("time_profiles", &u.TimeProfiles)
 	o.ids("apartments", &u.Apartments)
@@ -215,9 +223,34 @@ func applyState(o *object, u *store.User, mode userMode) {
 	}
 }
 
+// applyDoorRights reads door_rights (fleet mode with groups: group →
+// "both", "1", "2" or "none" to revoke) into u; it reports whether the
+// body has them. The store refuses them outside a fleet with groups.
+func applyDoorRights(o *object, u *store.User) bool {
+	r, ok := o.raw("door_rights")
+	if !ok {
+		return false
+	}
+	var m map[string]string
+	if err := json.Unmarshal(r, &m); err != nil {
+		o.fail("door_rights", `must be an object of door group → "both", "1", "2" or "none"`)
+		return true
+	}
+	u.DoorRights = make(map[string]store.Locks, len(m))
+	for g, l := range m {
+		switch store.Locks(l) {
+		case store.LocksBoth, store.LocksFirst, store.LocksSecond, store.LocksNone:
+			u.DoorRights[g] = store.Locks(l)
+		default:
+			o.fail("door_rights."+g, `must be "both", "1", "2" or "none"`)
+		}
+	}
+	return true
+}
+
 // applyLocks accepts "both", "1", "2" and, for clients used to BAS-IP's
-// lock_number, the integers 0 (both), 1 and 2.
-func applyLocks(o *object, name string, dst *store.Locks) {
+// lock_number, the integers 0 (both), 1 and 2; a user's also "none".
+func applyLocks(o *object, name string, dst *store.Locks, none bool) {
 	r, ok := o.lookup(name)
 	if !ok {
 		return
@@ -242,6 +275,12 @@ func applyLocks(o *object, name string, dst *store.Locks) {
 		*dst = store.LocksFirst
 	case "2", "second":
 		*dst = store.LocksSecond
+	case "none":
+		if none {
+			*dst = store.LocksNone
+			return
+		}
+		o.fail(name, `must be "both", "1" or "2"`)
 	default:
 		o.fail(name, `must be "both", "1" or "2"`)
 	}

@@ -152,6 +152,13 @@
 //     start's load of the bucket (FleetLoad, fleetload.go) streams users
 //     and credentials in chunks into an import stage and swaps it in the
 //     same way.
+//   - Door rights per group in fleet mode (rights.go, SetFleetRights):
+//     a user's rights in this controller's groups (bucket fleet_rights,
+//     created on first use) and their site-wide grant, from which the
+//     user's stored Locks here are derived (LocksNone: no door here), so
+//     the door engine and the list index follow a right like any user
+//     edit; API writes turn a changed Locks and DoorRights into right
+//     records (KindRight) for the fleet's bucket.
 //
 // For the metrics it counts and reports without owning any: FeedStats,
 // SessionCount (the sessions bucket alone) and Options.ObserveCommit,

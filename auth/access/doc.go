@@ -26,7 +26,9 @@
 //     up); unknown credential; user disabled or archived; outside the
 //     user's or the credential's validity; door locked down and the user
 //     lacks Security (door_mode); lock not in the user's or the
-//     credential's Locks; outside the user's or the credential's schedule
+//     credential's Locks (no_door_right when the user's are
+//     store.LocksNone: no right in this controller's fleet groups,
+//     door_not_permitted otherwise); outside the user's or the credential's schedule
 //     (an empty list is no restriction; with profiles any open one
 //     suffices; an unknown profile id grants nothing); passes used up.
 //     A credential without a user (store UserUID 0) is in no user's list

@@ -5,8 +5,9 @@
 //     never blocks the daemon's start and reconnects forever with backoff.
 //
 //   - The records in the KV bucket doord_<site> (keys.go: one key per
-//     user, credential, time profile and apartment, plus the controllers'
-//     numbers) and the watch (sync.go) that applies them to the local
+//     user, credential, time profile and apartment, one per user's right
+//     in a door group, plus the controllers' numbers) and the watch
+//     (sync.go) that applies them to the local
 //     store in revision order through store.ApplyFleet: the same change
 //     feed as API writes, so the door engine and the list index follow,
 //     with the last revision saved in the same transaction. A store
@@ -29,6 +30,13 @@
 //     the batch headers the server stores, and txn.go hands a batch to
 //     store.ApplyFleet only once it is complete, which applies it in one
 //     transaction or leaves all of it out.
+//   - Door rights per group (rights.go; the store derives a user's
+//     locks here in store/rights.go): a controller with groups watches
+//     only its own groups' rights (keys.go watchKeys), writes a changed
+//     locks to its home group (rights_group) and door_rights to any
+//     group, a right of a group it does not watch as a blind write that
+//     it does not wait to apply; group_locks limits a group to some of
+//     its locks. Without groups, a user's locks apply everywhere.
 //
 //   - The offline rules (offline.go): record writes refused while the
 //     watch is not live (store.ErrFleetOffline, a 503), and max_offline's
@@ -43,5 +51,5 @@
 //
 // Why ids are allocated per controller range rather than by the bucket:
 // see store/fleet.go. Not here: the event stream and the NATS commands
-// (store/fleet/eventpub, device/fleetcmd), per-group door rights.
+// (store/fleet/eventpub, device/fleetcmd).
 package fleet
