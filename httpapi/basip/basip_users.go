@@ -129,7 +129,7 @@ func applyBasipUser(b *bbody, u *store.User, patch bool) {
 	case len(factors) == 0:
 		b.failf(basipNoFactors)
 	case lock < -1 || lock > 2:
-		b.failf("lock_number must be 0 (both locks), 1 or 2 (or -1: none)")
+		b.failf("lock_number must be 0 (both locks), 1 or 2") // -1 (none, a fleet's) too, unadvertised
 	}
 	native := make([]string, 0, len(factors))
 	seen := map[string]bool{}

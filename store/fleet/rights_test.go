@@ -325,3 +325,26 @@ func TestDoorRightsNeedGroups(t *testing.T) {
 		t.Fatalf("door_rights without groups: %v", err)
 	}
 }
+
+// A controller that starts empty loads the bucket in bulk: the rights of
+// its groups and the users' site-wide grants give its doors the same
+// locks as the controllers that applied them one by one.
+func TestColdLoadDerivesLocks(t *testing.T) {
+	n := startNATS(t)
+	a := joinGroups(t, n, "a", "A")
+	inA := newPerson(t, a, store.LocksFirst, nil)
+	onlyB := store.User{Name: "Bo", Locks: store.LocksNone, DoorRights: map[string]store.Locks{"B": store.LocksBoth}}
+	if _, err := a.st.CreateUser(&onlyB, "test"); err != nil {
+		t.Fatal(err)
+	}
+	c := joinGroups(t, n, "c", "A")
+	d := withDoors(t, c)
+	d.want(t, "A:1 after a cold load", "r1", a.f.rev(), access.OutcomeGranted, access.ReasonNone)
+	d.want(t, "A:1 after a cold load", "r2", a.f.rev(), access.OutcomeDenied, access.ReasonDoorNotPermitted)
+	for _, u := range []store.User{inA, onlyB} {
+		want, _ := a.st.GetUser(u.ID)
+		if got, _ := c.st.GetUser(u.ID); got.Locks != want.Locks {
+			t.Errorf("%s: locks %q after a cold load, %q applied one by one", u.Name, got.Locks, want.Locks)
+		}
+	}
+}
