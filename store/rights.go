@@ -254,10 +254,23 @@ func (w *wtx) setRow(uid uint64, group string, l Locks) error {
 	return w.putRaw(bRights, k, []byte(l))
 }
 
-// dropRights deletes a deleted user's rows.
+// dropRights deletes a deleted user's rows. A delete through the API
+// also deletes the rights of this controller's groups from the fleet's
+// bucket (before the user: applied in that order); other groups' rights
+// of the user stay there, unused (a uid is never given again).
 func (w *wtx) dropRights(uid uint64) error {
-	for g := range userRights(w.tx, uid) {
-		if err := w.setRow(uid, g, ""); err != nil {
+	rows := userRights(w.tx, uid)
+	for _, g := range slices.Sorted(maps.Keys(rows)) {
+		if g != "" && !w.fleetApply {
+			if err := w.emit(Change{Kind: KindRight, ID: uid, Key: g, Deleted: true}); err != nil {
+				return err
+			}
+		}
+		if g == "" {
+			if err := w.del(bRights, rightKey(uid, "")); err != nil {
+				return err
+			}
+		} else if err := w.setRow(uid, g, ""); err != nil {
 			return err
 		}
 	}

@@ -312,13 +312,13 @@ func (w *wtx) deleteUser(uid uint64) error {
 			return err
 		}
 	}
+	if err := w.dropRights(uid); err != nil { // rights.go: their deletes go first
+		return err
+	}
 	if err := w.del(bUsers, keys.U64(uid)); err != nil {
 		return err
 	}
 	if err := w.index(userEntries(&u), nil); err != nil {
-		return err
-	}
-	if err := w.dropRights(uid); err != nil {
 		return err
 	}
 	return w.emit(Change{Kind: KindUser, ID: uid, Deleted: true})

@@ -190,6 +190,9 @@ func TestRightsPerGroup(t *testing.T) {
 	}
 	rev = maxRev(a)
 	da.want(t, "deleted", "r2", rev, access.OutcomeDenied, access.ReasonUnknownCredential)
+	if _, err := a.f.live().kv.Get(t.Context(), opKey(&store.FleetOp{Kind: store.KindRight, ID: u.UID, Group: "A"})); err == nil {
+		t.Error("the deleted user's right in A is still in the bucket")
+	}
 }
 
 // group_locks: a controller whose lock 2 alone is in group LAB opens
