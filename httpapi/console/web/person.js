@@ -42,7 +42,7 @@ export async function render(main, params) {
     field('Valid to', { name: 'valid_to', type: 'datetime-local', value: toLocalInput(user.valid_to), readonly: ro }),
     field('State', select({ name: 'state', disabled: ro || user.state === 'archived' }, ['active', 'disabled', 'archived'], user.state),
       'Disabled: no door opens until enabled again. Archived is final.'),
-    field('Doors', select({ name: 'locks', disabled: ro }, [['both', 'Both locks'], ['1', 'Lock 1 only'], ['2', 'Lock 2 only']], user.locks)));
+    field('Doors', select({ name: 'locks', disabled: ro }, [['both', 'Both locks'], ['1', 'Lock 1 only'], ['2', 'Lock 2 only'], ['none', 'No door here']], user.locks)));
   form.append(grid);
 
   const checks = (legend, name, items, chosen, label) => h('fieldset', { class: 'panel' },
