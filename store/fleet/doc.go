@@ -30,6 +30,7 @@
 //     the batch headers the server stores, and txn.go hands a batch to
 //     store.ApplyFleet only once it is complete, which applies it in one
 //     transaction or leaves all of it out.
+//
 //   - Door rights per group (rights.go; the store derives a user's
 //     locks here in store/rights.go): a controller with groups watches
 //     only its own groups' rights (keys.go watchKeys), writes a changed
