@@ -469,6 +469,9 @@ func (w *wtx) writeUsers(p *bulkPrep, in []User) error {
 			return err
 		}
 	}
+	if err := w.bulkRights(p, data); err != nil { // rights.go
+		return err
+	}
 	return w.putRecords(bUsers, p, data)
 }
 

@@ -505,3 +505,39 @@ func (s *Store) FleetRightValue(uid uint64, group string) (value []byte, ok bool
 	})
 	return value, ok, err
 }
+
+// bulkRights is writeRights for the new users of a bulk write through
+// the API (an import's new users): each one's locks become the home
+// group's right, its bucket record carries no site-wide grant, and its
+// locks here are derived (re-encoded into data when they change).
+func (w *wtx) bulkRights(p *bulkPrep, data [][]byte) error {
+	rc := w.s.rightsConfig()
+	if rc == nil || w.fleetLoad || w.fleetApply {
+		return nil
+	}
+	for i := range p.n {
+		u := &p.users[i]
+		if u.Locks != LocksNone {
+			if hasGroup(rc, rc.Home) {
+				if err := w.setRow(u.UID, rc.Home, u.Locks); err != nil {
+					return err
+				}
+			}
+			if err := w.emit(Change{Kind: KindRight, ID: u.UID, Key: rc.Home, Right: &Right{Locks: u.Locks}}); err != nil {
+				return err
+			}
+		}
+		if err := w.setRow(u.UID, "", LocksNone); err != nil {
+			return err
+		}
+		p.changes[i].siteLocks = LocksNone
+		if eff := effective(rc, userRights(w.tx, u.UID)); eff != u.Locks {
+			u.Locks, p.changes[i].User.Locks = eff, eff
+			var err error
+			if data[i], err = encodeUser(u); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

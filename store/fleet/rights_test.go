@@ -351,3 +351,51 @@ func TestColdLoadDerivesLocks(t *testing.T) {
 		}
 	}
 }
+
+// A replace import on a controller with door rights keeps every right:
+// it goes in writes (a generation does not carry rights), so the people
+// it keeps open the doors they opened, and the ones it adds get the
+// home group's right.
+func TestReplaceImportKeepsRights(t *testing.T) {
+	n := startNATS(t)
+	a, b := joinGroups(t, n, "a", "A"), joinGroups(t, n, "b", "B")
+	if _, err := a.st.Import(people(0, 20), store.ImportOptions{Mode: store.ImportMerge, By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := byExtID(a.st, "p15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setRights(t, a, kept.ID, map[string]store.Locks{"B": store.LocksFirst})
+	if _, err := a.st.Import(people(10, 30), store.ImportOptions{Mode: store.ImportReplace, By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitRev(a.f.rev())
+	if g, err := b.st.GetUser(kept.ID); err != nil || g.Locks != store.LocksFirst || g.DoorRights["B"] != store.LocksFirst {
+		t.Errorf("b after the replace: %+v, %v; want the right B:1 kept", g.DoorRights, err)
+	}
+	added, err := byExtID(a.st, "p25")
+	if err != nil || added.DoorRights["A"] != store.LocksBoth {
+		t.Errorf("a user the replace added: %+v, %v; want the home right A:both", added.DoorRights, err)
+	}
+	if _, err := byExtID(a.st, "p5"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a user the replace removed: %v", err)
+	}
+}
+
+// byExtID reads the user with ext_id ext (its rights filled in).
+func byExtID(st *store.Store, ext string) (store.User, error) {
+	var id string
+	if err := st.ForEachUser(func(u *store.User) error {
+		if u.ExtID == ext {
+			id = u.ID
+		}
+		return nil
+	}); err != nil {
+		return store.User{}, err
+	}
+	if id == "" {
+		return store.User{}, store.ErrNotFound
+	}
+	return st.GetUser(id)
+}
