@@ -235,7 +235,7 @@ func effective(rc *RightsConfig, rows map[string]Locks) Locks {
 
 // setRow writes (LocksNone or "": deletes) uid's row for group. The
 // site-wide grant's row ("" group) is kept as LocksNone: that the user's
-// bucket record was seen (SettleFleetRights).
+// bucket record was seen.
 func (w *wtx) setRow(uid uint64, group string, l Locks) error {
 	b, err := w.rightsBucket()
 	if err != nil {

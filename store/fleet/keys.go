@@ -47,12 +47,6 @@ func opKey(op *store.FleetOp) string {
 	return recordKey(op.Kind, op.ID)
 }
 
-// parseKey reads a record key; ok is false for any other key.
-func parseKey(key string) (kind store.ChangeKind, id uint64, ok bool) {
-	op, ok := keyOp(key)
-	return op.Kind, op.ID, ok
-}
-
 // keyOp reads a record key into an op's Kind, ID and Group; ok is false
 // for any other key.
 func keyOp(key string) (op store.FleetOp, ok bool) {

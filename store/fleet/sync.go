@@ -610,11 +610,11 @@ func (f *Fleet) readPrefix(ctx context.Context, s *session, keys string, each fu
 				return fmt.Errorf("reading %s: %w", keys, err)
 			}
 			pending = meta.NumPending
-			kind, id, ok := parseKey(strings.TrimPrefix(m.Subject(), pre))
+			op, ok := keyOp(strings.TrimPrefix(m.Subject(), pre)) // keys.go: a right's group too
 			if !ok {
 				continue
 			}
-			op := store.FleetOp{Kind: kind, ID: id, Rev: meta.Sequence.Stream, Value: m.Data()}
+			op.Rev, op.Value = meta.Sequence.Stream, m.Data()
 			if o := m.Headers().Get("KV-Operation"); o == "DEL" || o == "PURGE" {
 				op.Deleted, op.Value = true, nil
 			}
