@@ -222,16 +222,8 @@ func TestGroupLocksLimitARight(t *testing.T) {
 // the writer's home group, and from then on only rights count.
 func TestFirstHalfUsersKeepTheirLocks(t *testing.T) {
 	n := startNATS(t)
-	// The first half: controllers without groups.
-	old := join(t, n, "old")
-	u := newPerson(t, old, store.LocksBoth, nil)
-	oldStore := old.st
-	old.leave()
-
-	// Upgraded in place with groups (the store's revision was saved
-	// before rights existed), and a new controller of another group.
-	a := joinConfig(t, groupConfig(n, "old", "A"), oldStore, nil)
-	b := joinGroups(t, n, "b", "B")
+	u, a := upgraded(t, n, store.LocksBoth)
+	b := joinGroups(t, n, "b", "B") // a new controller of another group
 	da, db := withDoors(t, a), withDoors(t, b)
 	for _, d := range []*doors{da, db} { // both are live: caught up
 		d.want(t, "site-wide grant", "r1", 0, access.OutcomeGranted, access.ReasonNone)
@@ -261,15 +253,22 @@ func TestFirstHalfUsersKeepTheirLocks(t *testing.T) {
 	}
 }
 
+// upgraded is a controller of the first half (no groups) with a user of
+// locks, then upgraded in place to group A (its store's revision was
+// saved before rights existed).
+func upgraded(t *testing.T, n *natsServer, locks store.Locks) (store.User, *member) {
+	t.Helper()
+	old := join(t, n, "old")
+	u := newPerson(t, old, locks, nil)
+	old.leave()
+	return u, joinConfig(t, groupConfig(n, "old", "A"), old.st, nil)
+}
+
 // A legacy user's rights written without its home group: the grant
 // becomes the home group's right (the writer's own doors keep opening).
 func TestGrantConvertsToHomeRight(t *testing.T) {
 	n := startNATS(t)
-	old := join(t, n, "old")
-	u := newPerson(t, old, store.LocksSecond, nil)
-	oldStore := old.st
-	old.leave()
-	a := joinConfig(t, groupConfig(n, "old", "A"), oldStore, nil)
+	u, a := upgraded(t, n, store.LocksSecond)
 	da := withDoors(t, a)
 	setRights(t, a, u.ID, map[string]store.Locks{"C": store.LocksBoth})
 	rev := maxRev(a)
