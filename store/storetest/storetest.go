@@ -1,4 +1,3 @@
-// Package storetest opens throwaway stores for tests.
 package storetest
 
 import (

@@ -1,0 +1,2 @@
+// Package storetest opens throwaway stores for tests.
+package storetest
