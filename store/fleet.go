@@ -470,25 +470,13 @@ func (w *wtx) applyFleet(op *FleetOp) error {
 		if err := w.applyFleetUser(u); err != nil { // rights.go
 			return err
 		}
-		old, err := getJSON[User](w.b(bUsers), k)
-		if errors.Is(err, ErrNotFound) {
-			return w.putUser(nil, u)
-		} else if err != nil {
-			return err
-		}
-		return w.putUser(&old, u)
+		return overStored(w.b(bUsers), k, func(old *User) error { return w.putUser(old, u) })
 	case KindCredential:
 		x := c.Credential
 		if cerr := w.checkValueConflict(x); cerr != nil {
 			return refuse(cerr.Error())
 		}
-		old, err := getJSON[Credential](w.b(bCreds), k)
-		if errors.Is(err, ErrNotFound) {
-			return w.putCredential(nil, x)
-		} else if err != nil {
-			return err
-		}
-		return w.putCredential(&old, x)
+		return overStored(w.b(bCreds), k, func(old *Credential) error { return w.putCredential(old, x) })
 	case KindTimeProfile:
 		return w.putTimeProfile(c.TimeProfile)
 	case KindApartment:
@@ -496,15 +484,22 @@ func (w *wtx) applyFleet(op *FleetOp) error {
 		if other, ok := index.Lookup(w.b(bAptByAddr), addrKey(a.Address)); ok && other != a.ID {
 			return refuse("address already exists")
 		}
-		old, err := getJSON[Apartment](w.b(bApartments), k)
-		if errors.Is(err, ErrNotFound) {
-			return w.putApartment(nil, a)
-		} else if err != nil {
-			return err
-		}
-		return w.putApartment(&old, a)
+		return overStored(w.b(bApartments), k, func(old *Apartment) error { return w.putApartment(old, a) })
 	}
 	return nil
+}
+
+// overStored calls put with the record stored at k in b, or nil when
+// there is none: a record the fleet sends replaces the local one through
+// the same put as an API write (indexes moved off the old values).
+func overStored[T any](b *bolt.Bucket, k []byte, put func(old *T) error) error {
+	old, err := getJSON[T](b, k)
+	if errors.Is(err, ErrNotFound) {
+		return put(nil)
+	} else if err != nil {
+		return err
+	}
+	return put(&old)
 }
 
 // SetFleetIDBase makes this store allocate the ids of new users,
