@@ -146,12 +146,13 @@
 //     only with the ids of its own range. ApplyFleet applies a batch
 //     (FleetOp.Batch) whole or leaves it out whole. A replace import
 //     hands its staged list to a FleetReplacer instead of swapping it
-//     in, and a new generation of the fleet's list is loaded into a
-//     stage and swapped in by FleetReplace (fleetgen.go), with its
-//     generation (FleetGen) and revision in the same transaction. A cold
-//     start's load of the bucket (FleetLoad, fleetload.go) streams users
-//     and credentials in chunks into an import stage and swaps it in the
-//     same way.
+//     in (with the door rights: the stage holds them too), and a new
+//     generation of the fleet's list is loaded into an empty stage and
+//     swapped in (BeginFleetReplace, fleetgen.go), with its generation
+//     (FleetGen) and revision in the same transaction. A cold start's
+//     load of the bucket (FleetLoad, fleetload.go) streams users and
+//     credentials in chunks into an import stage and swaps it in the
+//     same way; a new generation's load is a FleetLoad too.
 //   - Door rights per group in fleet mode (rights.go, SetFleetRights):
 //     a user's rights in this controller's groups (bucket fleet_rights,
 //     created on first use) and their site-wide grant, from which the

@@ -48,11 +48,22 @@ type FleetReplacer interface {
 var fleetStageChunk = 10000
 
 // stagedFleet yields the new list an import staged: the stage's users
-// and credentials, the store's time profiles and apartments, in chunks
-// of read transactions (the yield may wait on the network).
+// and credentials, the store's time profiles and apartments, and with
+// door rights (rights.go) the stage's rights (of this controller's
+// groups, and the ones the import wrote in others) with each user's
+// record in the bucket's form (its site-wide grant), in chunks of read
+// transactions (the yield may wait on the network). The rights of other
+// groups that the import did not write are the fleet's to carry over
+// (store/fleet's CommitReplace).
 func (s *Store) stagedFleet(yield func(FleetOp) error) error {
-	for _, kind := range []ChangeKind{KindTimeProfile, KindApartment, KindUser, KindCredential} {
-		name := fleetBuckets[kind]
+	for _, kind := range []ChangeKind{KindTimeProfile, KindApartment, KindUser, KindCredential, KindRight} {
+		if kind == KindRight && s.rightsConfig() == nil {
+			continue
+		}
+		name, ok := fleetBuckets[kind]
+		if !ok {
+			name = bRights
+		}
 		var after []byte
 		for first := true; first || after != nil; first = false {
 			var ops []FleetOp
@@ -64,6 +75,13 @@ func (s *Store) stagedFleet(yield func(FleetOp) error) error {
 					} else {
 						return errors.New("store: the import's stage is gone")
 					}
+				}
+				if b == nil {
+					return nil // no rights staged
+				}
+				var stRights *bolt.Bucket // the users' site-wide grants
+				if st := tx.Bucket(bImportStage); st != nil {
+					stRights = st.Bucket(bRights)
 				}
 				c := b.Cursor()
 				k, v := c.First()
@@ -79,16 +97,34 @@ func (s *Store) stagedFleet(yield func(FleetOp) error) error {
 						after = last
 						break
 					}
+					last = bytes.Clone(k)
+					if kind == KindRight {
+						uid, g := splitRightKey(k)
+						if g == "" {
+							continue // the site-wide grant: in the user's record
+						}
+						val, err := encodeRight(&Right{Locks: Locks(v)})
+						if err != nil {
+							return err
+						}
+						ops = append(ops, FleetOp{Kind: KindRight, ID: uid, Group: g, Value: val})
+						continue
+					}
 					ch, err := decodeRecord(kind, k, v)
 					if err != nil {
 						return err
+					}
+					if kind == KindUser && s.rightsConfig() != nil {
+						ch.siteLocks = LocksNone
+						if l := userRights(stRights, ch.ID)[""]; l != "" {
+							ch.siteLocks = l
+						}
 					}
 					val, err := EncodeFleet(&ch)
 					if err != nil {
 						return err
 					}
 					ops = append(ops, FleetOp{Kind: kind, ID: ch.ID, Value: val})
-					last = bytes.Clone(k)
 				}
 				return nil
 			})
@@ -131,31 +167,28 @@ func decodeRecord(kind ChangeKind, k, v []byte) (Change, error) {
 	return c, err
 }
 
-// FleetReplace loads a fleet generation into an empty stage (users and
-// credentials, in transactions of the caller's chunks) and swaps it in
-// with one transaction (Commit): the doors and lists go from the old list
-// to the new one at once. Nothing is visible before Commit; Abort drops
-// the stage. One at a time (it holds the import lock).
-type FleetReplace struct {
-	s       *Store
-	small   []FleetOp // time profiles and apartments: applied in the swap
-	refused int
-	open    bool
-}
-
-// BeginFleetReplace opens an empty stage for a generation.
-func (s *Store) BeginFleetReplace() (*FleetReplace, error) {
+// BeginFleetReplace opens a load of a fleet generation (store/fleet's
+// gen.go) in place of the list the store holds: a FleetLoad into an
+// empty stage that keeps the store's id sequences (ids this controller
+// allocates go on after the ones it already gave). Its Add stages the
+// generation's rights of this controller's groups (before the users:
+// their locks here are derived from them), users and credentials, and
+// keeps its time profiles and apartments for the swap; Commit swaps the
+// stage in, replaces the time profiles and apartments, and saves the
+// generation and revision, in one transaction: the doors and lists go
+// from the old list to the new one at once.
+func (s *Store) BeginFleetReplace() (*FleetLoad, error) {
 	s.importMu.Lock()
 	if _, err := s.openStage(0); err != nil {
 		s.importMu.Unlock()
 		return nil, err
 	}
-	// The stage keeps the id sequences: ids this controller allocates
-	// go on after the ones it already gave.
 	err := s.stageWrite(func(w *wtx) error {
 		for _, name := range stagedBuckets {
-			if err := w.stage.Bucket(name).SetSequence(w.tx.Bucket(name).Sequence()); err != nil {
-				return err
+			if b := w.stage.Bucket(name); b != nil {
+				if err := b.SetSequence(w.tx.Bucket(name).Sequence()); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -165,116 +198,39 @@ func (s *Store) BeginFleetReplace() (*FleetReplace, error) {
 		s.importMu.Unlock()
 		return nil, err
 	}
-	return &FleetReplace{s: s, open: true}, nil
+	return &FleetLoad{s: s, replace: true}, nil
 }
 
-// Add puts ops (the generation's records, in revision order) into the
-// stage; a record the store cannot take (a unique value held twice in
-// the generation) is left out, as ApplyFleet does, on every controller
-// alike.
-func (r *FleetReplace) Add(ops []FleetOp) error {
-	var big []FleetOp
-	for _, op := range ops {
-		if op.Deleted {
-			continue
-		}
-		if op.Kind == KindUser || op.Kind == KindCredential {
-			big = append(big, op)
-		} else if _, ok := fleetBuckets[op.Kind]; ok {
-			r.small = append(r.small, op)
-		}
+// replaceSmall, in a replace's swap, makes the store's time profiles and
+// apartments the generation's (l.small).
+func (l *FleetLoad) replaceSmall(w *wtx) error {
+	keep := map[[2]uint64]bool{}
+	kindNo := map[ChangeKind]uint64{KindTimeProfile: 1, KindApartment: 2}
+	for _, op := range l.small {
+		keep[[2]uint64{kindNo[op.Kind], op.ID}] = true
 	}
-	if len(big) == 0 {
-		return nil
-	}
-	return r.s.stageWrite(func(w *wtx) error {
-		for i := range big {
-			if err := w.applyFleet(&big[i]); err != nil {
-				var ce *FleetConflictError
-				if !errors.As(err, &ce) {
-					return err
-				}
-				r.refused++
+	for _, kind := range []ChangeKind{KindTimeProfile, KindApartment} {
+		var gone []uint64
+		c := w.tx.Bucket(fleetBuckets[kind]).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if id, _ := keys.ParseU64(k); !keep[[2]uint64{kindNo[kind], id}] {
+				gone = append(gone, id)
 			}
 		}
-		return nil
-	})
-}
-
-// Refused is how many records Add left out.
-func (r *FleetReplace) Refused() int { return r.refused }
-
-// Commit swaps the stage in, replaces the time profiles and apartments
-// with the generation's, and saves gen and rev, in one transaction.
-func (r *FleetReplace) Commit(gen, rev uint64) error {
-	if !r.open {
-		return errors.New("store: the fleet replace is over")
-	}
-	s := r.s
-	defer r.Abort()
-	err := s.writeLocal(false, func(w *wtx) error {
-		tx := w.tx
-		st := tx.Bucket(bImportStage)
-		if st == nil {
-			return errors.New("store: the fleet replace's stage is gone")
-		}
-		for _, name := range stagedBuckets {
-			if err := tx.DeleteBucket(name); err != nil {
-				return err
-			}
-			if err := tx.MoveBucket(name, st, nil); err != nil {
+		for _, id := range gone {
+			if err := w.applyFleet(&FleetOp{Kind: kind, ID: id, Deleted: true}); err != nil {
 				return err
 			}
 		}
-		if err := tx.DeleteBucket(bImportStage); err != nil {
-			return err
-		}
-		keep := map[[2]uint64]bool{}
-		kindNo := map[ChangeKind]uint64{KindTimeProfile: 1, KindApartment: 2}
-		for _, op := range r.small {
-			keep[[2]uint64{kindNo[op.Kind], op.ID}] = true
-		}
-		for _, kind := range []ChangeKind{KindTimeProfile, KindApartment} {
-			var gone []uint64
-			c := tx.Bucket(fleetBuckets[kind]).Cursor()
-			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				if id, _ := keys.ParseU64(k); !keep[[2]uint64{kindNo[kind], id}] {
-					gone = append(gone, id)
-				}
-			}
-			for _, id := range gone {
-				if err := w.applyFleet(&FleetOp{Kind: kind, ID: id, Deleted: true}); err != nil {
-					return err
-				}
-			}
-		}
-		for i := range r.small {
-			if err := w.applyFleet(&r.small[i]); err != nil {
-				var ce *FleetConflictError
-				if !errors.As(err, &ce) {
-					return err
-				}
-				r.refused++
-			}
-		}
-		if err := w.putRaw(bMeta, kFleetGen, keys.U64(gen)); err != nil {
-			return err
-		}
-		if err := w.putRaw(bMeta, kFleetRev, keys.U64(rev)); err != nil {
-			return err
-		}
-		s.stage.Store(nil)
-		return w.emit(Change{Kind: KindUser, Reset: true})
-	})
-	return err
-}
-
-// Abort drops the stage (after Commit: nothing left to drop).
-func (r *FleetReplace) Abort() {
-	if !r.open {
-		return
 	}
-	r.open = false
-	r.s.dropStage()
-	r.s.importMu.Unlock()
+	for i := range l.small {
+		if err := w.applyFleet(&l.small[i]); err != nil {
+			var ce *FleetConflictError
+			if !errors.As(err, &ce) {
+				return err
+			}
+			l.Refused++
+		}
+	}
+	return nil
 }

@@ -27,8 +27,10 @@ import (
 // through the watch's own rules (applyFleet), which leave out exactly
 // the records every other controller leaves out.
 type FleetLoad struct {
-	s    *Store
-	done bool
+	s       *Store
+	done    bool
+	replace bool      // BeginFleetReplace's (fleetgen.go)
+	small   []FleetOp // a replace's time profiles and apartments: applied in the swap
 	// Refused counts the records left out so far.
 	Refused int
 }
@@ -57,18 +59,28 @@ func (s *Store) BeginFleetLoad() (*FleetLoad, error) {
 }
 
 // Add writes ops (puts of users and credentials, a credential after its
-// user's chunk) into the stage. Deletions and other kinds are skipped.
+// user's chunk; rights of this controller's groups before their users)
+// into the stage. A replace (BeginFleetReplace) keeps time profiles and
+// apartments for its swap; a cold load skips them (the caller applied
+// them), and deletions.
 func (l *FleetLoad) Add(ops []FleetOp) error {
 	if l.done {
 		return errors.New("store: the fleet load has ended")
 	}
 	var users []User
 	var creds []Credential
+	var rights []FleetOp
 	for i := range ops {
 		if ops[i].Deleted {
 			continue
 		}
 		switch ops[i].Kind {
+		case KindRight:
+			rights = append(rights, ops[i])
+		case KindTimeProfile, KindApartment:
+			if l.replace {
+				l.small = append(l.small, ops[i])
+			}
 		case KindUser, KindCredential:
 			c, err := decodeFleet(&ops[i])
 			if err != nil {
@@ -79,6 +91,23 @@ func (l *FleetLoad) Add(ops []FleetOp) error {
 			} else {
 				creds = append(creds, *c.Credential)
 			}
+		}
+	}
+	if len(rights) > 0 {
+		err := l.s.stageWrite(func(w *wtx) error {
+			for i := range rights {
+				if err := w.applyFleet(&rights[i]); err != nil { // rights.go: into the stage
+					var ce *FleetConflictError
+					if !errors.As(err, &ce) {
+						return err
+					}
+					l.Refused++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	if len(users)+len(creds) == 0 {
@@ -119,6 +148,11 @@ func (l *FleetLoad) Commit(gen, rev uint64) error {
 	}
 	s := l.s
 	seq, err := s.swapStageWith(s.writeLocal, func(w *wtx) error {
+		if l.replace {
+			if err := l.replaceSmall(w); err != nil {
+				return err
+			}
+		}
 		if err := w.putRaw(bMeta, kFleetGen, keys.U64(gen)); err != nil {
 			return err
 		}

@@ -242,12 +242,10 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 	var token any
 	if g := s.gateOf(); g != nil {
 		// Fleet mode: a replace goes to the fleet whole (fleetgen.go:
-		// staged here, written as a new generation, one flip), a merge
-		// in writes of fleetImportChunk rows.
-		// With door rights (rights.go) a replace goes in writes too: a
-		// new generation does not carry the rights yet.
+		// staged here, written as a new generation with the door
+		// rights, one flip), a merge in writes of fleetImportChunk rows.
 		var ok bool
-		if rp, ok = g.(FleetReplacer); !ok || opt.Mode != ImportReplace || s.rightsConfig() != nil {
+		if rp, ok = g.(FleetReplacer); !ok || opt.Mode != ImportReplace {
 			return v, s.importChunkedLive(src, opt, v)
 		}
 		var err error

@@ -53,9 +53,13 @@ var bImportStage = []byte("import_stage")
 
 // stagedBuckets are the buckets a stage holds: every bucket whose
 // records or index entries a user's or credential's write touches.
+// The door rights (rights.go) are staged with them when the store has
+// them: a user's locks here are derived from its rights, and a fleet's
+// new list carries the rights (fleetgen.go). A bucket the store does not
+// have (the rights, in a store that never used them) is not staged.
 var stagedBuckets = [][]byte{
 	bUsers, bUserByID, bUserByExtID, bUserByName, bUserByState, bUserByTag, bUserByApt, bUserByTP,
-	bCreds, bCredByValue, bCredByUser, bCredByTP, bCredByApt,
+	bCreds, bCredByValue, bCredByUser, bCredByTP, bCredByApt, bRights,
 }
 
 func isStaged(name []byte) bool {
@@ -98,7 +102,7 @@ func (sw *stageWatch) note(recs []Change) {
 			} else {
 				sw.spent = append(sw.spent, r.ID)
 			}
-		case r.Kind == KindUser, r.Kind == KindCredential, r.Kind == KindTimeProfile, r.Kind == KindApartment:
+		case r.Kind == KindUser, r.Kind == KindCredential, r.Kind == KindTimeProfile, r.Kind == KindApartment, r.Kind == KindRight:
 			sw.conflict = true
 		}
 	}
@@ -118,7 +122,15 @@ func (s *Store) openStage(seq uint64) (same bool, err error) {
 		if err != nil {
 			return err
 		}
+		if s.rightsConfig() != nil {
+			if _, err := tx.CreateBucketIfNotExists(bRights); err != nil {
+				return err
+			}
+		}
 		for _, name := range stagedBuckets {
+			if tx.Bucket(name) == nil {
+				continue // not staged (above)
+			}
 			if _, err := st.CreateBucket(name); err != nil {
 				return err
 			}
@@ -150,9 +162,13 @@ func (s *Store) copyToStage(progress func(n int)) error {
 		for first := true; first || after != nil; first = false {
 			n := 0
 			err := s.update(func(tx *bolt.Tx) error {
-				src, dst := tx.Bucket(name), tx.Bucket(bImportStage).Bucket(name)
-				if dst == nil {
+				st := tx.Bucket(bImportStage)
+				if st == nil {
 					return errors.New("store: the import's stage is gone")
+				}
+				src, dst := tx.Bucket(name), st.Bucket(name)
+				if src == nil || dst == nil {
+					return nil // not staged (openStage)
 				}
 				dst.FillPercent = 1.0 // keys arrive in order
 				if first {
@@ -250,6 +266,9 @@ func (s *Store) swapStageWith(write func(batch bool, fn func(w *wtx) error) erro
 			}
 		}
 		for _, name := range stagedBuckets {
+			if st.Bucket(name) == nil {
+				continue // not staged (openStage)
+			}
 			if err := tx.DeleteBucket(name); err != nil {
 				return fmt.Errorf("store: swap %s: %w", name, err)
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"regexp"
@@ -168,17 +169,25 @@ func splitRightKey(k []byte) (uint64, string) {
 	return uid, string(k[8:])
 }
 
-// rightsBucket is the rights bucket, created on first use.
+// rightsBucket is the rights bucket, created on first use (a stage's:
+// the stage has one when the store has, or door rights are on:
+// importstage.go).
 func (w *wtx) rightsBucket() (*bolt.Bucket, error) {
-	if b := w.tx.Bucket(bRights); b != nil {
+	if b := w.b(bRights); b != nil {
 		return b, nil
+	}
+	if w.stage != nil {
+		return nil, errors.New("store: the stage holds no door rights")
 	}
 	return w.tx.CreateBucket(bRights)
 }
 
-// userRights reads uid's rows (group → locks) in tx; nil without any.
-func userRights(tx *bolt.Tx, uid uint64) map[string]Locks {
-	b := tx.Bucket(bRights)
+// rows reads uid's rows in w (its stage's, when staged).
+func (w *wtx) rows(uid uint64) map[string]Locks { return userRights(w.b(bRights), uid) }
+
+// userRights reads uid's rows (group → locks) in b, a rights bucket;
+// nil without any.
+func userRights(b *bolt.Bucket, uid uint64) map[string]Locks {
 	if b == nil {
 		return nil
 	}
@@ -259,7 +268,7 @@ func (w *wtx) setRow(uid uint64, group string, l Locks) error {
 // bucket (before the user: applied in that order); other groups' rights
 // of the user stay there, unused (a uid is never given again).
 func (w *wtx) dropRights(uid uint64) error {
-	rows := userRights(w.tx, uid)
+	rows := w.rows(uid)
 	for _, g := range slices.Sorted(maps.Keys(rows)) {
 		if g != "" && !w.fleetApply {
 			if err := w.emit(Change{Kind: KindRight, ID: uid, Key: g, Deleted: true}); err != nil {
@@ -291,7 +300,7 @@ func (w *wtx) recomputeLocks(uid uint64) error {
 	} else if err != nil {
 		return err
 	}
-	eff := effective(rc, userRights(w.tx, uid))
+	eff := effective(rc, w.rows(uid))
 	if eff == old.Locks {
 		return nil
 	}
@@ -317,7 +326,7 @@ func (w *wtx) applyFleetRight(op *FleetOp) error {
 			return &FleetConflictError{Kind: op.Kind, ID: op.ID, Reason: fmt.Sprintf("unknown locks %q", l)}
 		}
 	}
-	if cur := userRights(w.tx, op.ID)[op.Group]; cur == l || (cur == "" && l == LocksNone) {
+	if cur := w.rows(op.ID)[op.Group]; cur == l || (cur == "" && l == LocksNone) {
 		return nil
 	}
 	if err := w.setRow(op.ID, op.Group, l); err != nil {
@@ -344,7 +353,7 @@ func (w *wtx) applyFleetUser(u *User) error {
 	if err := w.setRow(u.UID, "", u.Locks); err != nil {
 		return err
 	}
-	u.Locks = effective(rc, userRights(w.tx, u.UID))
+	u.Locks = effective(rc, w.rows(u.UID))
 	u.DoorRights = nil
 	return nil
 }
@@ -382,7 +391,7 @@ func (w *wtx) writeRights(old, u *User) (site Locks, err error) {
 	} else if !given && old != nil && u.Locks == LocksNone && old.Locks != LocksNone {
 		set[rc.Home] = LocksNone
 	}
-	rows := userRights(w.tx, u.UID)
+	rows := w.rows(u.UID)
 	site = rows[""]
 	if site == "" {
 		site = LocksNone
@@ -407,7 +416,9 @@ func (w *wtx) writeRights(old, u *User) (site Locks, err error) {
 		if l == LocksNone && old == nil {
 			continue // nothing to revoke on a new user
 		}
-		if hasGroup(rc, g) {
+		// A stage keeps the rights of other groups it writes too: the
+		// fleet's new list takes them from it (fleetgen.go).
+		if hasGroup(rc, g) || w.stage != nil {
 			if err := w.setRow(u.UID, g, l); err != nil {
 				return "", err
 			}
@@ -423,7 +434,7 @@ func (w *wtx) writeRights(old, u *User) (site Locks, err error) {
 			return "", err
 		}
 	}
-	u.Locks = effective(rc, userRights(w.tx, u.UID))
+	u.Locks = effective(rc, w.rows(u.UID))
 	u.DoorRights = shown
 	if len(shown) == 0 {
 		u.DoorRights = nil
@@ -439,7 +450,7 @@ func (s *Store) fillRights(tx *bolt.Tx, u *User) {
 		return
 	}
 	u.DoorRights = nil
-	for g, l := range userRights(tx, u.UID) {
+	for g, l := range userRights(tx.Bucket(bRights), u.UID) {
 		if g != "" && hasGroup(rc, g) {
 			if u.DoorRights == nil {
 				u.DoorRights = map[string]Locks{}
@@ -452,17 +463,15 @@ func (s *Store) fillRights(tx *bolt.Tx, u *User) {
 // encodeRight is a right's bucket record.
 func encodeRight(r *Right) ([]byte, error) { return json.Marshal(r) }
 
-// loadRights is applyFleetUser for users a cold load stages in bulk
-// (store/fleet loads this controller's rights before them): each one's
-// bucket locks become its site-wide grant row and its Locks the locks
-// here. The rows are written at once (a load that is aborted leaves
-// rows of users the store does not hold, which nothing reads until the
-// user is applied, which writes its row again).
+// loadRights is applyFleetUser for users a fleet load stages in bulk
+// (store/fleet loads this controller's rights into the stage before
+// them): each one's bucket locks become its site-wide grant row and its
+// Locks the locks here, in the stage.
 func (s *Store) loadRights(users []User) error {
 	if s.rightsConfig() == nil {
 		return nil
 	}
-	return s.writeLocal(false, func(w *wtx) error {
+	return s.stageWrite(func(w *wtx) error {
 		for i := range users {
 			if err := w.applyFleetUser(&users[i]); err != nil {
 				return err
@@ -484,7 +493,7 @@ func (s *Store) siteLocksOf(tx *bolt.Tx, uid uint64) Locks {
 	if s.rightsConfig() == nil {
 		return ""
 	}
-	if l := userRights(tx, uid)[""]; l != "" {
+	if l := userRights(tx.Bucket(bRights), uid)[""]; l != "" {
 		return l
 	}
 	return LocksNone
@@ -495,7 +504,7 @@ func (s *Store) siteLocksOf(tx *bolt.Tx, uid uint64) Locks {
 // left its write out (store/fleet's retract).
 func (s *Store) FleetRightValue(uid uint64, group string) (value []byte, ok bool, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
-		l := userRights(tx, uid)[group]
+		l := userRights(tx.Bucket(bRights), uid)[group]
 		if group == "" || l == "" {
 			return nil
 		}
@@ -518,7 +527,8 @@ func (w *wtx) bulkRights(p *bulkPrep, data [][]byte) error {
 	for i := range p.n {
 		u := &p.users[i]
 		if u.Locks != LocksNone {
-			if hasGroup(rc, rc.Home) {
+			if hasGroup(rc, rc.Home) || w.stage != nil { // as writeRights
+
 				if err := w.setRow(u.UID, rc.Home, u.Locks); err != nil {
 					return err
 				}
@@ -531,7 +541,7 @@ func (w *wtx) bulkRights(p *bulkPrep, data [][]byte) error {
 			return err
 		}
 		p.changes[i].siteLocks = LocksNone
-		if eff := effective(rc, userRights(w.tx, u.UID)); eff != u.Locks {
+		if eff := effective(rc, w.rows(u.UID)); eff != u.Locks {
 			u.Locks, p.changes[i].User.Locks = eff, eff
 			var err error
 			if data[i], err = encodeUser(u); err != nil {

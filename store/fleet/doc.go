@@ -45,10 +45,13 @@
 //     SetRestricted), lifted by itself on reconnect.
 //
 //   - Generations (gen.go, store.FleetReplacer): a replace import
-//     writes the new list into a new bucket and flips the `gen` key of
-//     the current one with a stream-wide compare-and-set; the watch
-//     loads a new generation into a stage and swaps it in with one
-//     transaction (store.FleetReplace).
+//     writes the new list into a new bucket, with the door rights of
+//     the users it keeps (its own groups' from the stage, other
+//     groups' copied from the current bucket), and flips the `gen` key
+//     of the current one with a stream-wide compare-and-set; a session
+//     loads a new generation as a cold load does (sync.go load: by key
+//     prefix in chunks into a stage, store.BeginFleetReplace) and swaps
+//     it in with one transaction.
 //
 // Why ids are allocated per controller range rather than by the bucket:
 // see store/fleet.go. Not here: the event stream and the NATS commands

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -36,10 +37,15 @@ import (
 //     commit marker expects the bucket to have no `gen` key
 //     (Nats-Expected-Last-Subject-Sequence 0 on it): its writer gets a
 //     409 and reads the new list. No write is ever silently lost.
+//   - The new bucket carries the door rights (withRights): the
+//     replacing controller's groups' as its stage has them, every other
+//     group's of the users the new list keeps copied from the current
+//     bucket.
 //   - A controller's watch that sees `gen` ends its session; the next
 //     one loads the new generation into an empty stage and swaps it in
-//     with one transaction (store.FleetReplace), then follows the new
-//     bucket. A controller that was down loads it when it returns.
+//     with one transaction (sync.go load, store.BeginFleetReplace), then
+//     follows the new bucket. A controller that was down loads it when
+//     it returns.
 
 // genKey is the generation pointer's key.
 const genKey = "gen"
@@ -110,49 +116,6 @@ func (f *Fleet) resolveGen(ctx context.Context, js jetstream.JetStream, root jet
 		return &session{js: js, kv: kv, stream: stream, bucket: cur.bucket, gen: cur.gen, prev: cur.prev}, nil
 	}
 	return nil, errors.New("the fleet's generation pointers make a loop")
-}
-
-// loadGen loads the session's generation into the store in place of
-// what it holds: staged in chunks, swapped in with one transaction.
-func (f *Fleet) loadGen(ctx context.Context, w jetstream.KeyWatcher, s *session) error {
-	t0 := time.Now()
-	r, err := f.st.BeginFleetReplace()
-	if err != nil {
-		return err
-	}
-	defer r.Abort()
-	var last uint64
-	var chunk []store.FleetOp
-	err = initial(ctx, w, func(op store.FleetOp) error {
-		last = max(last, op.Rev)
-		chunk = append(chunk, op)
-		if len(chunk) == 10000 {
-			err := r.Add(chunk)
-			chunk = chunk[:0]
-			return err
-		}
-		return nil
-	})
-	if err == nil {
-		err = r.Add(chunk)
-	}
-	if err != nil {
-		return err
-	}
-	if err := r.Commit(s.gen, last); err != nil {
-		return err
-	}
-	call(&f.hooks.afterApply)
-	if r.Refused() > 0 {
-		f.log.Error("fleet: records of the new list were left out: they conflict with others in it", "records", r.Refused())
-	}
-	f.mu.Lock()
-	f.applied, f.seen = last, 0
-	f.mu.Unlock()
-	f.advance(last, nil)
-	f.log.Info("fleet: loaded a new list", "generation", s.gen, "bucket", s.bucket, "revision", last,
-		"took", time.Since(t0).Round(time.Millisecond))
-	return nil
 }
 
 // noteSeen moves the watch's position to what buf has handed over (not
@@ -229,7 +192,7 @@ func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) err
 	if err := f.allowAtomic(ctx, s.js, stream); err != nil {
 		return nil, err
 	}
-	if err := f.fill(ctx, name, each); err != nil {
+	if err := f.fill(ctx, name, f.withRights(ctx, s, each)); err != nil {
 		return nil, err
 	}
 	call(&f.hooks.beforeFlip)
@@ -292,6 +255,42 @@ func (f *Fleet) dropOld(ctx context.Context, js jetstream.JetStream, bucket stri
 	}
 }
 
+// withRights is the new list each yields followed by the door rights
+// (keys.go right.<group>.<uid>) it does not carry itself: the current
+// generation's rights of the users the new list keeps, in every group
+// (a controller holds only its own groups' rights, so they are read
+// from the bucket, by the pull consumer a load uses). The stage (each)
+// is the whole truth for this controller's groups (the import may have
+// changed or revoked those rights) and for the rights it wrote in
+// others; the rights of users the new list does not have are dropped.
+// The current bucket cannot change meanwhile without failing the flip.
+func (f *Fleet) withRights(ctx context.Context, s *session, each func(yield func(store.FleetOp) error) error) func(yield func(store.FleetOp) error) error {
+	return func(yield func(store.FleetOp) error) error {
+		var uids []uint64
+		written := map[string]bool{} // rights the stage yielded in groups not held here
+		err := each(func(op store.FleetOp) error {
+			switch {
+			case op.Kind == store.KindUser:
+				uids = append(uids, op.ID)
+			case op.Kind == store.KindRight && !slices.Contains(f.cfg.Groups, op.Group):
+				written[opKey(&op)] = true
+			}
+			return yield(op)
+		})
+		if err != nil {
+			return err
+		}
+		slices.Sort(uids)
+		return f.readPrefix(ctx, s, rightPrefix+">", func(op store.FleetOp) error {
+			if _, kept := slices.BinarySearch(uids, op.ID); op.Deleted || !kept ||
+				slices.Contains(f.cfg.Groups, op.Group) || written[opKey(&op)] {
+				return nil
+			}
+			return yield(op)
+		})
+	}
+}
+
 // replaceTimeout bounds a replace's writing of the new list.
 var replaceTimeout = 30 * time.Minute
 
@@ -310,7 +309,7 @@ func (f *Fleet) fill(ctx context.Context, bucket string, each func(yield func(st
 		if p := failed.Load(); p != nil {
 			return *p
 		}
-		_, err := js.PublishAsync(pre+recordKey(op.Kind, op.ID), op.Value)
+		_, err := js.PublishAsync(pre+opKey(&op), op.Value)
 		return err
 	})
 	if err != nil {

@@ -69,6 +69,12 @@ func withDoors(t *testing.T, m *member) *doors {
 // record, which every controller watches.
 func (d *doors) decide(t *testing.T, reader string, rev uint64) access.Outcome {
 	t.Helper()
+	return d.decideCard(t, reader, rev, door1)
+}
+
+// decideCard is decide for presentation p.
+func (d *doors) decideCard(t *testing.T, reader string, rev uint64, p access.Presentation) access.Outcome {
+	t.Helper()
 	d.m.waitRev(rev)
 	want := d.m.st.Seq()
 	deadline := time.After(waitLimit)
@@ -85,7 +91,7 @@ func (d *doors) decide(t *testing.T, reader string, rev uint64) access.Outcome {
 			t.Fatalf("%s: the door engine did not apply seq %d", d.m.cfg.Controller, want)
 		}
 	}
-	return d.e.Present(reader, door1, wed10)
+	return d.e.Present(reader, p, wed10)
 }
 
 func (d *doors) want(t *testing.T, what, reader string, rev uint64, kind access.OutcomeKind, reason access.Reason) {
@@ -354,10 +360,9 @@ func TestColdLoadDerivesLocks(t *testing.T) {
 	}
 }
 
-// A replace import on a controller with door rights keeps every right:
-// it goes in writes (a generation does not carry rights), so the people
-// it keeps open the doors they opened, and the ones it adds get the
-// home group's right.
+// A replace import on a controller with door rights keeps every right
+// (the new generation carries them), so the people it keeps open the
+// doors they opened, and the ones it adds get the home group's right.
 func TestReplaceImportKeepsRights(t *testing.T) {
 	n := startNATS(t)
 	a, b := joinGroups(t, n, "a", "A"), joinGroups(t, n, "b", "B")

@@ -270,13 +270,21 @@ func (f *Fleet) session() error {
 	if err != nil {
 		return err
 	}
-	if rev == 0 && !has {
+	switch {
+	case rev == 0 && !has:
 		// An empty store loads the bucket in bounded chunks and resumes
 		// from the revision the load covers, like a restart.
-		if rev, err = f.coldLoad(ctx, s, n); err != nil {
+		if rev, err = f.load(ctx, s, n, false); err != nil {
 			return err
 		}
 		localGen = s.gen // saved with the load's revision
+	case localGen != s.gen:
+		// A new generation (gen.go) is loaded the same way into an
+		// empty stage swapped in place of the old list.
+		if rev, err = f.load(ctx, s, n, true); err != nil {
+			return err
+		}
+		localGen = s.gen
 	}
 	var resume uint64
 	if rev > 0 && localGen == s.gen {
@@ -291,8 +299,6 @@ func (f *Fleet) session() error {
 	defer w.Stop()
 	buf := &txnBuf{} // whole batches only (txn.go)
 	switch {
-	case localGen != s.gen:
-		err = f.loadGen(ctx, w, s)
 	case rev == 0 && has:
 		err = f.rejoin(ctx, w)
 	default:
@@ -460,26 +466,60 @@ func initial(ctx context.Context, w jetstream.KeyWatcher, each func(store.FleetO
 // indexed by the bulk loader): memory does not grow with the bucket.
 var coldChunk = 50000
 
-// coldLoad fills a store without users or credentials from the bucket
-// and returns the revision it covers: everything up to the stream's last
-// sequence when it started (records written meanwhile may be in too; the
-// watch then resumes after that revision and applies them again, which
-// changes nothing). Time profiles and apartments are applied first (users
-// refer to them; a few), then users, then credentials (which refer to
-// users), each read by a consumer of its own key prefix and written in
-// chunks of coldChunk into a stage that one transaction swaps in with
-// the revision (store.FleetLoad): a crash part way leaves no half list,
-// and the next start loads again. A credential whose user came after the
-// users' pass is applied record by record, and the watch brings the user.
-func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, error) {
+// load fills the store from the session's bucket and returns the
+// revision it covers: everything up to the stream's last sequence when
+// it started (records written meanwhile may be in too; the watch then
+// resumes after that revision and applies them again, which changes
+// nothing). Each key prefix is read by a pull consumer of its own
+// (readPrefix: the client holds coldFetch records at a time) and written
+// in chunks of coldChunk into a stage that one transaction swaps in with
+// the generation and revision (store.FleetLoad): a crash part way leaves
+// no half list, and the next start loads again. Memory does not grow
+// with the bucket.
+//
+// A cold load (replace false) fills a store without users or
+// credentials: time profiles and apartments (users refer to them; a
+// few) and this controller's groups' rights (the users' locks here are
+// derived from them) are applied first, then users, then credentials
+// (which refer to users). A credential whose user came after the users'
+// pass is applied record by record, and the watch brings the user.
+//
+// A replace (a new generation, gen.go) loads the same records in the
+// same order into an empty stage that takes the place of the list the
+// store holds: rights, users and credentials staged, time profiles and
+// apartments applied in the swap (store.BeginFleetReplace). The doors go
+// from the old list to the new one in that one transaction.
+func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (uint64, error) {
 	t0 := time.Now()
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("bucket %s: %w", s.bucket, err)
 	}
 	last := info.State.LastSeq
-	if last == 0 {
+	if last == 0 && !replace {
 		return 0, nil // an empty bucket
+	}
+	var load *store.FleetLoad // a cold load's is opened by the first user or credential
+	defer func() {
+		if load != nil {
+			load.Abort() // nothing after Commit
+		}
+	}()
+	open := func() error {
+		var err error
+		switch {
+		case load != nil:
+		case replace:
+			load, err = f.st.BeginFleetReplace()
+		default:
+			load, err = f.st.BeginFleetLoad()
+		}
+		return err
+	}
+	if replace {
+		if err := open(); err != nil {
+			return 0, err
+		}
 	}
 	var small []store.FleetOp
 	// The rights of this controller's groups too (keys.go): the users'
@@ -496,31 +536,29 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 			return 0, err
 		}
 	}
-	// A store without users may still hold profiles or apartments (a
-	// load cut short, or its own from before it joined): the bucket's.
-	if err := f.prune(small); err != nil {
-		return 0, err
-	}
-	if _, err := f.st.ApplyFleet(0, small); err != nil {
-		return 0, err
-	}
-	var load *store.FleetLoad // opened by the first user or credential
-	defer func() {
-		if load != nil {
-			load.Abort() // nothing after Commit
+	if replace {
+		if err := load.Add(small); err != nil {
+			return 0, err
 		}
-	}()
+	} else {
+		// A store without users may still hold profiles or apartments
+		// (a load cut short, or its own from before it joined): the
+		// bucket's.
+		if err := f.prune(small); err != nil {
+			return 0, err
+		}
+		if _, err := f.st.ApplyFleet(0, small); err != nil {
+			return 0, err
+		}
+	}
 	records := len(small)
 	chunk := make([]store.FleetOp, 0, coldChunk)
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
 		}
-		if load == nil {
-			var err error
-			if load, err = f.st.BeginFleetLoad(); err != nil {
-				return err
-			}
+		if err := open(); err != nil {
+			return err
 		}
 		err := load.Add(chunk)
 		records += len(chunk)
@@ -550,7 +588,7 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 	}
 	got := time.Since(t0)
 	if load == nil && s.gen > 0 { // the generation is saved with the revision
-		if load, err = f.st.BeginFleetLoad(); err != nil {
+		if err := open(); err != nil {
 			return 0, err
 		}
 	}
@@ -566,7 +604,17 @@ func (f *Fleet) coldLoad(ctx context.Context, s *session, n uint32) (uint64, err
 	}
 	if load != nil && load.Refused > 0 {
 		f.stats.refused.Add(uint64(load.Refused))
-		f.log.Error("fleet: records were left out of the cold load: they conflict with others in the bucket", "records", load.Refused)
+		f.log.Error("fleet: records were left out of the load: they conflict with others in the bucket", "records", load.Refused)
+	}
+	if replace {
+		call(&f.hooks.afterApply)
+		f.mu.Lock()
+		f.applied, f.seen = last, 0 // the new bucket's revisions start again
+		f.mu.Unlock()
+		f.advance(last, nil)
+		f.log.Info("fleet: loaded a new list", "generation", s.gen, "bucket", s.bucket, "records", records, "revision", last,
+			"read_and_staged", got.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
+		return last, nil
 	}
 	f.advance(last, nil)
 	f.stats.coldLoadMillis.Store(time.Since(t0).Milliseconds())
