@@ -27,9 +27,9 @@ func (s *Store) FleetGen() (uint64, error) {
 }
 
 // FleetReplacer is a FleetGate that can replace the whole list at once
-// (store/fleet). Import in replace mode uses it for a list larger than
-// one write: it stages the new list locally as a standalone import does,
-// then hands it to CommitReplace instead of swapping it in.
+// (store/fleet). Import (merge or replace) uses it for a file larger
+// than one write: it stages the new list locally as a standalone import
+// does, then hands it to CommitReplace instead of swapping it in.
 type FleetReplacer interface {
 	// BeginReplace notes where the fleet's list is now; the replace
 	// fails (ErrImportConflict) if anything is written to it before

@@ -241,12 +241,13 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 	var rp FleetReplacer
 	var token any
 	if g := s.gateOf(); g != nil {
-		// Fleet mode: a replace goes to the fleet whole (fleetgen.go:
-		// staged here, written as a new generation with the door
-		// rights, one flip), a merge in writes of fleetImportChunk rows.
+		// Fleet mode: the import goes to the fleet whole (fleetgen.go:
+		// the stage is the whole new list, merge or replace, written as
+		// a new generation with the door rights, one flip).
 		var ok bool
-		if rp, ok = g.(FleetReplacer); !ok || opt.Mode != ImportReplace {
-			return v, s.importChunkedLive(src, opt, v)
+		if rp, ok = g.(FleetReplacer); !ok {
+			return v, &InvalidError{Field: "rows", Reason: fmt.Sprintf(
+				"this fleet takes imports of at most %d rows and removals at once; nothing was written", fleetImportChunk)}
 		}
 		var err error
 		if token, err = rp.BeginReplace(); err != nil {
@@ -372,60 +373,10 @@ const swapFeedWait = 30 * time.Second
 // fleet mode: a fleet writes at most 999 records at once (one atomic
 // batch of its NATS server: store/fleet), and a row is a user with a few
 // credentials. An import of at most this many rows (and removals) is one
-// write, all or nothing; a larger one is written in parts of this many
-// rows (importChunkedLive). A variable for tests.
+// write, all or nothing; a larger one is staged and written as a new
+// generation of the fleet's list (FleetReplacer: all or nothing too).
+// A variable for tests.
 var fleetImportChunk = 200
-
-// importChunkedLive writes a large import in fleet mode, where every
-// write goes through the fleet's gate (fleet.go) and a local stage could
-// not be swapped in: in writes of fleetImportChunk rows (releases,
-// removals, then upserts), each replicated whole (one atomic batch). It
-// is NOT all-or-nothing as a whole: a failure part way leaves the parts
-// before it written, and running the same import again finishes it.
-func (s *Store) importChunkedLive(src ImportSource, opt *ImportOptions, v *importCheck) error {
-	pass := func(write func(w *wtx, rs *rowStream, n int) error) error {
-		rs := streamRows(src, nil)
-		var err error
-		for start := 0; start < v.sum.Rows && err == nil; start += fleetImportChunk {
-			err = s.write(false, func(w *wtx) error { return write(w, rs, fleetImportChunk) })
-		}
-		if cerr := rs.close(); err == nil {
-			err = cerr
-		}
-		return err
-	}
-	live := &importCheck{} // re-planned row by row: nothing is skipped
-	if v.releases {
-		if err := pass(func(w *wtx, rs *rowStream, n int) error { return w.importRelease(rs, opt, live, n) }); err != nil {
-			return err
-		}
-	}
-	for start := 0; start < len(v.removed); start += fleetImportChunk {
-		part := v.removed[start:min(start+fleetImportChunk, len(v.removed))]
-		err := s.write(false, func(w *wtx) error {
-			for _, uid := range part {
-				u, err := getJSON[User](w.b(bUsers), keys.U64(uid))
-				if errors.Is(err, ErrNotFound) {
-					continue // deleted meanwhile
-				}
-				if err != nil {
-					return err
-				}
-				if _, inFile := v.ext[u.ExtID]; inFile {
-					continue // its ext_id changed meanwhile to one of the file's
-				}
-				if err := w.deleteUser(uid); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return pass(func(w *wtx, rs *rowStream, n int) error { return w.importUpsert(rs, opt, live, n) })
-}
 
 // importCheck is what the validation pass keeps.
 type importCheck struct {

@@ -265,8 +265,8 @@ func (w *wtx) setRow(uid uint64, group string, l Locks) error {
 
 // dropRights deletes a deleted user's rows. A delete through the API
 // also deletes the rights of this controller's groups from the fleet's
-// bucket (before the user: applied in that order); other groups' rights
-// of the user stay there, unused (a uid is never given again).
+// bucket (before the user: applied in that order); store/fleet's gate
+// adds the user's rights in other groups to the same write.
 func (w *wtx) dropRights(uid uint64) error {
 	rows := w.rows(uid)
 	for _, g := range slices.Sorted(maps.Keys(rows)) {
@@ -528,7 +528,6 @@ func (w *wtx) bulkRights(p *bulkPrep, data [][]byte) error {
 		u := &p.users[i]
 		if u.Locks != LocksNone {
 			if hasGroup(rc, rc.Home) || w.stage != nil { // as writeRights
-
 				if err := w.setRow(u.UID, rc.Home, u.Locks); err != nil {
 					return err
 				}

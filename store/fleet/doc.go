@@ -37,21 +37,24 @@
 //     locks to its home group (rights_group) and door_rights to any
 //     group, a right of a group it does not watch as a blind write that
 //     it does not wait to apply; group_locks limits a group to some of
-//     its locks. Without groups, a user's locks apply everywhere.
+//     its locks; a user's delete takes the user's rights in every group
+//     with it (rights.go withDroppedRights). Without groups, a user's
+//     locks apply everywhere.
 //
 //   - The offline rules (offline.go): record writes refused while the
 //     watch is not live (store.ErrFleetOffline, a 503), and max_offline's
 //     policy (keep, or deny_non_security through the engine's
 //     SetRestricted), lifted by itself on reconnect.
 //
-//   - Generations (gen.go, store.FleetReplacer): a replace import
-//     writes the new list into a new bucket, with the door rights of
-//     the users it keeps (its own groups' from the stage, other
-//     groups' copied from the current bucket), and flips the `gen` key
-//     of the current one with a stream-wide compare-and-set; a session
-//     loads a new generation as a cold load does (sync.go load: by key
-//     prefix in chunks into a stage, store.BeginFleetReplace) and swaps
-//     it in with one transaction.
+//   - Generations (gen.go, store.FleetReplacer): an import larger than
+//     one write (merge or replace) writes the whole new list into a new
+//     bucket, with the door rights of the users it keeps (its own
+//     groups' from the stage, other groups' copied from the current
+//     bucket), and flips the `gen` key of the current one with a
+//     stream-wide compare-and-set; a session loads a new generation as
+//     a cold load does (sync.go load: by key prefix in chunks into a
+//     stage, store.BeginFleetReplace) and swaps it in with one
+//     transaction.
 //
 // Why ids are allocated per controller range rather than by the bucket:
 // see store/fleet.go. Not here: the event stream and the NATS commands

@@ -45,6 +45,12 @@ func (f *Fleet) Replicate(ops []store.FleetOp, base uint64) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
+	ops, err := f.withDroppedRights(ctx, s, ops) // rights.go: a deleted user's rights in other groups
+	cancel()
+	if err != nil {
+		return err
+	}
 	revs, err := f.publishBatch(s, ops, base)
 	if err != nil {
 		return err

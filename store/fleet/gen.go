@@ -16,9 +16,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Generations: `doord import --mode replace` against the fleet replaces
-// the whole list at once from every controller's point of view, at any
-// size (a million rows is far more than one atomic batch holds):
+// Generations: `doord import` against the fleet (a replace, or a merge
+// larger than one write) replaces the whole list at once from every
+// controller's point of view, at any size (a million rows is far more
+// than one atomic batch holds):
 //
 //   - The records live in the current generation's bucket: doord_<site>
 //     (generation 0), then doord_<site>_g<N>_<random> (each replace

@@ -72,12 +72,14 @@ func isList(t *testing.T, st *store.Store, from, to int) bool {
 	return sameList(got, exts(from, to)) && cards == to-from
 }
 
-// seed imports p0..p299 through a (more than one write: merge in parts)
-// and waits for the others.
+// seed imports p0..p299 through a in two merges of one write each (the
+// list stays in generation 0) and waits for the others.
 func seed(t *testing.T, a *member, others ...*member) {
 	t.Helper()
-	if sum, err := a.st.Import(people(0, 300), store.ImportOptions{Mode: store.ImportMerge, By: "test"}); err != nil {
-		t.Fatal(err, sum.Errors)
+	for _, part := range [][2]int{{0, 150}, {150, 300}} {
+		if sum, err := a.st.Import(people(part[0], part[1]), store.ImportOptions{Mode: store.ImportMerge, By: "test"}); err != nil {
+			t.Fatal(err, sum.Errors)
+		}
 	}
 	for _, m := range others {
 		m.waitRev(a.f.rev())
@@ -87,6 +89,21 @@ func seed(t *testing.T, a *member, others ...*member) {
 	}
 }
 
+// seenWhole checks, after every transaction m's watch applies (until
+// the hook is cleared), that m holds the users of was or of will (from,
+// to: isList), nothing between, and counts the transactions.
+func seenWhole(t *testing.T, m *member, was, will [2]int) (states *int) {
+	states = new(int)
+	m.f.hooks.afterApply.Store(new(func() {
+		*states++
+		if !isList(t, m.st, was[0], was[1]) && !isList(t, m.st, will[0], will[1]) {
+			got, cards := list(t, m.st)
+			t.Errorf("%s holds %d users (%d cards) between the list before and the list after", m.cfg.Controller, len(got), cards)
+		}
+	}))
+	return states
+}
+
 // A replace of the whole list through a's import (larger than one
 // write) is seen by b only whole: after every transaction b's watch
 // applied, b holds the old list or the new one, nothing between.
@@ -94,14 +111,7 @@ func TestReplaceSeenWhole(t *testing.T) {
 	n := startNATS(t)
 	a, b := join(t, n, "a"), join(t, n, "b")
 	seed(t, a, b)
-	states := 0
-	b.f.hooks.afterApply.Store(new(func() {
-		states++
-		if !isList(t, b.st, 0, 300) && !isList(t, b.st, 150, 450) {
-			got, cards := list(t, b.st)
-			t.Errorf("b holds %d users (%d cards) between the old list and the new one", len(got), cards)
-		}
-	}))
+	states := seenWhole(t, b, [2]int{0, 300}, [2]int{150, 450})
 	sum, err := a.st.Import(people(150, 450), store.ImportOptions{Mode: store.ImportReplace, By: "test"})
 	if err != nil {
 		t.Fatal(err, sum.Errors)
@@ -117,7 +127,7 @@ func TestReplaceSeenWhole(t *testing.T) {
 	if !isList(t, b.st, 150, 450) {
 		t.Error("b does not hold the new list")
 	}
-	if states == 0 {
+	if *states == 0 {
 		t.Error("no transaction of b was observed")
 	}
 	// The fleet goes on in the new generation.
@@ -147,22 +157,7 @@ func TestReplaceRacingWrites(t *testing.T) {
 	}))
 	_, err := a.st.Import(people(150, 450), store.ImportOptions{Mode: store.ImportReplace, By: "test"})
 	a.f.hooks.beforeFlip.Store(nil)
-	if !errors.Is(err, store.ErrImportConflict) {
-		t.Fatalf("replace with a write before its flip: %v, want ErrImportConflict", err)
-	}
-	a.waitRev(b.f.rev())
-	for _, m := range []*member{a, b} {
-		if g := m.f.live().gen; g != 0 {
-			t.Errorf("%s is at generation %d after a failed replace", m.cfg.Controller, g)
-		}
-		if !m.hasUser(racer.ID) {
-			t.Errorf("%s lost the write that raced the replace", m.cfg.Controller)
-		}
-		got, _ := list(t, m.st)
-		if len(got) != 301 {
-			t.Errorf("%s holds %d users, want the 300 old ones and the racer", m.cfg.Controller, len(got))
-		}
-	}
+	raceLost(t, err, racer.ID, 0, 301, a, b)
 	buckets := 0
 	for name := range b.f.live().js.KeyValueStoreNames(t.Context()).Name() {
 		buckets++
@@ -269,5 +264,75 @@ func TestConcurrentReplaces(t *testing.T) {
 	}
 	if buckets != 2 {
 		t.Errorf("%d buckets, want the root and b's generation (a's deleted)", buckets)
+	}
+}
+
+// A merge import larger than one write is the whole new list in one
+// generation flip: b sees the list before it or after it, never part of
+// it; and a merge that a write racing it makes fail (a card one of its
+// rows adds, taken on b before the flip) is a 409 that writes nothing
+// of the file anywhere, with the racing write kept.
+func TestMergeSeenWhole(t *testing.T) {
+	n := startNATS(t)
+	a, b := join(t, n, "a"), join(t, n, "b")
+	seed(t, a, b)
+	states := seenWhole(t, b, [2]int{0, 300}, [2]int{0, 600})
+	sum, err := a.st.Import(people(300, 600), store.ImportOptions{Mode: store.ImportMerge, By: "test"})
+	if err != nil {
+		t.Fatal(err, sum.Errors)
+	}
+	if sum.Added != 300 || !sum.Written {
+		t.Errorf("summary %+v", sum)
+	}
+	if !isList(t, a.st, 0, 600) {
+		t.Error("a does not hold the merged list when its import returns")
+	}
+	b.waitFor("the merged list", func() bool { return b.f.live() != nil && b.f.live().gen == 1 })
+	b.f.hooks.afterApply.Store(nil)
+	if *states == 0 {
+		t.Error("no transaction of b was observed")
+	}
+	if !isList(t, b.st, 0, 600) {
+		t.Error("b does not hold the merged list")
+	}
+
+	// A row's card taken on b while the merge is being written: the
+	// merge is a conflict, and nothing of it is anywhere.
+	racer := store.User{Name: "Racer", Locks: store.LocksBoth}
+	a.f.hooks.beforeFlip.Store(new(func() {
+		if _, err := b.st.CreateUser(&racer, "test"); err != nil {
+			t.Errorf("b's write during the merge: %v", err)
+			return
+		}
+		c := store.Credential{UserUID: racer.UID, Type: store.CredCard, Value: strconv.Itoa(10000 + 850)}
+		if err := b.st.CreateCredential(&c); err != nil {
+			t.Errorf("b's card during the merge: %v", err)
+		}
+	}))
+	_, err = a.st.Import(people(600, 900), store.ImportOptions{Mode: store.ImportMerge, By: "test"})
+	a.f.hooks.beforeFlip.Store(nil)
+	raceLost(t, err, racer.ID, 1, 601, a, b)
+}
+
+// raceLost checks that an import through a that b's write (of the user
+// racer) raced before its flip was a conflict that changed nothing: a
+// and b are still at generation gen, with the write, and hold users
+// users in all.
+func raceLost(t *testing.T, err error, racer string, gen uint64, users int, a, b *member) {
+	t.Helper()
+	if !errors.Is(err, store.ErrImportConflict) {
+		t.Fatalf("an import with a write before its flip: %v, want ErrImportConflict", err)
+	}
+	a.waitRev(b.f.rev())
+	for _, m := range []*member{a, b} {
+		if g := m.f.live().gen; g != gen {
+			t.Errorf("%s is at generation %d after a failed import, want %d", m.cfg.Controller, g, gen)
+		}
+		if !m.hasUser(racer) {
+			t.Errorf("%s lost the write that raced the import", m.cfg.Controller)
+		}
+		if got, _ := list(t, m.st); len(got) != users {
+			t.Errorf("%s holds %d users, want %d: the list before the import and the racer", m.cfg.Controller, len(got), users)
+		}
 	}
 }

@@ -1,11 +1,13 @@
 package fleet
 
 import (
+	"errors"
 	"strconv"
 	"testing"
 
 	"github.com/doord/doord/auth/access"
 	"github.com/doord/doord/store"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // rightKeys is the bucket's right.<group>.<uid> keys (m's current
@@ -65,18 +67,19 @@ func locksOf(t *testing.T, m *member, from, to int) map[store.Locks]int {
 func TestReplaceWithRightsSeenWhole(t *testing.T) {
 	n := startNATS(t)
 	a, b := joinGroups(t, n, "a", "A"), joinGroups(t, n, "b", "B")
-	db := withDoors(t, b)
 	// p0..p299 with the rights A:both (a's home group) and B:both (b's).
+	// (Each merge is a generation of its own: the next waits for both.)
 	for _, m := range []*member{a, b} {
 		if sum, err := m.st.Import(people(0, 300), store.ImportOptions{Mode: store.ImportMerge, By: "test"}); err != nil {
 			t.Fatal(err, sum.Errors)
 		}
+		sameGen(a, b)
 	}
-	b.waitRev(a.f.rev())
-	a.waitRev(b.f.rev())
 	if got := locksOf(t, b, 0, 300); got[store.LocksBoth] != 300 {
 		t.Fatalf("b before the replace: %v, want 300 with both locks", got)
 	}
+	db := withDoors(t, b)
+	gen := a.f.live().gen
 	states := 0
 	b.f.hooks.afterApply.Store(new(func() {
 		states++
@@ -106,8 +109,8 @@ func TestReplaceWithRightsSeenWhole(t *testing.T) {
 	}
 	b.waitFor("the new list", func() bool { return b.f.live() != nil && b.f.live().gen == a.f.live().gen })
 	b.f.hooks.afterApply.Store(nil)
-	if a.f.live().gen == 0 {
-		t.Fatal("the replace was not one generation flip")
+	if a.f.live().gen != gen+1 {
+		t.Fatalf("the replace went from generation %d to %d, not one flip", gen, a.f.live().gen)
 	}
 	if states == 0 {
 		t.Error("no transaction of b was observed")
@@ -145,5 +148,46 @@ func TestReplaceWithRightsSeenWhole(t *testing.T) {
 	}
 	if o := db.decideCard(t, "r1", rev, card(50)); o.Reason != access.ReasonUnknownCredential {
 		t.Errorf("a removed person on b: %v/%s, want unknown_credential", o.Kind, o.Reason)
+	}
+}
+
+// Deleting a user on a controller of group A deletes the user's right
+// in group B from the bucket too (A does not hold B's rights: a blind
+// delete in the same write as the user), and B's controller applies it.
+func TestDeleteUserDropsOtherGroupsRights(t *testing.T) {
+	n := startNATS(t)
+	a, b := joinGroups(t, n, "a", "A"), joinGroups(t, n, "b", "B")
+	db := withDoors(t, b)
+	u := newPerson(t, a, store.LocksFirst, map[string]store.Locks{"B": store.LocksBoth})
+	db.want(t, "right B", "r2", a.f.rev(), access.OutcomeGranted, access.ReasonNone)
+	rightB := opKey(&store.FleetOp{Kind: store.KindRight, ID: u.UID, Group: "B"})
+	if _, err := b.f.live().kv.Get(t.Context(), rightB); err != nil {
+		t.Fatalf("the right in B before the delete: %v", err)
+	}
+	if err := a.st.DeleteUser(u.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.waitRev(a.f.rev())
+	for _, m := range []*member{a, b} {
+		if _, err := m.f.live().kv.Get(t.Context(), rightB); !errors.Is(err, jetstream.ErrKeyNotFound) {
+			t.Errorf("the deleted user's right in B, read through %s: %v, want not found", m.cfg.Controller, err)
+		}
+	}
+	if _, ok, err := b.st.FleetRightValue(u.UID, "B"); err != nil || ok {
+		t.Errorf("b still holds the right in B: %v, %v", ok, err)
+	}
+	db.want(t, "deleted", "r2", b.f.rev(), access.OutcomeDenied, access.ReasonUnknownCredential)
+}
+
+// sameGen waits until every member is live on the newest generation any
+// of them is on.
+func sameGen(ms ...*member) {
+	var gen uint64
+	for _, m := range ms {
+		m.waitLive()
+		gen = max(gen, m.f.live().gen)
+	}
+	for _, m := range ms {
+		m.waitFor("generation "+strconv.FormatUint(gen, 10), func() bool { l := m.f.live(); return l != nil && l.gen == gen })
 	}
 }

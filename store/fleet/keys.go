@@ -72,8 +72,9 @@ func keyOp(key string) (op store.FleetOp, ok bool) {
 }
 
 // watchKeys are the keys a controller with groups watches: every user,
-// credential, time profile and apartment, the batch commit marker and
-// the generation pointer, and the rights of its own groups only (a KV watch of several filters: nats-server 2.10 or later).
+// credential, time profile and apartment, the batch commit marker, the
+// generation pointer and the controller numbers, and the rights of its
+// own groups only (a KV watch of several filters: nats-server 2.10 or later).
 // Without groups it watches every key (WatchAll), as any server can.
 func (c Config) watchKeys() []string {
 	if len(c.Groups) == 0 {
@@ -84,6 +85,11 @@ func (c Config) watchKeys() []string {
 		ks = append(ks, p+">")
 	}
 	ks = append(ks, txnKey, genKey) // every batch's end (batch.go), the list's flip (gen.go)
+	// The controller numbers too (skipped as they come): a replace
+	// waits until the watch has seen the bucket's last message (gen.go
+	// BeginReplace), and rights of other groups only ever come in a
+	// batch, whose marker it sees.
+	ks = append(ks, "ctl.>", ctlSeqKey)
 	return append(ks, c.rightKeys()...)
 }
 

@@ -1,10 +1,16 @@
 package fleet
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/doord/doord/store"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Door rights per group (README "Fleet"; store/rights.go applies them).
@@ -73,4 +79,51 @@ func lastWatched(c Config, ops []store.FleetOp, revs []uint64) uint64 {
 		}
 	}
 	return last
+}
+
+// withDroppedRights adds to ops, for each user they delete, the deletes
+// of the user's rights the bucket holds that ops do not delete already:
+// those of groups this controller does not watch (the store deletes only
+// the rights it holds), found by the subject filter right.*.<uid>. They
+// go in the same atomic batch as the user, as blind deletes
+// (lastRev), so no right outlives its user in the bucket.
+func (f *Fleet) withDroppedRights(ctx context.Context, s *session, ops []store.FleetOp) ([]store.FleetOp, error) {
+	var have map[string]bool
+	n := len(ops)
+	for i := range n {
+		if ops[i].Kind != store.KindUser || !ops[i].Deleted {
+			continue
+		}
+		if have == nil {
+			have = map[string]bool{}
+			for j := range ops {
+				have[opKey(&ops[j])] = true
+			}
+		}
+		pre := "$KV." + s.bucket + "."
+		info, err := s.stream.Info(ctx, jetstream.WithSubjectFilter(pre+rightPrefix+"*."+strconv.FormatUint(ops[i].ID, 10)))
+		if err != nil {
+			return nil, fmt.Errorf("%w (reading the rights of user %d: %w)", store.ErrFleetOffline, ops[i].ID, err)
+		}
+		for _, subj := range slices.Sorted(maps.Keys(info.State.Subjects)) {
+			op, ok := keyOp(strings.TrimPrefix(subj, pre))
+			if !ok || have[opKey(&op)] {
+				continue
+			}
+			m, err := s.stream.GetLastMsgForSubject(ctx, subj)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%w (reading %s: %w)", store.ErrFleetOffline, opKey(&op), err)
+			}
+			if o := m.Header.Get("KV-Operation"); o == "DEL" || o == "PURGE" {
+				continue // deleted already
+			}
+			op.Deleted = true
+			have[opKey(&op)] = true
+			ops = append(ops, op)
+		}
+	}
+	return ops, nil
 }

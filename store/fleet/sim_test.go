@@ -3,6 +3,7 @@ package fleet
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/metrics"
 	"slices"
 	"strconv"
@@ -97,26 +98,11 @@ func TestFleetSimulation(t *testing.T) {
 //
 //	DOORD_FLEET_COLD=1000000 DOORD_FLEET_COLD_URL=nats://127.0.0.1:<port> go test -run TestColdSync -timeout 60m -v ./store/fleet/
 func TestColdSync(t *testing.T) {
-	n := envInt(t, "DOORD_FLEET_COLD")
-	if n == 0 {
-		t.Skip("set DOORD_FLEET_COLD=<users> to measure a cold sync")
-	}
-	ns := &natsServer{t: t, ext: os.Getenv("DOORD_FLEET_COLD_URL")}
-	if ns.ext == "" {
-		ns = startNATS(t)
-	}
+	n, ns := measured(t, "DOORD_FLEET_COLD", "a cold sync")
 	// The bucket, made and filled over a connection of its own: no
 	// controller but the measured one follows it.
 	cfg := testConfig(ns.url(), "filler")
-	nc, err := Dial(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := filler(t, ns)
 	if _, err := bindBucket(t.Context(), js, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +139,81 @@ func TestColdSync(t *testing.T) {
 	}
 	t.Logf("cold sync of %d users + %d cards: %v to live, %v CPU (bulk load part %.1fs); peak Go heap %d MiB, peak anonymous RSS %d MiB, VmHWM %d MiB (with the store's mapped pages)",
 		n, 2*n, took.Round(time.Millisecond), cpu.Round(time.Millisecond), c.f.Stats().ColdLoadSeconds, heap>>20, anon>>20, procStatus("VmHWM")>>20)
+}
+
+// TestGenLoad measures the load of a new generation (gen.go) of
+// DOORD_FLEET_GEN users with two cards each by a controller that holds
+// an old list: from the flip of the `gen` key to its watch being live on
+// the new generation, its CPU time and peak Go heap (sampled after the
+// new bucket was filled and a GC). The server is natstest's (a process
+// of its own), or DOORD_FLEET_GEN_URL's.
+func TestGenLoad(t *testing.T) {
+	n, ns := measured(t, "DOORD_FLEET_GEN", "the load of a new generation")
+	c := join(t, ns, "gen")
+	if sum, err := c.st.Import(people(0, 100), store.ImportOptions{By: "test"}); err != nil {
+		t.Fatal(err, sum.Errors)
+	}
+	// The new generation's bucket, made and filled over a connection
+	// of its own.
+	js := filler(t, ns)
+	name := c.cfg.Bucket() + "_g1_measure"
+	if _, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: name, History: 1}); err != nil {
+		t.Fatal(err)
+	}
+	fillColdBucket(t, js, name, n)
+	root, err := js.KeyValue(t.Context(), c.cfg.Bucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old time.Duration) { waitLimit = old }(waitLimit)
+	waitLimit = time.Hour
+	runtime.GC()
+	peak := sampleMemory()
+	t1 := time.Now()
+	cpu0 := cpuTime()
+	if _, err := root.Put(t.Context(), genKey, []byte(pointer{gen: 1, bucket: name, prev: c.cfg.Bucket()}.String())); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor("the new generation", func() bool { l := c.f.live(); return l != nil && l.gen == 1 })
+	took, cpu := time.Since(t1), cpuTime()-cpu0
+	heap, anon := peak()
+	s, err := c.st.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Users != n || s.Credentials != 2*n {
+		t.Fatalf("loaded %d users and %d credentials, want %d and %d", s.Users, s.Credentials, n, 2*n)
+	}
+	t.Logf("load of a new generation of %d users + %d cards: %v to live, %v CPU; peak Go heap %d MiB, peak anonymous RSS %d MiB",
+		n, 2*n, took.Round(time.Millisecond), cpu.Round(time.Millisecond), heap>>20, anon>>20)
+}
+
+// measured reads the size of a measurement from env (skipping the test
+// when it is unset) and starts its server: natstest's, or env_URL's.
+func measured(t *testing.T, env, what string) (int, *natsServer) {
+	n := envInt(t, env)
+	if n == 0 {
+		t.Skip("set " + env + "=<users> to measure " + what)
+	}
+	ns := &natsServer{t: t, ext: os.Getenv(env + "_URL")}
+	if ns.ext == "" {
+		ns = startNATS(t)
+	}
+	return n, ns
+}
+
+// filler is a JetStream context on a connection of its own to ns.
+func filler(t *testing.T, ns *natsServer) jetstream.JetStream {
+	nc, err := Dial(testConfig(ns.url(), "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
 
 // fillColdBucket publishes n users with two cards each straight to the

@@ -286,6 +286,19 @@ func (f *Fleet) session() error {
 		}
 		localGen = s.gen
 	}
+	if localGen == s.gen && rev > 0 {
+		// A flip of this bucket that a load's revision covers comes
+		// before the watch's start (a load reads records only).
+		gctx, gcancel := context.WithTimeout(ctx, f.opt.OpTimeout)
+		next, moved, err := genOf(gctx, s.kv)
+		gcancel()
+		if err != nil {
+			return err
+		}
+		if moved && next.gen > s.gen {
+			return fmt.Errorf("%w (to generation %d)", errGenMoved, next.gen)
+		}
+	}
 	var resume uint64
 	if rev > 0 && localGen == s.gen {
 		resume = rev + 1
