@@ -70,6 +70,7 @@ func (l *FleetLoad) Add(ops []FleetOp) error {
 	var users []User
 	var creds []Credential
 	var rights []FleetOp
+	var bad map[int]bool // undecodable: left out and counted once
 	for i := range ops {
 		if ops[i].Deleted {
 			continue
@@ -84,7 +85,12 @@ func (l *FleetLoad) Add(ops []FleetOp) error {
 		case KindUser, KindCredential:
 			c, err := decodeFleet(&ops[i])
 			if err != nil {
-				return err
+				if bad == nil {
+					bad = map[int]bool{}
+				}
+				bad[i] = true
+				l.Refused++ // left out, as ApplyFleet leaves it out
+				continue
 			}
 			if c.User != nil {
 				users = append(users, *c.User)
@@ -124,7 +130,7 @@ func (l *FleetLoad) Add(ops []FleetOp) error {
 	return l.s.stageWrite(func(w *wtx) error {
 		w.fleetLoad = true
 		for i := range ops {
-			if ops[i].Deleted || (ops[i].Kind != KindUser && ops[i].Kind != KindCredential) {
+			if ops[i].Deleted || bad[i] || (ops[i].Kind != KindUser && ops[i].Kind != KindCredential) {
 				continue
 			}
 			if err := w.applyFleet(&ops[i]); err != nil {
