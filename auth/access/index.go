@@ -175,7 +175,7 @@ type index struct {
 	setIDs   map[string]uint32
 	setKey   []byte
 	loading  bool // not yet published: no reader, no locks needed
-	bulk     *[2][nShards]recList
+	bulk     *staging
 	sp       *spends // the engine's unsaved spends; nil while loading
 }
 
@@ -194,19 +194,39 @@ type recList [][]keyRec
 
 const recBlock = 512 // 32 KB
 
-func (l *recList) add(kr keyRec) {
-	if n := len(*l); n == 0 || len((*l)[n-1]) == recBlock {
-		*l = append(*l, make([]keyRec, 0, recBlock))
-	}
-	last := &(*l)[len(*l)-1]
-	*last = append(*last, kr)
-}
-
 func (l recList) len() int {
 	if len(l) == 0 {
 		return 0
 	}
 	return (len(l)-1)*recBlock + len(l[len(l)-1])
+}
+
+// staging is a load's credentials waiting for finishLoad, by kind (card,
+// PIN) and shard. The blocks are cut from chunks that grow from 16 blocks
+// to 256 (8 MB, advised to huge pages: bigmem.go): one allocation per
+// chunk rather than per block, and at most one chunk not filled.
+type staging struct {
+	lists [2][nShards]recList
+	free  []keyRec // the current chunk's blocks not yet given out
+	chunk int      // blocks in the next chunk
+}
+
+func (s *staging) add(pin bool, shard int, kr keyRec) {
+	k := 0
+	if pin {
+		k = 1
+	}
+	l := &s.lists[k][shard]
+	if n := len(*l); n == 0 || len((*l)[n-1]) == recBlock {
+		if len(s.free) == 0 {
+			s.chunk = min(max(2*s.chunk, 16), 256)
+			s.free = bigSlice[keyRec](s.chunk*recBlock, s.chunk*recBlock)
+		}
+		*l = append(*l, s.free[:0:recBlock])
+		s.free = s.free[recBlock:]
+	}
+	last := &(*l)[len(*l)-1]
+	*last = append(*last, kr)
 }
 
 type schedSet []uint64 // sorted profile ids
@@ -701,13 +721,9 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 	if x.loading {
 		// Maps are built per shard, in parallel, in finishLoad.
 		if x.bulk == nil {
-			x.bulk = new([2][nShards]recList)
+			x.bulk = new(staging)
 		}
-		i := 0
-		if pin {
-			i = 1
-		}
-		x.bulk[i][shardOf(key)].add(keyRec{key, rec})
+		x.bulk.add(pin, int(shardOf(key)), keyRec{key, rec})
 		return
 	}
 	// A limited credential's count is the store's less the spends not yet
@@ -745,13 +761,21 @@ func rivalKeys(key uint64, pin bool) []uint64 {
 	return ks
 }
 
-// finishLoad builds the shard maps from the loaded credentials on every
-// core.
+// finishLoad builds the shard tables from the loaded credentials on every
+// core. Where huge pages are on (bigmem.go), the tables of a kind are
+// cut from one slab advised to them: 2,500 tables of ~300 KB each would
+// otherwise fault in 4 KB at a time (~40,000 faults at 2M credentials).
 func (x *index) finishLoad() {
 	b := x.bulk
 	x.bulk = nil
 	if b == nil {
 		return
+	}
+	var slabs [2]tableSlab
+	if useSlabs() {
+		for k := range slabs {
+			slabs[k] = newTableSlab(&b.lists[k])
+		}
 	}
 	var next atomic.Int32
 	var wg sync.WaitGroup
@@ -763,9 +787,13 @@ func (x *index) finishLoad() {
 					return
 				}
 				pin, s := i/nShards, i%nShards
-				recs := b[pin][s]
+				recs := b.lists[pin][s]
 				var t credTable
-				t.resize(recs.len(), loadLoad)
+				if slabs[pin].slots != nil {
+					t = slabs[pin].table(s)
+				} else {
+					t.resize(recs.len(), loadLoad)
+				}
 				for _, block := range recs {
 					for _, kr := range block {
 						t.set(kr.key, kr.rec)
@@ -776,11 +804,37 @@ func (x *index) finishLoad() {
 				} else {
 					x.cards[s].t = t
 				}
-				b[pin][s] = nil
+				b.lists[pin][s] = nil
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// useSlabs is whether finishLoad cuts tables from slabs: where huge pages
+// are on (a variable so that tests take both paths on any machine).
+var useSlabs = hugePages
+
+// tableSlab is the slots of one kind's shard tables as a load sizes them
+// (loadLoad), in one allocation: shard s's are slots[off[s]:off[s+1]].
+type tableSlab struct {
+	slots []slot
+	off   [nShards + 1]int
+}
+
+func newTableSlab(lists *[nShards]recList) tableSlab {
+	var sl tableSlab
+	for s := range lists {
+		sl.off[s+1] = sl.off[s] + tableSize(lists[s].len(), loadLoad)
+	}
+	sl.slots = bigSlice[slot](sl.off[nShards], sl.off[nShards])
+	return sl
+}
+
+// table is shard s's empty table, carved from the slab.
+func (sl *tableSlab) table(s int) credTable {
+	lo, hi := sl.off[s], sl.off[s+1]
+	return credTable{slots: sl.slots[lo:hi:hi], carved: true}
 }
 
 func (x *index) removeCred(id uint64) {

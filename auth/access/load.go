@@ -44,9 +44,9 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 			// faults); what a churned store reserves beyond its users is
 			// address space that is never touched.
 			if maxUID < 1<<31 && maxCredID < 1<<31 { // dense's own limit
-				x.uidSlot.d = make([]uint32, 0, maxUID+1)
-				x.loc.d = make([]credLoc, 0, maxCredID+1)
-				x.users = make([]userW, 0, min(maxUID+1, maxUserReserve))
+				x.uidSlot.d = bigSlice[uint32](0, int(maxUID)+1)
+				x.loc.d = bigSlice[credLoc](0, int(maxCredID)+1)
+				x.users = bigSlice[userW](0, int(min(maxUID+1, maxUserReserve)))
 			}
 		},
 		Profile: func(p *store.TimeProfile) error {

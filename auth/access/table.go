@@ -1,6 +1,9 @@
 package access
 
-import "math/bits"
+import (
+	"math/bits"
+	"unsafe"
+)
 
 // credTable is one shard's credentials: an open-addressing hash table
 // with linear probing over slots that hold a key and its record together,
@@ -21,6 +24,10 @@ import "math/bits"
 type credTable struct {
 	slots []slot
 	n     int
+	// carved: slots are part of a load's slab (finishLoad), which stays
+	// allocated while any table still lies in it. When this table moves
+	// (resize), its old slots' pages are given back to the kernel.
+	carved bool
 }
 
 type slot struct {
@@ -127,17 +134,24 @@ func (t *credTable) del(key uint64) {
 	t.slots[i] = slot{}
 }
 
+// tableSize is the slots of a table for n entries at load factor load.
+func tableSize(n int, load float64) int { return int(float64(n)/load) + 1 }
+
 // resize rebuilds the table for n entries at load factor load.
 func (t *credTable) resize(n int, load float64) {
-	old := t.slots
-	size := int(float64(n)/load) + 1
-	*t = credTable{slots: make([]slot, size)}
+	old, carved := t.slots, t.carved
+	*t = credTable{slots: make([]slot, tableSize(n, load))}
 	for _, s := range old {
 		if s.key != 0 {
 			j, _ := t.find(s.key)
 			t.slots[j] = s
 			t.n++
 		}
+	}
+	if carved {
+		// Nothing reads the old slots again (the shard's write lock is
+		// held, or the index is not yet published).
+		release(unsafe.Pointer(unsafe.SliceData(old)), uintptr(len(old))*unsafe.Sizeof(slot{}))
 	}
 }
 

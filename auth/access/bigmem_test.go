@@ -1,0 +1,191 @@
+package access
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/doord/doord/store"
+)
+
+// TestWhole checks the page arithmetic against a count of the pages that
+// lie wholly inside random ranges: never a byte outside the range (that
+// would release or advise a neighbour's memory), never a whole page left
+// out.
+func TestWhole(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 64<<10)
+	base := unsafe.Pointer(unsafe.SliceData(buf))
+	for range 20000 {
+		page := uintptr(1) << (4 + rng.IntN(8)) // 16 B … 2 KB
+		start := uintptr(rng.IntN(len(buf) / 2))
+		n := uintptr(rng.IntN(len(buf)/2 + 1))
+		p := unsafe.Add(base, start)
+		off, size := whole(p, n, page)
+		// The reference: walk the page boundaries inside [p, p+n).
+		lo, hi := uintptr(p), uintptr(p)+n
+		var wantOff, wantSize uintptr
+		for a := (lo + page - 1) / page * page; a+page <= hi; a += page {
+			if wantSize == 0 {
+				wantOff = a - lo
+			}
+			wantSize += page
+		}
+		if off != wantOff || size != wantSize {
+			t.Fatalf("whole(%#x, %d, %d) = %d, %d; want %d, %d", lo, n, page, off, size, wantOff, wantSize)
+		}
+	}
+}
+
+// TestStagingKeepsOrderAndBlocksApart stages credentials into a few
+// shards of both kinds, across many blocks and chunks, and reads each
+// list back: every record once, in the order added, none overwritten by
+// another list's block cut from the same chunk.
+func TestStagingKeepsOrderAndBlocksApart(t *testing.T) {
+	var st staging
+	want := map[[2]int][]uint64{}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 100 * recBlock {
+		pin := rng.IntN(2) == 1
+		s := rng.IntN(5) * 37
+		key := uint64(i + 1)
+		st.add(pin, s, keyRec{key: key, rec: credRec{id: key}})
+		k := [2]int{0, s}
+		if pin {
+			k[0] = 1
+		}
+		want[k] = append(want[k], key)
+	}
+	if st.chunk < 64 {
+		t.Fatalf("chunks grew to %d blocks only: the test stages too little", st.chunk)
+	}
+	for k, keys := range want {
+		l := st.lists[k[0]][k[1]]
+		if l.len() != len(keys) {
+			t.Fatalf("kind %d shard %d: %d staged, want %d", k[0], k[1], l.len(), len(keys))
+		}
+		i := 0
+		for _, block := range l {
+			if cap(block) != recBlock {
+				t.Fatalf("a block of capacity %d: appending could run into the next", cap(block))
+			}
+			for _, kr := range block {
+				if kr.key != keys[i] || kr.rec.id != keys[i] {
+					t.Fatalf("kind %d shard %d record %d: key %d, want %d", k[0], k[1], i, kr.key, keys[i])
+				}
+				i++
+			}
+		}
+	}
+}
+
+// TestCarvedTablesMatchMaps drives tables cut from one slab, as a load
+// makes them, with random sets and deletes until most have grown out of
+// it (their old slots released to the kernel), and compares each with a
+// map after every step: a table that moves must not take its neighbours'
+// slots with it.
+func TestCarvedTablesMatchMaps(t *testing.T) {
+	const tables = 6
+	var sl tableSlab
+	for i := range tables {
+		sl.off[i+1] = sl.off[i] + tableSize(100+50*i, loadLoad)
+	}
+	sl.slots = bigSlice[slot](sl.off[tables], sl.off[tables])
+	var tabs [tables]credTable
+	refs := make([]map[uint64]credRec, tables)
+	for i := range tabs {
+		tabs[i] = sl.table(i)
+		refs[i] = map[uint64]credRec{}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	grown := 0
+	for step := range 30000 {
+		i := rng.IntN(tables)
+		k := uint64(1 + rng.IntN(400+100*i))
+		before := &tabs[i].slots[0]
+		if rng.IntN(4) == 0 {
+			tabs[i].del(k)
+			delete(refs[i], k)
+		} else {
+			r := credRec{id: uint64(step), userUID: k}
+			tabs[i].set(k, r)
+			refs[i][k] = r
+		}
+		if &tabs[i].slots[0] != before && !tabs[i].carved {
+			grown++
+		}
+		if step%50 != 0 {
+			continue
+		}
+		for j := range tabs {
+			if tabs[j].n != len(refs[j]) {
+				t.Fatalf("step %d table %d: n = %d, want %d", step, j, tabs[j].n, len(refs[j]))
+			}
+			for k, want := range refs[j] {
+				if got, ok := tabs[j].get(k); !ok || got != want {
+					t.Fatalf("step %d table %d key %d: got %+v %v, want %+v", step, j, k, got, ok, want)
+				}
+			}
+		}
+	}
+	if grown < tables/2 {
+		t.Fatalf("only %d tables grew out of the slab: the test proves little", grown)
+	}
+}
+
+// TestLoadBuildsWhatApplyBuilds loads thousands of users with a card and
+// a PIN each (tables cut from slabs, and each allocated alone) and
+// compares each index with one built by applying the same records one by
+// one as changes.
+func TestLoadBuildsWhatApplyBuilds(t *testing.T) {
+	const n = 3000
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var users []store.User
+	var creds []store.Credential
+	for i := range n {
+		uid := uint64(i + 1)
+		u := store.User{UID: uid, State: store.StateActive, Locks: store.LocksBoth}
+		if i%7 == 0 {
+			u.ValidFrom = &from
+		}
+		users = append(users, u)
+		creds = append(creds,
+			store.Credential{ID: uint64(2*i + 1), UserUID: uid, Type: store.CredCard, Value: fmt.Sprint(1_000_000 + i*7919), Locks: store.LocksBoth},
+			store.Credential{ID: uint64(2*i + 2), UserUID: uid, Type: store.CredPIN, Value: fmt.Sprintf("%06d", i*31), Locks: store.LocksFirst, MaxPasses: uint32(i % 3), PassesLeft: uint32(i % 2)})
+	}
+	applied := NewEngine(EngineConfig{})
+	var cs []store.Change
+	for i := range users {
+		cs = append(cs, store.Change{Kind: store.KindUser, ID: users[i].UID, User: &users[i]})
+	}
+	for i := range creds {
+		cs = append(cs, store.Change{Kind: store.KindCredential, ID: creds[i].ID, Credential: &creds[i]})
+	}
+	applied.Apply(cs)
+	want := dump(applied)
+	if len(want) < 3*n {
+		t.Fatalf("applied index has %d entries, want %d", len(want), 3*n)
+	}
+	defer func(f func() bool) { useSlabs = f }(useSlabs)
+	for _, slabs := range []bool{true, false} {
+		t.Run(fmt.Sprint("slabs=", slabs), func(t *testing.T) {
+			useSlabs = func() bool { return slabs }
+			loaded := NewEngine(EngineConfig{})
+			loaded.LoadRecords(nil, users, creds)
+			diff(t, "loaded vs applied", dump(loaded), want)
+			x := loaded.idx.Load()
+			for s := range nShards {
+				for _, tab := range []*credTable{&x.cards[s].t, &x.pins[s].t} {
+					if tab.carved != slabs {
+						t.Fatalf("shard %d: carved %v", s, tab.carved)
+					}
+					if float64(tab.n) > loadLoad*float64(len(tab.slots)) {
+						t.Fatalf("shard %d: %d entries in %d slots, above the load factor", s, tab.n, len(tab.slots))
+					}
+				}
+			}
+		})
+	}
+}
