@@ -197,13 +197,17 @@ const (
 	scanBatch = 1024
 )
 
-// scanParallel reads bucket b (keys: big-endian uint64 ids, all at most
-// the bucket's sequence) on every core. The ids are cut into spans that
-// the workers take in turn; each walks its span with a cursor of its own
-// and parses the records it finds; emit is called under a lock. The first
-// span starts at the bucket's first key and the last one runs to its end,
-// so a key outside 1..sequence is still met (and refused if it is not 8
-// bytes).
+// scanParallel reads bucket b (keys: big-endian uint64 ids, most of them
+// between the bucket's first key and its sequence) on every core. Those
+// ids are cut into spans that the workers take in turn; each walks its
+// span with a cursor of its own and parses the records it finds; emit is
+// called under a lock. The first span starts at the bucket's first key
+// and the last one runs to its end, so a key beyond the sequence is still
+// met (and refused if it is not 8 bytes). A walk that ends at a key far
+// past its span moves the next span to be taken up to that key's: the
+// spans between hold nothing. (A fleet controller's ids start at its
+// number << 32: spans from 0 cost half a million seeks a controller
+// number, seconds a start, and an empty stretch of ids costs nothing.)
 //
 // Walking on every core matters at a million users: the one cursor that
 // fed the parsers before (touching every page of the bucket, most of
@@ -221,13 +225,29 @@ const (
 // caller's code: the access engine's index during a change feed resync)
 // fails the scan with its description.
 func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []byte, out *T) error, emit func(*T) error) error {
-	spans := b.Sequence()/scanSpan + 1
+	_, err := scanSpans(s, b, parse, emit)
+	return err
+}
+
+// scanSpans is scanParallel, reporting how many spans were walked.
+func scanSpans[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []byte, out *T) error, emit func(*T) error) (walked uint64, err error) {
+	var base uint64 // the first key's id: where span 0 starts
+	if k, _ := b.Cursor().First(); k == nil {
+		return 0, nil
+	} else if id, ok := keys.ParseU64(k); ok {
+		base = id
+	}
+	spans := uint64(1)
+	if seq := b.Sequence(); seq > base {
+		spans = (seq-base)/scanSpan + 1
+	}
 	workers := min(uint64(runtime.GOMAXPROCS(0)), spans)
 	var (
 		mu     sync.Mutex
 		failed atomic.Bool
 		first  error
 		next   atomic.Uint64
+		nWalk  atomic.Uint64
 		wg     sync.WaitGroup
 	)
 	fail := func(err error) {
@@ -256,19 +276,29 @@ func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []
 		*stage = stageWalk
 		return nil
 	}
+	// skipTo moves the next span to be taken up to the one holding id,
+	// which the walk of an earlier span met first after it: the spans
+	// between are empty. (The last span runs to the bucket's end, so an
+	// id beyond the sequence moves it no further than that.)
+	skipTo := func(id uint64) {
+		j := min((id-base)/scanSpan, spans-1)
+		for cur := next.Load(); cur < j && !next.CompareAndSwap(cur, j); cur = next.Load() {
+		}
+	}
 	// walk parses and emits the records of span i.
 	walk := func(i uint64, out []T, stage *scanStage) error {
 		*stage = stageWalk
+		nWalk.Add(1)
 		c := b.Cursor()
 		var k, data []byte
 		if i == 0 {
 			k, data = c.First()
 		} else {
-			k, data = c.Seek(keys.U64(i * scanSpan))
+			k, data = c.Seek(keys.U64(base + i*scanSpan))
 		}
 		var hi []byte
 		if i < spans-1 {
-			hi = keys.U64((i + 1) * scanSpan)
+			hi = keys.U64(base + (i+1)*scanSpan)
 		}
 		n := 0
 		var zero T
@@ -292,6 +322,9 @@ func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []
 			if failed.Load() {
 				return nil
 			}
+		}
+		if id, ok := keys.ParseU64(k); ok && id >= base {
+			skipTo(id)
 		}
 		return flush(out[:n], stage)
 	}
@@ -321,7 +354,7 @@ func scanParallel[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []
 		})
 	}
 	wg.Wait()
-	return first
+	return nWalk.Load(), first
 }
 
 // scanUser fills u from a stored user record (codec.go's userRec) and
