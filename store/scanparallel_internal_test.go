@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -103,6 +104,74 @@ func TestScanParallelSkipsEmptySpans(t *testing.T) {
 	if maxWalked := uint64(4 + 2*runtime.GOMAXPROCS(0)); walked > maxWalked {
 		t.Errorf("walked %d spans, want at most %d (of %d from the first key to the sequence)", walked, maxWalked, (5<<32+9-(1<<32+1))/scanSpan+1)
 	}
+}
+
+// sampleCredentials counts exactly up to credSamples ids, estimates
+// within a few percent beyond (here with every third id missing and PINs
+// on every fifth: a sample at fixed steps met no PIN at all), and says
+// nothing for an empty bucket.
+func TestSampleCredentials(t *testing.T) {
+	put := func(t *testing.T, n uint64, skip func(id uint64) bool) (cards, pins uint64, s *Store) {
+		s, err := Open(filepath.Join(t.TempDir(), "doord.db"), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bCreds)
+			for id := uint64(1); id <= n; id++ {
+				if skip(id) {
+					continue
+				}
+				c := Credential{ID: id, Type: CredCard, Value: fmt.Sprint(id), Locks: LocksBoth}
+				if id%5 == 0 {
+					c.Type, c.Value = CredPIN, fmt.Sprint(1000+id)
+					pins++
+				} else {
+					cards++
+				}
+				data, err := encodeCredential(&c)
+				if err != nil {
+					return err
+				}
+				if err := b.Put(keys.U64(id), data); err != nil {
+					return err
+				}
+			}
+			return b.SetSequence(n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cards, pins, s
+	}
+	sample := func(s *Store) (cards, pins uint64) {
+		s.view(func(tx *bolt.Tx) error {
+			cards, pins = sampleCredentials(tx.Bucket(bCreds))
+			return nil
+		})
+		return cards, pins
+	}
+	t.Run("exact", func(t *testing.T) {
+		wantC, wantP, s := put(t, credSamples, func(id uint64) bool { return id%3 == 0 })
+		if c, p := sample(s); c != wantC || p != wantP {
+			t.Errorf("estimate %d cards, %d PINs; there are %d and %d", c, p, wantC, wantP)
+		}
+	})
+	t.Run("estimate", func(t *testing.T) {
+		wantC, wantP, s := put(t, 10*credSamples, func(id uint64) bool { return id%3 == 0 })
+		c, p := sample(s)
+		within := func(got, want uint64) bool { return got*100 >= want*92 && got*100 <= want*108 }
+		if !within(c, wantC) || !within(p, wantP) {
+			t.Errorf("estimate %d cards, %d PINs; there are %d and %d", c, p, wantC, wantP)
+		}
+	})
+	t.Run("empty", func(t *testing.T) {
+		_, _, s := put(t, 0, nil)
+		if c, p := sample(s); c != 0 || p != 0 {
+			t.Errorf("estimate %d cards, %d PINs in an empty bucket", c, p)
+		}
+	})
 }
 
 // A key that is not 8 bytes fails the scan with an error naming it,

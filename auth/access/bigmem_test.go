@@ -39,48 +39,6 @@ func TestWhole(t *testing.T) {
 	}
 }
 
-// TestStagingKeepsOrderAndBlocksApart stages credentials into a few
-// shards of both kinds, across many blocks and chunks, and reads each
-// list back: every record once, in the order added, none overwritten by
-// another list's block cut from the same chunk.
-func TestStagingKeepsOrderAndBlocksApart(t *testing.T) {
-	var st staging
-	want := map[[2]int][]uint64{}
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range 100 * recBlock {
-		pin := rng.IntN(2) == 1
-		s := rng.IntN(5) * 37
-		key := uint64(i + 1)
-		st.add(pin, s, keyRec{key: key, rec: credRec{id: key}})
-		k := [2]int{0, s}
-		if pin {
-			k[0] = 1
-		}
-		want[k] = append(want[k], key)
-	}
-	if st.chunk < 64 {
-		t.Fatalf("chunks grew to %d blocks only: the test stages too little", st.chunk)
-	}
-	for k, keys := range want {
-		l := st.lists[k[0]][k[1]]
-		if l.len() != len(keys) {
-			t.Fatalf("kind %d shard %d: %d staged, want %d", k[0], k[1], l.len(), len(keys))
-		}
-		i := 0
-		for _, block := range l {
-			if cap(block) != recBlock {
-				t.Fatalf("a block of capacity %d: appending could run into the next", cap(block))
-			}
-			for _, kr := range block {
-				if kr.key != keys[i] || kr.rec.id != keys[i] {
-					t.Fatalf("kind %d shard %d record %d: key %d, want %d", k[0], k[1], i, kr.key, keys[i])
-				}
-				i++
-			}
-		}
-	}
-}
-
 // TestCarvedTablesMatchMaps drives tables cut from one slab, as a load
 // makes them, with random sets and deletes until most have grown out of
 // it (their old slots released to the kernel), and compares each with a
@@ -88,15 +46,15 @@ func TestStagingKeepsOrderAndBlocksApart(t *testing.T) {
 // slots with it.
 func TestCarvedTablesMatchMaps(t *testing.T) {
 	const tables = 6
-	var sl tableSlab
+	var off [tables + 1]int
 	for i := range tables {
-		sl.off[i+1] = sl.off[i] + tableSize(100+50*i, loadLoad)
+		off[i+1] = off[i] + tableSize(100+50*i, loadLoad)
 	}
-	sl.slots = bigSlice[slot](sl.off[tables], sl.off[tables])
+	slab := bigSlice[slot](off[tables], off[tables])
 	var tabs [tables]credTable
 	refs := make([]map[uint64]credRec, tables)
 	for i := range tabs {
-		tabs[i] = sl.table(i)
+		tabs[i] = credTable{slots: slab[off[i]:off[i+1]:off[i+1]], carved: true}
 		refs[i] = map[uint64]credRec{}
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -135,10 +93,36 @@ func TestCarvedTablesMatchMaps(t *testing.T) {
 	}
 }
 
+// countsSource is a Source that yields records with the estimates it is
+// given, right or wrong.
+type countsSource struct {
+	cards, pins uint64
+	users       []store.User
+	creds       []store.Credential
+}
+
+func (c countsSource) ScanAccess(v store.AccessVisitor) (uint64, error) {
+	v.Counts(c.cards, c.pins)
+	for i := range c.users {
+		a := store.UserAccess(&c.users[i])
+		if err := v.User(&a); err != nil {
+			return 0, err
+		}
+	}
+	for i := range c.creds {
+		a := store.CredentialAccess(&c.creds[i])
+		if err := v.Credential(&a); err != nil {
+			return 0, err
+		}
+	}
+	return 1, nil
+}
+
 // TestLoadBuildsWhatApplyBuilds loads thousands of users with a card and
-// a PIN each (tables cut from slabs, and each allocated alone) and
-// compares each index with one built by applying the same records one by
-// one as changes.
+// a PIN each into tables sized from estimates that are right, far too
+// low (tables grow, out of their slab) and far too high, cut from slabs
+// and allocated one by one, and compares each index with one built by
+// applying the same records one by one as changes.
 func TestLoadBuildsWhatApplyBuilds(t *testing.T) {
 	const n = 3000
 	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -170,22 +154,33 @@ func TestLoadBuildsWhatApplyBuilds(t *testing.T) {
 	}
 	defer func(f func() bool) { useSlabs = f }(useSlabs)
 	for _, slabs := range []bool{true, false} {
-		t.Run(fmt.Sprint("slabs=", slabs), func(t *testing.T) {
-			useSlabs = func() bool { return slabs }
-			loaded := NewEngine(EngineConfig{})
-			loaded.LoadRecords(nil, users, creds)
-			diff(t, "loaded vs applied", dump(loaded), want)
-			x := loaded.idx.Load()
-			for s := range nShards {
-				for _, tab := range []*credTable{&x.cards[s].t, &x.pins[s].t} {
-					if tab.carved != slabs {
-						t.Fatalf("shard %d: carved %v", s, tab.carved)
-					}
-					if float64(tab.n) > loadLoad*float64(len(tab.slots)) {
-						t.Fatalf("shard %d: %d entries in %d slots, above the load factor", s, tab.n, len(tab.slots))
+		for _, est := range []uint64{n, 1, 50 * n, 0} {
+			t.Run(fmt.Sprintf("slabs=%v,estimate=%d", slabs, est), func(t *testing.T) {
+				useSlabs = func() bool { return slabs }
+				loaded := NewEngine(EngineConfig{})
+				if _, err := loaded.Load(countsSource{est, est, users, creds}); err != nil {
+					t.Fatal(err)
+				}
+				diff(t, "loaded vs applied", dump(loaded), want)
+				x := loaded.idx.Load()
+				grown := 0
+				for s := range nShards {
+					for _, tab := range []*credTable{&x.cards[s].t, &x.pins[s].t} {
+						if float64(tab.n) > maxLoad*float64(len(tab.slots)) {
+							t.Fatalf("shard %d: %d entries in %d slots, above the load factor", s, tab.n, len(tab.slots))
+						}
+						if slabs && est > 0 && !tab.carved {
+							grown++
+						}
 					}
 				}
-			}
-		})
+				if est == n && grown > 0 {
+					t.Errorf("%d tables grew at the right estimate", grown)
+				}
+				if slabs && est == 1 && grown == 0 {
+					t.Errorf("no table grew at an estimate of 1: the case tests nothing")
+				}
+			})
+		}
 	}
 }

@@ -3,7 +3,6 @@ package access
 import (
 	"encoding/binary"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -174,59 +173,8 @@ type index struct {
 	loc      dense[credLoc] // credential id → where it is indexed
 	setIDs   map[string]uint32
 	setKey   []byte
-	loading  bool // not yet published: no reader, no locks needed
-	bulk     *staging
+	loading  bool    // not yet published: no reader, no locks needed
 	sp       *spends // the engine's unsaved spends; nil while loading
-}
-
-// keyRec is a credential waiting for finishLoad.
-type keyRec struct {
-	key uint64
-	rec credRec
-}
-
-// recList is a shard's credentials waiting for finishLoad, in blocks of
-// a fixed size: appending never copies what it holds. (One growing slice
-// per shard copied and cleared ~3× the final 128 MB at 2M credentials,
-// under the load's one emitting goroutine: 0.7 s of CPU at a 1M-user
-// start.)
-type recList [][]keyRec
-
-const recBlock = 512 // 32 KB
-
-func (l recList) len() int {
-	if len(l) == 0 {
-		return 0
-	}
-	return (len(l)-1)*recBlock + len(l[len(l)-1])
-}
-
-// staging is a load's credentials waiting for finishLoad, by kind (card,
-// PIN) and shard. The blocks are cut from chunks that grow from 16 blocks
-// to 256 (8 MB, advised to huge pages: bigmem.go): one allocation per
-// chunk rather than per block, and at most one chunk not filled.
-type staging struct {
-	lists [2][nShards]recList
-	free  []keyRec // the current chunk's blocks not yet given out
-	chunk int      // blocks in the next chunk
-}
-
-func (s *staging) add(pin bool, shard int, kr keyRec) {
-	k := 0
-	if pin {
-		k = 1
-	}
-	l := &s.lists[k][shard]
-	if n := len(*l); n == 0 || len((*l)[n-1]) == recBlock {
-		if len(s.free) == 0 {
-			s.chunk = min(max(2*s.chunk, 16), 256)
-			s.free = bigSlice[keyRec](s.chunk*recBlock, s.chunk*recBlock)
-		}
-		*l = append(*l, s.free[:0:recBlock])
-		s.free = s.free[recBlock:]
-	}
-	last := &(*l)[len(*l)-1]
-	*last = append(*last, kr)
 }
 
 type schedSet []uint64 // sorted profile ids
@@ -719,11 +667,9 @@ func (x *index) putCred(a *store.AccessCredential, spent bool) {
 		setUser(&rec, &noUser)
 	}
 	if x.loading {
-		// Maps are built per shard, in parallel, in finishLoad.
-		if x.bulk == nil {
-			x.bulk = new(staging)
-		}
-		x.bulk.add(pin, int(shardOf(key)), keyRec{key, rec})
+		// Not yet published: no reader, no lock, no spends (swap lays
+		// them over the loaded counts).
+		sh.t.set(key, rec)
 		return
 	}
 	// A limited credential's count is the store's less the spends not yet
@@ -761,81 +707,47 @@ func rivalKeys(key uint64, pin bool) []uint64 {
 	return ks
 }
 
-// finishLoad builds the shard tables from the loaded credentials on every
-// core. Where huge pages are on (bigmem.go), the tables of a kind are
-// cut from one slab advised to them: 2,500 tables of ~300 KB each would
-// otherwise fault in 4 KB at a time (~40,000 faults at 2M credentials).
-func (x *index) finishLoad() {
-	b := x.bulk
-	x.bulk = nil
-	if b == nil {
-		return
-	}
-	var slabs [2]tableSlab
-	if useSlabs() {
-		for k := range slabs {
-			slabs[k] = newTableSlab(&b.lists[k])
+// presize makes a load's shard tables for about cards and pins
+// credentials (store.AccessVisitor.Counts), so that the load fills them
+// without growing them. A load used to stage its credentials per shard
+// (128 MB at 2M credentials, written once and read once) and build each
+// table once its count was known; filling tables sized from the sample
+// instead spends that memory on nothing, and the fresh memory a start
+// touches was the largest part of its CPU time (BENCHMARKS.md). A shard
+// gets the mean of its kind plus four standard deviations (its count is
+// binomial: at 2M credentials 3,906 ± 62), so at the sample's estimate
+// no shard grows; one that does (an estimate far off) grows as any
+// table does, nothing else changes. Where huge pages are on (bigmem.go)
+// the tables of a kind are cut from one slab advised to them: 512 tables
+// of ~300 KB each would otherwise fault in 4 KB at a time (~40,000
+// faults at 2M credentials).
+func (x *index) presize(cards, pins uint64) {
+	for k, n := range [2]uint64{cards, pins} {
+		if n == 0 {
+			continue // tables grow from nothing if there are some after all
+		}
+		shards := &x.cards
+		if k == 1 {
+			shards = &x.pins
+		}
+		m := float64(n) / nShards
+		size := tableSize(int(m+4*math.Sqrt(m))+1, loadLoad)
+		if !useSlabs() {
+			for s := range shards {
+				shards[s].t = credTable{slots: make([]slot, size)}
+			}
+			continue
+		}
+		slab := bigSlice[slot](nShards*size, nShards*size)
+		for s := range shards {
+			shards[s].t = credTable{slots: slab[s*size : (s+1)*size : (s+1)*size], carved: true}
 		}
 	}
-	var next atomic.Int32
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= 2*nShards {
-					return
-				}
-				pin, s := i/nShards, i%nShards
-				recs := b.lists[pin][s]
-				var t credTable
-				if slabs[pin].slots != nil {
-					t = slabs[pin].table(s)
-				} else {
-					t.resize(recs.len(), loadLoad)
-				}
-				for _, block := range recs {
-					for _, kr := range block {
-						t.set(kr.key, kr.rec)
-					}
-				}
-				if pin == 1 {
-					x.pins[s].t = t
-				} else {
-					x.cards[s].t = t
-				}
-				b.lists[pin][s] = nil
-			}
-		})
-	}
-	wg.Wait()
 }
 
-// useSlabs is whether finishLoad cuts tables from slabs: where huge pages
+// useSlabs is whether presize cuts tables from slabs: where huge pages
 // are on (a variable so that tests take both paths on any machine).
 var useSlabs = hugePages
-
-// tableSlab is the slots of one kind's shard tables as a load sizes them
-// (loadLoad), in one allocation: shard s's are slots[off[s]:off[s+1]].
-type tableSlab struct {
-	slots []slot
-	off   [nShards + 1]int
-}
-
-func newTableSlab(lists *[nShards]recList) tableSlab {
-	var sl tableSlab
-	for s := range lists {
-		sl.off[s+1] = sl.off[s] + tableSize(lists[s].len(), loadLoad)
-	}
-	sl.slots = bigSlice[slot](sl.off[nShards], sl.off[nShards])
-	return sl
-}
-
-// table is shard s's empty table, carved from the slab.
-func (sl *tableSlab) table(s int) credTable {
-	lo, hi := sl.off[s], sl.off[s+1]
-	return credTable{slots: sl.slots[lo:hi:hi], carved: true}
-}
 
 func (x *index) removeCred(id uint64) {
 	l, ok := x.loc.get(id)

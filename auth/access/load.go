@@ -49,6 +49,7 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 				x.users = bigSlice[userW](0, int(min(maxUID+1, maxUserReserve)))
 			}
 		},
+		Counts: x.presize,
 		Profile: func(p *store.TimeProfile) error {
 			s, _ := CompileProfile(p)
 			(*x.profiles.Load())[p.ID] = s // not yet shared: no copy needed
@@ -79,6 +80,15 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 		a := store.UserAccess(&users[i])
 		x.putUser(&a)
 	}
+	var n [2]uint64
+	for i := range creds {
+		if creds[i].Type == store.CredPIN {
+			n[1]++
+		} else if creds[i].Type == store.CredCard {
+			n[0]++
+		}
+	}
+	x.presize(n[0], n[1])
 	for i := range creds {
 		a := store.CredentialAccess(&creds[i])
 		x.putCred(&a, false)
@@ -90,7 +100,6 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 // over its snapshot counts (under the spends lock, so that no reservation
 // lands on the old index meanwhile).
 func (e *Engine) swap(x *index, seq uint64) {
-	x.finishLoad()
 	x.loading = false
 	e.sp.mu.Lock()
 	defer e.sp.mu.Unlock()

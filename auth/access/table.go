@@ -24,7 +24,7 @@ import (
 type credTable struct {
 	slots []slot
 	n     int
-	// carved: slots are part of a load's slab (finishLoad), which stays
+	// carved: slots are part of a load's slab (presize), which stays
 	// allocated while any table still lies in it. When this table moves
 	// (resize), its old slots' pages are given back to the kernel.
 	carved bool
@@ -38,7 +38,7 @@ type slot struct {
 const (
 	maxLoad    = 0.85 // grow beyond this
 	targetLoad = 0.70 // to this
-	loadLoad   = 0.80 // a table built by Load
+	loadLoad   = 0.80 // a table sized by Load (presize), at its expected count
 )
 
 // home is key's first slot: a mix of all its bits, reduced to the
