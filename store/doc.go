@@ -36,6 +36,11 @@
 //     list index of the sub-package store/listing, a Follower built from
 //     ScanLists (listscan.go: a snapshot of the fields lists sort and
 //     filter on, read by the access scanner's readers of both forms).
+//   - ScanAccess (access.go): the door engine's snapshot, read on every
+//     core in spans of ids from each bucket's first key (empty runs of
+//     ids skipped, so a fleet controller's range costs nothing below it),
+//     with the highest ids and a sampled estimate of the card and PIN
+//     credentials first, so that the engine sizes its arrays once.
 //   - Every committed write of a user, credential, time profile, apartment,
 //     operator or setting gets the next store sequence number, persisted in
 //     the same transaction, and a Change record. Subscribers (Follow for
