@@ -111,8 +111,9 @@ type AccessVisitor struct {
 	// yield, after IDBounds: from the records at up to 4,096 ids spread
 	// from the bucket's first key to its sequence (exact up to 4,096 ids;
 	// beyond, a kind that is half of them within ~1.5 % (one standard
-	// deviation); far off where ids come in distant runs, as a fleet's
-	// controllers' do). They size tables: nothing may depend on them.
+	// deviation); where ids are sparse or in distant runs, as a fleet's
+	// controllers' are, only the records the sample met, far too low).
+	// They size tables: nothing may depend on them.
 	Counts     func(cards, pins uint64)
 	Profile    func(*TimeProfile) error
 	User       func(*AccessUser) error
@@ -171,6 +172,15 @@ const credSamples = 4096
 // every record; these are read in microseconds, from pages the scan
 // reads next anyway.)
 func sampleCredentials(b *bolt.Bucket) (cards, pins uint64) {
+	return sampleCredentialsBy(b, credSamples)
+}
+
+// sampleCredentialsBy is sampleCredentials with samples stretches. Where
+// fewer than a quarter of the samples meet a record, ids are sparse or in
+// distant runs (a fleet's), and one sample's stretch can be millions of
+// ids wide: a lucky one would size tables for millions. There it counts
+// only the records it met, a low estimate (tables grow from it).
+func sampleCredentialsBy(b *bolt.Bucket, samples uint64) (cards, pins uint64) {
 	c := b.Cursor()
 	k, _ := c.First()
 	base, ok := keys.ParseU64(k)
@@ -181,15 +191,17 @@ func sampleCredentials(b *bolt.Bucket) (cards, pins uint64) {
 	if seq := b.Sequence(); seq > base {
 		span = seq - base + 1
 	}
-	step := span / credSamples
-	if span%credSamples != 0 {
+	step := span / samples
+	if span%samples != 0 {
 		step++
 	}
+	var met, metCards, metPINs, taken uint64
 	// Seeded by the bucket: the same store samples the same ids.
 	rng := rand.New(rand.NewPCG(base, span))
 	for lo := uint64(0); lo < span; lo += step {
 		width := min(step, span-lo) // the last stretch may be shorter
 		id := base + lo + rng.Uint64N(width)
+		taken++
 		k, data := c.Seek(keys.U64(id))
 		if got, ok := keys.ParseU64(k); !ok || got != id {
 			continue // no record at this id: its stretch counts as empty
@@ -198,15 +210,21 @@ func sampleCredentials(b *bolt.Bucket) (cards, pins uint64) {
 		if !scanCredential(data, &a) {
 			continue // a record only a full decode reads: rare, left out
 		}
+		met++
 		switch a.Type {
 		case CredCard:
 			cards += width
+			metCards++
 		case CredPIN:
 			pins += width
+			metPINs++
 		}
 		if lo+step < lo {
 			break // the last stretch ends at 2^64
 		}
+	}
+	if 4*met < taken {
+		return metCards, metPINs
 	}
 	return cards, pins
 }

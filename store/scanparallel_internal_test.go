@@ -166,6 +166,25 @@ func TestSampleCredentials(t *testing.T) {
 			t.Errorf("estimate %d cards, %d PINs; there are %d and %d", c, p, wantC, wantP)
 		}
 	})
+	t.Run("sparse", func(t *testing.T) {
+		// One id in 200 over 64 stretches of 2,000 ids: a sample meets a
+		// record in one stretch of 200 on average, and one that does
+		// stands for its whole stretch. Scaled up, a lucky few would
+		// make the estimate many times the truth (tables sized for
+		// millions, in a fleet's sparse ids); sparse samples count only
+		// what they met.
+		for layout := range uint64(20) {
+			off := layout * 7
+			cards, pins, s := put(t, 64*2000, func(id uint64) bool { return (id+off)%200 != 0 })
+			s.view(func(tx *bolt.Tx) error {
+				c, p := sampleCredentialsBy(tx.Bucket(bCreds), 64)
+				if c+p > cards+pins {
+					t.Errorf("layout %d: estimate %d cards, %d PINs; there are %d and %d", layout, c, p, cards, pins)
+				}
+				return nil
+			})
+		}
+	})
 	t.Run("empty", func(t *testing.T) {
 		_, _, s := put(t, 0, nil)
 		if c, p := sample(s); c != 0 || p != 0 {
