@@ -34,6 +34,7 @@ func (e *Engine) Load(src Source) (seq uint64, err error) {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
 	x.loading = true
+	x.pending = make([]pendingCred, 0, pendingBatch)
 	seq, err = src.ScanAccess(store.AccessVisitor{
 		IDBounds: func(maxUID, maxCredID uint64) {
 			// The arrays by id grow to the highest id anyway. The users
@@ -72,6 +73,7 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
 	x.loading = true
+	x.pending = make([]pendingCred, 0, pendingBatch)
 	for i := range profiles {
 		s, _ := CompileProfile(&profiles[i])
 		(*x.profiles.Load())[profiles[i].ID] = s
@@ -100,6 +102,8 @@ func (e *Engine) LoadRecords(profiles []store.TimeProfile, users []store.User, c
 // over its snapshot counts (under the spends lock, so that no reservation
 // lands on the old index meanwhile).
 func (e *Engine) swap(x *index, seq uint64) {
+	x.flushPending()
+	x.pending = nil
 	x.loading = false
 	e.sp.mu.Lock()
 	defer e.sp.mu.Unlock()
