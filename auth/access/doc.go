@@ -23,7 +23,9 @@
 //     records one by one; it never rebuilds. A load sizes its arrays once:
 //     the user and location arrays from the highest ids, the shard tables
 //     from the store's sample of the credentials (presize; a wrong
-//     estimate only grows tables), and fills them directly. The index is
+//     estimate only grows tables), and fills them directly, 256 at a time
+//     with the batch's home slots read first (flushPending: the misses
+//     overlap). The index is
 //     published whole (swap) only when the load is complete: until then
 //     decisions use the previous index, or, at start, none is made (the
 //     doors start after the load).
