@@ -139,16 +139,7 @@ func TestLoadBuildsWhatApplyBuilds(t *testing.T) {
 			store.Credential{ID: uint64(2*i + 1), UserUID: uid, Type: store.CredCard, Value: fmt.Sprint(1_000_000 + i*7919), Locks: store.LocksBoth},
 			store.Credential{ID: uint64(2*i + 2), UserUID: uid, Type: store.CredPIN, Value: fmt.Sprintf("%06d", i*31), Locks: store.LocksFirst, MaxPasses: uint32(i % 3), PassesLeft: uint32(i % 2)})
 	}
-	applied := NewEngine(EngineConfig{})
-	var cs []store.Change
-	for i := range users {
-		cs = append(cs, store.Change{Kind: store.KindUser, ID: users[i].UID, User: &users[i]})
-	}
-	for i := range creds {
-		cs = append(cs, store.Change{Kind: store.KindCredential, ID: creds[i].ID, Credential: &creds[i]})
-	}
-	applied.Apply(cs)
-	want := dump(applied)
+	want := dump(appliedEngine(users, creds, false))
 	if len(want) < 3*n {
 		t.Fatalf("applied index has %d entries, want %d", len(want), 3*n)
 	}
@@ -216,18 +207,29 @@ func TestLoadCredentialsBeforeTheirUsers(t *testing.T) {
 		users = append(users, store.User{UID: uid, State: store.StateActive, Locks: store.LocksBoth})
 		creds = append(creds, store.Credential{ID: uid, UserUID: uid, Type: store.CredCard, Value: fmt.Sprint(5000 + i), Locks: store.LocksBoth})
 	}
-	applied := NewEngine(EngineConfig{})
-	var cs []store.Change
-	for i := range creds {
-		cs = append(cs, store.Change{Kind: store.KindCredential, ID: creds[i].ID, Credential: &creds[i]})
-	}
-	for i := range users {
-		cs = append(cs, store.Change{Kind: store.KindUser, ID: users[i].UID, User: &users[i]})
-	}
-	applied.Apply(cs)
+	applied := appliedEngine(users, creds, true)
 	loaded := NewEngine(EngineConfig{})
 	if _, err := loaded.Load(credsFirstSource{users, creds}); err != nil {
 		t.Fatal(err)
 	}
 	diff(t, "loaded vs applied", dump(loaded), dump(applied))
+}
+
+// appliedEngine is an engine built by applying users and creds one by one
+// as changes (the credentials first if credsFirst).
+func appliedEngine(users []store.User, creds []store.Credential, credsFirst bool) *Engine {
+	var us, cs []store.Change
+	for i := range users {
+		us = append(us, store.Change{Kind: store.KindUser, ID: users[i].UID, User: &users[i]})
+	}
+	for i := range creds {
+		cs = append(cs, store.Change{Kind: store.KindCredential, ID: creds[i].ID, Credential: &creds[i]})
+	}
+	e := NewEngine(EngineConfig{})
+	if credsFirst {
+		e.Apply(append(cs, us...))
+	} else {
+		e.Apply(append(us, cs...))
+	}
+	return e
 }
