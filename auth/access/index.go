@@ -1,6 +1,7 @@
 package access
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -817,36 +818,85 @@ func (x *index) removeCred(id uint64) {
 	x.loc.del(id)
 }
 
-// dense maps mostly-sequential ids (the store hands out NextSequence
-// keys) to small values in a slice, 4 or 16 bytes an entry instead of a
-// map's ~40; ids far past the end go to a map.
+// dense maps mostly-sequential ids to small values in slices, 4 or 16
+// bytes an entry instead of a map's ~40. The store hands out ids from
+// sequences: from 1 on a single controller, and from n<<32 on fleet
+// controller n (store.SetFleetIDBase), so every such range of 1<<32 ids
+// gets a slice of its own, indexed by the id's low half (run); an id
+// far past its run's end goes to a map.
+//
+// An id can go to the map and later fall inside its run's slice, when
+// the slice grows past it (a parallel load delivers spans of ids out of
+// order): get then finds the slice's entry empty and looks in the map,
+// and put and del keep the two from disagreeing.
 type dense[V comparable] struct {
-	d    []V
+	d    []V           // range 0
+	hi   []denseRun[V] // ranges 1 and up, by n
 	over map[uint64]V
+}
+
+// denseRun is range n's slice.
+type denseRun[V comparable] struct {
+	n uint32
+	d []V
+}
+
+// maxRuns bounds the ranges given a slice (a fleet has one per
+// controller that created records); ids of any further range go to the
+// map.
+const maxRuns = 4096
+
+// run is the slice for id's range (nil: none yet) and id's index in it.
+func (m *dense[V]) run(id uint64) (*[]V, uint64) {
+	n := id >> 32
+	if n == 0 {
+		return &m.d, id
+	}
+	i, ok := slices.BinarySearchFunc(m.hi, n, func(r denseRun[V], n uint64) int {
+		return cmp.Compare(uint64(r.n), n)
+	})
+	if !ok {
+		return nil, 0
+	}
+	return &m.hi[i].d, id & (1<<32 - 1)
 }
 
 func (m *dense[V]) get(id uint64) (V, bool) {
 	var zero V
-	if id < uint64(len(m.d)) {
-		v := m.d[id]
-		return v, v != zero
+	if id < uint64(len(m.d)) { // the common case first: no search
+		if v := m.d[id]; v != zero || m.over == nil {
+			return v, v != zero
+		}
+	} else if d, i := m.run(id); d != nil && i < uint64(len(*d)) {
+		if v := (*d)[i]; v != zero || m.over == nil {
+			return v, v != zero
+		}
 	}
 	v, ok := m.over[id]
 	return v, ok
 }
 
 func (m *dense[V]) put(id uint64, v V) {
-	if id < uint64(len(m.d)) {
-		m.d[id] = v
-		return
+	d, i := m.run(id)
+	if d == nil && len(m.hi) < maxRuns && id&(1<<32-1) < 1<<16 {
+		// A new range (a controller's first ids): a slice of its own.
+		n := uint32(id >> 32)
+		at, _ := slices.BinarySearchFunc(m.hi, n, func(r denseRun[V], n uint32) int { return cmp.Compare(r.n, n) })
+		m.hi = slices.Insert(m.hi, at, denseRun[V]{n: n})
+		d, i = &m.hi[at].d, id&(1<<32-1)
 	}
-	if id < 1<<31 && id < 2*uint64(len(m.d))+1<<16 {
-		n := int(id) + 1
-		if n > cap(m.d) {
-			m.d = slices.Grow(m.d, max(n, 2*cap(m.d))-len(m.d))
+	if d != nil && (i < uint64(len(*d)) || i < 1<<31 && i < 2*uint64(len(*d))+1<<16) {
+		if i >= uint64(len(*d)) {
+			n := int(i) + 1
+			if n > cap(*d) {
+				*d = slices.Grow(*d, max(n, 2*cap(*d))-len(*d))
+			}
+			*d = (*d)[:n]
 		}
-		m.d = m.d[:n]
-		m.d[id] = v
+		(*d)[i] = v
+		if m.over != nil {
+			delete(m.over, id) // put there before the slice reached it
+		}
 		return
 	}
 	if m.over == nil {
@@ -857,9 +907,8 @@ func (m *dense[V]) put(id uint64, v V) {
 
 func (m *dense[V]) del(id uint64) {
 	var zero V
-	if id < uint64(len(m.d)) {
-		m.d[id] = zero
-		return
+	if d, i := m.run(id); d != nil && i < uint64(len(*d)) {
+		(*d)[i] = zero
 	}
 	delete(m.over, id)
 }
