@@ -16,10 +16,38 @@ run:
 	$(GO) build -o $(BIN)/doord ./cmd/doord
 	$(BIN)/doord serve --config doord.example.toml $(if $(LISTEN),--listen '$(LISTEN)')
 
-## test: tool checks (qemu, promtool), vet, unit and integration tests with
-## the race detector, then the ARM link check and tests (how long, and
-## what each step costs: README, Tests).
-test: qemu promtool lint test-unit build-arm-check test-arm
+## test: tool checks (qemu, promtool), then two chains at once, each
+## target's output printed whole when it ends: amd64 (gofmt and vet, unit
+## and integration tests with the race detector, the console's end-to-end
+## tests) and ARM (vet of the ARM-only files, the tests under qemu for
+## GOARM 6, 7 and arm64, the ARM link check). How long, and what each step
+## costs: README, Tests.
+test: qemu promtool natsd
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-amd64 test-cross
+
+# The two chains share no compile (amd64 with -race; ARM), and each keeps
+# its own steps in order, since a step reuses the compiles of the one
+# before it. Side by side they keep both cores busy: each chain alone
+# leaves one idle for minutes (a compile's serial stretches, a slow
+# package's test binary finishing last). A failure in either fails make.
+.PHONY: test-amd64 test-cross
+test-amd64:
+	$(MAKE) --no-print-directory lint-amd64
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-e2e
+test-cross:
+	$(MAKE) --no-print-directory lint-arm
+	$(MAKE) --no-print-directory test-arm
+	$(MAKE) --no-print-directory build-arm-check
+
+# Every test run: -vet=off, as lint runs go vet with all its checks
+# (a superset of the ones go test runs) on the same files: amd64 with
+# -race for every package, GOARM 6 for the package with files built only
+# on ARM; go test's own vet computed its facts for every dependency again
+# on each of the four targets. -ldflags=-w: test binaries without DWARF
+# (stack traces and race reports use the symbol table, which stays),
+# smaller links.
+TEST_FLAGS := -count=1 -vet=off -ldflags=-w
 
 # The /metrics tests run Prometheus's promtool on the scraped body; under
 # make a missing promtool fails them instead of skipping them.
@@ -57,7 +85,7 @@ natsd:
 	$(GO) build -o $(NATSD) ./store/fleet/natstest/natsd
 
 test-unit: promtool natsd
-	$(ON_TMPFS) $(GO) test -race -count=1 $(TEST_PKGS)
+	$(ON_TMPFS) $(GO) test -race $(TEST_FLAGS) $(TEST_PKGS)
 
 # Every package is tested on every ARM target; what differs is how long.
 # GOARM 6 (the oldest target: soft-float 32-bit, no 64-bit atomics in
@@ -96,7 +124,7 @@ promtool:
 # its worst cases were cut): on a busier machine, raise it
 # (make test ARM_TIMEOUT=10m).
 ARM_TIMEOUT ?= 6m
-ARM_TEST    := CGO_ENABLED=0 DOORD_QEMU=1 $(GO) test -count=1 -timeout $(ARM_TIMEOUT)
+ARM_TEST    := CGO_ENABLED=0 DOORD_QEMU=1 $(GO) test $(TEST_FLAGS) -timeout $(ARM_TIMEOUT)
 
 ## test-arm: every package under qemu-user for 32-bit ARM (GOARM 6, 7) and arm64
 test-arm: qemu natsd
@@ -156,20 +184,23 @@ install: $(if $(filter $(BIN)/doord,$(DOORD_BIN)),build)
 		echo "not root or DESTDIR set: run systemd-sysusers $(SYSUSERSDIR)/doord.conf, then chgrp doord $(CONFDIR) $(CONFDIR)/doord.toml and chown doord:doord $(STATEDIR)"; \
 	fi
 
-# lint vets amd64 with -race so that it compiles every package exactly as
-# test-unit then does (one amd64 compile of the tree instead of two); natsd
-# without -race, as make natsd builds it (no test binary links it). vet's
-# checks do not depend on the architecture, only which files are built
-# does: for GOARM 6 and arm64 it vets the packages with files built only
-# there (ARM_VET; httpapi's contract_off_test.go); test-arm compiles every
+# lint-amd64 vets amd64 with -race so that it compiles every package
+# exactly as test-unit then does (one amd64 compile of the tree instead of
+# two); natsd without -race, as make natsd builds it (no test binary links
+# it). vet's checks do not depend on the architecture, only which files
+# are built does: lint-arm vets, for GOARM 6, the packages with files
+# built only on ARM (ARM_VET: httpapi's contract_off_test.go, built for
+# arm and arm64 alike, so one of them is enough); test-arm compiles every
 # package for each ARM target anyway.
 ARM_VET := ./httpapi/
-lint:
+.PHONY: lint-amd64 lint-arm
+lint: lint-amd64 lint-arm
+lint-amd64:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -race $(TEST_PKGS)
 	$(GO) vet ./store/fleet/natstest/natsd
+lint-arm:
 	CGO_ENABLED=0 GOARCH=arm GOARM=6 $(GO) vet $(ARM_VET)
-	CGO_ENABLED=0 GOARCH=arm64 $(GO) vet $(ARM_VET)
 
 ## bench: the benchmarks quoted in BENCHMARKS.md
 bench:
@@ -189,7 +220,6 @@ clean:
 ## httpapi/console/screenshots). Fails at once without /usr/bin/chromium or
 ## httpapi/console/e2e/node_modules (.ci/run installs both).
 .PHONY: test-e2e
-test: test-e2e
 test-e2e:
 	httpapi/console/e2e/run
 
