@@ -77,7 +77,11 @@ ON_TMPFS = $(if $(TMPFS),d=$$(mktemp -d $(TMPFS)/doord-test.XXXXXX) && trap 'rm 
 NATSD := $(CURDIR)/$(BIN)/natsd
 export DOORD_NATSD := $(NATSD)
 NATSD_PKG := %/store/fleet/natstest/natsd
-TEST_PKGS = $(filter-out $(NATSD_PKG),$(shell $(GO) list $(PKGS)))
+TEST_PKGS = $(filter-out $(NATSD_PKG),$(shell $(GO) list $(SLOW_FIRST) $(PKGS)))
+# The packages whose tests take longest, listed first: go test starts
+# packages in the order given (go list keeps the first mention), and a
+# long one started last ran alone on one core at the end of a run.
+SLOW_FIRST := ./cmd/doord ./store/fleet ./httpapi ./httpapi/basip
 
 ## natsd: the tests' nats-server runner (store/fleet/natstest)
 .PHONY: natsd
@@ -98,8 +102,8 @@ test-unit: promtool natsd
 # run with -short on every ARM target (their long cases and the OpenAPI
 # validation of every exchange run above, on amd64 with -race; the
 # validator is not even compiled for ARM, see httpapi/contract_test.go).
-ARM_FULL  = $(filter-out $(NATSD_PKG),$(shell $(GO) list ./auth/... ./board/... ./device/... ./store/...))
-ARM_SHORT = $(shell $(GO) list ./httpapi/... ./cmd/...)
+ARM_FULL  = $(filter-out $(NATSD_PKG),$(shell $(GO) list ./store/fleet ./auth/access ./store ./store/listing ./auth/... ./board/... ./device/... ./store/...))
+ARM_SHORT = $(shell $(GO) list ./cmd/doord ./httpapi/... ./cmd/...)
 
 ## qemu: fail at once, before any build, when the ARM test runners are missing
 qemu:
