@@ -74,6 +74,16 @@ type FleetOp struct {
 // server is out of reach (writing only locally would fork the list).
 var ErrFleetOffline = errors.New("the fleet's NATS server is unreachable; records can only be changed while it is reachable, and nothing was written")
 
+// FleetTooLargeError: a write changes more records than one write of the
+// fleet takes (one atomic batch of its NATS server); nothing was written.
+// It is the InvalidError (a 422, field "records") naming the limit; an
+// import that is one write by its rows but not by its records (a
+// removed user's rights in every group count too) goes as a new
+// generation instead (import.go).
+type FleetTooLargeError struct{ InvalidError }
+
+func (e *FleetTooLargeError) Unwrap() error { return &e.InvalidError }
+
 // FleetConflictError: a record changed on another controller after this
 // one read it (or a unique value was taken there first). Is(ErrConflict).
 type FleetConflictError struct {

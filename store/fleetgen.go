@@ -38,9 +38,10 @@ type FleetReplacer interface {
 	BeginReplace() (token any, err error)
 	// CommitReplace writes the list each yields as the fleet's new list;
 	// once it returned without error the list is replaced, and wait
-	// returns when this store holds it (after the caller released the
-	// stage, which the load needs).
-	CommitReplace(token any, each func(yield func(FleetOp) error) error) (wait func() error, err error)
+	// (called after the caller released the stage, which the load
+	// needs) returns true when this store holds it, false when it gave
+	// up waiting for a load still under way (the import says Loading).
+	CommitReplace(token any, each func(yield func(FleetOp) error) error) (wait func() (loaded bool), err error)
 }
 
 // fleetStageChunk is how many records stagedFleet reads per read

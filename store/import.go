@@ -131,6 +131,10 @@ type ImportSummary struct {
 	ErrorCount int           `json:"error_count"`
 	Errors     []ImportError `json:"errors"`
 	Written    bool          `json:"written"`
+	// Loading: a fleet import that replaced the fleet's list (Written) was
+	// answered while this controller still loads the new list (it
+	// decides on the list before until then; store/fleet).
+	Loading bool `json:"loading,omitempty"`
 }
 
 // ErrImportInvalid: the file has bad rows (listed in the summary);
@@ -169,15 +173,26 @@ func (s *Store) Import(src ImportSource, opt ImportOptions) (ImportSummary, erro
 	if opt.DryRun || sum.Added+sum.Changed+sum.Removed == 0 {
 		return sum, nil
 	}
-	if v.plans != nil && (s.gate.Load() == nil || v.sum.Rows+len(v.removed) <= fleetImportChunk) {
+	once := v.plans != nil && (s.gate.Load() == nil || v.sum.Rows+len(v.removed) <= fleetImportChunk)
+	if once {
 		err = s.importOnce(src, &opt, v)
-	} else {
+		// In fleet mode a file of few rows can still be more records
+		// than one write takes (its removed users' door rights in every
+		// group, or many cards a row): nothing was written, and it goes
+		// as a new generation like a larger file.
+		var big *FleetTooLargeError
+		once = !errors.As(err, &big)
+	}
+	if !once {
 		var nv *importCheck
 		nv, err = s.importStaged(src, &opt, v)
 		if nv != v && err == nil {
 			// validated again against the store as it was when staged
 			nv.sum.Mode, nv.sum.DryRun = sum.Mode, sum.DryRun
 			sum = nv.sum
+		}
+		if nv != nil {
+			sum.Loading = nv.sum.Loading
 		}
 	}
 	var bad *importFailed
@@ -349,7 +364,9 @@ func (s *Store) importStaged(src ImportSource, opt *ImportOptions, v *importChec
 		s.dropStage()
 		swapped, locked = true, false
 		s.importMu.Unlock() // the load of the new list takes the stage
-		return v, wait()
+		// A replace that happened is no error, loaded here yet or not.
+		v.sum.Loading = !wait()
+		return v, nil
 	}
 	seq, err := s.swapStage()
 	if err != nil {
@@ -373,8 +390,9 @@ const swapFeedWait = 30 * time.Second
 // fleet mode: a fleet writes at most 999 records at once (one atomic
 // batch of its NATS server: store/fleet), and a row is a user with a few
 // credentials. An import of at most this many rows (and removals) is one
-// write, all or nothing; a larger one is staged and written as a new
-// generation of the fleet's list (FleetReplacer: all or nothing too).
+// write, all or nothing, when its records fit in one (FleetTooLargeError:
+// not); a larger one is staged and written as a new generation of the
+// fleet's list (FleetReplacer: all or nothing too).
 // A variable for tests.
 var fleetImportChunk = 200
 

@@ -143,6 +143,10 @@ func importCmd(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "%s (%s, %s): %d rows: %d added, %d changed, %d removed, %d unchanged\n",
 		pos[0], sum.Mode, what, sum.Rows, sum.Added, sum.Changed, sum.Removed, sum.Unchanged)
+	if sum.Loading {
+		// Written all the same: not a failure to retry.
+		fmt.Fprintf(stdout, "the fleet's list is replaced; %s is still loading it (its doors decide on the list before until then)\n", c.base)
+	}
 	return nil
 }
 

@@ -51,8 +51,8 @@ func (f *Fleet) publishBatch(s *session, ops []store.FleetOp, base uint64) ([]ui
 		return nil, nil
 	}
 	if len(ops) > MaxWriteRecords {
-		return nil, &store.InvalidError{Field: "records", Reason: fmt.Sprintf(
-			"the write changes %d records; a fleet writes at most %d at once (one atomic batch of its NATS server); nothing was written", len(ops), MaxWriteRecords)}
+		return nil, &store.FleetTooLargeError{InvalidError: store.InvalidError{Field: "records", Reason: fmt.Sprintf(
+			"the write changes %d records; a fleet writes at most %d at once (one atomic batch of its NATS server); nothing was written", len(ops), MaxWriteRecords)}}
 	}
 	ctx, cancel := context.WithTimeout(f.ctx, f.opt.OpTimeout)
 	defer cancel()
@@ -92,8 +92,8 @@ func (f *Fleet) publishBatch(s *session, ops []store.FleetOp, base uint64) ([]ui
 			case jsErrTooManyInflight:
 				return nil, fmt.Errorf("%w (the fleet's NATS server has too many writes in flight; retry)", store.ErrFleetOffline)
 			case jsErrTooLarge:
-				return nil, &store.InvalidError{Field: "records", Reason: fmt.Sprintf(
-					"the write changes %d records, more than the fleet's NATS server takes at once (%s); nothing was written", len(ops), ae.Description)}
+				return nil, &store.FleetTooLargeError{InvalidError: store.InvalidError{Field: "records", Reason: fmt.Sprintf(
+					"the write changes %d records, more than the fleet's NATS server takes at once (%s); nothing was written", len(ops), ae.Description)}}
 			}
 			if ae.Code >= 400 && ae.Code < 500 {
 				// Rejected: the batch was dropped whole.

@@ -163,7 +163,7 @@ func (f *Fleet) BeginReplace() (any, error) {
 
 // CommitReplace is store.FleetReplacer's: the list each yields goes into
 // a new generation's bucket, then the flip.
-func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) error) error) (func() error, error) {
+func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) error) error) (func() bool, error) {
 	tok := token.(*replaceToken)
 	s := tok.s
 	if f.live() != s {
@@ -219,16 +219,7 @@ func (f *Fleet) CommitReplace(token any, each func(yield func(store.FleetOp) err
 		}
 	}
 	f.log.Info("fleet: the list was replaced", "generation", next, "bucket", name)
-	wait := func() error {
-		ok := f.waitFor(func() bool {
-			l := f.sess
-			return l != nil && l.gen >= next
-		})
-		if !ok {
-			return unsure("the list was replaced in the fleet, but this controller has not loaded it yet; read it back shortly")
-		}
-		return nil
-	}
+	wait := func() bool { return f.waitLoaded(next) }
 	return wait, nil
 }
 
@@ -325,6 +316,54 @@ func (f *Fleet) fill(ctx context.Context, bucket string, each func(yield func(st
 		return fmt.Errorf("%w (writing the new list: %w)", store.ErrFleetOffline, *p)
 	}
 	return nil
+}
+
+// waitLoaded waits until this controller holds generation next (its
+// watch's session is on it) and reports whether it does. The load of a
+// large list takes longer than any fixed wait (a million people: about
+// 90 s on a board), so the wait goes on while the load moves: it gives
+// up when nothing was staged for OpTimeout (loadStep), or after
+// loadWaitLimit in all. A replace it gives up on has happened all the
+// same: the import says so (store.ImportSummary.Loading), no error.
+func (f *Fleet) waitLoaded(next uint64) bool {
+	idle := time.NewTimer(f.opt.OpTimeout)
+	defer idle.Stop()
+	limit := time.NewTimer(loadWaitLimit)
+	defer limit.Stop()
+	steps := f.loadSteps.Load()
+	for {
+		f.mu.Lock()
+		done, ch := f.sess != nil && f.sess.gen >= next, f.progress
+		f.mu.Unlock()
+		if done {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-idle.C:
+			if s := f.loadSteps.Load(); s != steps {
+				steps = s
+				idle.Reset(f.opt.OpTimeout)
+				continue
+			}
+			f.log.Warn("fleet: the list was replaced; answering before this controller has loaded it (the load did not move)", "generation", next, "waited", f.opt.OpTimeout)
+			return false
+		case <-limit.C:
+			f.log.Warn("fleet: the list was replaced; answering before this controller has loaded it", "generation", next, "waited", loadWaitLimit)
+			return false
+		case <-f.ctx.Done():
+			return false
+		}
+	}
+}
+
+// loadWaitLimit bounds waitLoaded (a load that moves).
+var loadWaitLimit = 10 * time.Minute
+
+// loadStep notes that a load staged more (waitLoaded's deadline moves).
+func (f *Fleet) loadStep() {
+	f.loadSteps.Add(1)
+	f.advance(0, nil) // wakes the waiters
 }
 
 // waitFor waits (OpTimeout at most) until cond, read under f.mu, holds.

@@ -61,6 +61,7 @@ type Fleet struct {
 	savedLive    atomic.Int64  // unix ns of the last saveLive
 	stale        atomic.Bool   // max_offline passed
 	lives        atomic.Uint64 // sessions that went live
+	loadSteps    atomic.Uint64 // chunks loads staged (gen.go waitLoaded)
 	stats        counters
 	hooks        testHooks // tests only (txn.go)
 
@@ -553,6 +554,7 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		if err := load.Add(small); err != nil {
 			return 0, err
 		}
+		f.loadStep()
 	} else {
 		// A store without users may still hold profiles or apartments
 		// (a load cut short, or its own from before it joined): the
@@ -575,6 +577,7 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		}
 		err := load.Add(chunk)
 		records += len(chunk)
+		f.loadStep()
 		if f.onColdChunk != nil {
 			f.onColdChunk(len(chunk))
 		}
@@ -624,7 +627,7 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		f.mu.Lock()
 		f.applied, f.seen = last, 0 // the new bucket's revisions start again
 		f.mu.Unlock()
-		f.advance(last, nil)
+		f.loadStep() // swapped in: the watch is next
 		f.log.Info("fleet: loaded a new list", "generation", s.gen, "bucket", s.bucket, "records", records, "revision", last,
 			"read_and_staged", got.Round(time.Millisecond), "total", time.Since(t0).Round(time.Millisecond))
 		return last, nil
