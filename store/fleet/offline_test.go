@@ -158,11 +158,15 @@ func TestRejoinPrunesWhatTheFleetLacks(t *testing.T) {
 	}
 }
 
-// Past max_offline with deny_non_security the engine is restricted, and
-// the restriction lifts by itself when the watch is live again.
+// Past max_offline with deny_non_security the engine is restricted and
+// OnStale (the daemon's fleet_offline_policy event) is told, and both
+// lift by themselves when the watch is live again.
 func TestOfflinePolicyAppliesAndLifts(t *testing.T) {
 	n := startNATS(t)
-	a := join(t, n, "a")
+	told := make(chan bool, 4)
+	a := joinHooked(t, n, "a", storetest.Open(t), func(m *member) {
+		m.f.opt.OnStale = func(stale bool, _ time.Duration) { told <- stale }
+	})
 	n.stop()
 	a.waitFor("offline", func() bool { return a.f.live() == nil })
 	a.f.checkStale(time.Now().Add(30 * time.Minute))
@@ -178,9 +182,15 @@ func TestOfflinePolicyAppliesAndLifts(t *testing.T) {
 	if s := a.f.Stats(); !s.Stale || s.StaleEpisodes != 1 {
 		t.Errorf("stats: %+v", s)
 	}
+	if stale := <-told; !stale {
+		t.Error("OnStale(false) at max_offline, want true")
+	}
 	n.start()
 	if r := <-a.restricted; r {
 		t.Fatal("restricted again instead of lifted")
+	}
+	if stale := <-told; stale {
+		t.Error("OnStale(true) again on reconnect, want false")
 	}
 	if a.f.Stats().Stale {
 		t.Error("still stale after the watch came back")
