@@ -46,7 +46,9 @@ import (
 //     one loads the new generation into an empty stage and swaps it in
 //     with one transaction (sync.go load, store.BeginFleetReplace), then
 //     follows the new bucket. A controller that was down loads it when
-//     it returns.
+//     it returns. The replacing controller's import is answered once
+//     its own load is done, waiting as long as the load moves
+//     (waitLoaded); answered before, it says so (not an error).
 
 // genKey is the generation pointer's key.
 const genKey = "gen"
