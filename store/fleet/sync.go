@@ -542,7 +542,9 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		err := f.readPrefix(ctx, s, keys, func(op store.FleetOp) error {
 			if !op.Deleted {
 				op.Rev = 0 // the revision is saved by the swap
-				small = append(small, op)
+				if small = append(small, op); len(small)%coldChunk == 0 {
+					f.loadStep() // a million people's rights take a while to read
+				}
 			}
 			return nil
 		})
