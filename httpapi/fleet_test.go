@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -45,5 +46,39 @@ func TestFleetRefusalsAnswer503And409(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/v1/access/identifier", basip, `{"identifier_type":"card","identifier_number":"458829"}`); r.status != 409 {
 		t.Errorf("BAS-IP write on a conflict: %d, want 409: %s", r.status, r.body)
+	}
+}
+
+// replacerGate stands in for store/fleet's replace of the whole list:
+// it takes the staged list, and its wait gives up (the load here still
+// under way).
+type replacerGate struct{ records *int }
+
+func (g replacerGate) Ready() error                            { return nil }
+func (g replacerGate) Replicate([]store.FleetOp, uint64) error { return nil }
+func (g replacerGate) BeginReplace() (any, error)              { return nil, nil }
+func (g replacerGate) CommitReplace(_ any, each func(yield func(store.FleetOp) error) error) (func() bool, error) {
+	err := each(func(store.FleetOp) error { *g.records++; return nil })
+	return func() bool { return false }, err
+}
+
+// A fleet import that replaced the list, answered before the controller
+// has loaded it, is a 200 that says so ("loading": true), not an error
+// (an installer would retry a replace that happened).
+func TestFleetImportAnsweredBeforeLoadedIs200(t *testing.T) {
+	e := newEnv(t)
+	var records int
+	e.st.SetFleetGate(replacerGate{&records})
+	var b strings.Builder
+	b.WriteString("ext_id,name,locks,cards\n")
+	for i := range 201 { // more than one fleet write's 200 rows
+		fmt.Fprintf(&b, "p%d,Person %d,both,%d\n", i, i, 50000+i)
+	}
+	r := e.doBody("POST", "/api/v1/import?mode=replace", e.admin, "text/csv", b.String()).want(200)
+	if m := r.json(); m["written"] != true || m["loading"] != true || m["added"] != float64(201) {
+		t.Errorf("summary %s", r.body)
+	}
+	if records < 402 {
+		t.Errorf("the gate took %d records, want the 201 users and their cards", records)
 	}
 }
