@@ -29,8 +29,8 @@ func slowLoader(t *testing.T, n *natsServer, name string, opTimeout time.Duratio
 // chunk the load stages.
 func TestLargeReplaceWaitsForItsLoadWhileItMoves(t *testing.T) {
 	defer func(old int) { coldChunk = old }(coldChunk)
-	coldChunk = 50 // 300 users and 300 cards: 12 chunks
-	const opTimeout = time.Second
+	coldChunk = 50                    // 300 users and 300 cards: 12 chunks
+	const opTimeout = 2 * time.Second // a chunk sleeps a quarter of it: 1.5 s of slack for staging 50 records under qemu at load
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
 	a := slowLoader(t, n, "a", opTimeout, &chunk)
