@@ -19,7 +19,10 @@ import (
 	"time"
 
 	"github.com/doord/doord/board/qemu"
+	"github.com/doord/doord/store/fleet/eventpub"
 	"github.com/doord/doord/store/fleet/natstest"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // A fleet of three doord processes (the binary built by the test, the
@@ -111,6 +114,105 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 	if got := c.metric("doord_fleet_revision"); got != a.metric("doord_fleet_revision") {
 		t.Errorf("c at revision %s, a at %s", got, a.metric("doord_fleet_revision"))
 	}
+
+	// Events converge too: the site's stream holds every event of each
+	// controller's log once, b's queued while the server was away and
+	// c's around its SIGKILL included, none twice.
+	nc, err := nats.Connect(ns.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	for _, p := range []*fleetProc{a, b, c} {
+		p.eventsInStream(nc)
+	}
+}
+
+// eventsInStream checks that the site's event stream holds every event
+// of p's log exactly once (waiting for the publisher to deliver them:
+// the stream's messages come to an ordered consumer as they arrive).
+func (p *fleetProc) eventsInStream(nc *nats.Conn) {
+	p.t.Helper()
+	var want []uint64
+	for after := "0"; ; {
+		var page struct {
+			Items []struct {
+				Seq uint64 `json:"seq"`
+			} `json:"items"`
+			NextCursor string `json:"next_cursor"`
+			More       bool   `json:"more"`
+		}
+		if st := p.call("GET", "/api/v1/events?limit=500&after="+after, "", &page); st != 200 {
+			p.t.Fatalf("%s: events: %d", p.name, st)
+		}
+		for _, it := range page.Items {
+			want = append(want, it.Seq)
+		}
+		if !page.More {
+			break
+		}
+		after = page.NextCursor
+	}
+	if len(want) == 0 {
+		p.t.Fatalf("%s: no events in its log", p.name)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(p.t.Context(), 30*time.Second)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, eventpub.StreamName("e2e"), jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{eventpub.Subject("e2e", p.name)},
+	})
+	if err != nil {
+		p.t.Fatalf("%s: the event stream: %v", p.name, err)
+	}
+	seen := map[uint64]int{}
+	missing := len(want)
+	inLog := map[uint64]bool{}
+	for _, q := range want {
+		inLog[q] = true
+	}
+	for missing > 0 {
+		m, err := cons.Next(jetstream.FetchContext(ctx))
+		if err != nil {
+			p.t.Fatalf("%s: %d of its %d logged events not in the stream: %v", p.name, missing, len(want), err)
+		}
+		var ev struct {
+			Seq uint64 `json:"seq"`
+		}
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			p.t.Fatalf("%s: a stream message that is not an event: %v", p.name, err)
+		}
+		if seen[ev.Seq]++; seen[ev.Seq] == 1 && inLog[ev.Seq] {
+			missing--
+		}
+	}
+	// The rest of the subject too, so that a duplicate stored after the
+	// last logged event's first copy is counted.
+	info, err := cons.Info(ctx)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	for range info.NumPending {
+		m, err := cons.Next(jetstream.FetchContext(ctx))
+		if err != nil {
+			p.t.Fatalf("%s: the stream's last messages: %v", p.name, err)
+		}
+		var ev struct {
+			Seq uint64 `json:"seq"`
+		}
+		if err := json.Unmarshal(m.Data(), &ev); err == nil {
+			seen[ev.Seq]++
+		}
+	}
+	for q, n := range seen {
+		if n > 1 {
+			p.t.Errorf("%s: event %d is in the stream %d times", p.name, q, n)
+		}
+	}
+	p.t.Logf("%s: %d logged events, each in the stream", p.name, len(want))
 }
 
 // fleetNATS is a nats-server (natstest, in natsd) that can stop and come
