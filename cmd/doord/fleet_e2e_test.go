@@ -69,6 +69,7 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 
 	// The server goes: doors go on, writes are refused.
 	mark := b.mark()
+	seqB := b.lastEventSeq()
 	ns.stop()
 	b.waitLog("the watch to go offline", mark, func(l logLine) bool { return l.Msg == msgFleetOffline })
 	if got := b.metric("doord_fleet_live"); got != "0" {
@@ -79,11 +80,22 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 	if d, _ := r["detail"].(string); !strings.Contains(d, "unreachable") {
 		t.Errorf("503 detail %q", d)
 	}
+	// Past max_offline: the event, the metric, and the policy (keep:
+	// the card still opens).
+	b.waitEvent("fleet_offline_policy", seqB)
+	if got := b.metric("doord_fleet_stale"); got != "1" {
+		t.Errorf("doord_fleet_stale %q past max_offline, want 1", got)
+	}
+	b.swipeGranted(u["id"].(string))
 
-	// It comes back: b writes again, and a and c get it.
+	// It comes back: the policy lifts, b writes again, and a and c get it.
 	mark = b.mark()
 	ns.start()
 	b.waitLive(mark)
+	b.waitEvent("fleet_offline_policy_cleared", seqB)
+	if got := b.metric("doord_fleet_stale"); got != "0" {
+		t.Errorf("doord_fleet_stale %q once back, want 0", got)
+	}
 	v := b.must("POST", "/api/v1/users", `{"name":"After","locks":"both"}`, 201)
 	for _, p := range []*fleetProc{a, c} {
 		p.waitRev(b.rev())
@@ -263,7 +275,8 @@ func newFleetProc(t *testing.T, bin string, example []byte, name, url string) *f
 	conf = strings.Replace(conf, `data = "data"`, fmt.Sprintf("data = %q", filepath.Join(dir, "data")), 1)
 	conf = strings.Replace(conf, `log_format = "text"`, `log_format = "json"`, 1)
 	conf = strings.Replace(conf, `log_level = "info"`, `log_level = "debug"`, 1) // "fleet: applied" lines
-	conf += fmt.Sprintf("\n[fleet]\nurl = %q\nsite = \"e2e\"\ncontroller = %q\ngroups = [\"all\"]\n", url, name)
+	// max_offline of a second: the offline policy (keep) applies while the test has the server stopped.
+	conf += fmt.Sprintf("\n[fleet]\nurl = %q\nsite = \"e2e\"\ncontroller = %q\ngroups = [\"all\"]\nmax_offline = \"1s\"\n", url, name)
 	p := &fleetProc{t: t, bin: bin, name: name, dir: dir, conf: filepath.Join(dir, "doord.toml"), logf: filepath.Join(dir, "log")}
 	if err := os.WriteFile(p.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -484,6 +497,55 @@ func (p *fleetProc) metric(name string) string {
 		}
 	}
 	return ""
+}
+
+// lastEventSeq is the seq of p's newest event ("0" when there is none).
+func (p *fleetProc) lastEventSeq() string {
+	p.t.Helper()
+	var page struct {
+		Items []struct {
+			Seq uint64 `json:"seq"`
+		} `json:"items"`
+	}
+	if st := p.call("GET", "/api/v1/events?limit=1", "", &page); st != 200 {
+		p.t.Fatalf("%s: events: %d", p.name, st)
+	}
+	if len(page.Items) == 0 {
+		return "0"
+	}
+	return strconv.FormatUint(page.Items[len(page.Items)-1].Seq, 10)
+}
+
+// waitEvent waits for an event of type typ after seq after, reading the
+// event stream from there (Last-Event-ID: what came before the
+// subscription is replayed).
+func (p *fleetProc) waitEvent(typ, after string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), fleetWaitLimit)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/events/stream?type="+typ, nil)
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Last-Event-ID", after)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatalf("%s: event stream: %v", p.name, err)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal([]byte(data), &ev) == nil && ev.Type == typ {
+			return
+		}
+	}
+	p.t.Fatalf("%s: no %s event after %s on the event stream: %v", p.name, typ, after, sc.Err())
 }
 
 // swipeGranted swipes the card on reader 1 once and reads the decision
