@@ -516,6 +516,23 @@ func (p *fleetProc) lastEventSeq() string {
 	return strconv.FormatUint(page.Items[len(page.Items)-1].Seq, 10)
 }
 
+// eventStream opens p's event stream with query's filters, from
+// Last-Event-ID after when it is not empty; done closes it.
+func (p *fleetProc) eventStream(ctx context.Context, query, after string) (sc *bufio.Scanner, done func() error) {
+	p.t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/events/stream"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+p.token)
+	req.Header.Set("Accept", "text/event-stream")
+	if after != "" {
+		req.Header.Set("Last-Event-ID", after)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		p.t.Fatalf("%s: event stream: %v", p.name, err)
+	}
+	return bufio.NewScanner(res.Body), res.Body.Close
+}
+
 // waitEvent waits for an event of type typ after seq after, reading the
 // event stream from there (Last-Event-ID: what came before the
 // subscription is replayed).
@@ -523,16 +540,8 @@ func (p *fleetProc) waitEvent(typ, after string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), fleetWaitLimit)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/events/stream?type="+typ, nil)
-	req.Header.Set("Authorization", "Bearer "+p.token)
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Last-Event-ID", after)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatalf("%s: event stream: %v", p.name, err)
-	}
-	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
+	sc, done := p.eventStream(ctx, "?type="+typ, after)
+	defer done()
 	for sc.Scan() {
 		data, ok := strings.CutPrefix(sc.Text(), "data: ")
 		if !ok {
@@ -554,15 +563,8 @@ func (p *fleetProc) swipeGranted(userID string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), fleetWaitLimit)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/events/stream", nil)
-	req.Header.Set("Authorization", "Bearer "+p.token)
-	req.Header.Set("Accept", "text/event-stream")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatalf("%s: event stream: %v", p.name, err)
-	}
-	defer res.Body.Close()
-	sc := bufio.NewScanner(res.Body)
+	sc, done := p.eventStream(ctx, "", "")
+	defer done()
 	if !sc.Scan() { // the stream's opening comment: subscribed from here
 		p.t.Fatalf("%s: event stream closed: %v", p.name, sc.Err())
 	}
