@@ -14,7 +14,10 @@
 //     (lookupCard; the store lets only one of the two exist); the writer copies a user's fields into
 //     each of their credentials when either changes. No pointers in the
 //     records: the GC never scans the index. ~120 bytes a credential at
-//     1M users + 2M credentials, users included.
+//     1M users + 2M credentials, users included. The arrays by user and
+//     credential id (dense) are slices per id range of 1<<32 (a fleet
+//     controller's ids start at its number << 32), a map only for ids
+//     far past their range's end.
 //   - load.go: Load (a snapshot through store.ScanAccess: the decision
 //     fields scanned from the stored records on every core, no snapshot
 //     bucket or file to drift from them; 1–1.3 s at 1M users + 2M
