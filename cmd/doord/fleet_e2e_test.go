@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
 	"os"
@@ -533,6 +534,29 @@ func (p *fleetProc) eventStream(ctx context.Context, query, after string) (sc *b
 	return bufio.NewScanner(res.Body), res.Body.Close
 }
 
+// streamEvent is what the fleet test reads of an event on the stream.
+type streamEvent struct {
+	Type   string `json:"type"`
+	UserID string `json:"user_id"`
+}
+
+// streamEvents yields the events of an event stream's data lines, until
+// it ends.
+func streamEvents(sc *bufio.Scanner) iter.Seq[streamEvent] {
+	return func(yield func(streamEvent) bool) {
+		for sc.Scan() {
+			data, ok := strings.CutPrefix(sc.Text(), "data: ")
+			if !ok {
+				continue
+			}
+			var ev streamEvent
+			if json.Unmarshal([]byte(data), &ev) == nil && !yield(ev) {
+				return
+			}
+		}
+	}
+}
+
 // waitEvent waits for an event of type typ after seq after, reading the
 // event stream from there (Last-Event-ID: what came before the
 // subscription is replayed).
@@ -542,15 +566,8 @@ func (p *fleetProc) waitEvent(typ, after string) {
 	defer cancel()
 	sc, done := p.eventStream(ctx, "?type="+typ, after)
 	defer done()
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		var ev struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal([]byte(data), &ev) == nil && ev.Type == typ {
+	for ev := range streamEvents(sc) {
+		if ev.Type == typ {
 			return
 		}
 	}
@@ -569,16 +586,8 @@ func (p *fleetProc) swipeGranted(userID string) {
 		p.t.Fatalf("%s: event stream closed: %v", p.name, sc.Err())
 	}
 	p.must("POST", "/api/v1/sim/readers/1/card", `{"facility":123,"card":4567}`, 200)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		var ev struct {
-			Type   string `json:"type"`
-			UserID string `json:"user_id"`
-		}
-		if json.Unmarshal([]byte(data), &ev) != nil || !strings.HasPrefix(ev.Type, "access_") {
+	for ev := range streamEvents(sc) {
+		if !strings.HasPrefix(ev.Type, "access_") {
 			continue
 		}
 		if ev.Type != "access_granted" || ev.UserID != userID {
