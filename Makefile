@@ -224,9 +224,12 @@ clean:
 ## Debian's Chromium against doord on the simulated board; screenshots to
 ## httpapi/console/screenshots). Fails at once without /usr/bin/chromium or
 ## httpapi/console/e2e/node_modules (.ci/run installs both).
+# Under make test the daemon is built with -race: test-unit compiled
+# every package it needs that way, so the build is a link (and the run
+# checks the daemon for races too) instead of a second amd64 tree.
 .PHONY: test-e2e
 test-e2e:
-	httpapi/console/e2e/run
+	GOFLAGS=-race httpapi/console/e2e/run
 
 ## screenshots: the console's pages at desktop and phone size, saved over
 ## the README's copies in httpapi/console/screenshots

@@ -42,7 +42,8 @@ func TestFleetOfThreeProcesses(t *testing.T) {
 		t.Skip("builds doord and runs three processes")
 	}
 	bin := filepath.Join(t.TempDir(), "doord")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	build := append(append([]string{"build"}, raceFlags...), "-o", bin, ".")
+	if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	example, err := os.ReadFile("../../doord.example.toml")
