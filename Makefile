@@ -16,34 +16,35 @@ run:
 	$(GO) build -o $(BIN)/doord ./cmd/doord
 	$(BIN)/doord serve --config doord.example.toml $(if $(LISTEN),--listen '$(LISTEN)')
 
-## test: tool checks (qemu, promtool), natsd, then three chains at once,
-## each target's output printed whole when it ends: amd64 (gofmt and vet,
-## unit and integration tests with the race detector, the console's
-## end-to-end tests), 32-bit ARM (the tests under qemu for GOARM 6 and 7)
-## and arm64 (the tests under qemu, the ARM link check). How long, and
+## test: tool checks (qemu, promtool), natsd, then two chains at once,
+## each target's output printed whole when it ends: 64-bit (gofmt and vet,
+## the tests with the race detector, the console's end-to-end tests, then
+## the arm64 tests under qemu and link check) and 32-bit ARM (the tests
+## under qemu for GOARM 6 and 7, the GOARM 7 link check). How long, and
 ## what each step costs: README, Tests.
 test: qemu promtool natsd
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-amd64 test-arm32 test-arm64
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-64 test-32
 
-# The chains share no compile (amd64 with -race; GOARM 6 and 7; arm64),
-# and each keeps its own steps in order, since a step reuses the compiles
-# of the one before it. Side by side they keep both cores busy to the
-# end: with the ARM targets in one chain, that chain ran alone for its
-# last four minutes, with one core idle for much of them (a package's
-# test binary finishing last, tests that wait on timers). A failure in
-# any chain fails make.
-.PHONY: test-amd64 test-arm32 test-arm64
-test-amd64:
+# The chains share no compile (amd64 with -race, then arm64; GOARM 6 and
+# 7), and each keeps its own steps in order, since a step reuses the
+# compiles of the one before it. Side by side they keep both cores busy:
+# each chain alone leaves one idle for minutes (a compile's serial
+# stretches, tests that wait on timers, a package's test binary finishing
+# last). The split is by CPU: amd64 with every ARM target in the other
+# chain left that chain running alone for its last four minutes. A
+# failure in either fails make.
+.PHONY: test-64 test-32
+test-64: qemu natsd
 	$(MAKE) --no-print-directory lint-amd64
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-e2e
-test-arm32: qemu natsd
+	$(TEST_ARM64)
+	$(BUILD_ARM64)
+test-32: qemu natsd
 	$(TEST_ARM6_FULL)
 	$(TEST_ARM6_SHORT)
 	$(TEST_ARM7)
-test-arm64: qemu natsd
-	$(TEST_ARM64)
-	$(MAKE) --no-print-directory build-arm-check
+	$(BUILD_ARM7)
 
 # Every test run: -vet=off, as lint runs go vet with all its checks
 # (a superset of the ones go test runs) on the same files: amd64 with
@@ -168,8 +169,10 @@ build-arm:
 ## cache key, and under make test would compile the whole dependency tree
 ## twice more, minutes on a cold cache, for the same code test-arm builds)
 build-arm-check:
-	CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) build -ldflags '$(LDFLAGS)' -o /dev/null ./cmd/doord
-	CGO_ENABLED=0 GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o /dev/null ./cmd/doord
+	$(BUILD_ARM7)
+	$(BUILD_ARM64)
+BUILD_ARM7  = CGO_ENABLED=0 GOARCH=arm GOARM=7 $(GO) build -ldflags '$(LDFLAGS)' -o /dev/null ./cmd/doord
+BUILD_ARM64 = CGO_ENABLED=0 GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o /dev/null ./cmd/doord
 
 ## install: the binary, the systemd unit, the system user, a config (never
 ## overwriting one) and the data directory. PREFIX (default /usr/local) and
