@@ -193,3 +193,53 @@ func TestContractCheckCatchesDrift(t *testing.T) {
 		t.Errorf("an accepted request with an unknown field passed the contract check: %q", rec.errs)
 	}
 }
+
+// The contract check holds answers to the document's formats and
+// statuses too: a date-time or a uuid that is not one, and a status the
+// operation does not list, each fail it.
+func TestContractCheckCatchesFormatsAndStatuses(t *testing.T) {
+	e := newEnv(t)
+	rec := &recorder{TB: t}
+	probe := &env{t: rec, srv: e.srv}
+	reqHdr := http.Header{"Authorization": {"Bearer x"}}
+	resHdr := http.Header{"Content-Type": {"application/json"}}
+	apartment := func(created string) []byte {
+		return []byte(`{"id":1,"name":"A","address":{"building":1,"unit":0,"floor":0,"room":1},"created_at":"` + created +
+			`","updated_at":"2026-01-01T00:00:00Z","residents":{"count":0,"users":[]}}`)
+	}
+	probe.checkContract("GET", "/api/v1/apartments/1", reqHdr, nil, 200, resHdr, apartment("2026-01-01T00:00:00Z"))
+	if len(rec.errs) != 0 {
+		t.Fatalf("a valid answer failed the contract check: %q", rec.errs)
+	}
+	probe.checkContract("GET", "/api/v1/apartments/1", reqHdr, nil, 200, resHdr, apartment("yesterday"))
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], `"/created_at": string doesn't match the format "date-time"`) {
+		t.Errorf("an answer whose created_at is not a date-time passed the contract check: %q", rec.errs)
+	}
+	rec.errs = nil
+
+	// A create as doord answers it, then with its uuid replaced.
+	create := `{"name":"A","locks":"both"}`
+	r := e.do("POST", "/api/v1/users", e.admin, create).want(201)
+	var user map[string]any
+	if err := json.Unmarshal(r.body, &user); err != nil {
+		t.Fatal(err)
+	}
+	user["id"] = "not-a-uuid"
+	bad, _ := json.Marshal(user)
+	createHdr := http.Header{"Authorization": {"Bearer x"}, "Content-Type": {"application/json"}}
+	createdHdr := http.Header{"Content-Type": {"application/json"}, "Location": {r.hdr["Location"]}}
+	probe.checkContract("POST", "/api/v1/users", createHdr, []byte(create), 201, createdHdr, r.body)
+	if len(rec.errs) != 0 {
+		t.Fatalf("doord's own create answer failed the contract check: %q", rec.errs)
+	}
+	probe.checkContract("POST", "/api/v1/users", createHdr, []byte(create), 201, createdHdr, bad)
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "'not-a-uuid' is not valid uuid") {
+		t.Errorf("an answer whose id is not a uuid passed the contract check: %q", rec.errs)
+	}
+	rec.errs = nil
+
+	probe.checkContract("GET", "/api/v1/apartments/1", reqHdr, nil, 204, http.Header{}, nil)
+	if len(rec.errs) != 1 || !strings.Contains(rec.errs[0], "status is not supported") {
+		t.Errorf("an answer with a status the document does not list passed the contract check: %q", rec.errs)
+	}
+}
