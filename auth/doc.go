@@ -10,7 +10,9 @@
 //     without a migration (NeedsRehash); hashing is bounded to two at a time
 //     because each one takes 19 MiB on a 512 MB board. DummyVerify makes an
 //     unknown username cost as much as a wrong password; PasswordHashes
-//     counts the hashes run (the cost the login throttles bound).
+//     counts the hashes run (the cost the login throttles bound). A test
+//     binary may lower the cost of new hashes with auth/authtest (the flag
+//     is in auth/internal/hashcost); no other program can.
 //   - token.go: bearer tokens for sessions, random and stored only as their
 //     SHA-256, so a copied database opens nothing.
 //   - totp.go: the optional second factor (RFC 6238).

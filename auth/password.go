@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/doord/doord/auth/internal/hashcost"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -71,6 +72,18 @@ type argonParams struct {
 
 var currentParams = argonParams{memory: argonMemoryKiB, time: argonTime, threads: argonThreads}
 
+// testParams are what test binaries that call authtest.CheapHashes hash
+// with instead: the same code, about a hundredth of the work.
+var testParams = argonParams{memory: 64, time: 1, threads: 1}
+
+// params are the parameters new hashes are made with.
+func params() argonParams {
+	if hashcost.Low() {
+		return testParams
+	}
+	return currentParams
+}
+
 // b64 is the PHC string format's base64: standard alphabet, no padding.
 var b64 = base64.RawStdEncoding
 
@@ -101,8 +114,9 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argonKey([]byte(MD5Hex(pw)), salt, currentParams, argonKeyLen)
-	return encodePHCPre(currentParams, salt, key, preMD5), nil
+	p := params()
+	key := argonKey([]byte(MD5Hex(pw)), salt, p, argonKeyLen)
+	return encodePHCPre(p, salt, key, preMD5), nil
 }
 
 // HashPasswordMD5 is HashPassword for a caller that has only md5hex, the
@@ -113,8 +127,9 @@ func HashPasswordMD5(md5hex string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argonKey([]byte(strings.ToLower(md5hex)), salt, currentParams, argonKeyLen)
-	return encodePHCPre(currentParams, salt, key, preMD5), nil
+	p := params()
+	key := argonKey([]byte(strings.ToLower(md5hex)), salt, p, argonKeyLen)
+	return encodePHCPre(p, salt, key, preMD5), nil
 }
 
 // MD5Hex is the lower-case hex MD5 of pw: what a BAS-IP client sends as
@@ -266,18 +281,26 @@ func NeedsRehash(phcString string) bool {
 	if err != nil {
 		return true
 	}
-	return h.argonParams != currentParams || h.pre != preMD5 || len(h.salt) != argonSaltLen || len(h.key) != argonKeyLen
+	return h.argonParams != params() || h.pre != preMD5 || len(h.salt) != argonSaltLen || len(h.key) != argonKeyLen
 }
 
 // dummyHash is a well-formed hash with the current parameters that no
-// password is known to match (its hash bytes are zero).
-var dummyHash = encodePHCPre(currentParams, make([]byte, argonSaltLen), make([]byte, argonKeyLen), preMD5)
+// password is known to match (its hash bytes are zero); dummyTestHash
+// the same with testParams.
+var (
+	dummyHash     = encodePHCPre(currentParams, make([]byte, argonSaltLen), make([]byte, argonKeyLen), preMD5)
+	dummyTestHash = encodePHCPre(testParams, make([]byte, argonSaltLen), make([]byte, argonKeyLen), preMD5)
+)
 
 // DummyVerify costs what VerifyPassword costs for a hash made by
 // HashPassword. Call it when the username is unknown (or the operator has no
 // password) so that response time does not tell which usernames exist.
 func DummyVerify(pw string) {
-	_, _ = VerifyPassword(dummyHash, pw)
+	d := dummyHash
+	if hashcost.Low() {
+		d = dummyTestHash
+	}
+	_, _ = VerifyPassword(d, pw)
 }
 
 // Password policy. Length beats composition rules (NIST SP 800-63B §3.1.1.2):
