@@ -33,6 +33,7 @@ type reply struct {
 }
 
 func main() {
+	quietRace()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "natsd:", err)
