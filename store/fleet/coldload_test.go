@@ -15,8 +15,7 @@ import (
 // records and the revision appear at once, and the controller takes
 // writes once live.
 func TestColdLoadInChunks(t *testing.T) {
-	defer func(old int) { coldChunk = old }(coldChunk)
-	coldChunk = 7
+	const chunkSize = 7 // the joining controller's coldChunk
 	n := startNATS(t)
 	a := join(t, n, "a")
 	var ids []string
@@ -38,7 +37,7 @@ func TestColdLoadInChunks(t *testing.T) {
 	late := store.User{Name: "Late"} // its card comes in the credentials' pass, the user after
 	var adds int
 	onChunk := func(chunk int) {
-		if chunk > coldChunk {
+		if chunk > chunkSize {
 			t.Errorf("a chunk of %d records, more than coldChunk", chunk)
 		}
 		if adds++; adds == 9 { // the users' pass is done: write a user and a card
@@ -51,7 +50,7 @@ func TestColdLoadInChunks(t *testing.T) {
 			}
 		}
 	}
-	c := joinHooked(t, n, "c", storetest.Open(t), func(m *member) { m.f.onColdChunk = onChunk })
+	c := joinHooked(t, n, "c", storetest.Open(t), func(m *member) { m.f.coldChunk, m.f.onColdChunk = chunkSize, onChunk })
 	c.waitRev(a.f.rev())
 	st, err := c.st.Stats()
 	if err != nil {

@@ -10,10 +10,12 @@ import (
 )
 
 // slowLoader joins a controller whose OpTimeout is opTimeout and whose
-// loads call *chunk (when set) after each chunk they stage.
+// loads stage chunks of 50 records (seed's 300 users and 300 cards: 12
+// chunks), calling *chunk (when set) after each.
 func slowLoader(t *testing.T, n *natsServer, name string, opTimeout time.Duration, chunk *atomic.Pointer[func()]) *member {
 	return joinHooked(t, n, name, storetest.Open(t), func(m *member) {
 		m.f.opt.OpTimeout = opTimeout
+		m.f.coldChunk = 50
 		m.f.onColdChunk = func(int) {
 			if fn := chunk.Load(); fn != nil {
 				(*fn)()
@@ -28,8 +30,6 @@ func slowLoader(t *testing.T, n *natsServer, name string, opTimeout time.Duratio
 // holds the new list, not 503: the wait's deadline moves with each
 // chunk the load stages.
 func TestLargeReplaceWaitsForItsLoadWhileItMoves(t *testing.T) {
-	defer func(old int) { coldChunk = old }(coldChunk)
-	coldChunk = 50                    // 300 users and 300 cards: 12 chunks
 	const opTimeout = 2 * time.Second // a chunk sleeps a quarter of it: 1.5 s of slack for staging 50 records under qemu at load
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
@@ -61,8 +61,6 @@ func TestLargeReplaceWaitsForItsLoadWhileItMoves(t *testing.T) {
 // summary says written and that this controller is still loading the
 // list; the others have it, and so does this one once its load goes on.
 func TestLargeReplaceAnsweredBeforeItsLoadIsNotAnError(t *testing.T) {
-	defer func(old int) { coldChunk = old }(coldChunk)
-	coldChunk = 50
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
 	a := slowLoader(t, n, "a", time.Second, &chunk)

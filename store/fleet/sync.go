@@ -65,6 +65,7 @@ type Fleet struct {
 	stats        counters
 	hooks        testHooks // tests only (txn.go)
 
+	coldChunk   int               // records a cold load holds at once: the const coldChunk (tests set fewer)
 	onColdChunk func(records int) // tests: after each chunk a cold load stages
 }
 
@@ -118,7 +119,7 @@ func New(cfg Config, nc *nats.Conn, st *store.Store, opt Options) (*Fleet, error
 		return nil, err
 	}
 	f := &Fleet{cfg: cfg, nc: nc, st: st, log: opt.Logger, opt: opt, maxOffline: maxOff,
-		applied: rev, progress: make(chan struct{}), refused: map[uint64]error{}}
+		applied: rev, progress: make(chan struct{}), refused: map[uint64]error{}, coldChunk: coldChunk}
 	f.statusCh = nc.StatusChanged(nats.CONNECTED, nats.DISCONNECTED, nats.RECONNECTING, nats.CLOSED)
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.offlineSince.Store(f.offlineStart(time.Now()).UnixNano())
@@ -478,7 +479,7 @@ func initial(ctx context.Context, w jetstream.KeyWatcher, each func(store.FleetO
 // coldChunk is how many records a cold load holds at once (about 300
 // bytes each as the bucket has them, a few times that decoded and
 // indexed by the bulk loader): memory does not grow with the bucket.
-var coldChunk = 50000
+const coldChunk = 50000
 
 // load fills the store from the session's bucket and returns the
 // revision it covers: everything up to the stream's last sequence when
@@ -542,7 +543,7 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		err := f.readPrefix(ctx, s, keys, func(op store.FleetOp) error {
 			if !op.Deleted {
 				op.Rev = 0 // the revision is saved by the swap
-				if small = append(small, op); len(small)%coldChunk == 0 {
+				if small = append(small, op); len(small)%f.coldChunk == 0 {
 					f.loadStep() // a million people's rights take a while to read
 				}
 			}
@@ -569,7 +570,7 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		}
 	}
 	records := len(small)
-	chunk := make([]store.FleetOp, 0, coldChunk)
+	chunk := make([]store.FleetOp, 0, f.coldChunk)
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
