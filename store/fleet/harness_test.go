@@ -3,6 +3,8 @@ package fleet
 import (
 	"errors"
 	"net"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,13 +15,15 @@ import (
 )
 
 // natsServer is a nats-server with JetStream (natstest, in natsd) on a
-// free port, restartable on the same port and store directory.
+// free port, restartable on the same port and store directory; while it
+// is stopped its port is held (holdPort).
 type natsServer struct {
-	t    testing.TB
-	dir  string
-	port int
-	srv  *natstest.Server
-	ext  string // the URL of a server outside the test (measurements); srv is nil
+	t       testing.TB
+	dir     string
+	port    int
+	srv     *natstest.Server
+	ext     string // the URL of a server outside the test (measurements); srv is nil
+	release func() // while stopped: frees the held port
 }
 
 func startNATS(t testing.TB) *natsServer {
@@ -32,12 +36,55 @@ func startNATS(t testing.TB) *natsServer {
 
 func (n *natsServer) start() {
 	n.t.Helper()
+	if n.release != nil {
+		n.release()
+		n.release = nil
+	}
 	n.srv = natstest.Run(n.t, &natstest.Options{JetStream: true, StoreDir: n.dir, Port: n.port})
 }
 
+// stop stops the server and holds its port until start.
 func (n *natsServer) stop() {
+	n.t.Helper()
 	n.srv.Shutdown()
 	n.srv.WaitForShutdown()
+	n.release = holdPort(n.t, n.srv.Addr().(*net.TCPAddr))
+}
+
+// holdPort binds addr, a stopped server's, without listening on it,
+// until the returned function (or the test's end) frees it. A client's
+// connection is refused as with no server at all, but no listener that
+// asks for a free port (another test's server, as tests run in
+// parallel, or another process's) is given this one meanwhile: the
+// restart gets it back.
+func holdPort(t testing.TB, addr *net.TCPAddr) (release func()) {
+	t.Helper()
+	ip := addr.IP.To4()
+	if ip == nil {
+		t.Fatalf("holding %v: not an IPv4 address", addr)
+	}
+	syscall.ForkLock.RLock() // no program started meanwhile inherits it
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		t.Fatalf("holding %v: %v", addr, err)
+	}
+	// As the server's listener had: its closed connections' TIME_WAIT
+	// does not keep the port from being bound again.
+	err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	if err == nil {
+		err = syscall.Bind(fd, &syscall.SockaddrInet4{Port: addr.Port, Addr: [4]byte(ip)})
+	}
+	if err != nil {
+		syscall.Close(fd)
+		t.Fatalf("holding the stopped server's %v: %v (taken meanwhile: the restart could not get it back)", addr, err)
+	}
+	release = sync.OnceFunc(func() { syscall.Close(fd) })
+	t.Cleanup(release)
+	return release
 }
 
 func (n *natsServer) url() string {
