@@ -195,6 +195,7 @@ func TestWatcherAppliesAWriteWhole(t *testing.T) {
 // nothing in the bucket or on any controller, even across a restart of
 // the NATS server in the middle.
 func TestUncommittedBatchLeavesNothing(t *testing.T) {
+	t.Parallel() // waits out a server restart (OpTimeout, reconnects)
 	n := startNATS(t)
 	a, b := join(t, n, "a"), join(t, n, "b")
 	nc, err := nats.Connect(n.url())

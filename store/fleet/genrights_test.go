@@ -81,7 +81,8 @@ func TestReplaceWithRightsSeenWhole(t *testing.T) {
 	}
 	// b's door engine reloads the whole list at the swap (a resync from
 	// a snapshot of the store, store/feed.go), which b's load waits for:
-	// slow under the race detector or qemu.
+	// slow under the race detector or qemu. (Serial for this: the
+	// parallel tests read waitLimit.)
 	defer func(old time.Duration) { waitLimit = old }(waitLimit)
 	waitLimit = time.Minute
 	db := withDoors(t, b)

@@ -30,6 +30,8 @@ func slowLoader(t *testing.T, n *natsServer, name string, opTimeout time.Duratio
 // holds the new list, not 503: the wait's deadline moves with each
 // chunk the load stages.
 func TestLargeReplaceWaitsForItsLoadWhileItMoves(t *testing.T) {
+	t.Parallel() // its load sleeps on purpose
+
 	const opTimeout = 2 * time.Second // a chunk sleeps a quarter of it: 1.5 s of slack for staging 50 records under qemu at load
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
@@ -61,6 +63,7 @@ func TestLargeReplaceWaitsForItsLoadWhileItMoves(t *testing.T) {
 // summary says written and that this controller is still loading the
 // list; the others have it, and so does this one once its load goes on.
 func TestLargeReplaceAnsweredBeforeItsLoadIsNotAnError(t *testing.T) {
+	t.Parallel() // waits for OpTimeout on purpose
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
 	a := slowLoader(t, n, "a", time.Second, &chunk)

@@ -14,6 +14,11 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
+// The tests that mostly wait on timers (an outage is seen at OpTimeout,
+// reconnect delays, a load slowed on purpose) call t.Parallel: go test
+// runs them together once the serial ones ended, as many at once as
+// -parallel allows (GOMAXPROCS by default).
+
 // natsServer is a nats-server with JetStream (natstest, in natsd) on a
 // free port, restartable on the same port and store directory; while it
 // is stopped its port is held (holdPort).
@@ -169,6 +174,8 @@ func (m *member) leave() {
 }
 
 // waitLimit bounds waitFor (a cold sync of a million users sets more).
+// A test that changes it stays serial (no t.Parallel): the parallel
+// tests read it, and go test starts them once every serial test ended.
 var waitLimit = 15 * time.Second
 
 // waitFor waits for cond, re-checking whenever the fleet applied more or

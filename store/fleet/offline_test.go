@@ -13,6 +13,7 @@ import (
 // write; once the server is back the controller resyncs by itself and
 // takes what was written elsewhere meanwhile.
 func TestOfflineRefusesRecordWritesAndRecovers(t *testing.T) {
+	t.Parallel() // waits out an outage (OpTimeout, reconnects)
 	n := startNATS(t)
 	a := join(t, n, "a")
 	u := store.User{Name: "Before"}
@@ -162,6 +163,7 @@ func TestRejoinPrunesWhatTheFleetLacks(t *testing.T) {
 // OnStale (the daemon's fleet_offline_policy event) is told, and both
 // lift by themselves when the watch is live again.
 func TestOfflinePolicyAppliesAndLifts(t *testing.T) {
+	t.Parallel() // waits out an outage (OpTimeout, reconnects)
 	n := startNATS(t)
 	told := make(chan bool, 4)
 	a := joinHooked(t, n, "a", storetest.Open(t), func(m *member) {
@@ -201,6 +203,7 @@ func TestOfflinePolicyAppliesAndLifts(t *testing.T) {
 // NATS counts from the last moment it was live, not from its start, so
 // restarts cannot keep it from reaching max_offline.
 func TestOfflineClockSurvivesRestart(t *testing.T) {
+	t.Parallel() // waits out an outage (OpTimeout)
 	n := startNATS(t)
 	a := join(t, n, "a")
 	n.stop()

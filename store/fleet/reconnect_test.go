@@ -16,6 +16,7 @@ import (
 // half a minute. The outage is measured in the client's own reconnect
 // attempts (a channel), not in sleeps.
 func TestRecoversWithinASecondOfTheServerReturning(t *testing.T) {
+	t.Parallel() // waits out an outage (OpTimeout, six reconnect delays)
 	n := startNATS(t)
 	delays := make(chan time.Duration, 64)
 	var calls atomic.Int64

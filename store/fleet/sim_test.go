@@ -122,7 +122,7 @@ func TestColdSync(t *testing.T) {
 	}
 
 	st := storetest.Open(t)
-	defer func(old time.Duration) { waitLimit = old }(waitLimit)
+	defer func(old time.Duration) { waitLimit = old }(waitLimit) // serial for it: parallel tests read it
 	waitLimit = time.Hour
 	peak := sampleMemory()
 	t1 := time.Now()
@@ -165,7 +165,7 @@ func TestGenLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func(old time.Duration) { waitLimit = old }(waitLimit)
+	defer func(old time.Duration) { waitLimit = old }(waitLimit) // serial for it: parallel tests read it
 	waitLimit = time.Hour
 	runtime.GC()
 	peak := sampleMemory()
