@@ -286,9 +286,11 @@ const (
 // and the last one runs to its end, so a key beyond the sequence is still
 // met (and refused if it is not 8 bytes). A walk that ends at a key far
 // past its span moves the next span to be taken up to that key's: the
-// spans between hold nothing. (A fleet controller's ids start at its
-// number << 32: spans from 0 cost half a million seeks a controller
-// number, seconds a start, and an empty stretch of ids costs nothing.)
+// spans between hold nothing; a walk that meets the bucket's end ends
+// the scan. (A fleet controller's ids start at its number << 32, and its
+// sequence can lie billions of ids past its last key: walking every span
+// cost half a million seeks a controller number, seconds a start, while
+// an empty stretch of ids now costs nothing.)
 //
 // Walking on every core matters at a million users: the one cursor that
 // fed the parsers before (touching every page of the bucket, most of
@@ -357,15 +359,16 @@ func scanSpans[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []byt
 		*stage = stageWalk
 		return nil
 	}
+	// raise moves the next span to be taken up to j, never back.
+	raise := func(j uint64) {
+		for cur := next.Load(); cur < j && !next.CompareAndSwap(cur, j); cur = next.Load() {
+		}
+	}
 	// skipTo moves the next span to be taken up to the one holding id,
 	// which the walk of an earlier span met first after it: the spans
 	// between are empty. (The last span runs to the bucket's end, so an
 	// id beyond the sequence moves it no further than that.)
-	skipTo := func(id uint64) {
-		j := min((id-base)/scanSpan, spans-1)
-		for cur := next.Load(); cur < j && !next.CompareAndSwap(cur, j); cur = next.Load() {
-		}
-	}
+	skipTo := func(id uint64) { raise(min((id-base)/scanSpan, spans-1)) }
 	// walk parses and emits the records of span i.
 	walk := func(i uint64, out []T, stage *scanStage) error {
 		*stage = stageWalk
@@ -404,7 +407,12 @@ func scanSpans[T any](s *Store, b *bolt.Bucket, parse func(id uint64, data []byt
 				return nil
 			}
 		}
-		if id, ok := keys.ParseU64(k); ok && id >= base {
+		if k == nil {
+			// The bucket ended in this span: the spans after it hold
+			// nothing. (A fleet controller's sequence can lie billions of
+			// ids past its last key: millions of seeks to nothing.)
+			raise(spans)
+		} else if id, ok := keys.ParseU64(k); ok && id >= base {
 			skipTo(id)
 		}
 		return flush(out[:n], stage)

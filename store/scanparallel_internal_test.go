@@ -106,6 +106,41 @@ func TestScanParallelSkipsEmptySpans(t *testing.T) {
 	}
 }
 
+// A fleet controller's sequence can lie far beyond the bucket's last key
+// (its own range holds nothing yet, the records are other controllers',
+// at lower ids; or the last records were deleted): the spans after the
+// last key hold nothing, and the scan does not walk them one by one.
+func TestScanParallelStopsAtTheBucketsEnd(t *testing.T) {
+	var ids []uint64
+	for i := range uint64(2*scanSpan + 5) {
+		ids = append(ids, 1<<32+1+i)
+	}
+	s := scanStore(t, 5<<32, ids...)
+	var got []uint64
+	var walked uint64
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		walked, err = scanSpans(s, tx.Bucket(bUsers), func(id uint64, _ []byte, out *uint64) error {
+			*out = id
+			return nil
+		}, func(id *uint64) error {
+			got = append(got, *id)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) {
+		t.Errorf("met %d records, want %d", len(got), len(ids))
+	}
+	// The run spans 3 spans; each worker may take one span past the end
+	// before the one that met the end says so.
+	if maxWalked := uint64(3 + 2*runtime.GOMAXPROCS(0)); walked > maxWalked {
+		t.Errorf("walked %d spans, want at most %d (of %d from the first key to the sequence)", walked, maxWalked, (5<<32-(1<<32+1))/scanSpan+1)
+	}
+}
+
 // sampleCredentials counts exactly up to credSamples ids, estimates
 // within a few percent beyond (here with every third id missing and PINs
 // on every fifth: a sample at fixed steps met no PIN at all), and says
