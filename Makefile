@@ -16,40 +16,35 @@ run:
 	$(GO) build -o $(BIN)/doord ./cmd/doord
 	$(BIN)/doord serve --config doord.example.toml $(if $(LISTEN),--listen '$(LISTEN)')
 
-## test: tool checks (qemu, promtool), natsd, then three chains at once,
+## test: tool checks (qemu, promtool), natsd, then two chains at once,
 ## each target's output printed whole when it ends: 64-bit (gofmt and vet,
-## the tests with the race detector, then the arm64 tests under qemu and
-## link check), 32-bit ARM (GOARM 6 in full, GOARM 7, the GOARM 7 link
-## check) and the console's end-to-end tests (once vet has compiled the
-## race tree its daemon links from), then the HTTP and command packages
-## for GOARM 6 with -short. How long, and what each step costs: README,
-## Tests.
+## the tests with the race detector, the console's end-to-end tests, then
+## the arm64 tests under qemu and link check) and 32-bit ARM (the tests
+## under qemu for GOARM 6 and 7, the GOARM 7 link check). How long, and
+## what each step costs: README, Tests.
 test: qemu promtool natsd
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-64 test-32 test-e2e-arm6s
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-64 test-32
 
-# The chains share no compile (amd64 with -race, then arm64; GOARM 6
-# full, then 7; the e2e's daemon is a link of the race tree, and GOARM 6
-# -short compiles only the packages GOARM 6 full leaves out), and each
-# keeps its own steps in order, since a step reuses the compiles of the
-# one before it. Side by side they keep both cores busy: a chain alone
-# leaves one idle for minutes (a compile's serial stretches, tests that
-# wait on timers or on a browser, a package's test binary finishing
-# last). The split is by CPU, so that they end together: with the e2e in
-# the 64-bit chain that chain ran alone for the last minute, and the
-# e2e, which mostly waits on Chromium and the daemon, took 83 s there
-# for 32 CPU s. A failure in any chain fails make.
-.PHONY: test-64 test-32 test-e2e-arm6s
-test-64: qemu natsd lint-amd64
+# The chains share no compile (amd64 with -race, then arm64; GOARM 6 and
+# 7), and each keeps its own steps in order, since a step reuses the
+# compiles of the one before it. Side by side they keep both cores busy:
+# each chain alone leaves one idle for minutes (a compile's serial
+# stretches, tests that wait on timers, a package's test binary finishing
+# last). The split is by CPU: amd64 with every ARM target in the other
+# chain left that chain running alone for its last four minutes. A
+# failure in either fails make.
+.PHONY: test-64 test-32
+test-64: qemu natsd
+	$(MAKE) --no-print-directory lint-amd64
 	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-e2e
 	$(TEST_ARM64)
 	$(BUILD_ARM64)
 test-32: qemu natsd
 	$(TEST_ARM6_FULL)
+	$(TEST_ARM6_SHORT)
 	$(TEST_ARM7)
 	$(BUILD_ARM7)
-test-e2e-arm6s: qemu natsd lint-amd64
-	$(MAKE) --no-print-directory test-e2e
-	$(TEST_ARM6_SHORT)
 
 # Every test run: -vet=off, as lint runs go vet with all its checks
 # (a superset of the ones go test runs) on the same files (amd64 with
