@@ -66,7 +66,10 @@ func TestLargeReplaceAnsweredBeforeItsLoadIsNotAnError(t *testing.T) {
 	t.Parallel() // waits for OpTimeout on purpose
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
-	a := slowLoader(t, n, "a", time.Second, &chunk)
+	// OpTimeout also bounds the import's own write of 300 records, which
+	// took more than 1 s with the race detector beside the other parallel
+	// tests and make test's other chain: 3 s leaves room.
+	a := slowLoader(t, n, "a", 3*time.Second, &chunk)
 	b := join(t, n, "b")
 	seed(t, a, b)
 	release := make(chan struct{})
