@@ -67,6 +67,27 @@ func TestScanParallelMeetsEveryRecordOnce(t *testing.T) {
 	}
 }
 
+// scanUserIDs scans s's users bucket with scanSpans and returns the ids
+// met, sorted, and how many spans were walked.
+func scanUserIDs(t *testing.T, s *Store) (ids []uint64, walked uint64) {
+	t.Helper()
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		walked, err = scanSpans(s, tx.Bucket(bUsers), func(id uint64, _ []byte, out *uint64) error {
+			*out = id
+			return nil
+		}, func(id *uint64) error {
+			ids = append(ids, *id)
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	return ids, walked
+}
+
 // A fleet controller's ids start at its number << 32, and stretches of
 // ids can be empty: the scan walks the spans that hold records (and the
 // one after each run), not the billions of ids between, and still meets
@@ -80,22 +101,7 @@ func TestScanParallelSkipsEmptySpans(t *testing.T) {
 		ids = append(ids, 5<<32+i)
 	}
 	s := scanStore(t, 5<<32+9, ids...)
-	var got []uint64
-	var walked uint64
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		walked, err = scanSpans(s, tx.Bucket(bUsers), func(id uint64, _ []byte, out *uint64) error {
-			*out = id
-			return nil
-		}, func(id *uint64) error {
-			got = append(got, *id)
-			return nil
-		})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(got)
+	got, walked := scanUserIDs(t, s)
 	if !slices.Equal(got, ids) {
 		t.Errorf("met %d records, want %d", len(got), len(ids))
 	}
@@ -116,22 +122,8 @@ func TestScanParallelStopsAtTheBucketsEnd(t *testing.T) {
 		ids = append(ids, 1<<32+1+i)
 	}
 	s := scanStore(t, 5<<32, ids...)
-	var got []uint64
-	var walked uint64
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		walked, err = scanSpans(s, tx.Bucket(bUsers), func(id uint64, _ []byte, out *uint64) error {
-			*out = id
-			return nil
-		}, func(id *uint64) error {
-			got = append(got, *id)
-			return nil
-		})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(ids) {
+	got, walked := scanUserIDs(t, s)
+	if !slices.Equal(got, ids) {
 		t.Errorf("met %d records, want %d", len(got), len(ids))
 	}
 	// The run spans 3 spans; each worker may take one span past the end
