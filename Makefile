@@ -45,7 +45,8 @@ test-64: qemu natsd
 # daemons they start and then want a core at once; at equal priority the
 # e2e took 83 s there for 32 CPU s (40 s alone), and the 64-bit chain
 # ended a minute after the 32-bit one with both holding about the same
-# CPU.
+# CPU. Niced (64 s for the e2e), the 32-bit chain ends last, but its GOARM
+# 7 run alone still keeps both cores busy.
 test-32: ARM_NICE = nice -n 5
 test-32: qemu natsd
 	$(TEST_ARM6_FULL)
@@ -55,11 +56,12 @@ test-32: qemu natsd
 
 # Every test run: -vet=off, as lint runs go vet with all its checks
 # (a superset of the ones go test runs) on the same files (amd64 with
-# -race; no file is built only on ARM); go test's own vet computed its facts for every dependency again
-# on each of the four targets (measured: about 45 CPU s for amd64 with
-# -race and 25-30 for each ARM target, about 125 of a cold run).
-# Linking without DWARF (-ldflags=-w) was measured too and saved nothing:
-# the 25 race test binaries link in 20 CPU s either way.
+# -race; no file is built only on ARM); go test's own vet computed its
+# facts for every dependency again on each of the four targets
+# (measured: about 45 CPU s for amd64 with -race and 25-30 for each ARM
+# target, about 125 of a cold run). Linking without DWARF (-ldflags=-w)
+# saved nothing for the 25 race test binaries (20 CPU s either way); the
+# ARM ones use it (ARM_TEST).
 #
 # -parallel 8: the fleet's tests that mostly wait on timers (an outage
 # noticed after a 5 s timeout, reconnects, a stalled load) call t.Parallel
