@@ -15,4 +15,9 @@
 // and answers {"addr": "host:port"} or {"error": "…"}. The server runs
 // until the client sends a second line (answered {} once it has shut down)
 // or closes the connection. Only tests use it.
+//
+// A race-built natsd (make test builds it so, to share the race tests'
+// compiles) re-executes itself at start with the race detector's reports
+// off: nats-server's packages are not instrumented, and the detector
+// reported races under them that are not there (race.go).
 package main
