@@ -32,7 +32,11 @@ func slowLoader(t *testing.T, n *natsServer, name string, opTimeout time.Duratio
 func TestLargeReplaceWaitsForItsLoadWhileItMoves(t *testing.T) {
 	t.Parallel() // its load sleeps on purpose
 
-	const opTimeout = 2 * time.Second // a chunk sleeps a quarter of it: 1.5 s of slack for staging 50 records under qemu at load
+	// A chunk sleeps a quarter of it: 3 s of slack for staging 50
+	// records under qemu at load. OpTimeout also bounds the seed's
+	// imports (150 people each) before the load: at 2 s one of them timed
+	// out under qemu for GOARM 6, niced beside make test's other chain.
+	const opTimeout = 4 * time.Second
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
 	a := slowLoader(t, n, "a", opTimeout, &chunk)
@@ -66,10 +70,11 @@ func TestLargeReplaceAnsweredBeforeItsLoadIsNotAnError(t *testing.T) {
 	t.Parallel() // waits for OpTimeout on purpose
 	n := startNATS(t)
 	var chunk atomic.Pointer[func()]
-	// OpTimeout also bounds the import's own write of 300 records, which
-	// took more than 1 s with the race detector beside the other parallel
-	// tests and make test's other chain: 3 s leaves room.
-	a := slowLoader(t, n, "a", 3*time.Second, &chunk)
+	// OpTimeout also bounds the seed's and the import's own writes of
+	// 150 and 300 records, which took more than 1 s with the race
+	// detector beside the other parallel tests and make test's other
+	// chain, and more than 2 s under qemu there: 4 s leaves room.
+	a := slowLoader(t, n, "a", 4*time.Second, &chunk)
 	b := join(t, n, "b")
 	seed(t, a, b)
 	release := make(chan struct{})

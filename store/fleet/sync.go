@@ -570,7 +570,10 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		}
 	}
 	records := len(small)
-	chunk := make([]store.FleetOp, 0, f.coldChunk)
+	// The chunk grows as records come, up to coldChunk: allocated whole
+	// (about 4 MB), it cost every load of a small list, at each start and
+	// resync, as much memory as the largest one's.
+	var chunk []store.FleetOp
 	flush := func() error {
 		if len(chunk) == 0 {
 			return nil
@@ -593,7 +596,7 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 				return nil
 			}
 			chunk = append(chunk, op)
-			if len(chunk) == cap(chunk) {
+			if len(chunk) == f.coldChunk {
 				return flush()
 			}
 			return nil
