@@ -141,8 +141,9 @@ test-unit: promtool natsd
 	$(ON_TMPFS) $(GO) test -race $(TEST_FLAGS) $(TEST_PKGS)
 
 # Every package is tested on every ARM target; what differs is how long.
-# GOARM 6 (the oldest target: soft-float 32-bit, no 64-bit atomics in
-# hardware) runs the packages whose code or data layout differs by
+# GOARM 6 (the oldest target, the Pi Zero and Pi 1: 32-bit ARMv6 with
+# VFPv1 floating point; Go's 64-bit atomics there take a lock, where
+# GOARM 7 uses LDREXD/STREXD) runs the packages whose code or data layout differs by
 # architecture (the GPIO ioctls, the index tables, bbolt's map, the
 # decoder's timing arithmetic, the door runtime's atomics, the password
 # hashes) in full; GOARM 7 and arm64 run every package with -short, where

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/doord/doord/store"
@@ -74,5 +75,40 @@ func TestColdLoadInChunks(t *testing.T) {
 	u := store.User{Name: "Mine"}
 	if _, err := c.st.CreateUser(&u, "test"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A cold load's chunk holds the records it has read, not coldChunk's
+// worth: a controller of a small site loads at every start and resync,
+// and a chunk allocated whole (coldChunk, 50,000 records: about 4 MB)
+// cost it a large site's memory each time. Here coldChunk is a million,
+// which allocated whole is about 90 MB (about 60 on 32-bit ARM); the
+// whole join and load of a few records allocates a few MB.
+func TestSmallColdLoadAllocatesForWhatItHolds(t *testing.T) {
+	n := startNATS(t)
+	a := join(t, n, "a")
+	for i := range 5 {
+		u := store.User{Name: "P"}
+		if _, err := a.st.CreateUser(&u, "test"); err != nil {
+			t.Fatal(err)
+		}
+		c := store.Credential{UserUID: u.UID, Type: store.CredCard, Value: fmt.Sprint(60_000 + i)}
+		if err := a.st.CreateCredential(&c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := storetest.Open(t)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c := joinHooked(t, n, "c", st, func(m *member) { m.f.coldChunk = 1 << 20 })
+	c.waitRev(a.f.rev())
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 24<<20 {
+		t.Errorf("joining and loading 5 users and 5 cards allocated %d MB; a chunk of coldChunk records allocated whole?", got>>20)
+	} else {
+		t.Logf("joining and loading 5 users and 5 cards allocated %d KB", got>>10)
+	}
+	if s, err := c.st.Stats(); err != nil || s.Users != 5 || s.Credentials != 5 {
+		t.Fatalf("c holds %d users, %d cards (%v); want 5 and 5", s.Users, s.Credentials, err)
 	}
 }
