@@ -74,8 +74,9 @@ TEST_FLAGS := -count=1 -vet=off -parallel 8
 # panic's or a race report's stack comes from the symbol table and the
 # line tables, not DWARF, and nobody runs a debugger on these binaries.
 # About a tenth of an ARM tree's compile goes (cold cache, GOARM 7: 117
-# CPU s instead of 130, twice alike), and 5 % of a cold make test (1,206
-# CPU s instead of 1,265, the two runs back to back). It
+# CPU s instead of 130, twice alike), and 5-16 % of a cold make test
+# (runs back to back: 1,206 CPU s against 1,265; 1,002 and 1,031 against
+# 1,192). It
 # is set in GOFLAGS, for these targets only, so that what the tests
 # build themselves (the daemon, natsd, the e2e's daemon) shares the
 # compiles. A GOFLAGS of your own is kept, and one that sets -gcflags is
