@@ -87,15 +87,8 @@ func TestColdLoadInChunks(t *testing.T) {
 func TestSmallColdLoadAllocatesForWhatItHolds(t *testing.T) {
 	n := startNATS(t)
 	a := join(t, n, "a")
-	for i := range 5 {
-		u := store.User{Name: "P"}
-		if _, err := a.st.CreateUser(&u, "test"); err != nil {
-			t.Fatal(err)
-		}
-		c := store.Credential{UserUID: u.UID, Type: store.CredCard, Value: fmt.Sprint(60_000 + i)}
-		if err := a.st.CreateCredential(&c); err != nil {
-			t.Fatal(err)
-		}
+	if sum, err := a.st.Import(people(0, 5), store.ImportOptions{Mode: store.ImportMerge, By: "test"}); err != nil {
+		t.Fatal(err, sum.Errors)
 	}
 	st := storetest.Open(t)
 	var before, after runtime.MemStats
