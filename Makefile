@@ -76,11 +76,12 @@ TEST_FLAGS := -count=1 -vet=off -parallel 8
 # About a tenth of an ARM tree's compile goes (cold cache, GOARM 7: 117
 # CPU s instead of 130, twice alike), and 5-16 % of a cold make test
 # (runs back to back: 1,206 CPU s against 1,265; 1,002 and 1,031 against
-# 1,192). It
-# is set in GOFLAGS, for these targets only, so that what the tests
-# build themselves (the daemon, natsd, the e2e's daemon) shares the
-# compiles. A GOFLAGS of your own is kept, and one that sets -gcflags is
-# left alone (a second -gcflags=all would override it).
+# 1,192). It is set in GOFLAGS, for these targets only, so that what the
+# tests build themselves (the daemon, natsd, the e2e's daemon) shares the
+# compiles; NATSD_FLAGS repeats it in its own -gcflags pattern, which
+# replaces this one for nats-server's packages. A GOFLAGS of your own is
+# kept, and one that sets -gcflags is left alone (a second -gcflags=all
+# would override it).
 TEST_GOFLAGS := $(strip $(GOFLAGS) $(if $(findstring -gcflags,$(GOFLAGS)),,-gcflags=all=-dwarf=false))
 test test-64 test-32 test-unit test-e2e test-arm lint lint-amd64 natsd build-arm-check: export GOFLAGS := $(TEST_GOFLAGS)
 
@@ -146,8 +147,8 @@ test-unit: promtool natsd
 # Every package is tested on every ARM target; what differs is how long.
 # GOARM 6 (the oldest target, the Pi Zero and Pi 1: 32-bit ARMv6 with
 # VFPv1 floating point; Go's 64-bit atomics there take a lock, where
-# GOARM 7 uses LDREXD/STREXD) runs the packages whose code or data layout differs by
-# architecture (the GPIO ioctls, the index tables, bbolt's map, the
+# GOARM 7 uses LDREXD/STREXD) runs the packages whose code or data
+# layout differs by architecture (the GPIO ioctls, the index tables, bbolt's map, the
 # decoder's timing arithmetic, the door runtime's atomics, the password
 # hashes) in full; GOARM 7 and arm64 run every package with -short, where
 # the scale and sweep tests run the same logic at a smaller size. The HTTP

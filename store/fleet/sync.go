@@ -570,9 +570,9 @@ func (f *Fleet) load(ctx context.Context, s *session, n uint32, replace bool) (u
 		}
 	}
 	records := len(small)
-	// The chunk grows as records come, up to coldChunk: allocated whole
-	// (about 4 MB), it cost every load of a small list, at each start and
-	// resync, as much memory as the largest one's.
+	// The chunk grows as records come, up to coldChunk, so that the load
+	// of a small list (at every start and resync) holds what it read, not
+	// a large list's 4 MB.
 	var chunk []store.FleetOp
 	flush := func() error {
 		if len(chunk) == 0 {
