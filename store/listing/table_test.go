@@ -57,7 +57,7 @@ func randRow(rng *rand.Rand) Row {
 // checks every kind of page against the model after each round. -short
 // runs 4 rounds instead of 12: the blocks split, empty and the buffers
 // compact in the first rounds already (smallBlocks); the later rounds
-// repeat that at other sizes, which the full run (amd64, GOARM 6) keeps.
+// repeat that at other sizes, which the full run (amd64, -race) keeps.
 func TestTableMatchesModel(t *testing.T) {
 	rounds := 12
 	if testing.Short() {
