@@ -169,7 +169,7 @@ test-unit: promtool natsd
 # tables, bbolt's map, the decoder's timing arithmetic, the door runtime's
 # atomics, the password hashes) have no short form beyond those sweeps:
 # on ARM they run whole. The sweeps' full sizes on GOARM 6 as well cost
-# about 55 CPU s of a cold make test (a twentieth) for more seeds of the
+# about 50 CPU s of a cold make test (a twentieth) for more seeds of the
 # same code.
 
 ## qemu: fail at once, before any build, when the ARM test runners are missing
@@ -201,9 +201,11 @@ ARM_TIMEOUT ?= 6m
 ARM_TEST     = CGO_ENABLED=0 DOORD_QEMU=1 $(ARM_NICE) $(GO) test $(TEST_FLAGS) -ldflags=-w -timeout $(ARM_TIMEOUT)
 
 ## test-arm: every package under qemu-user for 32-bit ARM (GOARM 6, 7) and arm64
-TEST_ARM6       = $(ON_TMPFS) GOARCH=arm GOARM=6 $(ARM_TEST) -short -exec '$(NATSD) run qemu-arm-static' $(TEST_PKGS)
-TEST_ARM7       = $(ON_TMPFS) GOARCH=arm GOARM=7 $(ARM_TEST) -short -exec '$(NATSD) run qemu-arm-static' $(TEST_PKGS)
-TEST_ARM64      = $(ON_TMPFS) GOARCH=arm64 $(ARM_TEST) -short -exec '$(NATSD) run qemu-aarch64-static' $(TEST_PKGS)
+# $(call arm_test,TARGET,QEMU): every package for TARGET under QEMU.
+arm_test   = $(ON_TMPFS) $(1) $(ARM_TEST) -short -exec '$(NATSD) run $(2)' $(TEST_PKGS)
+TEST_ARM6  = $(call arm_test,GOARCH=arm GOARM=6,qemu-arm-static)
+TEST_ARM7  = $(call arm_test,GOARCH=arm GOARM=7,qemu-arm-static)
+TEST_ARM64 = $(call arm_test,GOARCH=arm64,qemu-aarch64-static)
 test-arm: qemu natsd
 	$(TEST_ARM6)
 	$(TEST_ARM7)
