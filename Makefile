@@ -25,9 +25,9 @@ run:
 test: qemu promtool
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-64 test-32
 
-# The chains share no compile (amd64 with -race, then arm64; GOARM 6 and
-# 7), and each keeps its own steps in order, since a step reuses the
-# compiles of the one before it. Side by side they keep both cores busy:
+# The chains share no compile (natsd and amd64 with -race, then arm64;
+# GOARM 6 and 7), and each keeps its own steps in order, since a step
+# reuses the compiles of the one before it. Side by side they keep both cores busy:
 # each chain alone leaves one idle for minutes (a compile's serial
 # stretches, tests that wait on timers, a package's test binary finishing
 # last). The split is by CPU: amd64 with every ARM target in the other
@@ -53,13 +53,15 @@ test-32: qemu compile-arm6 natsd
 	$(TEST_ARM7)
 	$(BUILD_ARM7)
 
-# The GOARM 6 tree compiles while natsd does, before the chains start:
-# its test run needs natsd (the -exec wrapper, below), its compile does
-# not. go list -export compiles every package and test variant the run
-# then finds in the build cache (the same cache keys: the run only
-# links). natsd alone left a core idle for most of its last half
-# minute, nats-server's biggest package compiling by itself, and the
-# 32-bit chain, the one that ends last, waited for it.
+# The 32-bit chain compiles its GOARM 6 tree first, beside natsd (the
+# 64-bit chain's first step; make runs the two prerequisites as its two
+# jobs): the GOARM 6 run needs natsd (the -exec wrapper, below), its
+# compile does not. go list -export compiles every package and test
+# variant, and the run finds them in the build cache (the same cache
+# keys: it only links). When natsd came first for both chains, it ran
+# alone for about a minute, the last half of it mostly on one core
+# (nats-server's biggest package compiling by itself), and the 32-bit
+# chain, the one that ends last, started after it.
 .PHONY: compile-arm6
 compile-arm6:
 	CGO_ENABLED=0 GOARCH=arm GOARM=6 $(ARM_NICE) $(GO) list -export -test -deps $(TEST_PKGS) >/dev/null
@@ -155,7 +157,9 @@ NATSD_PKG := %/store/fleet/natstest/natsd
 TEST_PKGS = $(filter-out $(NATSD_PKG),$(shell $(GO) list $(SLOW_FIRST) $(PKGS)))
 # The packages whose tests take longest, listed first: go test starts
 # packages in the order given (go list keeps the first mention), and a
-# long one started last ran alone on one core at the end of a run.
+# long one started last ran alone on one core at the end of a run. The
+# longest with -race: cmd/doord, httpapi, the fleet, access; under qemu
+# (GOARM 6 takes the longest): the fleet, store, access, cmd/doord, auth.
 SLOW_FIRST := ./cmd/doord ./store/fleet ./store ./auth/access ./httpapi ./auth ./httpapi/basip ./store/listing
 
 ## natsd: the tests' nats-server runner (store/fleet/natstest)
