@@ -158,8 +158,8 @@ TEST_PKGS = $(filter-out $(NATSD_PKG),$(shell $(GO) list $(SLOW_FIRST) $(PKGS)))
 # The packages whose tests take longest, listed first: go test starts
 # packages in the order given (go list keeps the first mention), and a
 # long one started last ran alone on one core at the end of a run. The
-# longest with -race: cmd/doord, httpapi, the fleet, access; under qemu
-# (GOARM 6 takes the longest): the fleet, store, access, cmd/doord, auth.
+# longest with -race: cmd/doord, httpapi, the fleet, access; under qemu:
+# the fleet, store, access, cmd/doord, auth.
 SLOW_FIRST := ./cmd/doord ./store/fleet ./store ./auth/access ./httpapi ./auth ./httpapi/basip ./store/listing
 
 ## natsd: the tests' nats-server runner (store/fleet/natstest)
