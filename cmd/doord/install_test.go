@@ -12,6 +12,22 @@ import (
 	"github.com/doord/doord/board/qemu"
 )
 
+// needMake skips a test that runs make where it cannot or should not:
+// under qemu-user (a fork there can deadlock), in -short, and where make
+// is not installed. It returns make's path.
+func needMake(t *testing.T) string {
+	t.Helper()
+	qemu.SkipExec(t, "make")
+	if testing.Short() {
+		t.Skip("runs make; not in -short")
+	}
+	mk, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("no make")
+	}
+	return mk
+}
+
 // `make install DESTDIR=…` lays out what the unit expects, with the
 // modes it needs, for the default PREFIX and for PREFIX=/usr; a second
 // install keeps a config the installer edited; and the installed unit
@@ -19,13 +35,7 @@ import (
 // installed is this test's own, through DOORD_BIN: what is tested is the
 // layout, not the build.)
 func TestMakeInstall(t *testing.T) {
-	qemu.SkipExec(t, "make")
-	if testing.Short() {
-		t.Skip("runs make; not in -short")
-	}
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("no make")
-	}
+	needMake(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -112,13 +122,7 @@ func TestMakeInstall(t *testing.T) {
 // that has nothing else (no Go, no source), with the ARM binary given by
 // DOORD_BIN as the README says.
 func TestReadmePiTarballInstalls(t *testing.T) {
-	qemu.SkipExec(t, "make")
-	if testing.Short() {
-		t.Skip("runs make; not in -short")
-	}
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("no make")
-	}
+	needMake(t)
 	raw, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/doord/doord/board/qemu"
 )
 
 // `make test` stops at once, before anything is built, when a tool its
@@ -17,14 +15,7 @@ import (
 // would start with it. The last case gives every tool, to show that the
 // record is made when make gets that far.
 func TestMakeTestStopsBeforeAnyBuildWithoutItsTools(t *testing.T) {
-	qemu.SkipExec(t, "make")
-	if testing.Short() {
-		t.Skip("runs make; not in -short")
-	}
-	mk, err := exec.LookPath("make")
-	if err != nil {
-		t.Skip("no make")
-	}
+	mk := needMake(t)
 	for _, c := range []struct {
 		name  string
 		tools []string
