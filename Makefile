@@ -27,8 +27,8 @@ test: qemu promtool
 
 # The chains share no compile (natsd and amd64 with -race, then arm64;
 # GOARM 6 and 7), and each keeps its own steps in order, since a step
-# reuses the compiles of the one before it. Side by side they keep both cores busy:
-# each chain alone leaves one idle for minutes (a compile's serial
+# reuses the compiles of the one before it. Side by side they keep both
+# cores busy: each chain alone leaves one idle for minutes (a compile's serial
 # stretches, tests that wait on timers, a package's test binary finishing
 # last). The split is by CPU: amd64 with every ARM target in the other
 # chain left that chain running alone for its last four minutes. A

@@ -39,9 +39,10 @@ func TestMakeTestStopsBeforeAnyBuildWithoutItsTools(t *testing.T) {
 			for _, tool := range c.tools {
 				script(tool, "exit 0\n")
 			}
-			// What the Makefile's own variables run as it is read (the
-			// version, the tmpfs check), so that their absence adds no
-			// noise; none of them builds anything.
+			// What the Makefile's variables may run (awk and df: the tmpfs
+			// check, as it is read; git: the version, when a recipe uses
+			// it), so that their absence adds no noise; none of them
+			// builds anything.
 			for _, tool := range []string{"git", "awk", "df"} {
 				if p, err := exec.LookPath(tool); err == nil {
 					if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
